@@ -1,0 +1,33 @@
+// Header values keep their line folding as written; printing and comparing treat each
+// fold (optional WSP, CRLF or LF, WSP) as one SP, as RFC 3261 7.3.1 allows.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace lanline::sip {
+
+inline void append_unfolded(std::string& out, std::string_view value) {
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c == '\r' || c == '\n') {
+      while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
+      while (i + 1 < value.size() && (value[i + 1] == '\r' || value[i + 1] == '\n' ||
+                                      value[i + 1] == ' ' || value[i + 1] == '\t')) {
+        ++i;
+      }
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+}
+
+inline std::string unfolded(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  append_unfolded(out, value);
+  return out;
+}
+
+}  // namespace lanline::sip
