@@ -24,6 +24,16 @@ struct HeaderField {
   std::string_view value;  // as written, leading and trailing LWS removed, folding kept
 };
 
+// A header field the parser could not read as its type, kept verbatim in headers().
+// Only headers the transaction layer can do without are tolerated this way (see
+// parser.cpp); the layer that needs one decides what to answer (e.g. 400 for an INVITE
+// whose Contact is unreadable).
+struct HeaderError {
+  HeaderId id = HeaderId::kOther;
+  std::string_view name;
+  std::string reason;
+};
+
 class Message {
  public:
   Message() = default;
@@ -71,6 +81,8 @@ class Message {
   const std::optional<Event>& event() const { return event_; }
   std::string_view user_agent() const { return user_agent_; }
 
+  const std::vector<HeaderError>& header_errors() const { return header_errors_; }
+
   // The bytes the message was parsed from (its header section and body).
   std::string_view text() const { return {storage_.get(), size_}; }
 
@@ -114,6 +126,7 @@ class Message {
   std::optional<std::uint32_t> expires_;
   std::optional<Event> event_;
   std::string_view user_agent_;
+  std::vector<HeaderError> header_errors_;
 };
 
 }  // namespace lanline::sip

@@ -221,6 +221,13 @@ std::optional<ParseError> MessageParser::header(HeaderId id, std::string_view na
   auto wrap = [&](const ParseError& e) {
     return error(e.code, "bad " + std::string(name) + " header: " + e.reason);
   };
+  // Headers that transactions and framing do not depend on: an unreadable one is kept
+  // verbatim and reported in header_errors(), as sofia-sip and resiprocate do, so one
+  // phone's odd Contact or Allow does not make its whole message unanswerable.
+  auto tolerate = [&](const ParseError& e) -> std::optional<ParseError> {
+    m_.header_errors_.push_back(HeaderError{id, name, e.reason});
+    return std::nullopt;
+  };
   switch (id) {
     case HeaderId::kVia:
       if (auto err = parse_via_values(value, m_.via_)) return wrap(*err);
@@ -256,15 +263,26 @@ std::optional<ParseError> MessageParser::header(HeaderId id, std::string_view na
       m_.max_forwards_ = static_cast<int>(hops);
       break;
     }
-    case HeaderId::kContact:
-      if (auto err = parse_contact_values(value, m_.contact_)) return wrap(*err);
+    case HeaderId::kContact: {
+      std::size_t before = m_.contact_.contacts.size();
+      bool star = m_.contact_.star;
+      if (auto err = parse_contact_values(value, m_.contact_)) {
+        m_.contact_.contacts.resize(before);
+        m_.contact_.star = star;
+        return tolerate(*err);
+      }
       break;
+    }
     case HeaderId::kRoute:
-      if (auto err = parse_name_addr_values(value, m_.route_)) return wrap(*err);
+    case HeaderId::kRecordRoute: {
+      auto& list = id == HeaderId::kRoute ? m_.route_ : m_.record_route_;
+      std::size_t before = list.size();
+      if (auto err = parse_name_addr_values(value, list)) {
+        list.resize(before);
+        return tolerate(*err);
+      }
       break;
-    case HeaderId::kRecordRoute:
-      if (auto err = parse_name_addr_values(value, m_.record_route_)) return wrap(*err);
-      break;
+    }
     case HeaderId::kContentType: {
       if (auto err = single()) return err;
       auto type = parse_media_type(value);
@@ -286,10 +304,10 @@ std::optional<ParseError> MessageParser::header(HeaderId id, std::string_view na
       break;
     }
     case HeaderId::kAllow:
-      if (auto err = parse_token_list(value, m_.allow_)) return wrap(*err);
+      if (auto err = parse_token_list(value, m_.allow_)) return tolerate(*err);
       break;
     case HeaderId::kSupported:
-      if (auto err = parse_token_list(value, m_.supported_)) return wrap(*err);
+      if (auto err = parse_token_list(value, m_.supported_)) return tolerate(*err);
       break;
     case HeaderId::kRequire:
       if (auto err = parse_token_list(value, m_.require_)) return wrap(*err);
@@ -300,14 +318,14 @@ std::optional<ParseError> MessageParser::header(HeaderId id, std::string_view na
     case HeaderId::kExpires: {
       if (auto err = single()) return err;
       auto seconds = parse_delta_seconds(value);
-      if (!seconds) return wrap(seconds.error());
+      if (!seconds) return tolerate(seconds.error());
       m_.expires_ = *seconds;
       break;
     }
     case HeaderId::kEvent: {
       if (auto err = single()) return err;
       auto event = parse_event(value);
-      if (!event) return wrap(event.error());
+      if (!event) return tolerate(event.error());
       m_.event_ = *event;
       break;
     }

@@ -117,26 +117,26 @@ bool ipv6_address(std::string_view s) {
   return compressed ? groups <= 7 : groups == 8;
 }
 
-// hostname = *( domainlabel "." ) toplabel [ "." ]
+// hostname = *( domainlabel "." ) toplabel [ "." ]. The grammar wants the top label to
+// start with a letter; real phones send names like "sip.194.213.29.100", so only a name
+// made of digits alone (a broken IPv4 address, or RFC 5118's unbracketed IPv6) is refused.
 bool hostname(std::string_view s) {
   if (s.empty()) return false;
   if (s.back() == '.') s.remove_suffix(1);
+  bool all_digits = true;
   std::size_t start = 0;
-  bool all_digit_top = false;
-  while (start <= s.size()) {
+  while (true) {
     std::size_t dot = s.find('.', start);
     std::string_view label = s.substr(start, dot == std::string_view::npos ? s.npos : dot - start);
     if (label.empty() || label.front() == '-' || label.back() == '-') return false;
     for (char c : label) {
       if (!is(c, charset::kAlnum) && c != '-') return false;
+      all_digits = all_digits && charset::is_digit(c);
     }
-    if (dot == std::string_view::npos) {
-      all_digit_top = charset::is_digit(label.front());
-      break;
-    }
+    if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
-  return !all_digit_top;  // a top label starts with ALPHA; digits only means a bad IPv4
+  return !all_digits;
 }
 
 std::optional<ParseError> parse_hostport(Scanner& s, std::string_view& host, HostKind& kind,
