@@ -22,6 +22,7 @@ enum Class : std::uint16_t {
   kUric = 1 << 11,          // reserved / unreserved (escaped handled apart)
   kWsp = 1 << 12,           // SP / HTAB
   kHostChar = 1 << 13,      // alphanum / "-" / "." (hostname and IPv4)
+  kGenValue = 1 << 14,      // a liberal gen-value: visible bytes but ; , " < > (see headers.cpp)
 };
 
 constexpr std::array<std::uint16_t, 256> make_table() {
@@ -49,6 +50,9 @@ constexpr std::array<std::uint16_t, 256> make_table() {
   add(";/?:@&=+$,", kUric);
   add(" \t", kWsp);
   add("-.", kHostChar);
+  for (int c = 0x21; c < 256; ++c) {
+    if (c != 0x7f && c != ';' && c != ',' && c != '"' && c != '<' && c != '>') t[c] |= kGenValue;
+  }
   return t;
 }
 

@@ -44,23 +44,53 @@ constexpr std::array<Name, static_cast<std::size_t>(HeaderId::kCount)> kNames{{
 }  // namespace
 
 HeaderId header_id(std::string_view name) {
+  if (name.empty()) return HeaderId::kOther;
+  char first = charset::to_lower(name[0]);
   if (name.size() == 1) {
-    char c = charset::to_lower(name[0]);
     for (const auto& n : kNames) {
-      if (n.compact == c) return n.id;
+      if (n.compact == first) return n.id;
     }
     return HeaderId::kOther;
   }
-  // Most names differ in length or first letter, so this rarely compares a whole name.
-  char first = charset::to_lower(name.empty() ? '\0' : name[0]);
-  for (std::size_t i = 1; i < kNames.size(); ++i) {
-    const auto& n = kNames[i];
-    if (n.full.size() == name.size() && charset::to_lower(n.full[0]) == first &&
-        charset::iequals(n.full, name)) {
-      return n.id;
-    }
+  // Dispatch on length and first letter, so at most one name is compared in full.
+  auto is = [name](HeaderId id) {
+    return charset::iequals(kNames[static_cast<std::size_t>(id)].full, name) ? id
+                                                                              : HeaderId::kOther;
+  };
+  switch (name.size()) {
+    case 2: return first == 't' ? is(HeaderId::kTo) : HeaderId::kOther;
+    case 3: return first == 'v' ? is(HeaderId::kVia) : HeaderId::kOther;
+    case 4:
+      if (first == 'f') return is(HeaderId::kFrom);
+      return first == 'c' ? is(HeaderId::kCSeq) : HeaderId::kOther;
+    case 5:
+      if (first == 'r') return is(HeaderId::kRoute);
+      if (first == 'a') return is(HeaderId::kAllow);
+      return first == 'e' ? is(HeaderId::kEvent) : HeaderId::kOther;
+    case 6:
+      if (first == 's') return is(HeaderId::kServer);
+      return first == 'a' ? is(HeaderId::kAccept) : HeaderId::kOther;
+    case 7:
+      if (first == 'c') {
+        HeaderId id = is(HeaderId::kCallId);
+        return id != HeaderId::kOther ? id : is(HeaderId::kContact);
+      }
+      if (first == 'r') return is(HeaderId::kRequire);
+      if (first == 'e') return is(HeaderId::kExpires);
+      return first == 's' ? is(HeaderId::kSubject) : HeaderId::kOther;
+    case 8: return first == 'r' ? is(HeaderId::kReferTo) : HeaderId::kOther;
+    case 9: return first == 's' ? is(HeaderId::kSupported) : HeaderId::kOther;
+    case 10: return first == 'u' ? is(HeaderId::kUserAgent) : HeaderId::kOther;
+    case 11: return first == 'u' ? is(HeaderId::kUnsupported) : HeaderId::kOther;
+    case 12:
+      if (first == 'm') return is(HeaderId::kMaxForwards);
+      if (first == 'r') return is(HeaderId::kRecordRoute);
+      return first == 'c' ? is(HeaderId::kContentType) : HeaderId::kOther;
+    case 13: return first == 'p' ? is(HeaderId::kProxyRequire) : HeaderId::kOther;
+    case 14: return first == 'c' ? is(HeaderId::kContentLength) : HeaderId::kOther;
+    case 16: return first == 'c' ? is(HeaderId::kContentEncoding) : HeaderId::kOther;
+    default: return HeaderId::kOther;
   }
-  return HeaderId::kOther;
 }
 
 std::string_view canonical_header_name(HeaderId id) {

@@ -25,17 +25,7 @@ std::string describe_at(const Scanner& s) {
 // separators and quotes is taken; what a value means is checked where it is used.
 bool gen_value(Scanner& s, std::string_view& value) {
   if (s.peek() == '"') return s.quoted_string(value);
-  std::size_t start = s.pos();
-  while (!s.eof()) {
-    char c = s.peek();
-    auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte == 0x7f || c == ';' || c == ',' || c == '"' || c == '<' ||
-        c == '>') {
-      break;
-    }
-    s.set_pos(s.pos() + 1);
-  }
-  value = s.slice(start);
+  value = s.take(charset::kGenValue);
   return !value.empty();
 }
 

@@ -123,7 +123,11 @@ std::optional<ParseError> MessageParser::run() {
       return error(ParseErrorCode::kTooLarge,
                    "more than " + std::to_string(limits_.max_header_count) + " header fields");
     }
-    std::string_view value = trim_lws(text.substr(value_start, value_end - value_start));
+    // The value without the LWS around it (folding inside stays, see folding.hpp).
+    auto is_lws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    while (value_start < value_end && is_lws(text[value_start])) ++value_start;
+    while (value_end > value_start && is_lws(text[value_end - 1])) --value_end;
+    std::string_view value = text.substr(value_start, value_end - value_start);
     HeaderId id = header_id(name);
     m_.headers_.push_back(HeaderField{id, name, value});
     if (auto err = header(id, name, value)) return err;

@@ -139,6 +139,41 @@ bool hostname(std::string_view s) {
   return !all_digits;
 }
 
+// One pass over alphanum / "-" / "." text: an IPv4 address (four decimal parts up to
+// 255), a hostname (see hostname() above), or neither (kNone). Hosts are in every URI and
+// Via, so this is on the parser's hot path.
+HostKind classify_host(std::string_view s) {
+  if (s.back() == '.') {
+    return hostname(s) ? HostKind::kName : HostKind::kNone;  // "example.com." is rare
+  }
+  int dots = 0;
+  int part_value = 0;
+  int part_digits = 0;
+  bool numeric = true;          // only digits and dots so far
+  bool ipv4_ok = true;          // every part so far is 0-255 with 1-3 digits
+  char previous = '.';
+  for (char c : s) {
+    if (c == '.') {
+      if (previous == '.' || previous == '-') return HostKind::kNone;  // empty label or "-."
+      ++dots;
+      ipv4_ok = ipv4_ok && part_digits > 0;
+      part_value = 0;
+      part_digits = 0;
+    } else if (charset::is_digit(c)) {
+      part_value = part_value * 10 + (c - '0');
+      ++part_digits;
+      ipv4_ok = ipv4_ok && part_digits <= 3 && part_value <= 255;
+    } else {
+      if (c == '-' && previous == '.') return HostKind::kNone;  // a label starts with '-'
+      numeric = false;
+    }
+    previous = c;
+  }
+  if (previous == '-') return HostKind::kNone;
+  if (numeric) return (ipv4_ok && dots == 3 && part_digits > 0) ? HostKind::kIPv4 : HostKind::kNone;
+  return HostKind::kName;
+}
+
 std::optional<ParseError> parse_hostport(Scanner& s, std::string_view& host, HostKind& kind,
                                          int& port) {
   std::size_t start = s.pos();
@@ -154,15 +189,10 @@ std::optional<ParseError> parse_hostport(Scanner& s, std::string_view& host, Hos
     kind = HostKind::kIPv6;
   } else {
     host = s.take(charset::kHostChar);
-    if (host.empty()) {
+    kind = host.empty() ? HostKind::kNone : classify_host(host);
+    if (kind == HostKind::kNone) {
+      if (!host.empty()) return uri_error("invalid host '" + std::string(host) + "'");
       return uri_error(s.eof() ? "URI has no host" : "unexpected " + describe(s.peek()) + " in host");
-    }
-    if (ipv4_address(host)) {
-      kind = HostKind::kIPv4;
-    } else if (hostname(host)) {
-      kind = HostKind::kName;
-    } else {
-      return uri_error("invalid host '" + std::string(host) + "'");
     }
   }
   if (s.consume(':')) {
@@ -216,16 +246,22 @@ std::optional<ParseError> parse_uri_headers(Scanner& s) {
 
 // Where the URI's text ends, by context; `from` is just after "scheme:".
 std::size_t span_end(std::string_view text, std::size_t from, UriContext context, bool sip) {
+  auto find = [&](char c) {
+    const void* hit = std::memchr(text.data() + from, c, text.size() - from);
+    return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - text.data())
+               : text.size();
+  };
   std::size_t i = from;
   switch (context) {
     case UriContext::kStandalone:
       return text.size();
-    case UriContext::kRequestUri:
-      while (i < text.size() && text[i] != ' ' && text[i] != '\r' && text[i] != '\n') ++i;
-      return i;
+    case UriContext::kRequestUri: {
+      // The request line was cut at its LF already; a CR or other control byte inside is
+      // caught by the URI grammar.
+      return find(' ');
+    }
     case UriContext::kBracketed:
-      while (i < text.size() && text[i] != '>') ++i;
-      return i;
+      return find('>');
     case UriContext::kAddrSpec:
       // RFC 3261 20: a URI with ',', ';' or '?' must be in <>, so those end it here.
       while (i < text.size()) {
