@@ -157,8 +157,8 @@ std::optional<ParseError> MessageParser::request_line(std::string_view line) {
   Scanner s(line);
   m_.method_text_ = s.token();
   if (m_.method_text_.empty()) return malformed("request line must start with a method token");
-  if (!s.consume(' ')) {
-    return malformed("expected one SP after the method, found " + quoted(s.rest()));
+  if (!s.consume(' ') || s.peek() == ' ') {
+    return malformed("expected exactly one SP after the method, found " + quoted(s.rest()));
   }
   std::size_t used = 0;
   auto uri = parse_uri(s.rest(), UriContext::kRequestUri, &used);
