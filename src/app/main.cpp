@@ -11,8 +11,9 @@ int main(int argc, char** argv) {
   auto* parse = app.add_subcommand("parse", "Check SIP messages: one line per file");
   std::vector<std::string> files;
   double bench_seconds = 0;
-  parse->add_option("--bench", bench_seconds,
-                    "Parse the files over and over for SECONDS and print msgs/s and MB/s")
+  parse
+      ->add_option("--bench", bench_seconds,
+                   "Parse the files over and over for SECONDS and print msgs/s and MB/s")
       ->check(CLI::PositiveNumber);
   parse->add_option("files", files, "Files that each hold one SIP message")->required();
 

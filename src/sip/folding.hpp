@@ -11,7 +11,8 @@ inline void append_unfolded(std::string& out, std::string_view value) {
   for (std::size_t i = 0; i < value.size(); ++i) {
     char c = value[i];
     if (c == '\r' || c == '\n') {
-      while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
+      while (!out.empty() && (out.back() == ' ' || out.back() == '\t'))
+        out.pop_back();
       while (i + 1 < value.size() && (value[i + 1] == '\r' || value[i + 1] == '\n' ||
                                       value[i + 1] == ' ' || value[i + 1] == '\t')) {
         ++i;

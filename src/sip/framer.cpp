@@ -27,9 +27,9 @@ Result<std::size_t> content_length(std::string_view headers) {
     // The value may go on over folded lines.
     while (pos < headers.size() && charset::is_wsp(headers[pos])) {
       const void* more = std::memchr(headers.data() + pos, '\n', headers.size() - pos);
-      std::size_t more_end = more ? static_cast<std::size_t>(static_cast<const char*>(more) -
-                                                             headers.data())
-                                  : headers.size();
+      std::size_t more_end =
+          more ? static_cast<std::size_t>(static_cast<const char*>(more) - headers.data())
+               : headers.size();
       line = headers.substr(line.data() - headers.data(),
                             more_end - static_cast<std::size_t>(line.data() - headers.data()));
       pos = more_end + 1;
@@ -96,9 +96,9 @@ Result<std::optional<std::string>> StreamFramer::next() {
   if (header_end == std::string_view::npos) {
     scanned_ = pos;
     if (data.size() > limits_.max_message_size) {
-      return framing_error(ParseErrorCode::kTooLarge,
-                           "header section over " + std::to_string(limits_.max_message_size) +
-                               " bytes");
+      return framing_error(
+          ParseErrorCode::kTooLarge,
+          "header section over " + std::to_string(limits_.max_message_size) + " bytes");
     }
     std::optional<std::string> none;
     return none;

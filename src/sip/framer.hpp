@@ -31,7 +31,7 @@ class StreamFramer {
  private:
   ParserLimits limits_;
   std::string buffer_;
-  std::size_t consumed_ = 0;   // bytes of buffer_ already handed out
+  std::size_t consumed_ = 0;    // bytes of buffer_ already handed out
   std::size_t scanned_ = 0;     // offset from consumed_ known to hold no header-section end
   std::size_t header_end_ = 0;  // offset from consumed_ of the body, once found
   std::size_t keepalives_ = 0;

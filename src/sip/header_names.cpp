@@ -55,11 +55,13 @@ HeaderId header_id(std::string_view name) {
   // Dispatch on length and first letter, so at most one name is compared in full.
   auto is = [name](HeaderId id) {
     return charset::iequals(kNames[static_cast<std::size_t>(id)].full, name) ? id
-                                                                              : HeaderId::kOther;
+                                                                             : HeaderId::kOther;
   };
   switch (name.size()) {
-    case 2: return first == 't' ? is(HeaderId::kTo) : HeaderId::kOther;
-    case 3: return first == 'v' ? is(HeaderId::kVia) : HeaderId::kOther;
+    case 2:
+      return first == 't' ? is(HeaderId::kTo) : HeaderId::kOther;
+    case 3:
+      return first == 'v' ? is(HeaderId::kVia) : HeaderId::kOther;
     case 4:
       if (first == 'f') return is(HeaderId::kFrom);
       return first == 'c' ? is(HeaderId::kCSeq) : HeaderId::kOther;
@@ -78,18 +80,26 @@ HeaderId header_id(std::string_view name) {
       if (first == 'r') return is(HeaderId::kRequire);
       if (first == 'e') return is(HeaderId::kExpires);
       return first == 's' ? is(HeaderId::kSubject) : HeaderId::kOther;
-    case 8: return first == 'r' ? is(HeaderId::kReferTo) : HeaderId::kOther;
-    case 9: return first == 's' ? is(HeaderId::kSupported) : HeaderId::kOther;
-    case 10: return first == 'u' ? is(HeaderId::kUserAgent) : HeaderId::kOther;
-    case 11: return first == 'u' ? is(HeaderId::kUnsupported) : HeaderId::kOther;
+    case 8:
+      return first == 'r' ? is(HeaderId::kReferTo) : HeaderId::kOther;
+    case 9:
+      return first == 's' ? is(HeaderId::kSupported) : HeaderId::kOther;
+    case 10:
+      return first == 'u' ? is(HeaderId::kUserAgent) : HeaderId::kOther;
+    case 11:
+      return first == 'u' ? is(HeaderId::kUnsupported) : HeaderId::kOther;
     case 12:
       if (first == 'm') return is(HeaderId::kMaxForwards);
       if (first == 'r') return is(HeaderId::kRecordRoute);
       return first == 'c' ? is(HeaderId::kContentType) : HeaderId::kOther;
-    case 13: return first == 'p' ? is(HeaderId::kProxyRequire) : HeaderId::kOther;
-    case 14: return first == 'c' ? is(HeaderId::kContentLength) : HeaderId::kOther;
-    case 16: return first == 'c' ? is(HeaderId::kContentEncoding) : HeaderId::kOther;
-    default: return HeaderId::kOther;
+    case 13:
+      return first == 'p' ? is(HeaderId::kProxyRequire) : HeaderId::kOther;
+    case 14:
+      return first == 'c' ? is(HeaderId::kContentLength) : HeaderId::kOther;
+    case 16:
+      return first == 'c' ? is(HeaderId::kContentEncoding) : HeaderId::kOther;
+    default:
+      return HeaderId::kOther;
   }
 }
 

@@ -144,8 +144,8 @@ std::optional<ParseError> parse_address(Scanner& s, NameAddr& out, std::string_v
     }
     s.skip_lws();  // LAQUOT = SWS "<" (RFC 4475 3.1.1.6 asks to accept no LWS too)
     if (!s.consume('<')) {
-      return malformed("expected '<' after the display name in " + std::string(what) +
-                       ", found " + describe_at(s));
+      return malformed("expected '<' after the display name in " + std::string(what) + ", found " +
+                       describe_at(s));
     }
     std::size_t used = 0;
     auto uri = parse_uri(s.rest(), UriContext::kBracketed, &used);
@@ -199,35 +199,39 @@ std::optional<ParseError> parse_via_values(std::string_view value, std::vector<V
     if (auto err = parse_hostport(s, via.host, via.host_kind, via.port)) {
       return malformed("Via sent-by: " + err->reason);
     }
-    auto err = parse_header_params(
-        s, "Via", via.params,
-        [&via](std::string_view name, std::string_view v,
-               bool has_value) -> std::optional<ParseError> {
-          if (charset::iequals(name, "branch")) {
-            if (!has_value) return malformed("Via branch has no value");
-            via.branch = v;
-          } else if (charset::iequals(name, "received")) {
-            // An address, IPv6 with or without brackets (RFC 5118 4.5); some servers add
-            // ":port". Kept as written: the transport trusts the socket's address, not this.
-            if (!has_value) return malformed("Via received has no value");
-            via.received = v;
-          } else if (charset::iequals(name, "rport")) {
-            via.has_rport = true;
-            if (has_value) {
-              std::uint64_t port = 0;
-              if (!parse_unsigned(v, 65535, port)) return malformed("Via rport is not a port");
-              via.rport = static_cast<int>(port);
-            }
-          } else if (charset::iequals(name, "ttl")) {
-            std::uint64_t ttl = 0;
-            if (!has_value || !parse_unsigned(v, 255, ttl)) return malformed("Via ttl is not 0-255");
-            via.ttl = static_cast<int>(ttl);
-          } else if (charset::iequals(name, "maddr")) {
-            if (!has_value) return malformed("Via maddr has no value");
-            via.maddr = v;
-          }
-          return std::nullopt;
-        });
+    auto err = parse_header_params(s, "Via", via.params,
+                                   [&via](std::string_view name, std::string_view v,
+                                          bool has_value) -> std::optional<ParseError> {
+                                     if (charset::iequals(name, "branch")) {
+                                       if (!has_value) return malformed("Via branch has no value");
+                                       via.branch = v;
+                                     } else if (charset::iequals(name, "received")) {
+                                       // An address, IPv6 with or without brackets (RFC 5118 4.5);
+                                       // some servers add
+                                       // ":port". Kept as written: the transport trusts the
+                                       // socket's address, not this.
+                                       if (!has_value)
+                                         return malformed("Via received has no value");
+                                       via.received = v;
+                                     } else if (charset::iequals(name, "rport")) {
+                                       via.has_rport = true;
+                                       if (has_value) {
+                                         std::uint64_t port = 0;
+                                         if (!parse_unsigned(v, 65535, port))
+                                           return malformed("Via rport is not a port");
+                                         via.rport = static_cast<int>(port);
+                                       }
+                                     } else if (charset::iequals(name, "ttl")) {
+                                       std::uint64_t ttl = 0;
+                                       if (!has_value || !parse_unsigned(v, 255, ttl))
+                                         return malformed("Via ttl is not 0-255");
+                                       via.ttl = static_cast<int>(ttl);
+                                     } else if (charset::iequals(name, "maddr")) {
+                                       if (!has_value) return malformed("Via maddr has no value");
+                                       via.maddr = v;
+                                     }
+                                     return std::nullopt;
+                                   });
     if (err) return err;
     via.text = s.slice(start);
     out.push_back(via);
@@ -318,23 +322,23 @@ std::optional<ParseError> parse_contact_values(std::string_view value, ContactLi
     Contact contact;
     if (auto err = parse_address(s, contact, "Contact")) return err;
     std::size_t start = s.pos() - contact.text.size();
-    auto err = parse_header_params(
-        s, "Contact", contact.params,
-        [&contact](std::string_view name, std::string_view v,
-                   bool has_value) -> std::optional<ParseError> {
-          if (charset::iequals(name, "expires")) {
-            std::uint32_t seconds = 0;
-            if (!has_value || !parse_u32_clamped(v, seconds)) {
-              return malformed("Contact expires is not a number of seconds");
-            }
-            contact.expires = seconds;
-          } else if (charset::iequals(name, "q")) {
-            if (!has_value || !parse_qvalue(v, contact.q)) {
-              return malformed("Contact q is not a qvalue between 0 and 1");
-            }
-          }
-          return std::nullopt;
-        });
+    auto err =
+        parse_header_params(s, "Contact", contact.params,
+                            [&contact](std::string_view name, std::string_view v,
+                                       bool has_value) -> std::optional<ParseError> {
+                              if (charset::iequals(name, "expires")) {
+                                std::uint32_t seconds = 0;
+                                if (!has_value || !parse_u32_clamped(v, seconds)) {
+                                  return malformed("Contact expires is not a number of seconds");
+                                }
+                                contact.expires = seconds;
+                              } else if (charset::iequals(name, "q")) {
+                                if (!has_value || !parse_qvalue(v, contact.q)) {
+                                  return malformed("Contact q is not a qvalue between 0 and 1");
+                                }
+                              }
+                              return std::nullopt;
+                            });
     if (err) return err;
     contact.text = s.slice(start);
     out.contacts.push_back(std::move(contact));
@@ -423,15 +427,15 @@ Result<std::uint32_t> parse_delta_seconds(std::string_view value) {
 Result<std::string_view> parse_call_id(std::string_view value) {
   std::string_view id = trim_lws(value);
   if (id.empty()) return malformed("empty Call-ID");
-  std::size_t at = id.find('@');
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    if (i == at) continue;
-    if (!charset::is(id[i], charset::kWord)) {
+  int ats = 0;
+  for (char c : id) {
+    if (c == '@') {
+      ++ats;
+    } else if (!charset::is(c, charset::kWord)) {
       return malformed("Call-ID has a character outside 'word' (RFC 3261 25.1)");
     }
   }
-  if (at == 0 || at + 1 == id.size() ||
-      (at != std::string_view::npos && id.find('@', at + 1) != std::string_view::npos)) {
+  if (ats > 1 || id.front() == '@' || id.back() == '@') {
     return malformed("Call-ID must be word [\"@\" word]");
   }
   return id;
@@ -486,8 +490,10 @@ std::vector<std::string_view> TokenList::items() const {
 
 std::string_view trim_lws(std::string_view text) {
   auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  while (!text.empty() && is_space(text.front()))
+    text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back()))
+    text.remove_suffix(1);
   return text;
 }
 

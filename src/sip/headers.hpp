@@ -96,7 +96,8 @@ class TokenList {
   template <class F>
   void for_each(F&& f) const {
     for_each_in(first_, f);
-    for (std::string_view raw : more_) for_each_in(raw, f);
+    for (std::string_view raw : more_)
+      for_each_in(raw, f);
   }
 
  private:
@@ -104,7 +105,8 @@ class TokenList {
   static void for_each_in(std::string_view raw, F& f) {
     std::size_t pos = 0;
     std::string_view item;
-    while (next(raw, pos, item)) f(item);
+    while (next(raw, pos, item))
+      f(item);
   }
   static bool next(std::string_view raw, std::size_t& pos, std::string_view& item);
   std::string_view first_;
@@ -115,7 +117,8 @@ class TokenList {
 // Header field values, parsed on their own (the message parser uses these too).
 // Each appends to `out` where the header can carry several values.
 std::optional<ParseError> parse_via_values(std::string_view value, std::vector<Via>& out);
-std::optional<ParseError> parse_name_addr_values(std::string_view value, std::vector<NameAddr>& out);
+std::optional<ParseError> parse_name_addr_values(std::string_view value,
+                                                 std::vector<NameAddr>& out);
 std::optional<ParseError> parse_contact_values(std::string_view value, ContactList& out);
 Result<NameAddr> parse_name_addr(std::string_view value);  // From, To: exactly one
 Result<CSeq> parse_cseq(std::string_view value);
@@ -123,7 +126,7 @@ Result<MediaType> parse_media_type(std::string_view value);
 Result<Event> parse_event(std::string_view value);
 std::optional<ParseError> parse_token_list(std::string_view value, TokenList& out);
 Result<std::uint32_t> parse_delta_seconds(std::string_view value);  // clamped to 2^32-1
-Result<std::string_view> parse_call_id(std::string_view value);      // word [ "@" word ]
+Result<std::string_view> parse_call_id(std::string_view value);     // word [ "@" word ]
 
 // Splits a header value at top-level commas, never inside quotes or <...> (RFC 3261 7.3.1).
 std::vector<std::string_view> split_comma_values(std::string_view value);

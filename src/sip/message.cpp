@@ -39,7 +39,8 @@ bool Message::operator==(const Message& other) const {
     return false;
   }
   auto skip_length = [](const std::vector<HeaderField>& fields, std::size_t& i) {
-    while (i < fields.size() && fields[i].id == HeaderId::kContentLength) ++i;
+    while (i < fields.size() && fields[i].id == HeaderId::kContentLength)
+      ++i;
   };
   std::size_t i = 0;
   std::size_t j = 0;

@@ -51,11 +51,14 @@ std::size_t read_param(std::string_view raw, char separator, std::size_t pos, Pa
 
 }  // namespace
 
-bool ParamList::empty() const { return begin() == end(); }
+bool ParamList::empty() const {
+  return begin() == end();
+}
 
 std::size_t ParamList::size() const {
   std::size_t n = 0;
-  for (auto it = begin(); it != end(); ++it) ++n;
+  for (auto it = begin(); it != end(); ++it)
+    ++n;
   return n;
 }
 
@@ -74,7 +77,8 @@ void ParamList::iterator::read() {
   std::string_view raw = list_->raw_;
   // Skip white space; at the end of the text there is no further param.
   std::size_t p = pos_;
-  while (p < raw.size() && (charset::is_wsp(raw[p]) || raw[p] == '\r' || raw[p] == '\n')) ++p;
+  while (p < raw.size() && (charset::is_wsp(raw[p]) || raw[p] == '\r' || raw[p] == '\n'))
+    ++p;
   if (p >= raw.size()) {
     pos_ = std::string_view::npos;
     return;

@@ -12,8 +12,7 @@ namespace lanline::sip {
 // Fills a Message; a friend of it, so the fields stay private to everyone else.
 class MessageParser {
  public:
-  static Result<Message> parse(std::string_view bytes, Framing framing,
-                               const ParserLimits& limits);
+  static Result<Message> parse(std::string_view bytes, Framing framing, const ParserLimits& limits);
 
  private:
   MessageParser(Message& message, Framing framing, const ParserLimits& limits)
@@ -45,8 +44,8 @@ ParseError malformed(std::string reason) {
 // The line at `pos` without its CRLF (or bare LF); `next` is where the next line starts.
 std::string_view line_at(std::string_view text, std::size_t pos, std::size_t& next) {
   const void* lf = std::memchr(text.data() + pos, '\n', text.size() - pos);
-  std::size_t end = lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - text.data())
-                       : text.size();
+  std::size_t end =
+      lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - text.data()) : text.size();
   next = lf ? end + 1 : end;
   std::size_t line_end = (end > pos && text[end - 1] == '\r') ? end - 1 : end;
   return text.substr(pos, line_end - pos);
@@ -67,7 +66,8 @@ int check_version(std::string_view v) {
 std::string quoted(std::string_view text) {
   constexpr std::size_t kMax = 40;
   std::string out = "'";
-  for (char c : text.substr(0, kMax)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  for (char c : text.substr(0, kMax))
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
   if (text.size() > kMax) out += "...";
   return out + "'";
 }
@@ -78,7 +78,8 @@ std::optional<ParseError> MessageParser::run() {
   std::string_view text = m_.text();
   std::size_t pos = 0;
   // RFC 3261 7.5: CRLFs before the start line are ignored.
-  while (pos < text.size() && (text[pos] == '\r' || text[pos] == '\n')) ++pos;
+  while (pos < text.size() && (text[pos] == '\r' || text[pos] == '\n'))
+    ++pos;
   if (pos == text.size()) return malformed("empty message");
 
   std::size_t next = 0;
@@ -88,7 +89,8 @@ std::optional<ParseError> MessageParser::run() {
   m_.headers_.reserve(16);
   bool ended = false;
   while (pos < text.size()) {
-    if (text[pos] == '\n' || (text[pos] == '\r' && pos + 1 < text.size() && text[pos + 1] == '\n')) {
+    if (text[pos] == '\n' ||
+        (text[pos] == '\r' && pos + 1 < text.size() && text[pos + 1] == '\n')) {
       pos += text[pos] == '\n' ? 1 : 2;  // the empty line that ends the header section
       ended = true;
       break;
@@ -98,9 +100,11 @@ std::optional<ParseError> MessageParser::run() {
     }
     // field-name *WSP ":" value, where the value runs on over folded lines.
     std::size_t name_start = pos;
-    while (pos < text.size() && charset::is_token(text[pos])) ++pos;
+    while (pos < text.size() && charset::is_token(text[pos]))
+      ++pos;
     std::string_view name = text.substr(name_start, pos - name_start);
-    while (pos < text.size() && charset::is_wsp(text[pos])) ++pos;
+    while (pos < text.size() && charset::is_wsp(text[pos]))
+      ++pos;
     if (name.empty() || pos >= text.size() || text[pos] != ':') {
       std::size_t ignored = 0;
       return malformed("header line without a name and ':': " +
@@ -115,9 +119,9 @@ std::optional<ParseError> MessageParser::run() {
       if (pos >= text.size() || !charset::is_wsp(text[pos])) break;
     }
     if (value_end - name_start > limits_.max_line_length) {
-      return error(ParseErrorCode::kTooLarge,
-                   "header " + quoted(name) + " is longer than " +
-                       std::to_string(limits_.max_line_length) + " bytes");
+      return error(ParseErrorCode::kTooLarge, "header " + quoted(name) + " is longer than " +
+                                                  std::to_string(limits_.max_line_length) +
+                                                  " bytes");
     }
     if (m_.headers_.size() >= limits_.max_header_count) {
       return error(ParseErrorCode::kTooLarge,
@@ -125,8 +129,10 @@ std::optional<ParseError> MessageParser::run() {
     }
     // The value without the LWS around it (folding inside stays, see folding.hpp).
     auto is_lws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (value_start < value_end && is_lws(text[value_start])) ++value_start;
-    while (value_end > value_start && is_lws(text[value_end - 1])) --value_end;
+    while (value_start < value_end && is_lws(text[value_start]))
+      ++value_start;
+    while (value_end > value_start && is_lws(text[value_end - 1]))
+      --value_end;
     std::string_view value = text.substr(value_start, value_end - value_start);
     HeaderId id = header_id(name);
     m_.headers_.push_back(HeaderField{id, name, value});
@@ -358,9 +364,9 @@ std::optional<ParseError> MessageParser::required_headers() const {
     return error(ParseErrorCode::kMissingHeader, "missing required header field: " + missing);
   }
   if (m_.is_request_ && m_.cseq_.method_text != m_.method_text_) {
-    return error(ParseErrorCode::kMethodMismatch,
-                 "CSeq method " + quoted(m_.cseq_.method_text) +
-                     " does not match the request method " + quoted(m_.method_text_));
+    return error(ParseErrorCode::kMethodMismatch, "CSeq method " + quoted(m_.cseq_.method_text) +
+                                                      " does not match the request method " +
+                                                      quoted(m_.method_text_));
   }
   return std::nullopt;
 }
@@ -398,8 +404,7 @@ Result<Message> MessageParser::parse(std::string_view bytes, Framing framing,
   return message;
 }
 
-Result<Message> parse_message(std::string_view bytes, Framing framing,
-                              const ParserLimits& limits) {
+Result<Message> parse_message(std::string_view bytes, Framing framing, const ParserLimits& limits) {
   return MessageParser::parse(bytes, framing, limits);
 }
 

@@ -10,14 +10,14 @@ namespace lanline::sip {
 
 // What kind of problem a parse met; it decides the SIP answer (RFC 3261 8.2, 16.3, 18.3).
 enum class ParseErrorCode {
-  kMalformed,            // syntax error anywhere: 400 Bad Request
-  kUnsupportedVersion,   // SIP-Version other than 2.0: 505
-  kMissingHeader,        // To, From, Call-ID, CSeq or Via absent: 400
-  kDuplicateHeader,      // a single-value header appears twice: 400
-  kMethodMismatch,       // request method differs from the CSeq method: 400
-  kBadContentLength,     // framing: negative, conflicting or larger than the body: 400
-  kTooLarge,             // over the parser's size bounds: 513 for a request
-  kIncomplete,           // not enough bytes yet (stream framing only)
+  kMalformed,           // syntax error anywhere: 400 Bad Request
+  kUnsupportedVersion,  // SIP-Version other than 2.0: 505
+  kMissingHeader,       // To, From, Call-ID, CSeq or Via absent: 400
+  kDuplicateHeader,     // a single-value header appears twice: 400
+  kMethodMismatch,      // request method differs from the CSeq method: 400
+  kBadContentLength,    // framing: negative, conflicting or larger than the body: 400
+  kTooLarge,            // over the parser's size bounds: 513 for a request
+  kIncomplete,          // not enough bytes yet (stream framing only)
 };
 
 struct ParseError {
@@ -31,8 +31,8 @@ struct ParseError {
 template <class T>
 class Result {
  public:
-  Result(T value) : state_(std::move(value)) {}               // NOLINT: implicit by design
-  Result(ParseError error) : state_(std::move(error)) {}      // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}           // NOLINT: implicit by design
+  Result(ParseError error) : state_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }

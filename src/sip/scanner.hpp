@@ -66,14 +66,20 @@ class Scanner {
 
   // 1*(chars of the given class); empty when none.
   std::string_view take(std::uint16_t cls) {
-    std::size_t start = pos_;
-    while (pos_ < text_.size() && charset::is(text_[pos_], cls)) ++pos_;
-    return text_.substr(start, pos_ - start);
+    // Local pointers: the loop is the parser's hottest, and members would be reloaded.
+    const char* begin = text_.data() + pos_;
+    const char* end = text_.data() + text_.size();
+    const char* p = begin;
+    while (p < end && charset::is(*p, cls))
+      ++p;
+    pos_ += static_cast<std::size_t>(p - begin);
+    return {begin, static_cast<std::size_t>(p - begin)};
   }
   std::string_view token() { return take(charset::kToken); }
   std::string_view digits() {
     std::size_t start = pos_;
-    while (pos_ < text_.size() && charset::is_digit(text_[pos_])) ++pos_;
+    while (pos_ < text_.size() && charset::is_digit(text_[pos_]))
+      ++pos_;
     return text_.substr(start, pos_ - start);
   }
 

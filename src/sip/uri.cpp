@@ -29,16 +29,18 @@ std::string describe(char c) {
 
 // Checks a run made of one character class plus %HH escapes.
 bool valid_escaped(std::string_view text, std::uint16_t cls) {
+  bool escapes = false;
+  for (char c : text) {
+    if (!is(c, cls | charset::kPercent)) return false;
+    escapes = escapes || c == '%';
+  }
+  if (!escapes) return true;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '%') {
-      if (i + 2 >= text.size() || !charset::is_hex(text[i + 1]) || !charset::is_hex(text[i + 2])) {
-        return false;
-      }
-      i += 2;
-    } else if (!is(c, cls)) {
+    if (text[i] != '%' || is(text[i], cls)) continue;
+    if (i + 2 >= text.size() || !charset::is_hex(text[i + 1]) || !charset::is_hex(text[i + 2])) {
       return false;
     }
+    i += 2;
   }
   return true;
 }
@@ -51,7 +53,8 @@ bool hexseq(std::string_view s, int& groups) {
   std::size_t start = 0;
   while (true) {
     std::size_t colon = s.find(':', start);
-    std::string_view group = s.substr(start, colon == std::string_view::npos ? s.npos : colon - start);
+    std::string_view group =
+        s.substr(start, colon == std::string_view::npos ? s.npos : colon - start);
     if (group.empty() || group.size() > 4) return false;
     for (char c : group) {
       if (!charset::is_hex(c)) return false;
@@ -149,8 +152,8 @@ HostKind classify_host(std::string_view s) {
   int dots = 0;
   int part_value = 0;
   int part_digits = 0;
-  bool numeric = true;          // only digits and dots so far
-  bool ipv4_ok = true;          // every part so far is 0-255 with 1-3 digits
+  bool numeric = true;  // only digits and dots so far
+  bool ipv4_ok = true;  // every part so far is 0-255 with 1-3 digits
   char previous = '.';
   for (char c : s) {
     if (c == '.') {
@@ -192,7 +195,8 @@ std::optional<ParseError> parse_hostport(Scanner& s, std::string_view& host, Hos
     kind = host.empty() ? HostKind::kNone : classify_host(host);
     if (kind == HostKind::kNone) {
       if (!host.empty()) return uri_error("invalid host '" + std::string(host) + "'");
-      return uri_error(s.eof() ? "URI has no host" : "unexpected " + describe(s.peek()) + " in host");
+      return uri_error(s.eof() ? "URI has no host"
+                               : "unexpected " + describe(s.peek()) + " in host");
     }
   }
   if (s.consume(':')) {
@@ -212,16 +216,13 @@ namespace {
 std::optional<ParseError> parse_uri_params(Scanner& s, std::uint16_t value_cls) {
   constexpr std::uint16_t kParamChar = charset::kParamUnreserved | charset::kUnreserved;
   while (s.consume(';')) {
-    std::size_t start = s.pos();
-    while (!s.eof() && (is(s.peek(), kParamChar) || s.peek() == '%')) s.set_pos(s.pos() + 1);
-    std::string_view name = s.slice(start);
+    std::string_view name = s.take(kParamChar | charset::kPercent);
     if (name.empty()) return uri_error("empty URI parameter");
     if (!valid_escaped(name, kParamChar)) return uri_error("bad %-escape in URI parameter");
     if (s.consume('=')) {
-      start = s.pos();
-      while (!s.eof() && (is(s.peek(), value_cls) || s.peek() == '%')) s.set_pos(s.pos() + 1);
-      std::string_view value = s.slice(start);
-      if (value.empty()) return uri_error("URI parameter '" + std::string(name) + "=' has no value");
+      std::string_view value = s.take(value_cls | charset::kPercent);
+      if (value.empty())
+        return uri_error("URI parameter '" + std::string(name) + "=' has no value");
       if (!valid_escaped(value, value_cls)) return uri_error("bad %-escape in URI parameter");
     }
   }
@@ -232,14 +233,12 @@ std::optional<ParseError> parse_uri_params(Scanner& s, std::uint16_t value_cls) 
 std::optional<ParseError> parse_uri_headers(Scanner& s) {
   constexpr std::uint16_t kHnv = charset::kHnvUnreserved | charset::kUnreserved;
   do {
-    std::size_t start = s.pos();
-    while (!s.eof() && (is(s.peek(), kHnv) || s.peek() == '%')) s.set_pos(s.pos() + 1);
-    std::string_view name = s.slice(start);
+    std::string_view name = s.take(kHnv | charset::kPercent);
     if (name.empty() || !valid_escaped(name, kHnv)) return uri_error("bad URI header name");
     if (!s.consume('=')) return uri_error("URI header '" + std::string(name) + "' has no '='");
-    start = s.pos();
-    while (!s.eof() && (is(s.peek(), kHnv) || s.peek() == '%')) s.set_pos(s.pos() + 1);
-    if (!valid_escaped(s.slice(start), kHnv)) return uri_error("bad %-escape in URI header");
+    if (!valid_escaped(s.take(kHnv | charset::kPercent), kHnv)) {
+      return uri_error("bad %-escape in URI header");
+    }
   } while (s.consume('&'));
   return std::nullopt;
 }
@@ -355,8 +354,9 @@ Result<Uri> parse_uri(std::string_view text, UriContext context, std::size_t* co
   Scanner scheme_scan(text);
   char first = scheme_scan.peek();
   if (!is(first, charset::kAlnum) || charset::is_digit(first)) {
-    return uri_error(text.empty() ? "empty URI" : "URI must start with a scheme, found " +
-                                                      describe(text.front()));
+    return uri_error(text.empty()
+                         ? "empty URI"
+                         : "URI must start with a scheme, found " + describe(text.front()));
   }
   uri.scheme_text = scheme_scan.take(charset::kSchemeChar);
   if (!scheme_scan.consume(':')) return uri_error("URI scheme is not followed by ':'");
@@ -389,8 +389,8 @@ Result<Uri> parse_uri(std::string_view text, UriContext context, std::size_t* co
   }
   if (err) return *std::move(err);
   if (!s.eof()) {
-    return uri_error("unexpected " + describe(s.peek()) + " in " +
-                     std::string(uri.scheme_text) + " URI");
+    return uri_error("unexpected " + describe(s.peek()) + " in " + std::string(uri.scheme_text) +
+                     " URI");
   }
   uri.text = text.substr(0, end);
   if (consumed) *consumed = end;
@@ -437,7 +437,8 @@ std::string unescape(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '%' && i + 2 < text.size() && charset::is_hex(text[i + 1]) &&
         charset::is_hex(text[i + 2])) {
-      out += static_cast<char>(charset::hex_value(text[i + 1]) * 16 + charset::hex_value(text[i + 2]));
+      out +=
+          static_cast<char>(charset::hex_value(text[i + 1]) * 16 + charset::hex_value(text[i + 2]));
       i += 2;
     } else {
       out += text[i];

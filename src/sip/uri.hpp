@@ -22,9 +22,9 @@ struct Uri {
   bool has_password = false;
   std::string_view host;  // IPv6 with its brackets, as written
   HostKind host_kind = HostKind::kNone;
-  int port = -1;  // -1 when absent
-  ParamList params;   // ";transport=tcp;lr"
-  ParamList headers;  // "?a=b&c=d" without the '?'; separator '&'
+  int port = -1;            // -1 when absent
+  ParamList params;         // ";transport=tcp;lr"
+  ParamList headers;        // "?a=b&c=d" without the '?'; separator '&'
   std::string_view opaque;  // kOther: everything after "scheme:"
   std::string_view text;    // the whole URI as written
 
@@ -37,10 +37,10 @@ struct Uri {
 
 // Where the URI ends decides how much of the text belongs to it.
 enum class UriContext {
-  kStandalone,     // the whole input is the URI
-  kRequestUri,     // ends at SP; headers are not allowed (RFC 3261 19.1.1 table)
-  kBracketed,      // inside <...>: ends at '>'
-  kAddrSpec,       // name-addr without <...>: ends before ';', ',' or LWS; no params or headers
+  kStandalone,  // the whole input is the URI
+  kRequestUri,  // ends at SP; headers are not allowed (RFC 3261 19.1.1 table)
+  kBracketed,   // inside <...>: ends at '>'
+  kAddrSpec,    // name-addr without <...>: ends before ';', ',' or LWS; no params or headers
 };
 
 // Parses a URI at the start of `text`. On success `consumed` says how many bytes it used.

@@ -105,14 +105,14 @@ TEST(Parser, RequestWithEveryTypedHeader) {
 }
 
 TEST(Parser, ResponseStatusLine) {
-  Message m = must_parse(crlf(
-      "SIP/2.0 180 Ringing\n"
-      "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKx;received=192.0.2.9;rport=6000\n"
-      "To: <sip:b@example.com>;tag=8321234356\n"
-      "From: <sip:a@example.com>;tag=9fxced76sl\n"
-      "Call-ID: 3848276298220188511@example.com\n"
-      "CSeq: 1 INVITE\n"
-      "Content-Length: 0\n\n"));
+  Message m = must_parse(
+      crlf("SIP/2.0 180 Ringing\n"
+           "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKx;received=192.0.2.9;rport=6000\n"
+           "To: <sip:b@example.com>;tag=8321234356\n"
+           "From: <sip:a@example.com>;tag=9fxced76sl\n"
+           "Call-ID: 3848276298220188511@example.com\n"
+           "CSeq: 1 INVITE\n"
+           "Content-Length: 0\n\n"));
   EXPECT_TRUE(m.is_response());
   EXPECT_EQ(m.status_code(), 180);
   EXPECT_EQ(m.reason(), "Ringing");
@@ -120,18 +120,18 @@ TEST(Parser, ResponseStatusLine) {
 }
 
 TEST(Parser, FoldingCompactFormsAndOddSpacing) {
-  Message m = must_parse(crlf(
-      "OPTIONS sip:x@example.com SIP/2.0\n"
-      "v:  SIP  / 2.0  / TCP     spindle.example.com   ;\n"
-      "  branch  =   z9hG4bK9ikj8  ,\n"
-      " SIP  /    2.0   / UDP  192.168.255.111   ; branch=\n"
-      " z9hG4bK30239\n"
-      "t :\n sip:x@example.com ;   tag    = 1918181833n\n"
-      "f: <sip:y@example.com>;tag=1\n"
-      "i: fold\n"
-      "cseq: 0009\n  OPTIONS\n"
-      "MaX-fOrWaRdS: 0068\n"
-      "l: 0\n\n"));
+  Message m =
+      must_parse(crlf("OPTIONS sip:x@example.com SIP/2.0\n"
+                      "v:  SIP  / 2.0  / TCP     spindle.example.com   ;\n"
+                      "  branch  =   z9hG4bK9ikj8  ,\n"
+                      " SIP  /    2.0   / UDP  192.168.255.111   ; branch=\n"
+                      " z9hG4bK30239\n"
+                      "t :\n sip:x@example.com ;   tag    = 1918181833n\n"
+                      "f: <sip:y@example.com>;tag=1\n"
+                      "i: fold\n"
+                      "cseq: 0009\n  OPTIONS\n"
+                      "MaX-fOrWaRdS: 0068\n"
+                      "l: 0\n\n"));
   ASSERT_EQ(m.via().size(), 2u);
   EXPECT_EQ(m.via()[0].branch, "z9hG4bK9ikj8");
   EXPECT_EQ(m.via()[1].branch, "z9hG4bK30239");
@@ -163,8 +163,7 @@ TEST(Parser, ErrorsSayWhatWasWrong) {
   const Case cases[] = {
       {"INVITE sip:a@b SIP/3.0\n" + head + "CSeq: 1 INVITE\n\n",
        ParseErrorCode::kUnsupportedVersion, "3.0"},
-      {"INVITE  sip:a@b SIP/2.0\n" + head + "CSeq: 1 INVITE\n\n", ParseErrorCode::kMalformed,
-       "SP"},
+      {"INVITE  sip:a@b SIP/2.0\n" + head + "CSeq: 1 INVITE\n\n", ParseErrorCode::kMalformed, "SP"},
       {"INVITE sip:a@b SIP/2.0\n" + head + "\n", ParseErrorCode::kMissingHeader, "CSeq"},
       {"OPTIONS sip:a@b SIP/2.0\n" + head + "CSeq: 1 INVITE\n\n", ParseErrorCode::kMethodMismatch,
        "OPTIONS"},
@@ -235,8 +234,7 @@ TEST(Printer, UnfoldsLinesAndAddsContentLength) {
   Message m = must_parse(text);
   EXPECT_EQ(m.body(), "body");
   std::string printed = print_message(m);
-  EXPECT_NE(printed.find("Via: SIP/2.0/UDP h.example.com ;branch=z9hG4bKa\r\n"),
-            std::string::npos);
+  EXPECT_NE(printed.find("Via: SIP/2.0/UDP h.example.com ;branch=z9hG4bKa\r\n"), std::string::npos);
   EXPECT_NE(printed.find("Content-Length: 4\r\n"), std::string::npos);
   EXPECT_TRUE(must_parse(printed) == m);
 }
@@ -276,7 +274,8 @@ TEST(StreamFramer, PipelinedMessagesAndKeepalives) {
 
 TEST(StreamFramer, ByteByByteAndRandomChunks) {
   std::string stream;
-  for (int i = 0; i < 20; ++i) stream += kInvite;
+  for (int i = 0; i < 20; ++i)
+    stream += kInvite;
   std::mt19937 random(42);
   for (int chunk_max : {1, 7, 300}) {
     StreamFramer framer;
@@ -286,10 +285,12 @@ TEST(StreamFramer, ByteByByteAndRandomChunks) {
       std::size_t n = std::min<std::size_t>(1 + random() % chunk_max, stream.size() - pos);
       framer.feed(std::string_view(stream).substr(pos, n));
       pos += n;
-      for (auto& m : drain(framer)) got.push_back(std::move(m));
+      for (auto& m : drain(framer))
+        got.push_back(std::move(m));
     }
     ASSERT_EQ(got.size(), 20u) << "chunks up to " << chunk_max;
-    for (const auto& m : got) EXPECT_EQ(m, kInvite);
+    for (const auto& m : got)
+      EXPECT_EQ(m, kInvite);
     EXPECT_EQ(framer.buffered(), 0u);
   }
 }

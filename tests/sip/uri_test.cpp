@@ -15,7 +15,8 @@ Uri must_parse(std::string_view text) {
 }
 
 TEST(UriParse, SipUriComponents) {
-  Uri uri = must_parse("sip:alice:secretword@atlanta.com:5070;transport=tcp;lr?subject=project%20x&priority=urgent");
+  Uri uri = must_parse(
+      "sip:alice:secretword@atlanta.com:5070;transport=tcp;lr?subject=project%20x&priority=urgent");
   EXPECT_EQ(uri.scheme, UriScheme::kSip);
   EXPECT_EQ(uri.user, "alice");
   EXPECT_EQ(uri.password, "secretword");
@@ -76,11 +77,28 @@ TEST(UriParse, TelAndOtherSchemes) {
 
 TEST(UriParse, RejectsMalformed) {
   for (std::string_view bad : {
-           "", "sip:", "example.com", "sip:user@", "sip:@example.com", "sip:2001:db8::10",
-           "sip:[2001:db8::10", "sip:[2001:db8:::::1]", "sip:host:99999", "sip:host:",
-           "sip:a..b", "sip:-a.com", "sip:a-.com", "sip:300.1.1.1", "sip:user@host;",
-           "sip:user@host;=x", "sip:user@host?", "sip:us%zzer@host", "sip:host name",
-           "sip:user@host>", "tel:", "1sip:host",
+           "",
+           "sip:",
+           "example.com",
+           "sip:user@",
+           "sip:@example.com",
+           "sip:2001:db8::10",
+           "sip:[2001:db8::10",
+           "sip:[2001:db8:::::1]",
+           "sip:host:99999",
+           "sip:host:",
+           "sip:a..b",
+           "sip:-a.com",
+           "sip:a-.com",
+           "sip:300.1.1.1",
+           "sip:user@host;",
+           "sip:user@host;=x",
+           "sip:user@host?",
+           "sip:us%zzer@host",
+           "sip:host name",
+           "sip:user@host>",
+           "tel:",
+           "1sip:host",
        }) {
     auto uri = parse_uri(bad);
     EXPECT_FALSE(uri.ok()) << "accepted: '" << bad << "'";
@@ -106,9 +124,13 @@ TEST(UriParse, ContextsDecideWhereTheUriEnds) {
 
 TEST(UriPrint, PrintsAsWritten) {
   for (std::string_view text : {
-           "sip:alice@atlanta.com", "sips:alice@[2001:db8::1]:5061;transport=tls",
-           "sip:%61lice@atlanta.com;transport=TCP", "sip:carol@chicago.com?Subject=next%20meeting",
-           "tel:+358-555-1234567;postd=pp22", "urn:service:sos", "sip:host.example.com.",
+           "sip:alice@atlanta.com",
+           "sips:alice@[2001:db8::1]:5061;transport=tls",
+           "sip:%61lice@atlanta.com;transport=TCP",
+           "sip:carol@chicago.com?Subject=next%20meeting",
+           "tel:+358-555-1234567;postd=pp22",
+           "urn:service:sos",
+           "sip:host.example.com.",
        }) {
     EXPECT_EQ(to_string(must_parse(text)), text);
   }
