@@ -163,8 +163,8 @@ HostKind classify_host(std::string_view s) {
       part_value = 0;
       part_digits = 0;
     } else if (charset::is_digit(c)) {
-      part_value = part_value * 10 + (c - '0');
       ++part_digits;
+      if (part_digits <= 3) part_value = part_value * 10 + (c - '0');  // more is never IPv4
       ipv4_ok = ipv4_ok && part_digits <= 3 && part_value <= 255;
     } else {
       if (c == '-' && previous == '.') return HostKind::kNone;  // a label starts with '-'

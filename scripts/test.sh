@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Sets Lanline up (scripts/setup.sh) and runs every test:
+#   1. release build ($B):          meson test (unit, corpus, ...)
+#   2. sanitizer build ($B-asan):   debug, ASan + UBSan, meson test
+#   3. fuzz build ($B-fuzz):        clang, libFuzzer + ASan + UBSan, meson test --suite fuzz
+# In CI ($CI set) every build is configured with --werror. benchmark() targets (tests/bench)
+# are not run here: `meson test -C build --benchmark` runs them (docs/PERFORMANCE.md).
+# The sanitizer and fuzz builds leave out the sofia-sip benchmark reference.
+# Ends with one line `N passed, N failed` and exits non-zero if anything failed
+# (a build that does not configure or compile counts as one failure).
+#
+#   sudo bash scripts/test.sh
+#
+# Environment: LANLINE_BUILDDIR (default: build) names the release build directory;
+# the others are "$LANLINE_BUILDDIR-asan" and "$LANLINE_BUILDDIR-fuzz".
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export LANLINE_BUILDDIR=${LANLINE_BUILDDIR:-build}
+release_dir=$LANLINE_BUILDDIR
+asan_dir=$LANLINE_BUILDDIR-asan
+fuzz_dir=$LANLINE_BUILDDIR-fuzz
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+if [[ -n ${CI:-} ]]; then
+  werror=(--werror)
+else
+  werror=(-Dwerror=false)
+fi
+jobs=2  # the test machines have 2 cores
+
+total_passed=0
+total_failed=0
+failed_stages=()
+start_time=$SECONDS
+
+log() { printf '\n[test] %s\n' "$*"; }
+
+record_failure() {  # STAGE — a build/configure step that failed counts as one failure
+  total_failed=$((total_failed + 1))
+  failed_stages+=("$1")
+}
+
+# configure DIR MESON-SETUP-ARGS... : meson setup, or reconfigure if DIR exists.
+configure() {
+  local dir=$1
+  shift
+  if [[ -f $dir/meson-private/coredata.dat ]]; then
+    meson setup --reconfigure "$dir" "$@" || meson setup --wipe "$dir" "$@"
+  else
+    meson setup "$dir" "$@"
+  fi
+}
+
+# run_tests NAME DIR MESON-TEST-ARGS... : runs meson test, adds its counts to the totals.
+run_tests() {
+  local name=$1 dir=$2
+  shift 2
+  local logfile rc=0
+  logfile=$(mktemp)
+  log "$name: meson test -C $dir $*"
+  meson test -C "$dir" --print-errorlogs --num-processes "$jobs" "$@" 2>&1 | tee "$logfile" ||
+    rc=${PIPESTATUS[0]}
+
+  local counts ok xfail fail upass timeout skipped
+  # meson's summary block: "Ok: N", "Expected Fail: N", "Fail: N", "Unexpected Pass: N",
+  # "Skipped: N", "Timeout: N". The last block wins.
+  counts=$(awk '
+    /^Ok:/              { ok = $2 }
+    /^Expected Fail:/   { xf = $3 }
+    /^Fail:/            { f = $2 }
+    /^Unexpected Pass:/ { up = $3 }
+    /^Timeout:/         { to = $2 }
+    /^Skipped:/         { sk = $2 }
+    END { printf "%d %d %d %d %d %d\n", ok, xf, f, up, to, sk }' "$logfile")
+  read -r ok xfail fail upass timeout skipped <<<"$counts"
+  rm -f "$logfile"
+
+  local passed=$((ok + xfail)) failed=$((fail + upass + timeout))
+  if ((rc != 0 && failed == 0)); then
+    # meson test failed without reporting a failing test (e.g. the rebuild failed).
+    failed=1
+  fi
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+  ((failed == 0)) || failed_stages+=("$name")
+  log "$name: $passed passed, $failed failed, $skipped skipped (meson test exit $rc)"
+}
+
+# --- 1. release build ---------------------------------------------------------------
+log "release: scripts/setup.sh"
+if bash scripts/setup.sh; then
+  run_tests release "$release_dir"
+else
+  log "release: setup/build failed"
+  record_failure "release build"
+fi
+
+# --- 2. sanitizer build (gcc, ASan + UBSan) -----------------------------------------
+log "asan: configuring $asan_dir"
+if configure "$asan_dir" --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+  -Dsofia_bench=disabled "${werror[@]}" && ninja -C "$asan_dir"; then
+  run_tests asan "$asan_dir" --timeout-multiplier 3
+else
+  log "asan: configure/build failed"
+  record_failure "asan build"
+fi
+
+# --- 3. fuzz build (clang, libFuzzer + ASan + UBSan) --------------------------------
+log "fuzz: configuring $fuzz_dir"
+if CC=clang CXX=clang++ configure "$fuzz_dir" -Dfuzzers=true -Db_sanitize=address,undefined \
+  -Db_lundef=false -Dsofia_bench=disabled "${werror[@]}" && ninja -C "$fuzz_dir"; then
+  # The fuzz targets (tests/fuzz/meson.build, suite 'fuzz') run for a bounded time.
+  # libFuzzer exits with 77 on a crash by default, which meson reads as "skipped":
+  # make a crash a failure.
+  FUZZ_EXTRA_ARGS="-error_exitcode=1 ${FUZZ_EXTRA_ARGS:-}" run_tests fuzz "$fuzz_dir" --suite fuzz
+else
+  log "fuzz: configure/build failed"
+  record_failure "fuzz build"
+fi
+
+# --- summary ------------------------------------------------------------------------
+elapsed=$((SECONDS - start_time))
+log "finished in $((elapsed / 60))m$((elapsed % 60))s${failed_stages[*]:+; failures in: ${failed_stages[*]}}"
+echo "$total_passed passed, $total_failed failed"
+((total_failed == 0))
