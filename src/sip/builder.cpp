@@ -1,0 +1,188 @@
+#include "builder.hpp"
+
+#include <array>
+#include <random>
+
+#include "folding.hpp"
+
+namespace lanline::sip {
+namespace {
+
+void header(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  append_unfolded(out, value);
+  out += "\r\n";
+}
+
+// Every field of `id` in the message, in order, under its full name.
+void copy_headers(std::string& out, const Message& message, HeaderId id) {
+  for (const HeaderField& field : message.headers()) {
+    if (field.id == id) header(out, canonical_header_name(id), field.value);
+  }
+}
+
+void end_headers(std::string& out, std::string_view content_type, std::string_view body) {
+  if (!body.empty() && !content_type.empty()) header(out, "Content-Type", content_type);
+  out += "Content-Length: ";
+  out += std::to_string(body.size());
+  out += "\r\n\r\n";
+  out += body;
+}
+
+std::mt19937_64& generator() {
+  thread_local std::mt19937_64 engine(std::random_device{}());
+  return engine;
+}
+
+}  // namespace
+
+std::string_view reason_phrase(int code) {
+  switch (code) {
+    case 100:
+      return "Trying";
+    case 180:
+      return "Ringing";
+    case 181:
+      return "Call Is Being Forwarded";
+    case 182:
+      return "Queued";
+    case 183:
+      return "Session Progress";
+    case 200:
+      return "OK";
+    case 202:
+      return "Accepted";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Request Entity Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 416:
+      return "Unsupported URI Scheme";
+    case 420:
+      return "Bad Extension";
+    case 480:
+      return "Temporarily Unavailable";
+    case 481:
+      return "Call/Transaction Does Not Exist";
+    case 482:
+      return "Loop Detected";
+    case 483:
+      return "Too Many Hops";
+    case 486:
+      return "Busy Here";
+    case 487:
+      return "Request Terminated";
+    case 488:
+      return "Not Acceptable Here";
+    case 491:
+      return "Request Pending";
+    case 500:
+      return "Server Internal Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "Version Not Supported";
+    case 513:
+      return "Message Too Large";
+    case 603:
+      return "Decline";
+    default:
+      return "";
+  }
+}
+
+std::string build_response(const Message& request, const ResponseSpec& spec) {
+  std::string out;
+  out.reserve(512 + spec.body.size());
+  out += "SIP/2.0 ";
+  out += std::to_string(spec.code);
+  out += ' ';
+  out += spec.reason.empty() ? reason_phrase(spec.code) : std::string_view(spec.reason);
+  out += "\r\n";
+  copy_headers(out, request, HeaderId::kVia);
+  if ((spec.code > 100 && spec.code < 300)) copy_headers(out, request, HeaderId::kRecordRoute);
+  header(out, "From", *request.header("From"));
+  std::string to(*request.header("To"));
+  if (request.to().tag.empty() && !spec.to_tag.empty() && spec.code != 100) {
+    to += ";tag=";
+    to += spec.to_tag;
+  }
+  header(out, "To", to);
+  header(out, "Call-ID", request.call_id());
+  header(out, "CSeq", *request.header("CSeq"));
+  for (const auto& [name, value] : spec.headers)
+    header(out, name, value);
+  end_headers(out, spec.content_type, spec.body);
+  return out;
+}
+
+std::string build_ack_for_non2xx(const Message& invite, const Message& response) {
+  std::string out;
+  out.reserve(512);
+  out += "ACK ";
+  append_uri(out, invite.request_uri());
+  out += " SIP/2.0\r\n";
+  header(out, "Via", invite.via().front().text);
+  header(out, "Max-Forwards", "70");
+  header(out, "From", *invite.header("From"));
+  header(out, "To", *response.header("To"));
+  header(out, "Call-ID", invite.call_id());
+  header(out, "CSeq", std::to_string(invite.cseq().number) + " ACK");
+  copy_headers(out, invite, HeaderId::kRoute);
+  end_headers(out, {}, {});
+  return out;
+}
+
+std::string build_cancel(const Message& invite) {
+  std::string out;
+  out.reserve(512);
+  out += "CANCEL ";
+  append_uri(out, invite.request_uri());
+  out += " SIP/2.0\r\n";
+  header(out, "Via", invite.via().front().text);
+  header(out, "Max-Forwards", "70");
+  header(out, "From", *invite.header("From"));
+  header(out, "To", *invite.header("To"));
+  header(out, "Call-ID", invite.call_id());
+  header(out, "CSeq", std::to_string(invite.cseq().number) + " CANCEL");
+  copy_headers(out, invite, HeaderId::kRoute);
+  end_headers(out, {}, {});
+  return out;
+}
+
+std::string random_token(std::size_t bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes * 2);
+  for (std::size_t i = 0; i < bytes; i += 8) {
+    std::uint64_t value = generator()();
+    for (std::size_t j = 0; j < 8 && i + j < bytes; ++j) {
+      out += kHex[(value >> (j * 8 + 4)) & 0xf];
+      out += kHex[(value >> (j * 8)) & 0xf];
+    }
+  }
+  return out;
+}
+
+std::string new_branch() {
+  return "z9hG4bK" + random_token(8);
+}
+
+}  // namespace lanline::sip

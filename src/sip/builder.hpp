@@ -1,0 +1,46 @@
+// Messages the stack writes itself: responses to requests (RFC 3261 8.2.6), the ACK for a
+// non-2xx final response (17.1.1.3) and CANCEL (9.1). Each returns the bytes; parse them
+// with parse_message when a Message is needed.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "message.hpp"
+
+namespace lanline::sip {
+
+using ExtraHeaders = std::vector<std::pair<std::string, std::string>>;
+
+// The standard reason phrase for a status code ("Not Found"), or "" if none is known.
+std::string_view reason_phrase(int code);
+
+struct ResponseSpec {
+  int code = 200;
+  std::string reason;  // empty: the standard phrase
+  std::string to_tag;  // added to To when the request's To has none (not for 100)
+  ExtraHeaders headers;
+  std::string content_type;
+  std::string body;
+};
+
+// Via, From, To, Call-ID and CSeq come from the request; Record-Route too for 18x/2xx
+// (RFC 3261 12.1.1).
+std::string build_response(const Message& request, const ResponseSpec& spec);
+
+// ACK for a non-2xx final response: same Request-URI, top Via, From, Call-ID and Route as
+// the INVITE, To from the response, CSeq number of the INVITE with method ACK.
+std::string build_ack_for_non2xx(const Message& invite, const Message& response);
+
+// CANCEL for a pending INVITE: Request-URI, top Via, From, To, Call-ID, Route and CSeq
+// number copied, method CANCEL.
+std::string build_cancel(const Message& invite);
+
+// A fresh branch with the RFC 3261 magic cookie ("z9hG4bK" + 16 random hex digits).
+std::string new_branch();
+// A random token for tags and Call-IDs (hex, `bytes` random bytes).
+std::string random_token(std::size_t bytes = 8);
+
+}  // namespace lanline::sip

@@ -1,0 +1,28 @@
+// Where a message comes from or goes to, as the transaction layer sees it: an address,
+// a port and a transport. The transport layer fills `connection` for TCP, so a response
+// can go back over the connection its request came on (RFC 3261 18.2.2).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace lanline::sip {
+
+enum class TransportKind : std::uint8_t { kUdp, kTcp };
+
+struct Endpoint {
+  std::string address;  // IPv4 or IPv6 text, without brackets
+  std::uint16_t port = 0;
+  TransportKind transport = TransportKind::kUdp;
+  std::uint64_t connection = 0;  // TCP connection id, 0 for none
+
+  bool reliable() const { return transport == TransportKind::kTcp; }
+  bool operator==(const Endpoint& other) const {
+    return address == other.address && port == other.port && transport == other.transport;
+  }
+};
+
+std::string to_string(const Endpoint& endpoint);      // "udp:192.0.2.1:5060", "tcp:[::1]:5060"
+std::string_view transport_name(TransportKind kind);  // "UDP", "TCP"
+
+}  // namespace lanline::sip
