@@ -167,6 +167,52 @@ std::string build_cancel(const Message& invite) {
   return out;
 }
 
+std::optional<std::string> build_error_response(std::string_view raw, const ParseError& error) {
+  std::size_t start = raw.find_first_not_of("\r\n");
+  if (start == std::string_view::npos || raw.substr(start, 4) == "SIP/") return std::nullopt;
+  std::string out = "SIP/2.0 " + std::to_string(error.status_code()) + " ";
+  // The reason phrase is the parser's one-line reason, kept to printable ASCII.
+  std::string reason;
+  for (char c : error.reason)
+    reason += (c >= 0x20 && c < 0x7f) ? c : '?';
+  if (reason.size() > 200) reason.resize(200);
+  out += reason.empty() ? std::string(reason_phrase(error.status_code())) : reason;
+  out += "\r\n";
+  // Copy the header lines the response needs, folded continuation lines included.
+  bool found[5] = {};
+  std::size_t pos = raw.find('\n', start);
+  while (pos != std::string_view::npos && pos + 1 < raw.size()) {
+    std::size_t line_start = pos + 1;
+    std::size_t end = raw.find('\n', line_start);
+    while (end != std::string_view::npos && end + 1 < raw.size() &&
+           (raw[end + 1] == ' ' || raw[end + 1] == '\t')) {
+      end = raw.find('\n', end + 1);
+    }
+    std::string_view line = raw.substr(
+        line_start, end == std::string_view::npos ? std::string_view::npos : end - line_start);
+    if (line.empty() || line == "\r") break;  // end of the header section
+    std::size_t colon = line.find(':');
+    if (colon != std::string_view::npos) {
+      std::string_view name = trim_lws(line.substr(0, colon));
+      static constexpr HeaderId kWanted[5] = {HeaderId::kVia, HeaderId::kFrom, HeaderId::kTo,
+                                              HeaderId::kCallId, HeaderId::kCSeq};
+      HeaderId id = header_id(name);
+      for (int i = 0; i < 5; ++i) {
+        if (id == kWanted[i]) {
+          found[i] = true;
+          header(out, canonical_header_name(id), trim_lws(line.substr(colon + 1)));
+        }
+      }
+    }
+    pos = end;
+  }
+  for (bool f : found) {
+    if (!f) return std::nullopt;
+  }
+  out += "Content-Length: 0\r\n\r\n";
+  return out;
+}
+
 std::string random_token(std::size_t bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

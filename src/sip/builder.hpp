@@ -3,12 +3,14 @@
 // with parse_message when a Message is needed.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "message.hpp"
+#include "result.hpp"
 
 namespace lanline::sip {
 
@@ -37,6 +39,12 @@ std::string build_ack_for_non2xx(const Message& invite, const Message& response)
 // CANCEL for a pending INVITE: Request-URI, top Via, From, To, Call-ID, Route and CSeq
 // number copied, method CANCEL.
 std::string build_cancel(const Message& invite);
+
+// The answer to a request that did not parse (RFC 3261 8.2, 16.3): 400, 505 or 513 with a
+// reason phrase that says what was wrong, carrying the request's Via, From, To, Call-ID
+// and CSeq lines as they were. Nothing for a response (those are dropped) or when those
+// lines cannot be found, since no answer could reach the sender then.
+std::optional<std::string> build_error_response(std::string_view raw, const ParseError& error);
 
 // A fresh branch with the RFC 3261 magic cookie ("z9hG4bK" + 16 random hex digits).
 std::string new_branch();

@@ -1,0 +1,27 @@
+// What the control socket talks to: the engine's commands and events as JSON objects
+// (the control protocol of DESIGN.md). The GUI will use the same interface.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+namespace lanline::core {
+
+class CommandHandler {
+ public:
+  virtual ~CommandHandler() = default;
+
+  // `request` is the object a client sent ({"cmd":"call","target":"alice"}); the reply
+  // is {"ok":true,...} or {"ok":false,"error":"..."} without the request's "id", which
+  // the caller copies in. Runs on the engine's thread.
+  virtual nlohmann::json execute(const nlohmann::json& request) = 0;
+
+  // Events ({"event":"call.state",...}) go to every subscriber until it unsubscribes.
+  using EventSink = std::function<void(const nlohmann::json& event)>;
+  virtual std::uint64_t subscribe(EventSink sink) = 0;
+  virtual void unsubscribe(std::uint64_t token) = 0;
+};
+
+}  // namespace lanline::core

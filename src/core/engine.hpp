@@ -1,0 +1,46 @@
+// The engine of a node: the SIP user agent on a transport, on one GLib main context.
+// Everything in it runs on the thread that runs that context (DESIGN.md, Threads).
+#pragma once
+
+#include <glib.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/command_handler.hpp"
+
+namespace lanline::core {
+
+struct EngineOptions {
+  std::string profile = "default";
+  std::string display_name;       // default: the user's full name or $USER
+  std::string user;               // user part of sip:USER@HOST:PORT; default: the login name
+  std::uint16_t sip_port = 5060;  // if taken, the next free one
+  bool auto_answer = false;
+  bool sip_trace = false;
+};
+
+class Engine : public CommandHandler {
+ public:
+  // Binds the SIP transport; on failure `error` says why and what to do.
+  static std::unique_ptr<Engine> create(GMainContext* context, const EngineOptions& options,
+                                        std::string& error);
+  ~Engine() override;
+
+  nlohmann::json execute(const nlohmann::json& request) override;
+  std::uint64_t subscribe(EventSink sink) override;
+  void unsubscribe(std::uint64_t token) override;
+
+  // Called when a client sends "quit".
+  void on_quit(std::function<void()> callback);
+  std::uint16_t sip_port() const;
+
+ private:
+  Engine();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lanline::core

@@ -1,0 +1,55 @@
+// SIP over UDP and TCP on one port, IPv4 and IPv6, on a GLib main context
+// (RFC 3261 section 18, RFC 3581). Datagrams and stream-framed messages are parsed and
+// handed to the receiver with where they came from; sends go out over UDP, or over TCP
+// reusing an open connection (the one a request came in on, for its responses).
+#pragma once
+
+#include <gio/gio.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "sip/endpoint.hpp"
+#include "sip/message.hpp"
+#include "sip/transaction_layer.hpp"
+
+namespace lanline::net {
+
+struct TransportOptions {
+  std::uint16_t port = 5060;  // 0: any free port
+  // If `port` is taken, try the next ones (DESIGN.md: --sip-port takes the next free port).
+  int port_attempts = 20;
+  std::string bind_ipv4 = "0.0.0.0";  // "" to skip IPv4
+  std::string bind_ipv6 = "::";       // "" to skip IPv6
+  int tcp_idle_seconds = 120;         // an idle TCP connection is closed after this
+  bool trace = false;                 // log every message in and out (--sip-trace)
+};
+
+class SipTransport : public sip::TransportSender {
+ public:
+  // Binds UDP and TCP on the same port for each address family. On failure, `error`
+  // says what happened and what to do.
+  static std::unique_ptr<SipTransport> create(GMainContext* context,
+                                              const TransportOptions& options, std::string& error);
+  ~SipTransport() override;
+
+  using Receiver = std::function<void(sip::Message message, const sip::Endpoint& from)>;
+  void set_receiver(Receiver receiver);
+
+  // UDP: one datagram. TCP: over `to.connection` if it is open, else over an open
+  // connection to the same address and port, else a new connection (connected
+  // asynchronously; the bytes are queued until then). False when it cannot be sent.
+  bool send(std::string_view bytes, const sip::Endpoint& to) override;
+
+  std::uint16_t port() const;
+  std::size_t open_connections() const;
+
+ private:
+  SipTransport();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lanline::net
