@@ -1,0 +1,838 @@
+#include "core/user_agent.hpp"
+
+#include <random>
+
+#include "sip/parser.hpp"
+
+namespace lanline::core {
+
+using sip::Message;
+using sip::Method;
+using sip::TransactionId;
+
+std::string_view to_string(CallState state) {
+  switch (state) {
+    case CallState::kCalling:
+      return "calling";
+    case CallState::kRinging:
+      return "ringing";
+    case CallState::kIncoming:
+      return "incoming";
+    case CallState::kEstablished:
+      return "established";
+    case CallState::kTerminated:
+      return "terminated";
+  }
+  return "?";
+}
+
+namespace {
+
+enum TimerKind : int {
+  kRetransmit2xx = 1,  // RFC 3261 13.3.1.4: resend the 2xx until the ACK
+  kAckTimeout = 2,     // no ACK within 64*T1: end the call with a BYE
+  kReinviteRetry = 3,  // RFC 3261 14.1: try again after a 491
+  kForget = 4,         // a finished call is kept a while for late retransmissions
+};
+
+constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE";
+
+std::mt19937_64& random_engine() {
+  thread_local std::mt19937_64 engine(std::random_device{}());
+  return engine;
+}
+
+bool is_text_type(const Message& message) {
+  const auto& type = message.content_type();
+  return !type || type->type == "text" || type->type == "TEXT";
+}
+
+std::string describe_failure(int code, std::string_view reason) {
+  switch (code) {
+    case 404:
+      return "not found: no such user there";
+    case 408:
+      return "no answer from the other side";
+    case 480:
+      return "the other side is not available";
+    case 486:
+      return "busy";
+    case 487:
+      return "cancelled";
+    case 488:
+      return "the other side cannot use any of our codecs";
+    case 600:
+      return "busy everywhere";
+    case 603:
+      return "declined";
+    default:
+      return std::to_string(code) + " " + std::string(reason);
+  }
+}
+
+}  // namespace
+
+struct UserAgent::Call {
+  CallInfo info;
+  sip::Dialog dialog;
+  bool has_dialog = false;
+  sip::Endpoint peer;  // where our requests go
+  std::uint64_t session_id = 0;
+  std::uint64_t sdp_version = 0;
+  sdp::Direction offered = sdp::Direction::kSendRecv;  // the peer's last offer
+
+  // As caller.
+  TransactionId invite_tx = 0;
+  std::string invite_text;
+  bool got_provisional = false;
+  bool cancelling = false;
+  bool cancel_sent = false;
+  std::string ack_text;  // the ACK for the 2xx, sent again if the 2xx is
+
+  // As callee, and for any 2xx to an INVITE we sent back (13.3.1.4).
+  TransactionId server_tx = 0;
+  std::string ok_text;
+  sip::Endpoint ok_to;
+  sip::Duration ok_interval{0};
+  bool awaiting_ack = false;
+
+  // re-INVITE we sent.
+  TransactionId reinvite_tx = 0;
+  bool want_hold = false;
+};
+
+UserAgent::UserAgent(sip::TransportSender& transport, UserAgentListener& listener,
+                     UserAgentConfig config, sip::TimerValues timers)
+    : layer_(transport, *this, timers),
+      listener_(listener),
+      transport_(transport),
+      config_(std::move(config)),
+      timers_(timers) {}
+
+UserAgent::~UserAgent() = default;
+
+// ---- Driving ----
+
+void UserAgent::receive(Message message, const sip::Endpoint& from, sip::TimePoint now) {
+  now_ = now;
+  layer_.receive(std::move(message), from, now);
+}
+
+void UserAgent::advance(sip::TimePoint now) {
+  now_ = now;
+  layer_.advance(now);
+  while (!timers_queue_.empty() && timers_queue_.begin()->first <= now) {
+    auto [call_id, kind] = timers_queue_.begin()->second;
+    timers_queue_.erase(timers_queue_.begin());
+    auto it = calls_.find(call_id);
+    if (it == calls_.end()) continue;
+    Call& call = *it->second;
+    switch (kind) {
+      case kRetransmit2xx:
+        if (!call.awaiting_ack) break;
+        transport_.send(call.ok_text, call.ok_to);
+        call.ok_interval = std::min(2 * call.ok_interval, timers_.t2);
+        schedule(call.info.id, kRetransmit2xx, now + call.ok_interval);
+        break;
+      case kAckTimeout:
+        if (!call.awaiting_ack) break;
+        call.awaiting_ack = false;
+        send_bye(call);
+        finish(call, 0, "the other side never confirmed the answer (no ACK)");
+        break;
+      case kReinviteRetry:
+        if (call.info.state == CallState::kEstablished && call.reinvite_tx == 0) {
+          send_reinvite(call);
+        }
+        break;
+      case kForget:
+        calls_.erase(it);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+std::optional<sip::TimePoint> UserAgent::next_timer() const {
+  std::optional<sip::TimePoint> next = layer_.next_timer();
+  if (!timers_queue_.empty() && (!next || timers_queue_.begin()->first < *next)) {
+    next = timers_queue_.begin()->first;
+  }
+  return next;
+}
+
+void UserAgent::schedule(CallId call, int kind, sip::TimePoint at) {
+  timers_queue_.emplace(at, std::make_pair(call, kind));
+}
+
+// ---- Commands ----
+
+Outcome UserAgent::call(const sip::Uri& target, const sip::Endpoint& destination,
+                        sip::TimePoint now) {
+  now_ = now;
+  if (!target.is_sip()) return {0, "can only call sip: or sips: addresses"};
+  auto owned = std::make_unique<Call>();
+  Call& call = *owned;
+  call.info.id = next_call_++;
+  call.info.direction = CallDirection::kOutgoing;
+  call.info.state = CallState::kCalling;
+  call.info.remote_uri = std::string(target.text);
+  call.peer = destination;
+  call.session_id = random_engine()() >> 1;
+
+  sip::LocalContact local = config_.local;
+  local.transport = destination.transport;
+  sip::RequestSpec spec;
+  spec.method = "INVITE";
+  spec.request_uri = std::string(target.text);
+  std::string from = "<sip:" + local.user + "@" + local.host_port() + ">";
+  if (!config_.display_name.empty()) from = "\"" + config_.display_name + "\" " + from;
+  spec.from = from + ";tag=" + sip::random_token(6);
+  spec.to = "<" + std::string(target.text) + ">";
+  spec.call_id = sip::random_token(10) + "@" + local.host;
+  spec.cseq = 1;
+  spec.headers = {{"Allow", std::string(kAllow)}};
+  spec.content_type = "application/sdp";
+  spec.body = local_sdp(call, sdp::Direction::kSendRecv);
+  call.invite_text = sip::build_request(local, spec);
+  call.info.sip_call_id = spec.call_id;
+  call.invite_tx = send_request(call.invite_text, destination);
+  if (call.invite_tx == 0) {
+    return {0, "could not send to " + sip::to_string(destination) + ": is the address right?"};
+  }
+  CallId id = call.info.id;
+  calls_.emplace(id, std::move(owned));
+  notify(call);
+  return {id, {}};
+}
+
+Outcome UserAgent::answer(CallId id, sip::TimePoint now) {
+  now_ = now;
+  auto it = calls_.find(id);
+  if (it == calls_.end() || it->second->info.state != CallState::kIncoming) {
+    return {id, "no ringing call " + std::to_string(id) + " to answer"};
+  }
+  Call& call = *it->second;
+  const Message* invite = layer_.request(call.server_tx);
+  if (!invite) return {id, "the caller has gone"};
+  sdp::Direction direction = sdp::answer_direction(call.offered, call.info.local_hold);
+  sip::ResponseSpec spec;
+  spec.code = 200;
+  spec.to_tag = call.dialog.local_tag;
+  spec.headers = {{"Contact", config_.local.contact()},
+                  {"Allow", std::string(kAllow)},
+                  {"Server", config_.local.user_agent}};
+  spec.content_type = "application/sdp";
+  spec.body = local_sdp(call, direction);
+  call.ok_text = sip::build_response(*invite, spec);
+  call.ok_to = sip::TransactionLayer::response_destination(*invite, *layer_.source(call.server_tx));
+  auto ok = sip::parse_message(call.ok_text);
+  if (!ok || !layer_.send_response(call.server_tx, std::move(ok).value(), now)) {
+    return {id, "could not send the answer"};
+  }
+  call.info.state = CallState::kEstablished;
+  call.info.remote_hold = false;
+  call.awaiting_ack = true;
+  call.ok_interval = timers_.t1;
+  if (!call.ok_to.reliable()) schedule(id, kRetransmit2xx, now + timers_.t1);
+  schedule(id, kAckTimeout, now + 64 * timers_.t1);
+  notify(call);
+  return {id, {}};
+}
+
+Outcome UserAgent::decline(CallId id, sip::TimePoint now) {
+  now_ = now;
+  auto it = calls_.find(id);
+  if (it == calls_.end() || it->second->info.state != CallState::kIncoming) {
+    return {id, "no ringing call " + std::to_string(id) + " to decline"};
+  }
+  Call& call = *it->second;
+  if (const Message* invite = layer_.request(call.server_tx)) {
+    respond(call.server_tx, *invite, 603, {}, call.dialog.local_tag);
+  }
+  finish(call, 603, "declined");
+  return {id, {}};
+}
+
+Outcome UserAgent::hangup(CallId id, sip::TimePoint now) {
+  now_ = now;
+  auto it = calls_.find(id);
+  if (it == calls_.end() || it->second->info.state == CallState::kTerminated) {
+    return {id, "no call " + std::to_string(id)};
+  }
+  Call& call = *it->second;
+  switch (call.info.state) {
+    case CallState::kIncoming:
+      return decline(id, now);
+    case CallState::kCalling:
+    case CallState::kRinging:
+      // RFC 3261 9.1: CANCEL only once a provisional response has come back.
+      call.cancelling = true;
+      if (call.got_provisional && !call.cancel_sent) {
+        auto invite = sip::parse_message(call.invite_text);
+        if (invite) send_request(sip::build_cancel(*invite), call.peer);
+        call.cancel_sent = true;
+      }
+      return {id, {}};
+    case CallState::kEstablished:
+      call.awaiting_ack = false;
+      send_bye(call);
+      finish(call, 0, "hung up");
+      return {id, {}};
+    default:
+      return {id, "the call has ended"};
+  }
+}
+
+Outcome UserAgent::hold(CallId id, sip::TimePoint now) {
+  now_ = now;
+  auto it = calls_.find(id);
+  if (it == calls_.end() || it->second->info.state != CallState::kEstablished) {
+    return {id, "no established call " + std::to_string(id)};
+  }
+  Call& call = *it->second;
+  if (call.reinvite_tx != 0) return {id, "a hold or resume is already in progress"};
+  call.want_hold = true;
+  send_reinvite(call);
+  return {id, {}};
+}
+
+Outcome UserAgent::resume(CallId id, sip::TimePoint now) {
+  now_ = now;
+  auto it = calls_.find(id);
+  if (it == calls_.end() || it->second->info.state != CallState::kEstablished) {
+    return {id, "no established call " + std::to_string(id)};
+  }
+  Call& call = *it->second;
+  if (call.reinvite_tx != 0) return {id, "a hold or resume is already in progress"};
+  call.want_hold = false;
+  send_reinvite(call);
+  return {id, {}};
+}
+
+Outcome UserAgent::message(const sip::Uri& target, const sip::Endpoint& destination,
+                           const std::string& text, sip::TimePoint now) {
+  now_ = now;
+  if (!target.is_sip()) return {0, "can only send messages to sip: or sips: addresses"};
+  sip::LocalContact local = config_.local;
+  local.transport = destination.transport;
+  sip::RequestSpec spec;
+  spec.method = "MESSAGE";
+  spec.request_uri = std::string(target.text);
+  spec.from = "<sip:" + local.user + "@" + local.host_port() + ">;tag=" + sip::random_token(6);
+  spec.to = "<" + std::string(target.text) + ">";
+  spec.call_id = sip::random_token(10) + "@" + local.host;
+  spec.contact = false;
+  spec.content_type = "text/plain;charset=UTF-8";
+  spec.body = text;
+  TransactionId tx = send_request(sip::build_request(local, spec), destination);
+  if (tx == 0) return {0, "could not send to " + sip::to_string(destination)};
+  std::uint64_t id = next_message_++;
+  messages_[tx] = id;
+  return {id, {}};
+}
+
+Outcome UserAgent::message_in_call(CallId id, const std::string& text, sip::TimePoint now) {
+  now_ = now;
+  auto it = calls_.find(id);
+  if (it == calls_.end() || !it->second->has_dialog ||
+      it->second->info.state == CallState::kTerminated) {
+    return {0, "no call " + std::to_string(id) + " to send the message in"};
+  }
+  Call& call = *it->second;
+  sip::LocalContact local = config_.local;
+  local.transport = call.peer.transport;
+  sip::RequestSpec spec = sip::in_dialog_request(call.dialog, "MESSAGE");
+  spec.content_type = "text/plain;charset=UTF-8";
+  spec.body = text;
+  TransactionId tx = send_request(sip::build_request(local, spec), call.peer);
+  if (tx == 0) return {0, "could not send the message"};
+  std::uint64_t message_id = next_message_++;
+  messages_[tx] = message_id;
+  return {message_id, {}};
+}
+
+std::vector<CallInfo> UserAgent::calls() const {
+  std::vector<CallInfo> out;
+  for (const auto& [id, call] : calls_) {
+    if (call->info.state != CallState::kTerminated) out.push_back(call->info);
+  }
+  return out;
+}
+
+std::optional<CallInfo> UserAgent::find_call(CallId id) const {
+  auto it = calls_.find(id);
+  if (it == calls_.end()) return std::nullopt;
+  return it->second->info;
+}
+
+// ---- Requests we receive ----
+
+void UserAgent::on_request(TransactionId server, const Message& request,
+                           const sip::Endpoint& from) {
+  if (server == 0) {
+    incoming_ack(request);
+    return;
+  }
+  if (reject_if_unacceptable(server, request)) return;
+  if (request.method() == Method::kCancel) {
+    incoming_cancel(server, request);
+    return;
+  }
+  if (!request.to().tag.empty()) {
+    Call* call = call_by_dialog(request);
+    if (!call) {
+      respond(server, request, 481);  // 12.2.2: no such dialog
+      return;
+    }
+    incoming_in_dialog(*call, server, request);
+    return;
+  }
+  switch (request.method()) {
+    case Method::kInvite:
+      incoming_invite(server, request, from);
+      return;
+    case Method::kOptions:
+      respond(server, request, 200,
+              {{"Allow", std::string(kAllow)},
+               {"Accept", "application/sdp, text/plain"},
+               {"Contact", config_.local.contact()},
+               {"Server", config_.local.user_agent}});
+      return;
+    case Method::kMessage:
+      incoming_message(server, request, 0);
+      return;
+    case Method::kBye:
+      respond(server, request, 481);
+      return;
+    case Method::kUnknown:
+      respond(server, request, 501, {{"Allow", std::string(kAllow)}});
+      return;
+    default:
+      respond(server, request, 405, {{"Allow", std::string(kAllow)}});
+      return;
+  }
+}
+
+// RFC 3261 8.2.1 to 8.2.3, in that order, and DESIGN.md's rule on the user part.
+bool UserAgent::reject_if_unacceptable(TransactionId server, const Message& request) {
+  const sip::Uri& uri = request.request_uri();
+  if (!uri.is_sip()) {
+    respond(server, request, 416);
+    return true;
+  }
+  if (uri.has_user && sip::unescape(uri.user) != config_.local.user) {
+    // Not ours: a proxy would forward it, and with no hops left answer 483 (16.3).
+    respond(server, request, request.max_forwards() == 0 ? 483 : 404);
+    return true;
+  }
+  if (request.method() != Method::kCancel) {
+    std::string unsupported;
+    request.require().for_each([&unsupported](std::string_view tag) {
+      if (!unsupported.empty()) unsupported += ", ";
+      unsupported += tag;
+    });
+    if (!unsupported.empty()) {
+      respond(server, request, 420, {{"Unsupported", unsupported}});
+      return true;
+    }
+  }
+  if (request.method() == Method::kInvite) {
+    for (const auto& error : request.header_errors()) {
+      if (error.id == sip::HeaderId::kContact || error.id == sip::HeaderId::kRecordRoute) {
+        sip::ResponseSpec spec;
+        spec.code = 400;
+        spec.reason = "Bad " + std::string(error.name) + ": " + error.reason;
+        spec.to_tag = sip::random_token(6);
+        auto response = sip::parse_message(sip::build_response(request, spec));
+        if (response) layer_.send_response(server, std::move(response).value(), now_);
+        return true;
+      }
+    }
+    if (!request.body().empty() && request.content_type() &&
+        !(request.content_type()->type == "application" &&
+          request.content_type()->subtype == "sdp")) {
+      respond(server, request, 415, {{"Accept", "application/sdp"}});
+      return true;
+    }
+  }
+  return false;
+}
+
+void UserAgent::incoming_invite(TransactionId server, const Message& request,
+                                const sip::Endpoint& from) {
+  // RFC 3261 8.2.2.2: the same request arriving by a second path is a merged request.
+  for (const auto& [id, existing] : calls_) {
+    if (existing->info.direction == CallDirection::kIncoming && existing->server_tx != server &&
+        existing->dialog.call_id == request.call_id() &&
+        existing->dialog.remote_tag == request.from().tag &&
+        existing->dialog.remote_seq == request.cseq().number) {
+      respond(server, request, 482);
+      return;
+    }
+  }
+  if (!config_.auto_answer) {
+    for (const auto& [id, existing] : calls_) {
+      if (existing->info.state == CallState::kIncoming) {
+        respond(server, request, 486);  // one ringing call at a time
+        return;
+      }
+    }
+  }
+  auto owned = std::make_unique<Call>();
+  Call& call = *owned;
+  if (!request.body().empty()) {
+    auto offer = sdp::read_audio_sdp(request.body());
+    if (!offer || sdp::common_codecs(offer->payload_types, {0, 8}).empty()) {
+      respond(server, request, 488, {{"Warning", "304 lanline \"no common audio codec\""}});
+      return;
+    }
+    call.offered = offer->direction;
+  }
+  call.info.id = next_call_++;
+  call.info.direction = CallDirection::kIncoming;
+  call.info.state = CallState::kIncoming;
+  call.info.remote_uri = std::string(request.from().uri.text);
+  call.info.remote_name = request.from().display_name_text();
+  call.info.sip_call_id = std::string(request.call_id());
+  call.server_tx = server;
+  call.session_id = random_engine()() >> 1;
+  call.dialog = sip::Dialog::as_uas(request, sip::random_token(6));
+  call.has_dialog = true;
+  call.peer = from;
+  if (auto target = sip::parse_uri(call.dialog.remote_target); target) {
+    if (auto endpoint = sip::endpoint_for(*target)) {
+      call.peer = *endpoint;
+      if (from.reliable()) call.peer = from;  // keep using the caller's connection
+    }
+  }
+  CallId id = call.info.id;
+  calls_.emplace(id, std::move(owned));
+  respond(server, request, 180, {{"Contact", config_.local.contact()}}, call.dialog.local_tag);
+  notify(call);
+  if (config_.auto_answer) answer(id, now_);
+}
+
+void UserAgent::incoming_in_dialog(Call& call, TransactionId server, const Message& request) {
+  // 12.2.2: requests arrive in CSeq order; an older one is out of order.
+  std::uint32_t cseq = request.cseq().number;
+  if (call.dialog.remote_seq && cseq < *call.dialog.remote_seq) {
+    respond(server, request, 500, {{"Retry-After", "1"}});
+    return;
+  }
+  call.dialog.remote_seq = cseq;
+  switch (request.method()) {
+    case Method::kBye:
+      respond(server, request, 200);
+      if (call.info.state != CallState::kTerminated) {
+        call.awaiting_ack = false;
+        finish(call, 0, "the other side hung up");
+      }
+      return;
+    case Method::kInvite:
+      incoming_reinvite(call, server, request);
+      return;
+    case Method::kMessage:
+      incoming_message(server, request, call.info.id);
+      return;
+    case Method::kOptions:
+      respond(server, request, 200, {{"Allow", std::string(kAllow)}});
+      return;
+    case Method::kUnknown:
+      respond(server, request, 501, {{"Allow", std::string(kAllow)}});
+      return;
+    default:
+      respond(server, request, 405, {{"Allow", std::string(kAllow)}});
+      return;
+  }
+}
+
+void UserAgent::incoming_reinvite(Call& call, TransactionId server, const Message& request) {
+  if (call.info.state != CallState::kEstablished) {
+    respond(server, request, 491);
+    return;
+  }
+  if (call.reinvite_tx != 0) {
+    respond(server, request, 491);  // RFC 3261 14.2: glare with our own re-INVITE
+    return;
+  }
+  if (call.awaiting_ack) {
+    respond(server, request, 500, {{"Retry-After", "1"}});  // 14.2: the last one is pending
+    return;
+  }
+  sdp::Direction offered = sdp::Direction::kSendRecv;
+  if (!request.body().empty()) {
+    auto offer = sdp::read_audio_sdp(request.body());
+    if (!offer) {
+      respond(server, request, 488);
+      return;
+    }
+    offered = offer->direction;
+    call.info.remote_hold = offer->holds_us();
+  }
+  call.offered = offered;
+  if (!request.contact().contacts.empty()) {
+    call.dialog.remote_target = std::string(request.contact().contacts.front().uri.text);
+  }
+  sip::ResponseSpec spec;
+  spec.code = 200;
+  spec.headers = {{"Contact", config_.local.contact()}, {"Allow", std::string(kAllow)}};
+  spec.content_type = "application/sdp";
+  spec.body = local_sdp(call, sdp::answer_direction(offered, call.info.local_hold));
+  call.server_tx = server;
+  call.ok_text = sip::build_response(request, spec);
+  call.ok_to = sip::TransactionLayer::response_destination(request, *layer_.source(server));
+  auto ok = sip::parse_message(call.ok_text);
+  if (ok) layer_.send_response(server, std::move(ok).value(), now_);
+  call.awaiting_ack = true;
+  call.ok_interval = timers_.t1;
+  if (!call.ok_to.reliable()) schedule(call.info.id, kRetransmit2xx, now_ + timers_.t1);
+  schedule(call.info.id, kAckTimeout, now_ + 64 * timers_.t1);
+  notify(call);
+}
+
+void UserAgent::incoming_cancel(TransactionId server, const Message& request) {
+  auto invite_tx = layer_.find_invite_server(request);
+  if (!invite_tx) {
+    respond(server, request, 481);  // 9.2: nothing to cancel
+    return;
+  }
+  respond(server, request, 200);
+  Call* call = call_by_transaction(*invite_tx);
+  if (call && call->info.state == CallState::kIncoming) {
+    if (const Message* invite = layer_.request(*invite_tx)) {
+      respond(*invite_tx, *invite, 487, {}, call->dialog.local_tag);
+    }
+    finish(*call, 487, "the caller hung up before the answer");
+  }
+}
+
+void UserAgent::incoming_ack(const Message& ack) {
+  Call* call = call_by_dialog(ack);
+  if (call && call->awaiting_ack && ack.cseq().number == call->dialog.remote_seq) {
+    call->awaiting_ack = false;  // 13.3.1.4: the 2xx has arrived
+  }
+}
+
+void UserAgent::incoming_message(TransactionId server, const Message& request, CallId call) {
+  if (!is_text_type(request)) {
+    respond(server, request, 415, {{"Accept", "text/plain"}});  // RFC 3428 7
+    return;
+  }
+  respond(server, request, 200);
+  IncomingMessage message;
+  message.from_uri = std::string(request.from().uri.text);
+  message.from_name = request.from().display_name_text();
+  message.content_type = request.content_type() ? std::string(request.content_type()->type) + "/" +
+                                                      std::string(request.content_type()->subtype)
+                                                : "text/plain";
+  message.text = std::string(request.body());
+  message.call = call;
+  listener_.on_message(message);
+}
+
+// ---- Responses to what we sent ----
+
+void UserAgent::on_response(TransactionId client, const Message& response, const sip::Endpoint&) {
+  if (auto it = messages_.find(client); it != messages_.end()) {
+    if (response.status_code() >= 200) {
+      listener_.on_message_result(it->second, response.status_code(),
+                                  std::string(response.reason()));
+      messages_.erase(it);
+    }
+    return;
+  }
+  Call* call = call_by_transaction(client);
+  if (!call) return;
+  if (client == call->invite_tx) {
+    invite_response(*call, response);
+  } else if (client == call->reinvite_tx) {
+    reinvite_response(*call, response);
+  }
+}
+
+void UserAgent::invite_response(Call& call, const Message& response) {
+  int code = response.status_code();
+  if (code < 200) {
+    if (code == 100) return;
+    call.got_provisional = true;
+    if (call.cancelling && !call.cancel_sent) {
+      auto invite = sip::parse_message(call.invite_text);
+      if (invite) send_request(sip::build_cancel(*invite), call.peer);
+      call.cancel_sent = true;
+    }
+    if (call.info.state == CallState::kCalling) {
+      call.info.state = CallState::kRinging;
+      notify(call);
+    }
+    return;
+  }
+  if (code < 300) {
+    if (call.has_dialog) {
+      // A retransmitted 2xx: our ACK was lost (13.2.2.4).
+      if (response.to().tag == call.dialog.remote_tag) transport_.send(call.ack_text, call.peer);
+      return;
+    }
+    auto invite = sip::parse_message(call.invite_text);
+    if (!invite) return;
+    call.dialog = sip::Dialog::as_uac(*invite, response);
+    call.has_dialog = true;
+    if (auto target = sip::parse_uri(call.dialog.remote_target); target) {
+      if (auto endpoint = sip::endpoint_for(*target); endpoint && !call.peer.reliable()) {
+        call.peer = *endpoint;
+      }
+    }
+    sip::LocalContact local = config_.local;
+    local.transport = call.peer.transport;
+    sip::RequestSpec ack = sip::in_dialog_request(call.dialog, "ACK", invite->cseq().number);
+    call.ack_text = sip::build_request(local, ack);
+    transport_.send(call.ack_text, call.peer);
+    if (call.cancelling) {
+      // The answer crossed our CANCEL: the call is up, so end it properly (15).
+      send_bye(call);
+      finish(call, 487, "cancelled");
+      return;
+    }
+    if (auto answer = sdp::read_audio_sdp(response.body())) {
+      call.info.remote_hold = answer->holds_us();
+    }
+    call.info.state = CallState::kEstablished;
+    notify(call);
+    return;
+  }
+  finish(call, code,
+         call.cancelling && code == 487 ? "cancelled" : describe_failure(code, response.reason()));
+}
+
+void UserAgent::reinvite_response(Call& call, const Message& response) {
+  int code = response.status_code();
+  if (code < 200) return;
+  call.reinvite_tx = 0;
+  if (code < 300) {
+    sip::LocalContact local = config_.local;
+    local.transport = call.peer.transport;
+    sip::RequestSpec ack = sip::in_dialog_request(call.dialog, "ACK", response.cseq().number);
+    transport_.send(sip::build_request(local, ack), call.peer);
+    call.info.local_hold = call.want_hold;
+    if (auto answer = sdp::read_audio_sdp(response.body())) {
+      call.info.remote_hold = answer->direction == sdp::Direction::kInactive && !call.want_hold;
+    }
+    notify(call);
+    return;
+  }
+  if (code == 491) {
+    // RFC 3261 14.1: the Call-ID's owner waits 2.1 to 4 s, the other side up to 2 s.
+    bool owner = call.info.direction == CallDirection::kOutgoing;
+    std::uniform_int_distribution<int> wait(owner ? 2100 : 0, owner ? 4000 : 2000);
+    schedule(call.info.id, kReinviteRetry, now_ + sip::Duration(wait(random_engine())));
+    return;
+  }
+  if (code == 481 || code == 408) {
+    finish(call, code, "the call no longer exists on the other side");
+  }
+}
+
+void UserAgent::on_failure(TransactionId id, sip::TransactionFailure failure) {
+  bool timeout = failure == sip::TransactionFailure::kTimeout;
+  if (auto it = messages_.find(id); it != messages_.end()) {
+    listener_.on_message_result(it->second, timeout ? 408 : 503,
+                                timeout ? "no answer from the other side" : "could not send");
+    messages_.erase(it);
+    return;
+  }
+  Call* call = call_by_transaction(id);
+  if (!call) return;
+  if (id == call->invite_tx) {
+    finish(*call, 408,
+           call->cancelling ? "cancelled"
+           : timeout        ? "no answer from the other side"
+                            : "could not reach the other side");
+  } else if (id == call->reinvite_tx) {
+    call->reinvite_tx = 0;
+    send_bye(*call);
+    finish(*call, 408, "the other side stopped answering");
+  }
+}
+
+// ---- Helpers ----
+
+void UserAgent::respond(TransactionId server, const Message& request, int code,
+                        sip::ExtraHeaders headers, std::string to_tag, std::string content_type,
+                        std::string body) {
+  sip::ResponseSpec spec;
+  spec.code = code;
+  // 8.2.6.2: a response that ends a request outside a dialog still carries a To tag.
+  spec.to_tag = to_tag.empty() ? sip::random_token(6) : std::move(to_tag);
+  spec.headers = std::move(headers);
+  spec.content_type = std::move(content_type);
+  spec.body = std::move(body);
+  auto response = sip::parse_message(sip::build_response(request, spec));
+  if (response) layer_.send_response(server, std::move(response).value(), now_);
+}
+
+TransactionId UserAgent::send_request(const std::string& text, const sip::Endpoint& to) {
+  auto request = sip::parse_message(text);
+  if (!request) return 0;
+  return layer_.send_request(std::move(request).value(), to, now_);
+}
+
+void UserAgent::send_bye(Call& call) {
+  if (!call.has_dialog) return;
+  sip::LocalContact local = config_.local;
+  local.transport = call.peer.transport;
+  send_request(sip::build_request(local, sip::in_dialog_request(call.dialog, "BYE")), call.peer);
+}
+
+void UserAgent::send_reinvite(Call& call) {
+  sip::LocalContact local = config_.local;
+  local.transport = call.peer.transport;
+  sip::RequestSpec spec = sip::in_dialog_request(call.dialog, "INVITE");
+  spec.content_type = "application/sdp";
+  spec.body =
+      local_sdp(call, call.want_hold ? sdp::Direction::kSendOnly : sdp::Direction::kSendRecv);
+  spec.headers = {{"Allow", std::string(kAllow)}};
+  call.reinvite_tx = send_request(sip::build_request(local, spec), call.peer);
+}
+
+std::string UserAgent::local_sdp(Call& call, sdp::Direction direction) {
+  sdp::AudioOffer offer;
+  offer.address = config_.local.host;
+  offer.port = config_.media_port;
+  offer.session_id = call.session_id;
+  offer.version = call.sdp_version++;
+  offer.direction = direction;
+  return sdp::build_audio_sdp(offer);
+}
+
+void UserAgent::finish(Call& call, int code, std::string reason) {
+  if (call.info.state == CallState::kTerminated) return;
+  call.info.state = CallState::kTerminated;
+  call.info.end_code = code;
+  call.info.end_reason = std::move(reason);
+  call.awaiting_ack = false;
+  notify(call);
+  schedule(call.info.id, kForget, now_ + 64 * timers_.t1);
+}
+
+void UserAgent::notify(const Call& call) {
+  listener_.on_call(call.info);
+}
+
+UserAgent::Call* UserAgent::call_by_dialog(const Message& request) {
+  for (auto& [id, call] : calls_) {
+    if (call->has_dialog && call->dialog.matches_request(request)) return call.get();
+  }
+  return nullptr;
+}
+
+UserAgent::Call* UserAgent::call_by_transaction(TransactionId id) {
+  for (auto& [call_id, call] : calls_) {
+    if (call->invite_tx == id || call->reinvite_tx == id || call->server_tx == id) {
+      return call.get();
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace lanline::core

@@ -1,0 +1,155 @@
+// The UA core (RFC 3261 sections 8, 13 to 15, RFC 3428): calls as INVITE sessions, as
+// caller and callee, with CANCEL, re-INVITE hold and resume, glare (491), BYE; MESSAGE in
+// and out of a dialog; OPTIONS; and the right answer to everything else. Like the
+// transaction layer below it, it does no I/O: fed messages and the time, it sends
+// through a TransportSender and reports to a UserAgentListener.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sdp/audio_sdp.hpp"
+#include "sip/dialog.hpp"
+#include "sip/transaction_layer.hpp"
+
+namespace lanline::core {
+
+enum class CallDirection { kOutgoing, kIncoming };
+enum class CallState {
+  kCalling,      // INVITE sent, nothing back yet beyond 100
+  kRinging,      // outgoing: the callee rings (18x)
+  kIncoming,     // incoming: we ring, waiting for answer or decline
+  kEstablished,  // 2xx and ACK
+  kTerminated,
+};
+std::string_view to_string(CallState state);
+
+using CallId = std::uint64_t;
+
+struct CallInfo {
+  CallId id = 0;
+  CallDirection direction = CallDirection::kOutgoing;
+  CallState state = CallState::kCalling;
+  std::string remote_uri;   // the peer's address
+  std::string remote_name;  // the peer's display name, if any
+  std::string sip_call_id;
+  bool local_hold = false;   // we put the call on hold
+  bool remote_hold = false;  // the peer did
+  int end_code = 0;          // the SIP status that ended it, 0 for a BYE
+  std::string end_reason;    // what a person should read
+};
+
+struct IncomingMessage {
+  std::string from_uri;
+  std::string from_name;
+  std::string content_type;
+  std::string text;
+  CallId call = 0;  // the call whose dialog carried it, 0 outside a dialog
+};
+
+class UserAgentListener {
+ public:
+  virtual ~UserAgentListener() = default;
+  virtual void on_call(const CallInfo& call) = 0;  // after every change of a call
+  virtual void on_message(const IncomingMessage& message) = 0;
+  // The final answer to a MESSAGE we sent: 2xx delivered; 408 when nothing came back.
+  virtual void on_message_result(std::uint64_t message_id, int code, const std::string& reason) = 0;
+};
+
+struct UserAgentConfig {
+  sip::LocalContact local;  // our user, address, port
+  std::string display_name;
+  bool auto_answer = false;
+  std::uint16_t media_port = 40000;  // the interim SDP's audio port (media lands later)
+};
+
+// The answer to a command: an id, or an error a person can act on.
+struct Outcome {
+  std::uint64_t id = 0;
+  std::string error;
+  bool ok() const { return error.empty(); }
+};
+
+class UserAgent : private sip::TransactionUser {
+ public:
+  UserAgent(sip::TransportSender& transport, UserAgentListener& listener, UserAgentConfig config,
+            sip::TimerValues timers = {});
+  ~UserAgent() override;
+
+  void receive(sip::Message message, const sip::Endpoint& from, sip::TimePoint now);
+  void advance(sip::TimePoint now);
+  std::optional<sip::TimePoint> next_timer() const;
+
+  // Places a call to `target`, sending to `destination`.
+  Outcome call(const sip::Uri& target, const sip::Endpoint& destination, sip::TimePoint now);
+  Outcome answer(CallId id, sip::TimePoint now);
+  Outcome decline(CallId id, sip::TimePoint now);
+  Outcome hangup(CallId id, sip::TimePoint now);  // BYE, CANCEL or decline, as the state asks
+  Outcome hold(CallId id, sip::TimePoint now);
+  Outcome resume(CallId id, sip::TimePoint now);
+  // A text message: inside the call's dialog when `call` is set, else on its own.
+  Outcome message(const sip::Uri& target, const sip::Endpoint& destination, const std::string& text,
+                  sip::TimePoint now);
+  Outcome message_in_call(CallId id, const std::string& text, sip::TimePoint now);
+
+  std::vector<CallInfo> calls() const;
+  std::optional<CallInfo> find_call(CallId id) const;
+  const UserAgentConfig& config() const { return config_; }
+  std::size_t transactions() const { return layer_.size(); }
+
+ private:
+  struct Call;
+
+  // TransactionUser
+  void on_request(sip::TransactionId server, const sip::Message& request,
+                  const sip::Endpoint& from) override;
+  void on_response(sip::TransactionId client, const sip::Message& response,
+                   const sip::Endpoint& from) override;
+  void on_failure(sip::TransactionId id, sip::TransactionFailure failure) override;
+
+  // Requests we receive.
+  bool reject_if_unacceptable(sip::TransactionId server, const sip::Message& request);
+  void incoming_invite(sip::TransactionId server, const sip::Message& request,
+                       const sip::Endpoint& from);
+  void incoming_in_dialog(Call& call, sip::TransactionId server, const sip::Message& request);
+  void incoming_reinvite(Call& call, sip::TransactionId server, const sip::Message& request);
+  void incoming_cancel(sip::TransactionId server, const sip::Message& request);
+  void incoming_ack(const sip::Message& ack);
+  void incoming_message(sip::TransactionId server, const sip::Message& request, CallId call);
+
+  // Responses to what we sent.
+  void invite_response(Call& call, const sip::Message& response);
+  void reinvite_response(Call& call, const sip::Message& response);
+
+  // Helpers.
+  void respond(sip::TransactionId server, const sip::Message& request, int code,
+               sip::ExtraHeaders headers = {}, std::string to_tag = {},
+               std::string content_type = {}, std::string body = {});
+  sip::TransactionId send_request(const std::string& text, const sip::Endpoint& to);
+  void send_bye(Call& call);
+  void send_reinvite(Call& call);
+  std::string local_sdp(Call& call, sdp::Direction direction);
+  void finish(Call& call, int code, std::string reason);
+  void notify(const Call& call);
+  Call* call_by_dialog(const sip::Message& request);
+  Call* call_by_transaction(sip::TransactionId id);
+  void schedule(CallId call, int kind, sip::TimePoint at);
+
+  sip::TransactionLayer layer_;
+  UserAgentListener& listener_;
+  sip::TransportSender& transport_;  // for what the core sends itself: 2xx ACKs, 2xx resends
+  UserAgentConfig config_;
+  sip::TimerValues timers_;
+  sip::TimePoint now_{};
+  CallId next_call_ = 1;
+  std::map<CallId, std::unique_ptr<Call>> calls_;
+  std::map<sip::TransactionId, std::uint64_t> messages_;  // MESSAGE transaction -> message id
+  std::uint64_t next_message_ = 1;
+  std::multimap<sip::TimePoint, std::pair<CallId, int>> timers_queue_;
+};
+
+}  // namespace lanline::core

@@ -1,0 +1,292 @@
+// Two UA cores talk over an in-memory network on a fake clock: calls set up and torn
+// down, cancelled, declined, held and resumed (with glare), messages delivered once,
+// and the answers to requests a UA must refuse. The network can drop datagrams.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <random>
+
+#include "core/user_agent.hpp"
+#include "sip/parser.hpp"
+
+namespace lanline::core {
+namespace {
+
+using std::chrono::milliseconds;
+
+struct Network;
+
+// One node: a UA, what it told its listener, and its side of the network.
+struct Node : sip::TransportSender, UserAgentListener {
+  Node(Network& net, std::string user, std::string host);
+  bool send(std::string_view bytes, const sip::Endpoint& to) override;
+  void on_call(const CallInfo& call) override {
+    calls[call.id] = call;
+    history.push_back(call);
+  }
+  void on_message(const IncomingMessage& message) override { messages.push_back(message); }
+  void on_message_result(std::uint64_t id, int code, const std::string&) override {
+    results[id] = code;
+  }
+  CallInfo last() const { return history.empty() ? CallInfo{} : history.back(); }
+
+  Network& net;
+  sip::Endpoint address;
+  std::unique_ptr<UserAgent> ua;
+  std::map<CallId, CallInfo> calls;
+  std::vector<CallInfo> history;
+  std::vector<IncomingMessage> messages;
+  std::map<std::uint64_t, int> results;
+  std::vector<std::string> sent;  // every message this node put on the wire
+};
+
+struct Network {
+  sip::TimePoint now = sip::TimePoint{} + std::chrono::hours(1);
+  double loss = 0;
+  std::mt19937 random{11};
+  struct Datagram {
+    std::string bytes;
+    sip::Endpoint from;
+    sip::Endpoint to;
+    sip::TimePoint at;
+  };
+  std::deque<Datagram> in_flight;
+  std::vector<Node*> nodes;
+
+  void run(milliseconds duration) {
+    sip::TimePoint end = now + duration;
+    std::bernoulli_distribution lost(loss);
+    while (now < end) {
+      now += milliseconds(5);
+      while (!in_flight.empty() && in_flight.front().at + milliseconds(2) <= now) {
+        Datagram d = std::move(in_flight.front());
+        in_flight.pop_front();
+        if (lost(random)) continue;
+        for (Node* node : nodes) {
+          if (node->address == d.to) {
+            auto message = sip::parse_message(d.bytes);
+            ASSERT_TRUE(message.ok()) << message.error().reason << "\n" << d.bytes;
+            node->ua->receive(std::move(message).value(), d.from, now);
+          }
+        }
+      }
+      for (Node* node : nodes)
+        node->ua->advance(now);
+    }
+  }
+};
+
+Node::Node(Network& n, std::string user, std::string host) : net(n) {
+  address = sip::Endpoint{host, 5060, sip::TransportKind::kUdp, 0};
+  UserAgentConfig config;
+  config.local.user = user;
+  config.local.host = host;
+  config.local.port = 5060;
+  config.local.user_agent = "Lanline-test";
+  config.display_name = user;
+  ua = std::make_unique<UserAgent>(*this, *this, config);
+  net.nodes.push_back(this);
+}
+
+bool Node::send(std::string_view bytes, const sip::Endpoint& to) {
+  sent.emplace_back(bytes);
+  net.in_flight.push_back({std::string(bytes), address, to, net.now});
+  return true;
+}
+
+sip::Uri uri(const std::string& text) {
+  static std::deque<std::string> keep;  // Uri views need their text to live on
+  keep.push_back(text);
+  return sip::parse_uri(keep.back()).value();
+}
+
+class UserAgentTest : public ::testing::Test {
+ protected:
+  Network net;
+  Node alice{net, "alice", "198.18.0.1"};
+  Node bob{net, "bob", "198.18.0.2"};
+
+  CallId place_call() {
+    Outcome outcome = alice.ua->call(uri("sip:bob@198.18.0.2"), bob.address, net.now);
+    EXPECT_TRUE(outcome.ok()) << outcome.error;
+    net.run(milliseconds(100));
+    return outcome.id;
+  }
+  CallId incoming_at_bob() const {
+    for (const auto& [id, call] : bob.calls) {
+      if (call.state == CallState::kIncoming) return id;
+    }
+    return 0;
+  }
+  // Sends raw text from alice to bob and returns bob's final answer.
+  int bob_answers(const std::string& text) {
+    std::size_t before = bob.sent.size();
+    alice.send(text, bob.address);
+    net.run(milliseconds(50));
+    for (std::size_t i = before; i < bob.sent.size(); ++i) {
+      auto m = sip::parse_message(bob.sent[i]);
+      if (m && m->is_response() && m->status_code() >= 200) return m->status_code();
+    }
+    return 0;
+  }
+};
+
+TEST_F(UserAgentTest, CallRingsIsAnsweredAndHungUp) {
+  CallId call = place_call();
+  EXPECT_EQ(alice.calls[call].state, CallState::kRinging);
+  CallId incoming = incoming_at_bob();
+  ASSERT_NE(incoming, 0u);
+  EXPECT_EQ(bob.calls[incoming].remote_name, "alice");
+  ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice.calls[call].state, CallState::kEstablished);
+  EXPECT_EQ(bob.calls[incoming].state, CallState::kEstablished);
+  net.run(milliseconds(40000));  // the ACK arrived: no BYE for want of one, no 2xx resends
+  EXPECT_EQ(bob.calls[incoming].state, CallState::kEstablished);
+  ASSERT_TRUE(alice.ua->hangup(call, net.now).ok());
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice.calls[call].state, CallState::kTerminated);
+  EXPECT_EQ(bob.calls[incoming].state, CallState::kTerminated);
+  EXPECT_EQ(bob.calls[incoming].end_reason, "the other side hung up");
+  net.run(milliseconds(70000));
+  EXPECT_EQ(alice.ua->transactions(), 0u);
+  EXPECT_EQ(bob.ua->transactions(), 0u);
+}
+
+TEST_F(UserAgentTest, CancelBeforeAnswer) {
+  CallId call = place_call();
+  CallId incoming = incoming_at_bob();
+  ASSERT_TRUE(alice.ua->hangup(call, net.now).ok());
+  net.run(milliseconds(200));
+  EXPECT_EQ(alice.calls[call].state, CallState::kTerminated);
+  EXPECT_EQ(alice.calls[call].end_code, 487);
+  EXPECT_EQ(bob.calls[incoming].state, CallState::kTerminated);
+  EXPECT_EQ(bob.calls[incoming].end_code, 487);
+}
+
+TEST_F(UserAgentTest, DeclineAndBusy) {
+  CallId call = place_call();
+  // A second caller while bob's phone rings gets 486.
+  Node carol(net, "carol", "198.18.0.3");
+  CallId second = carol.ua->call(uri("sip:bob@198.18.0.2"), bob.address, net.now).id;
+  net.run(milliseconds(100));
+  EXPECT_EQ(carol.calls[second].end_code, 486);
+  EXPECT_EQ(carol.calls[second].end_reason, "busy");
+  ASSERT_TRUE(bob.ua->decline(incoming_at_bob(), net.now).ok());
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice.calls[call].state, CallState::kTerminated);
+  EXPECT_EQ(alice.calls[call].end_code, 603);
+  EXPECT_EQ(alice.calls[call].end_reason, "declined");
+}
+
+TEST_F(UserAgentTest, HoldAndResumeWithGlare) {
+  CallId call = place_call();
+  CallId incoming = incoming_at_bob();
+  bob.ua->answer(incoming, net.now);
+  net.run(milliseconds(100));
+  ASSERT_TRUE(alice.ua->hold(call, net.now).ok());
+  net.run(milliseconds(100));
+  EXPECT_TRUE(alice.calls[call].local_hold);
+  EXPECT_TRUE(bob.calls[incoming].remote_hold);
+  // Both change the session at once: both get 491 and retry after a random wait.
+  ASSERT_TRUE(alice.ua->resume(call, net.now).ok());
+  ASSERT_TRUE(bob.ua->hold(incoming, net.now).ok());
+  net.run(milliseconds(100));
+  int glare = 0;
+  for (const auto* node : {&alice, &bob}) {
+    for (const auto& bytes : node->sent) {
+      auto m = sip::parse_message(bytes);
+      if (m && m->is_response() && m->status_code() == 491) ++glare;
+    }
+  }
+  EXPECT_EQ(glare, 2);
+  net.run(milliseconds(10000));
+  EXPECT_FALSE(alice.calls[call].local_hold);
+  EXPECT_TRUE(bob.calls[incoming].local_hold);
+  EXPECT_EQ(alice.calls[call].state, CallState::kEstablished);
+}
+
+TEST_F(UserAgentTest, MessagesInAndOutOfADialog) {
+  Outcome sent = alice.ua->message(uri("sip:bob@198.18.0.2"), bob.address, "hello bob", net.now);
+  ASSERT_TRUE(sent.ok());
+  net.run(milliseconds(100));
+  ASSERT_EQ(bob.messages.size(), 1u);
+  EXPECT_EQ(bob.messages[0].text, "hello bob");
+  EXPECT_EQ(bob.messages[0].call, 0u);
+  EXPECT_EQ(alice.results[sent.id], 200);
+  CallId call = place_call();
+  bob.ua->answer(incoming_at_bob(), net.now);
+  net.run(milliseconds(100));
+  Outcome in_call = alice.ua->message_in_call(call, "in the call", net.now);
+  ASSERT_TRUE(in_call.ok());
+  net.run(milliseconds(100));
+  ASSERT_EQ(bob.messages.size(), 2u);
+  EXPECT_EQ(bob.messages[1].text, "in the call");
+  EXPECT_NE(bob.messages[1].call, 0u);
+  EXPECT_EQ(alice.results[in_call.id], 200);
+}
+
+TEST_F(UserAgentTest, MessageToNobodyTimesOut) {
+  sip::Endpoint nowhere{"198.18.0.9", 5060, sip::TransportKind::kUdp, 0};
+  Outcome sent = alice.ua->message(uri("sip:x@198.18.0.9"), nowhere, "anyone?", net.now);
+  net.run(milliseconds(40000));
+  EXPECT_EQ(alice.results[sent.id], 408);
+}
+
+std::string raw(std::string_view method, std::string_view ruri, std::string extra = "",
+                std::string to_tag = "") {
+  static int counter = 0;
+  int n = ++counter;
+  std::string m(method);
+  return m + " " + std::string(ruri) + " SIP/2.0\r\n" +
+         "Via: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKraw" + std::to_string(n) + "\r\n" +
+         "Max-Forwards: 70\r\nFrom: <sip:alice@198.18.0.1>;tag=r1\r\n" +
+         "To: <sip:bob@198.18.0.2>" + (to_tag.empty() ? "" : ";tag=" + to_tag) + "\r\n" +
+         "Call-ID: raw" + std::to_string(n) + "\r\nCSeq: 1 " + m + "\r\n" + extra +
+         "Content-Length: 0\r\n\r\n";
+}
+
+TEST_F(UserAgentTest, AnswersWhatItCannotDo) {
+  EXPECT_EQ(bob_answers(raw("OPTIONS", "sip:bob@198.18.0.2")), 200);
+  EXPECT_EQ(bob_answers(raw("FOO", "sip:bob@198.18.0.2")), 501);
+  EXPECT_EQ(bob_answers(raw("REGISTER", "sip:bob@198.18.0.2")), 405);
+  EXPECT_EQ(bob_answers(raw("OPTIONS", "sip:bob@198.18.0.2", "Require: 100rel\r\n")), 420);
+  EXPECT_EQ(bob_answers(raw("OPTIONS", "sip:carol@198.18.0.2")), 404);
+  std::string hops = raw("OPTIONS", "sip:carol@198.18.0.2");
+  hops.replace(hops.find("Max-Forwards: 70"), 16, "Max-Forwards: 0");
+  EXPECT_EQ(bob_answers(hops), 483);
+  EXPECT_EQ(bob_answers(raw("BYE", "sip:bob@198.18.0.2", "", "nosuch")), 481);
+  EXPECT_EQ(bob_answers(raw("BYE", "sip:bob@198.18.0.2")), 481);
+  EXPECT_EQ(bob_answers(raw("CANCEL", "sip:bob@198.18.0.2")), 481);
+  EXPECT_EQ(bob_answers(raw("OPTIONS", "tel:+1234")), 416);
+  EXPECT_EQ(bob_answers(raw("MESSAGE", "sip:bob@198.18.0.2", "Content-Type: image/png\r\n")), 415);
+  EXPECT_EQ(bob_answers(raw("OPTIONS", "sip:198.18.0.2")), 200);  // no user part: accepted
+}
+
+// 30% of datagrams lost each way: every call still sets up and tears down, and every
+// message arrives exactly once.
+TEST_F(UserAgentTest, CallsAndMessagesSurviveLoss) {
+  net.loss = 0.3;
+  for (int round = 0; round < 10; ++round) {
+    CallId call = alice.ua->call(uri("sip:bob@198.18.0.2"), bob.address, net.now).id;
+    net.run(milliseconds(20000));
+    CallId incoming = incoming_at_bob();
+    ASSERT_NE(incoming, 0u) << "round " << round;
+    ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
+    net.run(milliseconds(20000));
+    ASSERT_EQ(alice.calls[call].state, CallState::kEstablished) << "round " << round;
+    ASSERT_EQ(bob.calls[incoming].state, CallState::kEstablished) << "round " << round;
+    Outcome text = alice.ua->message(uri("sip:bob@198.18.0.2"), bob.address,
+                                     "message " + std::to_string(round), net.now);
+    alice.ua->hangup(call, net.now);
+    net.run(milliseconds(40000));
+    EXPECT_EQ(bob.calls[incoming].state, CallState::kTerminated) << "round " << round;
+    EXPECT_EQ(alice.results[text.id], 200) << "round " << round;
+  }
+  ASSERT_EQ(bob.messages.size(), 10u);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(bob.messages[i].text, "message " + std::to_string(i));
+}
+
+}  // namespace
+}  // namespace lanline::core
