@@ -1,0 +1,326 @@
+#include "core/engine.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "core/local_identity.hpp"
+#include "core/user_agent.hpp"
+#include "net/sip_transport.hpp"
+#include "sip/dialog.hpp"
+
+namespace lanline::core {
+namespace {
+
+using nlohmann::json;
+
+json failure(std::string error) {
+  return json{{"ok", false}, {"error", std::move(error)}};
+}
+
+json call_json(const CallInfo& call) {
+  return json{{"id", call.id},
+              {"state", std::string(to_string(call.state))},
+              {"direction", call.direction == CallDirection::kOutgoing ? "outgoing" : "incoming"},
+              {"remote", call.remote_uri},
+              {"name", call.remote_name},
+              {"local_hold", call.local_hold},
+              {"remote_hold", call.remote_hold},
+              {"end_code", call.end_code},
+              {"end_reason", call.end_reason}};
+}
+
+// A target as a person types it: "sip:bob@192.0.2.7", "bob@192.0.2.7:5070", "192.0.2.7".
+std::string normalise_target(const std::string& target) {
+  if (target.rfind("sip:", 0) == 0 || target.rfind("sips:", 0) == 0) return target;
+  return "sip:" + target;
+}
+
+// Where a URI's requests go: its IP address, or its host name looked up (hosts file,
+// DNS, or mDNS through nss-mdns where installed).
+std::optional<sip::Endpoint> destination(const sip::Uri& uri, std::string& error) {
+  if (auto endpoint = sip::endpoint_for(uri)) return endpoint;
+  if (uri.host_kind != sip::HostKind::kName) {
+    error = "cannot send to " + std::string(uri.text);
+    return std::nullopt;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* result = nullptr;
+  std::string host(uri.host);
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &result) != 0 || !result) {
+    error = "cannot find host '" + host + "': check the name, or call its IP address";
+    return std::nullopt;
+  }
+  char text[INET6_ADDRSTRLEN] = {};
+  const void* address =
+      result->ai_family == AF_INET6
+          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(result->ai_addr)->sin6_addr)
+          : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(result->ai_addr)->sin_addr);
+  inet_ntop(result->ai_family, address, text, sizeof text);
+  freeaddrinfo(result);
+  sip::Endpoint endpoint;
+  endpoint.address = text;
+  endpoint.port = static_cast<std::uint16_t>(uri.port_or_default());
+  auto transport = uri.params.find("transport");
+  if (transport && (transport->value == "tcp" || transport->value == "TCP")) {
+    endpoint.transport = sip::TransportKind::kTcp;
+  }
+  return endpoint;
+}
+
+}  // namespace
+
+struct Engine::Impl : UserAgentListener {
+  GMainContext* context = nullptr;
+  EngineOptions options;
+  std::unique_ptr<net::SipTransport> transport;
+  std::unique_ptr<UserAgent> ua;
+  GSource* timer = nullptr;
+  std::map<std::uint64_t, EventSink> subscribers;
+  std::uint64_t next_subscriber = 1;
+  std::function<void()> quit;
+  std::string address;
+
+  ~Impl() override {
+    if (timer) {
+      g_source_destroy(timer);
+      g_source_unref(timer);
+    }
+  }
+
+  static sip::TimePoint now() { return std::chrono::steady_clock::now(); }
+
+  // One timer for the UA: armed for its next deadline after everything it does.
+  void rearm() {
+    if (timer) {
+      g_source_destroy(timer);
+      g_source_unref(timer);
+      timer = nullptr;
+    }
+    auto next = ua->next_timer();
+    if (!next) return;
+    auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(*next - now()).count();
+    timer = g_timeout_source_new(static_cast<guint>(std::max<long long>(0, delay)));
+    g_source_set_callback(timer, &Impl::on_timer, this, nullptr);
+    g_source_attach(timer, context);
+  }
+
+  static gboolean on_timer(gpointer self) {
+    auto* impl = static_cast<Impl*>(self);
+    try {
+      g_source_unref(impl->timer);
+      impl->timer = nullptr;
+      impl->ua->advance(now());
+      impl->rearm();
+    } catch (const std::exception& e) {
+      spdlog::error("engine timer: {}", e.what());
+    }
+    return G_SOURCE_REMOVE;
+  }
+
+  void emit(const json& event) {
+    auto sinks = subscribers;  // a sink may unsubscribe while we deliver
+    for (auto& [token, sink] : sinks)
+      sink(event);
+  }
+
+  void on_call(const CallInfo& call) override {
+    spdlog::info("call {} {} {}{}", call.id, to_string(call.state), call.remote_uri,
+                 call.end_reason.empty() ? "" : " (" + call.end_reason + ")");
+    json event = call_json(call);
+    event["event"] = "call.state";
+    emit(event);
+  }
+  void on_message(const IncomingMessage& message) override {
+    spdlog::info("message from {}: {} bytes", message.from_uri, message.text.size());
+    emit(json{{"event", "message.received"},
+              {"from", message.from_uri},
+              {"name", message.from_name},
+              {"text", message.text},
+              {"content_type", message.content_type},
+              {"call", message.call}});
+  }
+  void on_message_result(std::uint64_t id, int code, const std::string& reason) override {
+    emit(json{{"event", "message.status"},
+              {"message", id},
+              {"delivered", code >= 200 && code < 300},
+              {"code", code},
+              {"reason", reason}});
+  }
+
+  // The call a command means: the one given, or the only one that fits.
+  std::optional<CallId> pick_call(const json& request, bool ringing_only, std::string& error) {
+    if (request.contains("call")) {
+      const json& value = request["call"];
+      if (value.is_number_unsigned()) return value.get<CallId>();
+      if (value.is_string()) {
+        try {
+          return static_cast<CallId>(std::stoull(value.get<std::string>()));
+        } catch (const std::exception&) {
+        }
+      }
+      error = "'call' must be a call id (see `lanline ctl calls`)";
+      return std::nullopt;
+    }
+    std::vector<CallId> fits;
+    for (const CallInfo& call : ua->calls()) {
+      if (!ringing_only || call.state == CallState::kIncoming) fits.push_back(call.id);
+    }
+    if (fits.size() == 1) return fits.front();
+    error = fits.empty() ? (ringing_only ? "no incoming call is ringing" : "there is no call")
+                         : std::to_string(fits.size()) +
+                               " calls could be meant; give the call id (see `lanline ctl calls`)";
+    return std::nullopt;
+  }
+
+  json call_command(const json& request) {
+    std::string target = request.value("target", "");
+    if (target.empty()) return failure("call needs a target: a sip: address");
+    std::string text = normalise_target(target);
+    auto uri = sip::parse_uri(text);
+    if (!uri) {
+      return failure("'" + target + "' is not a SIP address (" + uri.error().reason +
+                     "); discovered peers can be called by name once discovery lands");
+    }
+    std::string error;
+    auto to = destination(*uri, error);
+    if (!to) return failure(error);
+    Outcome outcome = ua->call(*uri, *to, now());
+    if (!outcome.ok()) return failure(outcome.error);
+    return json{{"ok", true}, {"call", outcome.id}};
+  }
+
+  json message_command(const json& request) {
+    std::string target = request.value("target", "");
+    std::string text = request.value("text", "");
+    if (target.empty() || text.empty()) return failure("message needs a target and a text");
+    std::string uri_text = normalise_target(target);
+    auto uri = sip::parse_uri(uri_text);
+    if (!uri) return failure("'" + target + "' is not a SIP address: " + uri.error().reason);
+    std::string error;
+    auto to = destination(*uri, error);
+    if (!to) return failure(error);
+    Outcome outcome = ua->message(*uri, *to, text, now());
+    if (!outcome.ok()) return failure(outcome.error);
+    return json{{"ok", true}, {"message", outcome.id}};
+  }
+
+  json execute(const json& request) {
+    std::string cmd = request.value("cmd", "");
+    std::string error;
+    auto with_call = [&](bool ringing_only, auto action) -> json {
+      auto id = pick_call(request, ringing_only, error);
+      if (!id) return failure(error);
+      Outcome outcome = action(*id);
+      if (!outcome.ok()) return failure(outcome.error);
+      return json{{"ok", true}, {"call", *id}};
+    };
+    if (cmd == "status") {
+      const auto& local = ua->config().local;
+      return json{{"ok", true},
+                  {"name", ua->config().display_name},
+                  {"user", local.user},
+                  {"uri", "sip:" + local.user + "@" + local.host_port()},
+                  {"sip_port", transport->port()},
+                  {"profile", options.profile},
+                  {"calls", ua->calls().size()},
+                  {"auto_answer", options.auto_answer},
+                  {"version", "0.1.0"}};
+    }
+    if (cmd == "call") return call_command(request);
+    if (cmd == "answer") return with_call(true, [&](CallId id) { return ua->answer(id, now()); });
+    if (cmd == "decline") return with_call(true, [&](CallId id) { return ua->decline(id, now()); });
+    if (cmd == "hangup") return with_call(false, [&](CallId id) { return ua->hangup(id, now()); });
+    if (cmd == "hold") return with_call(false, [&](CallId id) { return ua->hold(id, now()); });
+    if (cmd == "resume") return with_call(false, [&](CallId id) { return ua->resume(id, now()); });
+    if (cmd == "message") return message_command(request);
+    if (cmd == "calls") {
+      json list = json::array();
+      for (const CallInfo& call : ua->calls())
+        list.push_back(call_json(call));
+      return json{{"ok", true}, {"calls", list}};
+    }
+    if (cmd == "peers") return json{{"ok", true}, {"peers", json::array()}};
+    if (cmd == "quit") {
+      if (quit) g_idle_add_full(G_PRIORITY_DEFAULT, &Impl::on_quit_idle, this, nullptr);
+      return json{{"ok", true}};
+    }
+    for (std::string_view later :
+         {"mute", "unmute", "dtmf", "history", "screen", "video", "snapshot", "presence"}) {
+      if (cmd == later) {
+        return failure("'" + cmd + "' is not available yet: media, discovery and history " +
+                       "come in later versions of Lanline");
+      }
+    }
+    if (cmd.empty()) return failure("the request has no \"cmd\"");
+    return failure("unknown command '" + cmd +
+                   "'; commands: status, peers, call, answer, decline, hangup, hold, resume, " +
+                   "message, calls, events, quit");
+  }
+
+  static gboolean on_quit_idle(gpointer self) {
+    auto* impl = static_cast<Impl*>(self);
+    if (impl->quit) impl->quit();
+    return G_SOURCE_REMOVE;
+  }
+};
+
+Engine::Engine() : impl_(std::make_unique<Impl>()) {}
+Engine::~Engine() = default;
+
+std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOptions& options,
+                                       std::string& error) {
+  std::unique_ptr<Engine> engine(new Engine());
+  Impl& impl = *engine->impl_;
+  impl.context = context;
+  impl.options = options;
+  net::TransportOptions transport_options;
+  transport_options.port = options.sip_port;
+  transport_options.trace = options.sip_trace;
+  impl.transport = net::SipTransport::create(context, transport_options, error);
+  if (!impl.transport) return nullptr;
+  impl.address = primary_ipv4_address();
+  UserAgentConfig config;
+  config.local.user = options.user.empty() ? login_name() : options.user;
+  config.local.host = impl.address;
+  config.local.port = impl.transport->port();
+  config.local.user_agent = "Lanline/0.1.0";
+  config.display_name = options.display_name.empty() ? full_name() : options.display_name;
+  config.auto_answer = options.auto_answer;
+  impl.ua = std::make_unique<UserAgent>(*impl.transport, impl, config);
+  impl.transport->set_receiver([&impl](sip::Message message, const sip::Endpoint& from) {
+    impl.ua->receive(std::move(message), from, Impl::now());
+    impl.rearm();
+  });
+  return engine;
+}
+
+nlohmann::json Engine::execute(const nlohmann::json& request) {
+  json reply = impl_->execute(request);
+  impl_->rearm();
+  return reply;
+}
+
+std::uint64_t Engine::subscribe(EventSink sink) {
+  std::uint64_t token = impl_->next_subscriber++;
+  impl_->subscribers[token] = std::move(sink);
+  return token;
+}
+
+void Engine::unsubscribe(std::uint64_t token) {
+  impl_->subscribers.erase(token);
+}
+
+void Engine::on_quit(std::function<void()> callback) {
+  impl_->quit = std::move(callback);
+}
+
+std::uint16_t Engine::sip_port() const {
+  return impl_->transport->port();
+}
+
+}  // namespace lanline::core
