@@ -1,12 +1,124 @@
-// lanline: the command line. The desktop app, the headless node and `ctl` come with the
-// engine; today it offers `parse`.
+// lanline: the command line (DESIGN.md, "The user's interface"). `lanline` and
+// `lanline --headless` run a node; `ctl` drives one; `parse` checks SIP messages.
 #include <CLI/CLI.hpp>
+#include <fmt/core.h>
 
+#include <map>
+#include <set>
+
+#include "config.hpp"
+#include "ctl_command.hpp"
+#include "ctl_request.hpp"
+#include "options.hpp"
 #include "parse_command.hpp"
+#include "profile.hpp"
+#if LANLINE_WITH_ENGINE
+#include "headless.hpp"
+#endif
+
+namespace {
+
+using lanline::app::NodeOptions;
+
+constexpr const char* kNodeGroup = "Node options (each also a key of the profile's config file)";
+constexpr const char* kLaterGroup =
+    "Media, discovery and NAT options (accepted and stored; they take effect when media and "
+    "discovery land)";
+
+struct OptionHelp {
+  const char* key;
+  const char* help;
+  const char* group;
+  bool flag;
+};
+
+const OptionHelp kOptionHelp[] = {
+    {"name", "Display name (default: your full name, else $USER)", kNodeGroup, false},
+    {"user", "User part of the node's address sip:USER@HOST:PORT (default: login name)",
+     kNodeGroup, false},
+    {"sip-port", "SIP port; if taken, the next free one (default 5060; 0: any)", kNodeGroup,
+     false},
+    {"auto-answer", "Answer incoming calls at once", kNodeGroup, true},
+    {"sip-trace", "Log every SIP message in and out", kNodeGroup, true},
+    {"log-level", "trace, debug, info, warn or error (default info)", kNodeGroup, false},
+    {"no-discovery", "Do not publish or browse DNS-SD", kLaterGroup, true},
+    {"audio-source", "device | test[:HZ] | file:PATH.wav", kLaterGroup, false},
+    {"audio-sink", "device | null | record:PATH.wav", kLaterGroup, false},
+    {"video-source", "device | test | screen | none", kLaterGroup, false},
+    {"video-sink", "window | null", kLaterGroup, false},
+    {"stun", "STUN server HOST:PORT", kLaterGroup, false},
+    {"turn", "TURN server URI (turn:... or turns:...)", kLaterGroup, false},
+};
+
+// The node's options on the command line; applied over the config file after parsing.
+struct NodeFlags {
+  std::map<std::string, std::string> values;
+  std::map<std::string, bool> flags;
+  std::map<std::string, CLI::Option*> options;
+
+  void add_to(CLI::App& app) {
+    for (const OptionHelp& help : kOptionHelp) {
+      std::string name = std::string("--") + help.key;
+      CLI::Option* option = help.flag
+                                ? app.add_flag(name, flags[help.key], help.help)
+                                : app.add_option(name, values[help.key], help.help);
+      option->group(help.group);
+      options[help.key] = option;
+    }
+  }
+
+  // Returns "" or the error, naming the option.
+  std::string apply(NodeOptions& node) const {
+    for (const auto& [key, option] : options) {
+      if (option->count() == 0) continue;
+      std::string value = flags.count(key) ? "true" : values.at(key);
+      if (std::string problem = lanline::app::set_option(node, key, value); !problem.empty())
+        return fmt::format("--{}: {}", key, problem);
+    }
+    return "";
+  }
+};
+
+int run_node(bool headless, const std::string& profile_name, const NodeFlags& flags) {
+  std::string error;
+  std::optional<lanline::app::Profile> profile = lanline::app::Profile::create(profile_name, error);
+  if (!profile) {
+    fmt::print(stderr, "lanline: --profile: {}\n", error);
+    return 2;
+  }
+  NodeOptions options;
+  if (!lanline::app::load_config(profile->config_file(), options, error)) {
+    fmt::print(stderr, "lanline: {}\n", error);
+    return 2;
+  }
+  if (std::string problem = flags.apply(options); !problem.empty()) {
+    fmt::print(stderr, "lanline: {}\n", problem);
+    return 2;
+  }
+  lanline::app::fill_in_defaults(options);
+  if (!headless)
+    fmt::print(stderr, "lanline: the desktop app is not built yet; running headless\n");
+#if LANLINE_WITH_ENGINE
+  return lanline::app::run_headless(*profile, options);
+#else
+  fmt::print(stderr, "lanline: this build has no engine (src/core): only parse and ctl work\n");
+  return 2;
+#endif
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Lanline: a serverless communicator for the local network"};
   app.require_subcommand(0, 1);
+
+  bool headless = false;
+  app.add_flag("--headless", headless, "Run the node with no window (servers, tests, scripts)");
+  std::string profile = "default";
+  app.add_option("--profile", profile,
+                 "Profile: its own config, data and control socket (default: default)");
+  NodeFlags node_flags;
+  node_flags.add_to(app);
 
   auto* parse = app.add_subcommand("parse", "Check SIP messages: one line per file");
   std::vector<std::string> files;
@@ -16,6 +128,14 @@ int main(int argc, char** argv) {
                    "Parse the files over and over for SECONDS and print msgs/s and MB/s")
       ->check(CLI::PositiveNumber);
   parse->add_option("files", files, "Files that each hold one SIP message")->required();
+
+  auto* ctl = app.add_subcommand("ctl", "Drive a running node over its control socket");
+  std::string ctl_profile;
+  auto* ctl_profile_option =
+      ctl->add_option("--profile", ctl_profile, "Profile of the node (default: default)");
+  // Everything from COMMAND on is the command's, even words that start with '-'.
+  ctl->prefix_command();
+  ctl->footer("Commands:\n" + lanline::app::ctl_commands_usage());
 
   try {
     app.parse(argc, argv);
@@ -27,6 +147,9 @@ int main(int argc, char** argv) {
     if (bench_seconds > 0) return lanline::app::run_parse_bench(bench_seconds, files);
     return lanline::app::run_parse(files);
   }
-  std::cout << app.help();
-  return 0;
+  if (*ctl) {
+    std::vector<std::string> args = ctl->remaining();
+    return lanline::app::run_ctl(ctl_profile_option->count() ? ctl_profile : profile, args);
+  }
+  return run_node(headless, profile, node_flags);
 }

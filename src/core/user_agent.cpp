@@ -33,7 +33,10 @@ enum TimerKind : int {
   kAckTimeout = 2,     // no ACK within 64*T1: end the call with a BYE
   kReinviteRetry = 3,  // RFC 3261 14.1: try again after a 491
   kForget = 4,         // a finished call is kept a while for late retransmissions
+  kRingTimeout = 5,    // nobody answered: 480, as phones do after a couple of minutes
 };
+
+constexpr sip::Duration kRingFor{120000};
 
 constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE";
 
@@ -147,6 +150,13 @@ void UserAgent::advance(sip::TimePoint now) {
         break;
       case kForget:
         calls_.erase(it);
+        break;
+      case kRingTimeout:
+        if (call.info.state != CallState::kIncoming) break;
+        if (const Message* invite = layer_.request(call.server_tx)) {
+          respond(call.server_tx, *invite, 480, {}, call.dialog.local_tag);
+        }
+        finish(call, 480, "not answered");
         break;
       default:
         break;
@@ -510,6 +520,7 @@ void UserAgent::incoming_invite(TransactionId server, const Message& request,
   CallId id = call.info.id;
   calls_.emplace(id, std::move(owned));
   respond(server, request, 180, {{"Contact", config_.local.contact()}}, call.dialog.local_tag);
+  schedule(id, kRingTimeout, now_ + kRingFor);
   notify(call);
   if (config_.auto_answer) answer(id, now_);
 }

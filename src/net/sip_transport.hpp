@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "sip/endpoint.hpp"
 #include "sip/message.hpp"

@@ -8,11 +8,16 @@ namespace {
 
 std::string_view rtpmap(int pt) {
   switch (pt) {
-    case 0: return "PCMU/8000";
-    case 8: return "PCMA/8000";
-    case 9: return "G722/8000";
-    case 101: return "telephone-event/8000";
-    default: return "";
+    case 0:
+      return "PCMU/8000";
+    case 8:
+      return "PCMA/8000";
+    case 9:
+      return "G722/8000";
+    case 101:
+      return "telephone-event/8000";
+    default:
+      return "";
   }
 }
 
@@ -40,20 +45,28 @@ std::vector<std::string_view> words(std::string_view text) {
 
 std::string_view to_string(Direction direction) {
   switch (direction) {
-    case Direction::kSendRecv: return "sendrecv";
-    case Direction::kSendOnly: return "sendonly";
-    case Direction::kRecvOnly: return "recvonly";
-    case Direction::kInactive: return "inactive";
+    case Direction::kSendRecv:
+      return "sendrecv";
+    case Direction::kSendOnly:
+      return "sendonly";
+    case Direction::kRecvOnly:
+      return "recvonly";
+    case Direction::kInactive:
+      return "inactive";
   }
   return "sendrecv";
 }
 
 Direction answer_direction(Direction offered, bool local_hold) {
   switch (offered) {
-    case Direction::kSendOnly: return local_hold ? Direction::kInactive : Direction::kRecvOnly;
-    case Direction::kRecvOnly: return Direction::kSendOnly;
-    case Direction::kInactive: return Direction::kInactive;
-    case Direction::kSendRecv: return local_hold ? Direction::kSendOnly : Direction::kSendRecv;
+    case Direction::kSendOnly:
+      return local_hold ? Direction::kInactive : Direction::kRecvOnly;
+    case Direction::kRecvOnly:
+      return Direction::kSendOnly;
+    case Direction::kInactive:
+      return Direction::kInactive;
+    case Direction::kSendRecv:
+      return local_hold ? Direction::kSendOnly : Direction::kSendRecv;
   }
   return Direction::kSendRecv;
 }

@@ -1,0 +1,23 @@
+// The profile's config file: one `key = value` per line, keys as in options.hpp, '#'
+// starts a comment, a value may be in double quotes (needed for leading or trailing
+// spaces or a '#'). Written this way, the file is also valid TOML, so a real TOML reader
+// can take over later without breaking anyone's file.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "options.hpp"
+
+namespace lanline::app {
+
+// Applies every line of `text` to `options`. On the first bad line, returns false and
+// sets `error` to "FILE:LINE: KEY: what is wrong".
+bool parse_config(std::string_view text, std::string_view file_name, NodeOptions& options,
+                  std::string& error);
+
+// Reads and applies `file`. A missing file is no error: every option keeps its default.
+bool load_config(const std::filesystem::path& file, NodeOptions& options, std::string& error);
+
+}  // namespace lanline::app

@@ -1,0 +1,123 @@
+#include "headless.hpp"
+
+#include <fmt/core.h>
+#include <glib-unix.h>
+#include <glib.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <memory>
+
+#include "control_server.hpp"
+#include "core/engine.hpp"
+#include "local_address.hpp"
+#include "logging.hpp"
+
+namespace lanline::app {
+namespace {
+
+struct ContextUnref {
+  void operator()(GMainContext* context) const { g_main_context_unref(context); }
+};
+struct LoopUnref {
+  void operator()(GMainLoop* loop) const { g_main_loop_unref(loop); }
+};
+struct SourceDestroy {
+  void operator()(GSource* source) const {
+    g_source_destroy(source);
+    g_source_unref(source);
+  }
+};
+using ContextPtr = std::unique_ptr<GMainContext, ContextUnref>;
+using LoopPtr = std::unique_ptr<GMainLoop, LoopUnref>;
+using SourcePtr = std::unique_ptr<GSource, SourceDestroy>;
+
+// The context is this thread's default while the node runs, so GIO's asynchronous calls
+// in the engine (and avahi-glib, libnice) dispatch on it.
+class ThreadDefault {
+ public:
+  explicit ThreadDefault(GMainContext* context) : context_(context) {
+    g_main_context_push_thread_default(context_);
+  }
+  ThreadDefault(const ThreadDefault&) = delete;
+  ThreadDefault& operator=(const ThreadDefault&) = delete;
+  ~ThreadDefault() { g_main_context_pop_thread_default(context_); }
+
+ private:
+  GMainContext* context_;
+};
+
+gboolean on_stop_signal(gpointer data) {
+  spdlog::info("stopping on a signal");
+  g_main_loop_quit(static_cast<GMainLoop*>(data));
+  return G_SOURCE_CONTINUE;
+}
+
+SourcePtr watch_signal(int signal_number, GMainContext* context, GMainLoop* loop) {
+  // g_unix_signal_add() would attach to the global default context, not ours.
+  GSource* source = g_unix_signal_source_new(signal_number);
+  g_source_set_callback(source, &on_stop_signal, loop, nullptr);
+  g_source_attach(source, context);
+  return SourcePtr(source);
+}
+
+}  // namespace
+
+int run_headless(const Profile& profile, const NodeOptions& options) {
+  init_logging(options.log_level);
+  // A client that disconnects while we write to it must cost an EPIPE, not the process.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::string error;
+  if (!profile.prepare_socket_directory(error)) {
+    fmt::print(stderr, "lanline: {}\n", error);
+    return 1;
+  }
+  ContextPtr context(g_main_context_new());
+  ThreadDefault thread_default(context.get());
+  LoopPtr loop(g_main_loop_new(context.get(), FALSE));
+
+  // Declared before the server, which must go first: it unsubscribes from the engine.
+  std::unique_ptr<core::Engine> engine;
+  // The socket is claimed before the engine binds its SIP port, so a second node for the
+  // same profile stops here and touches nothing.
+  ControlServerOptions server_options;
+  server_options.socket_path = profile.control_socket();
+  server_options.profile = profile.name();
+  std::unique_ptr<ControlServer> server =
+      ControlServer::create(context.get(), server_options, error);
+  if (!server) {
+    fmt::print(stderr, "lanline: {}\n", error);
+    return 1;
+  }
+
+  core::EngineOptions engine_options;
+  engine_options.profile = profile.name();
+  engine_options.display_name = options.name;
+  engine_options.user = options.user;
+  engine_options.sip_port = options.sip_port;
+  engine_options.auto_answer = options.auto_answer;
+  engine_options.sip_trace = options.sip_trace;
+  engine = core::Engine::create(context.get(), engine_options, error);
+  if (!engine) {
+    fmt::print(stderr, "lanline: {}\n", error);
+    return 1;
+  }
+  engine->on_quit([loop = loop.get()] {
+    spdlog::info("stopping: a client asked to quit");
+    g_main_loop_quit(loop);
+  });
+  SourcePtr on_sigint = watch_signal(SIGINT, context.get(), loop.get());
+  SourcePtr on_sigterm = watch_signal(SIGTERM, context.get(), loop.get());
+  server->start(*engine);
+
+  fmt::print("lanline: {} ready on sip:{}@{}:{}, control socket {}\n", options.name, options.user,
+             first_lan_ipv4_address(), engine->sip_port(), profile.control_socket().native());
+  std::fflush(stdout);
+
+  g_main_loop_run(loop.get());
+
+  return 0;
+}
+
+}  // namespace lanline::app

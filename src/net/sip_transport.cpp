@@ -1,0 +1,340 @@
+#include "net/sip_transport.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <unordered_map>
+#include <vector>
+
+#include "net/glib_callbacks.hpp"
+#include "net/log_limiter.hpp"
+#include "net/port_binder.hpp"
+#include "net/socket_address.hpp"
+#include "net/tcp_connection.hpp"
+#include "sip/builder.hpp"
+#include "sip/parser.hpp"
+
+namespace lanline::net {
+namespace {
+
+// Each connection holds a file descriptor; a flood of them must not take the last one
+// the process has (the usual soft limit is 1024).
+constexpr std::size_t kMaxConnections = 512;
+// RFC 3261 18.1.1 allows messages up to 65535 bytes on UDP; one more byte tells a
+// datagram of exactly that size from a longer one the kernel cut short.
+constexpr std::size_t kDatagramBuffer = 65536;
+// Datagrams read per wake-up, so that a flood on one socket does not starve the rest.
+constexpr int kDatagramsPerWakeup = 32;
+
+// RFC 5626 3.5.1 keep-alives: CRLFs alone, not a message.
+bool is_keepalive(std::string_view bytes) {
+  return bytes.find_first_not_of("\r\n") == std::string_view::npos;
+}
+
+// For the log: hostile bytes must not reach a terminal as control characters.
+std::string printable(std::string_view text, std::size_t limit = 120) {
+  std::string out;
+  for (char c : text.substr(0, limit))
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  if (text.size() > limit) out += "...";
+  return out;
+}
+
+std::string_view first_line(std::string_view bytes) {
+  return bytes.substr(0, bytes.find_first_of("\r\n"));
+}
+
+}  // namespace
+
+struct SipTransport::Impl : TcpConnection::Owner {
+  struct Listener {
+    SipTransport::Impl* impl = nullptr;
+    FamilySockets sockets;
+    // After the sockets: they hold references to them and go first.
+    SourceHandle udp_watch;
+    SourceHandle tcp_watch;
+  };
+
+  GMainContext* context = nullptr;
+  TransportOptions options;
+  // Shared, so that a receiver that destroys the transport is not destroyed mid-call.
+  std::shared_ptr<const Receiver> receiver;
+  std::uint16_t port = 0;
+  std::vector<std::unique_ptr<Listener>> listeners;
+  std::unordered_map<std::uint64_t, std::unique_ptr<TcpConnection>> connections;
+  std::unordered_map<std::string, std::uint64_t> by_peer;  // peer_key() -> newest connection
+  std::uint64_t next_connection = 1;
+  std::vector<char> datagram = std::vector<char>(kDatagramBuffer);
+  LogLimiter problems;
+  // Expires with the transport, so a callback can tell that the receiver destroyed it.
+  std::shared_ptr<int> alive = std::make_shared<int>(0);
+
+  ~Impl() override {
+    // Connections call back into this object when destroyed from their callbacks only;
+    // here they just go.
+    connections.clear();
+    listeners.clear();
+  }
+
+  Listener* listener(GSocketFamily family) {
+    for (auto& l : listeners) {
+      if (l->sockets.family == family) return l.get();
+    }
+    return nullptr;
+  }
+
+  void trace(const char* direction, std::string_view bytes, const sip::Endpoint& peer) {
+    if (!options.trace) return;
+    std::string where = sip::to_string(peer);
+    if (peer.connection != 0) where += " #" + std::to_string(peer.connection);
+    spdlog::info("SIP {} {} ({} bytes)\n{}", direction, where, bytes.size(), bytes);
+  }
+
+  // RFC 3261 18.2.1 and 18.1.2: a parsed message goes up with where it came from; a
+  // request that does not parse is answered where it came from, a response is dropped.
+  void deliver(std::string_view bytes, sip::Framing framing, const sip::Endpoint& from) {
+    if (is_keepalive(bytes)) return;
+    trace("in from", bytes, from);
+    auto message = sip::parse_message(bytes, framing);
+    if (!message) {
+      const sip::ParseError& error = message.error();
+      std::optional<std::string> answer = sip::build_error_response(bytes, error);
+      bool log = problems.allow();
+      if (answer) {
+        if (log)
+          spdlog::info("SIP request from {} does not parse ({}); answered {}", sip::to_string(from),
+                       printable(error.reason), error.status_code());
+        send_to(*answer, from);
+      } else if (log) {
+        spdlog::info("SIP message from {} dropped: {} (starts \"{}\")", sip::to_string(from),
+                     printable(error.reason), printable(first_line(bytes), 60));
+      }
+      return;
+    }
+    std::shared_ptr<const Receiver> call = receiver;
+    if (!call || !*call) return;
+    try {
+      (*call)(std::move(message).value(), from);
+    } catch (const std::exception& e) {
+      spdlog::error("SIP receiver failed on a message from {}: {}", sip::to_string(from), e.what());
+    }
+  }
+
+  bool send_to(std::string_view bytes, const sip::Endpoint& to) {
+    if (bytes.empty()) return false;
+    return to.transport == sip::TransportKind::kTcp ? send_tcp(bytes, to) : send_udp(bytes, to);
+  }
+
+  bool send_udp(std::string_view bytes, const sip::Endpoint& to) {
+    GObjectPtr<GSocketAddress> address = socket_address(to.address, to.port);
+    if (!address) {
+      spdlog::warn("SIP send to {}: not an IP address", sip::to_string(to));
+      return false;
+    }
+    Listener* l = listener(g_socket_address_get_family(address.get()));
+    if (!l) {
+      spdlog::warn("SIP send to {}: not listening on that address family", sip::to_string(to));
+      return false;
+    }
+    trace("out to", bytes, to);
+    GErrorOut error;
+    gssize sent = g_socket_send_to(l->sockets.udp.get(), address.get(), bytes.data(), bytes.size(),
+                                   nullptr, error.out());
+    if (sent >= 0) return true;
+    // A full send buffer loses the datagram like the network could; the transaction
+    // layer retransmits (RFC 3261 17.1.1.2), so this is no failure of the transport.
+    if (error.matches(G_IO_ERROR_WOULD_BLOCK)) {
+      spdlog::debug("SIP send to {}: socket buffer full, datagram lost", sip::to_string(to));
+      return true;
+    }
+    spdlog::warn("SIP send to {}: {}", sip::to_string(to), error.message());
+    return false;
+  }
+
+  bool send_tcp(std::string_view bytes, const sip::Endpoint& to) {
+    // RFC 3261 18.2.2: a response goes back over the connection its request came on;
+    // RFC 3261 18.1.1: a request reuses an open connection to the same place.
+    TcpConnection* connection = nullptr;
+    if (auto it = connections.find(to.connection); to.connection != 0 && it != connections.end()) {
+      connection = it->second.get();
+    }
+    GObjectPtr<GSocketAddress> address;
+    if (!connection || !connection->usable()) {
+      address = socket_address(to.address, to.port);
+      if (!address) {
+        spdlog::warn("SIP send to {}: not an IP address", sip::to_string(to));
+        return false;
+      }
+      connection = nullptr;
+      if (auto it = by_peer.find(peer_key(address.get())); it != by_peer.end()) {
+        auto found = connections.find(it->second);
+        if (found != connections.end() && found->second->usable()) {
+          connection = found->second.get();
+        }
+      }
+    }
+    if (!connection) connection = open_connection(address.get());
+    if (!connection) return false;
+    trace("out to", bytes, connection->peer());
+    return connection->write(bytes);
+  }
+
+  TcpConnection* open_connection(GSocketAddress* to) {
+    std::string where = peer_key(to);
+    if (connections.size() >= kMaxConnections) {
+      spdlog::warn("SIP TCP to {}: {} connections open already", where, connections.size());
+      return nullptr;
+    }
+    if (!listener(g_socket_address_get_family(to))) {
+      // Only a family we listen on: the peer could not reach our Via sent-by otherwise.
+      spdlog::warn("SIP TCP to {}: not listening on that address family", where);
+      return nullptr;
+    }
+    std::string error;
+    auto connection = TcpConnection::connect(settings(), to, error);
+    if (!connection) {
+      spdlog::warn("SIP TCP to {}: {}", where, error);
+      return nullptr;
+    }
+    spdlog::debug("SIP TCP #{} to {}: connecting", connection->id(), where);
+    return adopt(std::move(connection));
+  }
+
+  TcpConnection::Settings settings() {
+    return TcpConnection::Settings{context, this, next_connection++, options.tcp_idle_seconds};
+  }
+
+  TcpConnection* adopt(std::unique_ptr<TcpConnection> connection) {
+    TcpConnection* raw = connection.get();
+    by_peer[raw->key()] = raw->id();
+    connections.emplace(raw->id(), std::move(connection));
+    return raw;
+  }
+
+  void on_stream_message(TcpConnection& connection, std::string bytes) override {
+    // A copy: the connection may be closed while the message is handled.
+    sip::Endpoint from = connection.peer();
+    deliver(bytes, sip::Framing::kStream, from);
+  }
+
+  void on_closed(TcpConnection& connection, std::string_view why) override {
+    spdlog::debug("SIP TCP #{} with {} closed: {}", connection.id(), connection.key(), why);
+    if (auto it = by_peer.find(connection.key());
+        it != by_peer.end() && it->second == connection.id()) {
+      by_peer.erase(it);
+    }
+    connections.erase(connection.id());  // destroys the connection
+  }
+
+  static gboolean on_udp_readable_cb(GSocket*, GIOCondition, gpointer data) {
+    auto* l = static_cast<Listener*>(data);
+    return guarded("SIP UDP receive", [l] { return l->impl->on_udp_readable(*l); });
+  }
+
+  static gboolean on_tcp_acceptable_cb(GSocket*, GIOCondition, gpointer data) {
+    auto* l = static_cast<Listener*>(data);
+    return guarded("SIP TCP accept", [l] { return l->impl->on_tcp_acceptable(*l); });
+  }
+
+  gboolean on_udp_readable(Listener& l) {
+    std::weak_ptr<int> token = alive;
+    for (int i = 0; i < kDatagramsPerWakeup; ++i) {
+      GSocketAddress* raw_source = nullptr;
+      GErrorOut error;
+      gssize got = g_socket_receive_from(l.sockets.udp.get(), &raw_source, datagram.data(),
+                                         datagram.size(), nullptr, error.out());
+      GObjectPtr<GSocketAddress> source(raw_source);
+      if (got < 0) {
+        // ICMP errors of earlier sends surface here too; none of them ends the socket.
+        if (!error.matches(G_IO_ERROR_WOULD_BLOCK)) {
+          spdlog::debug("SIP UDP receive: {}", error.message());
+        }
+        break;
+      }
+      if (!source) continue;
+      sip::Endpoint from = endpoint_of(source.get(), sip::TransportKind::kUdp);
+      if (static_cast<std::size_t>(got) >= datagram.size()) {
+        if (problems.allow()) {
+          spdlog::info("SIP datagram from {} dropped: over {} bytes", sip::to_string(from),
+                       datagram.size() - 1);
+        }
+        continue;
+      }
+      // A copy, since the receiver may send, or even destroy the transport.
+      std::string bytes(datagram.data(), static_cast<std::size_t>(got));
+      deliver(bytes, sip::Framing::kDatagram, from);
+      if (token.expired()) return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+  }
+
+  gboolean on_tcp_acceptable(Listener& l) {
+    for (;;) {
+      GErrorOut error;
+      GObjectPtr<GSocket> socket(g_socket_accept(l.sockets.tcp.get(), nullptr, error.out()));
+      if (!socket) {
+        if (!error.matches(G_IO_ERROR_WOULD_BLOCK)) {
+          spdlog::warn("SIP TCP accept: {}", error.message());
+        }
+        break;
+      }
+      if (connections.size() >= kMaxConnections) {
+        spdlog::warn("SIP TCP: {} connections open already; refusing a new one",
+                     connections.size());
+        g_socket_close(socket.get(), nullptr);
+        continue;
+      }
+      auto connection = TcpConnection::accepted(settings(), std::move(socket));
+      if (!connection) continue;
+      spdlog::debug("SIP TCP #{} from {}: accepted", connection->id(), connection->key());
+      adopt(std::move(connection));
+    }
+    return G_SOURCE_CONTINUE;
+  }
+};
+
+SipTransport::SipTransport() : impl_(std::make_unique<Impl>()) {}
+SipTransport::~SipTransport() = default;
+
+std::unique_ptr<SipTransport> SipTransport::create(GMainContext* context,
+                                                   const TransportOptions& options,
+                                                   std::string& error) {
+  BindRequest request{options.port, options.port_attempts, options.bind_ipv4, options.bind_ipv6};
+  std::optional<BoundPort> bound = bind_sip_port(request, error);
+  if (!bound) return nullptr;
+
+  std::unique_ptr<SipTransport> transport(new SipTransport());
+  Impl& impl = *transport->impl_;
+  impl.context = context;
+  impl.options = options;
+  impl.port = bound->port;
+  for (FamilySockets& sockets : bound->families) {
+    auto l = std::make_unique<Impl::Listener>();
+    l->impl = &impl;
+    l->sockets = std::move(sockets);
+    l->udp_watch =
+        watch_socket(context, l->sockets.udp.get(), G_IO_IN, Impl::on_udp_readable_cb, l.get());
+    l->tcp_watch =
+        watch_socket(context, l->sockets.tcp.get(), G_IO_IN, Impl::on_tcp_acceptable_cb, l.get());
+    impl.listeners.push_back(std::move(l));
+  }
+  spdlog::debug("SIP listening on UDP and TCP port {}", impl.port);
+  return transport;
+}
+
+void SipTransport::set_receiver(Receiver receiver) {
+  impl_->receiver = std::make_shared<const Receiver>(std::move(receiver));
+}
+
+bool SipTransport::send(std::string_view bytes, const sip::Endpoint& to) {
+  return impl_->send_to(bytes, to);
+}
+
+std::uint16_t SipTransport::port() const {
+  return impl_->port;
+}
+
+std::size_t SipTransport::open_connections() const {
+  return impl_->connections.size();
+}
+
+}  // namespace lanline::net

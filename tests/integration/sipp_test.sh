@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Lanline against SIPp (Debian sip-tester), over UDP and TCP: as UAS for SIPp's built-in
+# uac scenario, CANCEL before answer, re-INVITE hold and resume, OPTIONS, MESSAGE and an
+# unknown method; as UAC towards SIPp's built-in uas scenario, and sending MESSAGE.
+# Usage: sipp_test.sh LANLINE_BIN SCENARIO_DIR
+set -uo pipefail
+bin=$1
+scenarios=$2
+command -v sipp >/dev/null || { echo "sipp is not installed (Debian package sip-tester)"; exit 77; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+
+passed=0
+failed=0
+pass() { echo "PASS: $1"; passed=$((passed + 1)); }
+fail() {
+  echo "FAIL: $1"
+  failed=$((failed + 1))
+  for log in "$work"/*.log "$work"/*.out; do [ -f "$log" ] && { echo "--- $log"; tail -n 15 "$log"; }; done
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_node PROFILE PORT [OPTIONS...]: a headless node, ready when `ctl status` answers.
+start_node() {
+  local profile=$1 port=$2
+  shift 2
+  "$bin" --headless --profile "$profile" --sip-port "$port" --user service --name "$profile" \
+    --no-discovery "$@" >"$work/$profile.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do
+    "$bin" ctl --profile "$profile" status >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "node $profile did not start"; cat "$work/$profile.log"; return 1
+}
+
+ctl() { "$bin" ctl "$@"; }
+
+# wait_call PROFILE STATE: until `ctl calls` shows a call in STATE (5 s at most).
+wait_call() {
+  for _ in $(seq 50); do
+    ctl --profile "$1" calls 2>/dev/null | grep -q "\"state\":\"$2\"" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+run_sipp() {  # run_sipp NAME ARGS...: SIPp in the foreground, its errors to the log
+  local name=$1
+  shift
+  timeout 60 sipp "$@" -nostdin -timeout 30s -timeout_error -trace_err \
+    -error_file "$work/sipp-$name.log" >"$work/sipp-$name.out" 2>&1
+}
+
+for transport in u1 t1; do
+  tname=$([ $transport = u1 ] && echo UDP || echo TCP)
+  uri_param=$([ $transport = t1 ] && echo ";transport=tcp" || echo "")
+  answering=$(free_port)
+  ringing=$(free_port)
+  start_node "answer-$transport" "$answering" --auto-answer || { fail "$tname: node start"; continue; }
+  start_node "ring-$transport" "$ringing" || { fail "$tname: node start"; continue; }
+
+  if run_sipp "uac-$transport" -sn uac -s service -t $transport -m 20 -r 20 -l 10 \
+      127.0.0.1:"$answering"; then
+    pass "$tname: Lanline answers 20 calls from SIPp's uac scenario"
+  else fail "$tname: uac scenario"; fi
+
+  if run_sipp "hold-$transport" -sf "$scenarios/hold_uac.xml" -s service -t $transport -m 3 \
+      127.0.0.1:"$answering"; then
+    pass "$tname: re-INVITE hold (sendonly -> recvonly) and resume"
+  else fail "$tname: re-INVITE hold"; fi
+
+  if run_sipp "msg-$transport" -sf "$scenarios/message_options_uac.xml" -s service \
+      -t $transport -m 3 127.0.0.1:"$answering"; then
+    pass "$tname: OPTIONS 200 with Allow, MESSAGE 200, unknown method 501"
+  else fail "$tname: OPTIONS/MESSAGE"; fi
+
+  if run_sipp "cancel-$transport" -sf "$scenarios/cancel_uac.xml" -s service -t $transport \
+      -m 3 -r 1 127.0.0.1:"$ringing"; then
+    pass "$tname: CANCEL before answer gets 200 and 487"
+  else fail "$tname: CANCEL"; fi
+
+  # Lanline as UAC: it calls SIPp's uas, which answers; Lanline hangs up.
+  uas_port=$(free_port)
+  timeout 60 sipp -sn uas -t $transport -p "$uas_port" -m 1 -nostdin -trace_err \
+    -error_file "$work/sipp-uas-$transport.log" >"$work/sipp-uas-$transport.out" 2>&1 &
+  uas_pid=$!
+  sleep 0.5
+  if ctl --profile "ring-$transport" call "sip:service@127.0.0.1:$uas_port$uri_param" >/dev/null &&
+      wait_call "ring-$transport" established &&
+      ctl --profile "ring-$transport" hangup >/dev/null && wait $uas_pid; then
+    pass "$tname: Lanline calls SIPp's uas scenario and hangs up"
+  else
+    kill $uas_pid 2>/dev/null
+    fail "$tname: Lanline as UAC"
+  fi
+
+  msg_port=$(free_port)
+  timeout 60 sipp -sf "$scenarios/uas_message.xml" -t $transport -p "$msg_port" -m 1 -nostdin \
+    -trace_err -error_file "$work/sipp-uasmsg-$transport.log" \
+    >"$work/sipp-uasmsg-$transport.out" 2>&1 &
+  msg_pid=$!
+  sleep 0.5
+  if ctl --profile "ring-$transport" message "sip:sipp@127.0.0.1:$msg_port$uri_param" \
+      "hello sipp" >/dev/null && wait $msg_pid; then
+    pass "$tname: Lanline sends a MESSAGE that SIPp accepts"
+  else
+    kill $msg_pid 2>/dev/null
+    fail "$tname: Lanline sends MESSAGE"
+  fi
+
+  ctl --profile "answer-$transport" quit >/dev/null 2>&1
+  ctl --profile "ring-$transport" quit >/dev/null 2>&1
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
