@@ -205,11 +205,11 @@ Outcome UserAgent::call(const sip::Uri& target, const sip::Endpoint& destination
   spec.headers = {{"Allow", std::string(kAllow)}};
   spec.content_type = "application/sdp";
   spec.body = local_sdp(call, sdp::Direction::kSendRecv);
-  call.invite_text = sip::build_request(local, spec);
+  call.invite_text = build_for(spec, call.peer);
   call.info.sip_call_id = spec.call_id;
-  call.invite_tx = send_request(call.invite_text, destination);
+  call.invite_tx = send_request(call.invite_text, call.peer);
   if (call.invite_tx == 0) {
-    return {0, "could not send to " + sip::to_string(destination) + ": is the address right?"};
+    return {0, "could not send to " + sip::to_string(call.peer) + ": is the address right?"};
   }
   CallId id = call.info.id;
   calls_.emplace(id, std::move(owned));
@@ -326,7 +326,6 @@ Outcome UserAgent::message(const sip::Uri& target, const sip::Endpoint& destinat
   now_ = now;
   if (!target.is_sip()) return {0, "can only send messages to sip: or sips: addresses"};
   sip::LocalContact local = config_.local;
-  local.transport = destination.transport;
   sip::RequestSpec spec;
   spec.method = "MESSAGE";
   spec.request_uri = std::string(target.text);
@@ -336,8 +335,9 @@ Outcome UserAgent::message(const sip::Uri& target, const sip::Endpoint& destinat
   spec.contact = false;
   spec.content_type = "text/plain;charset=UTF-8";
   spec.body = text;
-  TransactionId tx = send_request(sip::build_request(local, spec), destination);
-  if (tx == 0) return {0, "could not send to " + sip::to_string(destination)};
+  sip::Endpoint to = destination;
+  TransactionId tx = send_request(build_for(spec, to), to);
+  if (tx == 0) return {0, "could not send to " + sip::to_string(to)};
   std::uint64_t id = next_message_++;
   messages_[tx] = id;
   return {id, {}};
@@ -351,12 +351,11 @@ Outcome UserAgent::message_in_call(CallId id, const std::string& text, sip::Time
     return {0, "no call " + std::to_string(id) + " to send the message in"};
   }
   Call& call = *it->second;
-  sip::LocalContact local = config_.local;
-  local.transport = call.peer.transport;
   sip::RequestSpec spec = sip::in_dialog_request(call.dialog, "MESSAGE");
   spec.content_type = "text/plain;charset=UTF-8";
   spec.body = text;
-  TransactionId tx = send_request(sip::build_request(local, spec), call.peer);
+  sip::Endpoint to = call.peer;
+  TransactionId tx = send_request(build_for(spec, to), to);
   if (tx == 0) return {0, "could not send the message"};
   std::uint64_t message_id = next_message_++;
   messages_[tx] = message_id;
@@ -782,6 +781,22 @@ void UserAgent::respond(TransactionId server, const Message& request, int code,
   if (response) layer_.send_response(server, std::move(response).value(), now_);
 }
 
+// RFC 3261 18.1.1: a request within 200 bytes of the path MTU (1500 on a LAN), or over
+// 1300 bytes when the MTU is unknown, goes over TCP instead of UDP.
+std::string UserAgent::build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const {
+  constexpr std::size_t kLargestUdpRequest = 1300;
+  sip::LocalContact local = config_.local;
+  local.transport = to.transport;
+  std::string text = sip::build_request(local, spec);
+  if (to.transport == sip::TransportKind::kUdp && text.size() > kLargestUdpRequest) {
+    to.transport = sip::TransportKind::kTcp;
+    to.connection = 0;
+    local.transport = to.transport;
+    text = sip::build_request(local, spec);
+  }
+  return text;
+}
+
 TransactionId UserAgent::send_request(const std::string& text, const sip::Endpoint& to) {
   auto request = sip::parse_message(text);
   if (!request) return 0;
@@ -790,20 +805,19 @@ TransactionId UserAgent::send_request(const std::string& text, const sip::Endpoi
 
 void UserAgent::send_bye(Call& call) {
   if (!call.has_dialog) return;
-  sip::LocalContact local = config_.local;
-  local.transport = call.peer.transport;
-  send_request(sip::build_request(local, sip::in_dialog_request(call.dialog, "BYE")), call.peer);
+  sip::Endpoint to = call.peer;
+  std::string bye = build_for(sip::in_dialog_request(call.dialog, "BYE"), to);
+  send_request(bye, to);
 }
 
 void UserAgent::send_reinvite(Call& call) {
-  sip::LocalContact local = config_.local;
-  local.transport = call.peer.transport;
   sip::RequestSpec spec = sip::in_dialog_request(call.dialog, "INVITE");
   spec.content_type = "application/sdp";
   spec.body =
       local_sdp(call, call.want_hold ? sdp::Direction::kSendOnly : sdp::Direction::kSendRecv);
   spec.headers = {{"Allow", std::string(kAllow)}};
-  call.reinvite_tx = send_request(sip::build_request(local, spec), call.peer);
+  sip::Endpoint to = call.peer;
+  call.reinvite_tx = send_request(build_for(spec, to), to);
 }
 
 std::string UserAgent::local_sdp(Call& call, sdp::Direction direction) {

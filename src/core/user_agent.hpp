@@ -130,6 +130,7 @@ class UserAgent : private sip::TransactionUser {
                sip::ExtraHeaders headers = {}, std::string to_tag = {},
                std::string content_type = {}, std::string body = {});
   sip::TransactionId send_request(const std::string& text, const sip::Endpoint& to);
+  std::string build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const;
   void send_bye(Call& call);
   void send_reinvite(Call& call);
   std::string local_sdp(Call& call, sdp::Direction direction);

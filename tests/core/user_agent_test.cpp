@@ -18,6 +18,7 @@ struct Network;
 
 // One node: a UA, what it told its listener, and its side of the network.
 struct Node : sip::TransportSender, UserAgentListener {
+  std::vector<sip::Endpoint> destinations;  // where each sent message went
   Node(Network& net, std::string user, std::string host);
   bool send(std::string_view bytes, const sip::Endpoint& to) override;
   void on_call(const CallInfo& call) override {
@@ -63,7 +64,7 @@ struct Network {
         in_flight.pop_front();
         if (lost(random)) continue;
         for (Node* node : nodes) {
-          if (node->address == d.to) {
+          if (node->address.address == d.to.address && node->address.port == d.to.port) {
             auto message = sip::parse_message(d.bytes);
             ASSERT_TRUE(message.ok()) << message.error().reason << "\n" << d.bytes;
             node->ua->receive(std::move(message).value(), d.from, now);
@@ -90,6 +91,7 @@ Node::Node(Network& n, std::string user, std::string host) : net(n) {
 
 bool Node::send(std::string_view bytes, const sip::Endpoint& to) {
   sent.emplace_back(bytes);
+  destinations.push_back(to);
   net.in_flight.push_back({std::string(bytes), address, to, net.now});
   return true;
 }
@@ -224,6 +226,23 @@ TEST_F(UserAgentTest, MessagesInAndOutOfADialog) {
   EXPECT_EQ(bob.messages[1].text, "in the call");
   EXPECT_NE(bob.messages[1].call, 0u);
   EXPECT_EQ(alice.results[in_call.id], 200);
+}
+
+// RFC 3261 18.1.1: a request over 1300 bytes goes over TCP.
+TEST_F(UserAgentTest, LargeRequestsGoOverTcp) {
+  std::string text(2000, 'x');
+  Outcome sent = alice.ua->message(uri("sip:bob@198.18.0.2"), bob.address, text, net.now);
+  ASSERT_TRUE(sent.ok());
+  ASSERT_FALSE(alice.destinations.empty());
+  EXPECT_EQ(alice.destinations.back().transport, sip::TransportKind::kTcp);
+  auto message = sip::parse_message(alice.sent.back());
+  ASSERT_TRUE(message.ok());
+  EXPECT_EQ(message->via()[0].transport, "TCP");
+  net.run(milliseconds(100));
+  ASSERT_EQ(bob.messages.size(), 1u);
+  EXPECT_EQ(bob.messages[0].text, text);
+  alice.ua->message(uri("sip:bob@198.18.0.2"), bob.address, "short", net.now);
+  EXPECT_EQ(alice.destinations.back().transport, sip::TransportKind::kUdp);
 }
 
 TEST_F(UserAgentTest, MessageToNobodyTimesOut) {

@@ -7,6 +7,8 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <memory>
 #include <random>
@@ -422,6 +424,43 @@ TEST(TcpTransport, ARefusedConnectIsForgotten) {
     a.transport->send(options_request("127.0.0.1", 1, TransportKind::kTcp), to);
     ASSERT_TRUE(loop.run_until([&] { return a.transport->open_connections() == 0; }));
   }
+}
+
+// Out of file descriptors, accept() fails and the listener stays readable: the
+// transport pauses accepting instead of spinning, and takes the waiting clients later.
+TEST(TcpTransport, AcceptPausesWhileOutOfDescriptors) {
+  MainContext loop;
+  Node b(loop);
+  ASSERT_TRUE(b.transport);
+  std::vector<std::unique_ptr<RawSocket>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<RawSocket>(AF_INET, SOCK_STREAM));
+    ASSERT_TRUE(clients.back()->connect_loopback(b.transport->port()));  // in the backlog
+  }
+  auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(16);
+  auto saved = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("emfile-test", ring));
+
+  rlimit limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
+  int lowest_free = dup(0);  // every descriptor below this one is taken
+  ASSERT_GE(lowest_free, 0);
+  close(lowest_free);
+  rlimit none = limit;
+  none.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &none), 0);
+  loop.run_for(100ms);
+  std::size_t while_out = b.transport->open_connections();
+  setrlimit(RLIMIT_NOFILE, &limit);
+
+  bool all = loop.run_until([&] { return b.transport->open_connections() == clients.size(); });
+  spdlog::set_default_logger(saved);
+  EXPECT_EQ(while_out, 0u);
+  EXPECT_TRUE(all);
+  std::string log;
+  for (const std::string& line : ring->last_formatted())
+    log += line;
+  EXPECT_EQ(count(log, "not accepting for"), 1u) << log;
 }
 
 // --- UDP ------------------------------------------------------------------------------
