@@ -288,6 +288,7 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   config.local.user = options.user.empty() ? login_name() : options.user;
   config.local.host = impl.address;
   config.local.port = impl.transport->port();
+  config.ipv6_host = primary_ipv6_address();
   config.local.user_agent = "Lanline/0.1.0";
   config.display_name = options.display_name.empty() ? full_name() : options.display_name;
   config.auto_answer = options.auto_answer;

@@ -44,3 +44,24 @@ std::string primary_ipv4_address() {
 }
 
 }  // namespace lanline::core
+
+namespace lanline::core {
+
+std::string primary_ipv6_address() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return {};
+  std::string found;
+  for (ifaddrs* it = list; it && found.empty(); it = it->ifa_next) {
+    if (!it->ifa_addr || it->ifa_addr->sa_family != AF_INET6) continue;
+    if ((it->ifa_flags & IFF_UP) == 0 || (it->ifa_flags & IFF_LOOPBACK) != 0) continue;
+    const auto* address = reinterpret_cast<const sockaddr_in6*>(it->ifa_addr);
+    // Link-local addresses need a scope a Contact cannot carry well; skip them here.
+    if (IN6_IS_ADDR_LINKLOCAL(&address->sin6_addr)) continue;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (inet_ntop(AF_INET6, &address->sin6_addr, text, sizeof text)) found = text;
+  }
+  freeifaddrs(list);
+  return found;
+}
+
+}  // namespace lanline::core

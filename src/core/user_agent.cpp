@@ -191,8 +191,7 @@ Outcome UserAgent::call(const sip::Uri& target, const sip::Endpoint& destination
   call.peer = destination;
   call.session_id = random_engine()() >> 1;
 
-  sip::LocalContact local = config_.local;
-  local.transport = destination.transport;
+  sip::LocalContact local = local_for(destination);
   sip::RequestSpec spec;
   spec.method = "INVITE";
   spec.request_uri = std::string(target.text);
@@ -230,7 +229,7 @@ Outcome UserAgent::answer(CallId id, sip::TimePoint now) {
   sip::ResponseSpec spec;
   spec.code = 200;
   spec.to_tag = call.dialog.local_tag;
-  spec.headers = {{"Contact", config_.local.contact()},
+  spec.headers = {{"Contact", local_for(call.peer).contact()},
                   {"Allow", std::string(kAllow)},
                   {"Server", config_.local.user_agent}};
   spec.content_type = "application/sdp";
@@ -325,7 +324,7 @@ Outcome UserAgent::message(const sip::Uri& target, const sip::Endpoint& destinat
                            const std::string& text, sip::TimePoint now) {
   now_ = now;
   if (!target.is_sip()) return {0, "can only send messages to sip: or sips: addresses"};
-  sip::LocalContact local = config_.local;
+  sip::LocalContact local = local_for(destination);
   sip::RequestSpec spec;
   spec.method = "MESSAGE";
   spec.request_uri = std::string(target.text);
@@ -406,7 +405,7 @@ void UserAgent::on_request(TransactionId server, const Message& request,
       respond(server, request, 200,
               {{"Allow", std::string(kAllow)},
                {"Accept", "application/sdp, text/plain"},
-               {"Contact", config_.local.contact()},
+               {"Contact", local_for(from).contact()},
                {"Server", config_.local.user_agent}});
       return;
     case Method::kMessage:
@@ -518,7 +517,8 @@ void UserAgent::incoming_invite(TransactionId server, const Message& request,
   }
   CallId id = call.info.id;
   calls_.emplace(id, std::move(owned));
-  respond(server, request, 180, {{"Contact", config_.local.contact()}}, call.dialog.local_tag);
+  respond(server, request, 180, {{"Contact", local_for(call.peer).contact()}},
+          call.dialog.local_tag);
   schedule(id, kRingTimeout, now_ + kRingFor);
   notify(call);
   if (config_.auto_answer) answer(id, now_);
@@ -587,7 +587,7 @@ void UserAgent::incoming_reinvite(Call& call, TransactionId server, const Messag
   }
   sip::ResponseSpec spec;
   spec.code = 200;
-  spec.headers = {{"Contact", config_.local.contact()}, {"Allow", std::string(kAllow)}};
+  spec.headers = {{"Contact", local_for(call.peer).contact()}, {"Allow", std::string(kAllow)}};
   spec.content_type = "application/sdp";
   spec.body = local_sdp(call, sdp::answer_direction(offered, call.info.local_hold));
   call.server_tx = server;
@@ -693,8 +693,7 @@ void UserAgent::invite_response(Call& call, const Message& response) {
         call.peer = *endpoint;
       }
     }
-    sip::LocalContact local = config_.local;
-    local.transport = call.peer.transport;
+    sip::LocalContact local = local_for(call.peer);
     sip::RequestSpec ack = sip::in_dialog_request(call.dialog, "ACK", invite->cseq().number);
     call.ack_text = sip::build_request(local, ack);
     transport_.send(call.ack_text, call.peer);
@@ -720,8 +719,7 @@ void UserAgent::reinvite_response(Call& call, const Message& response) {
   if (code < 200) return;
   call.reinvite_tx = 0;
   if (code < 300) {
-    sip::LocalContact local = config_.local;
-    local.transport = call.peer.transport;
+    sip::LocalContact local = local_for(call.peer);
     sip::RequestSpec ack = sip::in_dialog_request(call.dialog, "ACK", response.cseq().number);
     transport_.send(sip::build_request(local, ack), call.peer);
     call.info.local_hold = call.want_hold;
@@ -785,8 +783,7 @@ void UserAgent::respond(TransactionId server, const Message& request, int code,
 // 1300 bytes when the MTU is unknown, goes over TCP instead of UDP.
 std::string UserAgent::build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const {
   constexpr std::size_t kLargestUdpRequest = 1300;
-  sip::LocalContact local = config_.local;
-  local.transport = to.transport;
+  sip::LocalContact local = local_for(to);
   std::string text = sip::build_request(local, spec);
   if (to.transport == sip::TransportKind::kUdp && text.size() > kLargestUdpRequest) {
     to.transport = sip::TransportKind::kTcp;
@@ -795,6 +792,18 @@ std::string UserAgent::build_for(const sip::RequestSpec& spec, sip::Endpoint& to
     text = sip::build_request(local, spec);
   }
   return text;
+}
+
+sip::LocalContact UserAgent::local_for(const sip::Endpoint& peer) const {
+  sip::LocalContact local = config_.local;
+  local.transport = peer.transport;
+  bool v6 = peer.address.find(':') != std::string::npos;
+  if (peer.address == "::1" || peer.address.rfind("127.", 0) == 0) {
+    local.host = v6 ? "::1" : "127.0.0.1";
+  } else if (v6 && !config_.ipv6_host.empty()) {
+    local.host = config_.ipv6_host;
+  }
+  return local;
 }
 
 TransactionId UserAgent::send_request(const std::string& text, const sip::Endpoint& to) {
@@ -822,7 +831,7 @@ void UserAgent::send_reinvite(Call& call) {
 
 std::string UserAgent::local_sdp(Call& call, sdp::Direction direction) {
   sdp::AudioOffer offer;
-  offer.address = config_.local.host;
+  offer.address = local_for(call.peer).host;
   offer.port = config_.media_port;
   offer.session_id = call.session_id;
   offer.version = call.sdp_version++;

@@ -61,7 +61,8 @@ class UserAgentListener {
 };
 
 struct UserAgentConfig {
-  sip::LocalContact local;  // our user, address, port
+  sip::LocalContact local;  // our user, IPv4 address, port
+  std::string ipv6_host;    // our IPv6 address, for peers reached over IPv6 (may be empty)
   std::string display_name;
   bool auto_answer = false;
   std::uint16_t media_port = 40000;  // the interim SDP's audio port (media lands later)
@@ -131,6 +132,8 @@ class UserAgent : private sip::TransactionUser {
                std::string content_type = {}, std::string body = {});
   sip::TransactionId send_request(const std::string& text, const sip::Endpoint& to);
   std::string build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const;
+  // Our address as a peer at `peer` reaches it: same family, loopback for loopback.
+  sip::LocalContact local_for(const sip::Endpoint& peer) const;
   void send_bye(Call& call);
   void send_reinvite(Call& call);
   std::string local_sdp(Call& call, sdp::Direction direction);

@@ -2,10 +2,15 @@
 # Lanline against SIPp (Debian sip-tester), over UDP and TCP: as UAS for SIPp's built-in
 # uac scenario, CANCEL before answer, re-INVITE hold and resume, OPTIONS, MESSAGE and an
 # unknown method; as UAC towards SIPp's built-in uas scenario, and sending MESSAGE.
-# Usage: sipp_test.sh LANLINE_BIN SCENARIO_DIR
+# Scenarios from ../shared/corpora/sipp that apply to a user agent run too: SIPp's own
+# uac.xml and uas.xml, and the OPTIONS regression of its repository. (The others there
+# expect a peer that sends no provisional responses, speak for a registrar or PBX, or use
+# syntax newer than Debian's SIPp.)
+# Usage: sipp_test.sh LANLINE_BIN SCENARIO_DIR [CORPORA_DIR]
 set -uo pipefail
 bin=$1
 scenarios=$2
+corpora=${3:-${LANLINE_CORPORA:-}}
 command -v sipp >/dev/null || { echo "sipp is not installed (Debian package sip-tester)"; exit 77; }
 
 work=$(mktemp -d)
@@ -90,9 +95,22 @@ for transport in u1 t1; do
     pass "$tname: CANCEL before answer gets 200 and 487"
   else fail "$tname: CANCEL"; fi
 
+  if [ -n "$corpora" ] && [ -d "$corpora/sipp" ]; then
+    for scenario in sipp-builtin/uac.xml sipp-repo/regress__github-0207__uac.xml; do
+      name=$(basename "$scenario" .xml)
+      if run_sipp "corpus-$name-$transport" -sf "$corpora/sipp/$scenario" -s service \
+          -t $transport -m 5 127.0.0.1:"$answering"; then
+        pass "$tname: corpora/sipp/$scenario"
+      else fail "$tname: corpora/sipp/$scenario"; fi
+    done
+  fi
+
   # Lanline as UAC: it calls SIPp's uas, which answers; Lanline hangs up.
   uas_port=$(free_port)
-  timeout 60 sipp -sn uas -t $transport -p "$uas_port" -m 1 -nostdin -trace_err \
+  uas_scenario=(-sn uas)
+  [ -n "$corpora" ] && [ -f "$corpora/sipp/sipp-builtin/uas.xml" ] &&
+    uas_scenario=(-sf "$corpora/sipp/sipp-builtin/uas.xml")
+  timeout 60 sipp "${uas_scenario[@]}" -t $transport -p "$uas_port" -m 1 -nostdin -trace_err \
     -error_file "$work/sipp-uas-$transport.log" >"$work/sipp-uas-$transport.out" 2>&1 &
   uas_pid=$!
   sleep 0.5
@@ -117,6 +135,24 @@ for transport in u1 t1; do
   else
     kill $msg_pid 2>/dev/null
     fail "$tname: Lanline sends MESSAGE"
+  fi
+
+  # IPv6: SIPp's uac towards the node over [::1], and the node calling SIPp's uas there.
+  if run_sipp "uac6-$transport" -sn uac -s service -t $transport -i ::1 -m 5 "[::1]:$answering"; then
+    pass "$tname over IPv6: Lanline answers SIPp's uac scenario"
+  else fail "$tname over IPv6: uac scenario"; fi
+  uas6_port=$(free_port)
+  timeout 60 sipp -sn uas -t $transport -i ::1 -p "$uas6_port" -m 1 -nostdin -trace_err \
+    -error_file "$work/sipp-uas6-$transport.log" >"$work/sipp-uas6-$transport.out" 2>&1 &
+  uas6_pid=$!
+  sleep 0.5
+  if ctl --profile "ring-$transport" call "sip:service@[::1]:$uas6_port$uri_param" >/dev/null &&
+      wait_call "ring-$transport" established &&
+      ctl --profile "ring-$transport" hangup >/dev/null && wait $uas6_pid; then
+    pass "$tname over IPv6: Lanline calls SIPp's uas scenario and hangs up"
+  else
+    kill $uas6_pid 2>/dev/null
+    fail "$tname over IPv6: Lanline as UAC"
   fi
 
   ctl --profile "answer-$transport" quit >/dev/null 2>&1
