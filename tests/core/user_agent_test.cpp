@@ -282,6 +282,18 @@ TEST_F(UserAgentTest, AnswersWhatItCannotDo) {
   EXPECT_EQ(bob_answers(raw("OPTIONS", "sip:198.18.0.2")), 200);  // no user part: accepted
 }
 
+// RFC 3261 8.2.2.2: the same INVITE arriving again with another branch (forked by a
+// proxy, taking two paths) is a merged request: 482, while the first one rings.
+TEST_F(UserAgentTest, MergedRequestGets482) {
+  CallId call = place_call();
+  ASSERT_NE(incoming_at_bob(), 0u);
+  std::string invite = alice.sent.front();
+  std::size_t branch = invite.find("branch=") + 7;
+  invite.replace(branch, invite.find(';', branch) - branch, "z9hG4bKsecondpath");
+  EXPECT_EQ(bob_answers(invite), 482);
+  EXPECT_EQ(alice.calls[call].state, CallState::kRinging);
+}
+
 // 30% of datagrams lost each way: every call still sets up and tears down, and every
 // message arrives exactly once.
 TEST_F(UserAgentTest, CallsAndMessagesSurviveLoss) {
