@@ -4,10 +4,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <system_error>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <system_error>
 
 namespace lanline::app {
 namespace {
@@ -50,11 +50,20 @@ std::string read_value(std::string_view text, std::string& value) {
     }
     if (++i == text.size()) break;
     switch (text[i]) {
-      case '"': value += '"'; break;
-      case '\\': value += '\\'; break;
-      case 't': value += '\t'; break;
-      case 'n': value += '\n'; break;
-      default: return fmt::format("unknown escape '\\{}' in the quoted value", text[i]);
+      case '"':
+        value += '"';
+        break;
+      case '\\':
+        value += '\\';
+        break;
+      case 't':
+        value += '\t';
+        break;
+      case 'n':
+        value += '\n';
+        break;
+      default:
+        return fmt::format("unknown escape '\\{}' in the quoted value", text[i]);
     }
   }
   return "the quoted value has no closing '\"'";

@@ -15,7 +15,8 @@ nlohmann::json salvage_id(std::string_view line) {
   if (key == std::string_view::npos) return {};
   std::size_t i = key + 4;
   auto skip_blanks = [&] {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
+      ++i;
   };
   skip_blanks();
   if (i >= line.size() || line[i] != ':') return {};
@@ -30,7 +31,8 @@ nlohmann::json salvage_id(std::string_view line) {
     return std::string(text);
   }
   if (i < line.size() && line[i] == '-') ++i;
-  while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i]))) ++i;
+  while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i])))
+    ++i;
   if (i == start || (i == start + 1 && line[start] == '-')) return {};
   return nlohmann::json::parse(line.substr(start, i - start), nullptr, false);
 }
@@ -77,15 +79,15 @@ ParsedRequest parse_request(std::string_view line) {
     return parsed;
   }
   if (!parsed.request.is_object()) {
-    parsed.error_reply = error_reply(
-        "a request is one JSON object on one line, like {\"id\":1,\"cmd\":\"status\"}");
+    parsed.error_reply =
+        error_reply("a request is one JSON object on one line, like {\"id\":1,\"cmd\":\"status\"}");
     return parsed;
   }
   auto cmd = parsed.request.find("cmd");
   if (cmd == parsed.request.end() || !cmd->is_string()) {
-    parsed.error_reply = error_reply(
-        "the request has no \"cmd\" string: say what to do, like {\"cmd\":\"status\"}",
-        parsed.request);
+    parsed.error_reply =
+        error_reply("the request has no \"cmd\" string: say what to do, like {\"cmd\":\"status\"}",
+                    parsed.request);
   }
   return parsed;
 }

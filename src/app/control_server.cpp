@@ -44,7 +44,8 @@ SocketState probe(const std::filesystem::path& path) {
   g_socket_set_blocking(socket.get(), FALSE);
   GObjectPtr<GSocketAddress> address(g_unix_socket_address_new(path.c_str()));
   GErrorOut error;
-  if (g_socket_connect(socket.get(), address.get(), nullptr, error.out())) return SocketState::kLive;
+  if (g_socket_connect(socket.get(), address.get(), nullptr, error.out()))
+    return SocketState::kLive;
   if (error.matches(G_IO_ERROR_CONNECTION_REFUSED)) return SocketState::kStale;
   if (error.matches(G_IO_ERROR_NOT_FOUND)) return SocketState::kAbsent;
   return SocketState::kLive;
@@ -151,10 +152,9 @@ struct ControlServer::Impl {
       client->server = this;
       client->id = next_client++;
       client->socket = std::move(socket);
-      client->read_source =
-          net::watch_socket(context, client->socket.get(),
-                            static_cast<GIOCondition>(G_IO_IN | G_IO_HUP | G_IO_ERR),
-                            &Impl::on_readable, client.get());
+      client->read_source = net::watch_socket(
+          context, client->socket.get(), static_cast<GIOCondition>(G_IO_IN | G_IO_HUP | G_IO_ERR),
+          &Impl::on_readable, client.get());
       spdlog::debug("control socket: client {} connected", client->id);
       clients.emplace(client->id, std::move(client));
     }
@@ -163,8 +163,8 @@ struct ControlServer::Impl {
   void read(Client& client) {
     char buffer[kReadChunk];
     GErrorOut error;
-    gssize received = g_socket_receive(client.socket.get(), buffer, sizeof buffer, nullptr,
-                                       error.out());
+    gssize received =
+        g_socket_receive(client.socket.get(), buffer, sizeof buffer, nullptr, error.out());
     if (received < 0 && error.matches(G_IO_ERROR_WOULD_BLOCK)) return;
     if (received <= 0) {
       // 0: the client closed; otherwise it vanished (ECONNRESET and the like).
@@ -250,10 +250,9 @@ struct ControlServer::Impl {
       client.write_source.reset();
       if (client.closing) drop(client);
     } else if (!client.write_source) {
-      client.write_source =
-          net::watch_socket(context, client.socket.get(),
-                            static_cast<GIOCondition>(G_IO_OUT | G_IO_HUP | G_IO_ERR),
-                            &Impl::on_writable, &client);
+      client.write_source = net::watch_socket(
+          context, client.socket.get(), static_cast<GIOCondition>(G_IO_OUT | G_IO_HUP | G_IO_ERR),
+          &Impl::on_writable, &client);
     }
   }
 
@@ -337,10 +336,10 @@ std::unique_ptr<ControlServer> ControlServer::create(GMainContext* context,
   GObjectPtr<GSocketAddress> address(g_unix_socket_address_new(path.c_str()));
   if (!g_socket_bind(impl.listener.get(), address.get(), FALSE, gerror.out())) {
     // Two nodes starting at once both find no socket; the second loses here.
-    error = gerror.matches(G_IO_ERROR_ADDRESS_IN_USE)
-                ? already_running()
-                : fmt::format("cannot bind the control socket {}: {}", path.native(),
-                              gerror.message());
+    error =
+        gerror.matches(G_IO_ERROR_ADDRESS_IN_USE)
+            ? already_running()
+            : fmt::format("cannot bind the control socket {}: {}", path.native(), gerror.message());
     return nullptr;
   }
   struct stat info {};
@@ -357,8 +356,8 @@ std::unique_ptr<ControlServer> ControlServer::create(GMainContext* context,
   }
   g_socket_set_listen_backlog(impl.listener.get(), 64);
   if (!g_socket_listen(impl.listener.get(), gerror.out())) {
-    error = fmt::format("cannot listen on the control socket {}: {}", path.native(),
-                        gerror.message());
+    error =
+        fmt::format("cannot listen on the control socket {}: {}", path.native(), gerror.message());
     return nullptr;
   }
   g_socket_set_blocking(impl.listener.get(), FALSE);
@@ -374,7 +373,8 @@ void ControlServer::start(core::CommandHandler& handler) {
 
 std::size_t ControlServer::connections() const {
   std::size_t open = 0;
-  for (const auto& [id, client] : impl_->clients) open += client->dead ? 0 : 1;
+  for (const auto& [id, client] : impl_->clients)
+    open += client->dead ? 0 : 1;
   return open;
 }
 

@@ -25,7 +25,9 @@ constexpr std::size_t kMaxReplyLine = std::size_t{256} << 20;
 constexpr int kReplyTimeoutMs = 60'000;
 
 volatile std::sig_atomic_t interrupted = 0;
-extern "C" void on_interrupt(int) { interrupted = 1; }
+extern "C" void on_interrupt(int) {
+  interrupted = 1;
+}
 
 class Fd {
  public:
@@ -78,9 +80,12 @@ Read read_line(const Fd& socket, LineReader& reader, std::string& line, int time
                const sigset_t& wait_mask) {
   for (;;) {
     switch (reader.next(line)) {
-      case LineReader::Status::kLine: return Read::kLine;
-      case LineReader::Status::kTooLong: return Read::kFailed;
-      case LineReader::Status::kNeedMore: break;
+      case LineReader::Status::kLine:
+        return Read::kLine;
+      case LineReader::Status::kTooLong:
+        return Read::kFailed;
+      case LineReader::Status::kNeedMore:
+        break;
     }
     if (interrupted) return Read::kInterrupted;
     pollfd descriptor{socket.get(), POLLIN, 0};
@@ -116,9 +121,12 @@ int stream_events(const Fd& socket, LineReader& reader, const sigset_t& wait_mas
   std::string line;
   for (;;) {
     switch (read_line(socket, reader, line, -1, wait_mask)) {
-      case Read::kLine: print_line(line); break;
+      case Read::kLine:
+        print_line(line);
+        break;
       case Read::kClosed:
-      case Read::kInterrupted: return 0;
+      case Read::kInterrupted:
+        return 0;
       case Read::kTimedOut:
       case Read::kFailed:
         fmt::print(stderr, "lanline ctl: the event stream broke off\n");
@@ -149,7 +157,8 @@ int run_ctl(const std::string& profile_name, std::span<const std::string> args) 
     return 2;
   }
   switch (connect_to(socket, path, error)) {
-    case Connect::kConnected: break;
+    case Connect::kConnected:
+      break;
     case Connect::kNoNode:
       fmt::print(stderr,
                  "lanline ctl: no Lanline node is running for profile {} (no socket at {}): "
@@ -185,11 +194,13 @@ int run_ctl(const std::string& profile_name, std::span<const std::string> args) 
   LineReader reader(kMaxReplyLine);
   std::string line;
   switch (read_line(socket, reader, line, kReplyTimeoutMs, wait_mask)) {
-    case Read::kLine: break;
+    case Read::kLine:
+      break;
     case Read::kClosed:
       fmt::print(stderr, "lanline ctl: the node closed the connection without a reply\n");
       return 1;
-    case Read::kInterrupted: return 130;
+    case Read::kInterrupted:
+      return 130;
     case Read::kTimedOut:
       fmt::print(stderr, "lanline ctl: no reply from the node within {} s\n",
                  kReplyTimeoutMs / 1000);

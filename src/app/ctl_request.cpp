@@ -86,8 +86,7 @@ std::optional<nlohmann::json> build_ctl_request(std::span<const std::string> arg
   }
   std::span<const std::string> rest = args.subspan(1);
   auto usage = [&](std::string_view problem) {
-    error = fmt::format("{}: {}\nusage: lanline ctl {} {}", name, problem, name,
-                        syntax->arguments);
+    error = fmt::format("{}: {}\nusage: lanline ctl {} {}", name, problem, name, syntax->arguments);
     return std::nullopt;
   };
   auto count_between = [&](std::size_t least, std::size_t most) {
@@ -126,8 +125,7 @@ std::optional<nlohmann::json> build_ctl_request(std::span<const std::string> arg
       return usage(screen ? "say start or stop" : "say on or off");
     request["action"] = rest[0];
   } else if (name == "snapshot") {
-    if (!count_between(2, 2) || !one_of(rest[0], {"remote", "local", "screen"}) ||
-        rest[1].empty())
+    if (!count_between(2, 2) || !one_of(rest[0], {"remote", "local", "screen"}) || rest[1].empty())
       return usage("say which stream (remote, local or screen) and the PNG file to write");
     request["kind"] = rest[0];
     // The node writes the file from its own working directory, not ours.

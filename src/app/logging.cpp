@@ -13,11 +13,21 @@ void init_logging(LogLevel level) {
   logger->set_pattern("%H:%M:%S.%e %^%-5l%$ %v");
   spdlog::level::level_enum threshold = spdlog::level::info;
   switch (level) {
-    case LogLevel::kTrace: threshold = spdlog::level::trace; break;
-    case LogLevel::kDebug: threshold = spdlog::level::debug; break;
-    case LogLevel::kInfo: threshold = spdlog::level::info; break;
-    case LogLevel::kWarn: threshold = spdlog::level::warn; break;
-    case LogLevel::kError: threshold = spdlog::level::err; break;
+    case LogLevel::kTrace:
+      threshold = spdlog::level::trace;
+      break;
+    case LogLevel::kDebug:
+      threshold = spdlog::level::debug;
+      break;
+    case LogLevel::kInfo:
+      threshold = spdlog::level::info;
+      break;
+    case LogLevel::kWarn:
+      threshold = spdlog::level::warn;
+      break;
+    case LogLevel::kError:
+      threshold = spdlog::level::err;
+      break;
   }
   logger->set_level(threshold);
   // Warnings and errors reach the terminal at once, even when the node then dies.

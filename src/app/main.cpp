@@ -1,7 +1,7 @@
 // lanline: the command line (DESIGN.md, "The user's interface"). `lanline` and
 // `lanline --headless` run a node; `ctl` drives one; `parse` checks SIP messages.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <map>
 #include <set>
@@ -34,10 +34,9 @@ struct OptionHelp {
 
 const OptionHelp kOptionHelp[] = {
     {"name", "Display name (default: your full name, else $USER)", kNodeGroup, false},
-    {"user", "User part of the node's address sip:USER@HOST:PORT (default: login name)",
-     kNodeGroup, false},
-    {"sip-port", "SIP port; if taken, the next free one (default 5060; 0: any)", kNodeGroup,
+    {"user", "User part of the node's address sip:USER@HOST:PORT (default: login name)", kNodeGroup,
      false},
+    {"sip-port", "SIP port; if taken, the next free one (default 5060; 0: any)", kNodeGroup, false},
     {"auto-answer", "Answer incoming calls at once", kNodeGroup, true},
     {"sip-trace", "Log every SIP message in and out", kNodeGroup, true},
     {"log-level", "trace, debug, info, warn or error (default info)", kNodeGroup, false},
@@ -59,9 +58,8 @@ struct NodeFlags {
   void add_to(CLI::App& app) {
     for (const OptionHelp& help : kOptionHelp) {
       std::string name = std::string("--") + help.key;
-      CLI::Option* option = help.flag
-                                ? app.add_flag(name, flags[help.key], help.help)
-                                : app.add_option(name, values[help.key], help.help);
+      CLI::Option* option = help.flag ? app.add_flag(name, flags[help.key], help.help)
+                                      : app.add_option(name, values[help.key], help.help);
       option->group(help.group);
       options[help.key] = option;
     }

@@ -11,9 +11,19 @@ namespace lanline::app {
 namespace {
 
 constexpr auto kKeys = std::to_array<std::string_view>({
-    "name",         "user",       "sip-port",     "auto-answer", "sip-trace",
-    "log-level",    "no-discovery", "audio-source", "audio-sink",  "video-source",
-    "video-sink",   "stun",       "turn",
+    "name",
+    "user",
+    "sip-port",
+    "auto-answer",
+    "sip-trace",
+    "log-level",
+    "no-discovery",
+    "audio-source",
+    "audio-sink",
+    "video-source",
+    "video-sink",
+    "stun",
+    "turn",
 });
 
 std::string known_keys() {
@@ -68,8 +78,9 @@ std::string check_user(std::string_view value) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               kAllowed.find(c) != std::string_view::npos;
     if (!ok)
-      return fmt::format("'{}' cannot be the user part of a SIP address: use letters, digits and {}",
-                         value, kAllowed);
+      return fmt::format(
+          "'{}' cannot be the user part of a SIP address: use letters, digits and {}", value,
+          kAllowed);
   }
   return "";
 }
@@ -109,15 +120,22 @@ std::string check_stun(std::string_view value) {
 
 }  // namespace
 
-std::span<const std::string_view> option_keys() { return kKeys; }
+std::span<const std::string_view> option_keys() {
+  return kKeys;
+}
 
 std::string_view to_string(LogLevel level) {
   switch (level) {
-    case LogLevel::kTrace: return "trace";
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kTrace:
+      return "trace";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -152,8 +170,8 @@ std::string set_option(NodeOptions& options, std::string_view key, std::string_v
   } else if (key == "no-discovery") {
     return parse_bool(value, options.no_discovery);
   } else if (key == "log-level") {
-    for (LogLevel level : {LogLevel::kTrace, LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn,
-                           LogLevel::kError}) {
+    for (LogLevel level :
+         {LogLevel::kTrace, LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError}) {
       if (value == to_string(level)) {
         options.log_level = level;
         return "";

@@ -73,10 +73,10 @@ std::optional<Profile> Profile::create(std::string name, std::string& error) {
   if (data_home.empty()) return std::nullopt;
 
   std::filesystem::path runtime = env("XDG_RUNTIME_DIR");
-  std::filesystem::path socket_directory = runtime.is_absolute()
-                                               ? runtime / "lanline"
-                                               : std::filesystem::path(fmt::format(
-                                                     "/tmp/lanline-{}", static_cast<long>(getuid())));
+  std::filesystem::path socket_directory =
+      runtime.is_absolute()
+          ? runtime / "lanline"
+          : std::filesystem::path(fmt::format("/tmp/lanline-{}", static_cast<long>(getuid())));
 
   profile.config_file_ = config_home / "lanline" / name / "config";
   profile.data_file_ = data_home / "lanline" / name / "lanline.db";

@@ -246,7 +246,14 @@ struct Engine::Impl : UserAgentListener {
     }
     if (cmd == "peers") return json{{"ok", true}, {"peers", json::array()}};
     if (cmd == "quit") {
-      if (quit) g_idle_add_full(G_PRIORITY_DEFAULT, &Impl::on_quit_idle, this, nullptr);
+      if (quit) {
+        // After the reply is written: an idle source on the engine's own context (the
+        // node runs a private GMainContext, not the global default one).
+        GSource* idle = g_idle_source_new();
+        g_source_set_callback(idle, &Impl::on_quit_idle, this, nullptr);
+        g_source_attach(idle, context);
+        g_source_unref(idle);
+      }
       return json{{"ok", true}};
     }
     for (std::string_view later :

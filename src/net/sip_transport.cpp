@@ -22,6 +22,7 @@ constexpr std::size_t kMaxConnections = 512;
 // RFC 3261 18.1.1 allows messages up to 65535 bytes on UDP; one more byte tells a
 // datagram of exactly that size from a longer one the kernel cut short.
 constexpr std::size_t kDatagramBuffer = 65536;
+constexpr guint kAcceptPauseMs = 1000;
 // Datagrams read per wake-up, so that a flood on one socket does not starve the rest.
 constexpr int kDatagramsPerWakeup = 32;
 
@@ -52,6 +53,7 @@ struct SipTransport::Impl : TcpConnection::Owner {
     // After the sockets: they hold references to them and go first.
     SourceHandle udp_watch;
     SourceHandle tcp_watch;
+    SourceHandle accept_pause;  // while accept() fails for lack of descriptors
   };
 
   GMainContext* context = nullptr;
@@ -69,8 +71,8 @@ struct SipTransport::Impl : TcpConnection::Owner {
   std::shared_ptr<int> alive = std::make_shared<int>(0);
 
   ~Impl() override {
-    // Connections call back into this object when destroyed from their callbacks only;
-    // here they just go.
+    // Sockets and their sources go first, while everything their destructors might
+    // touch still exists. (A connection calls its owner only from its own callbacks.)
     connections.clear();
     listeners.clear();
   }
@@ -100,9 +102,10 @@ struct SipTransport::Impl : TcpConnection::Owner {
       std::optional<std::string> answer = sip::build_error_response(bytes, error);
       bool log = problems.allow();
       if (answer) {
-        if (log)
+        if (log) {
           spdlog::info("SIP request from {} does not parse ({}); answered {}", sip::to_string(from),
                        printable(error.reason), error.status_code());
+        }
         send_to(*answer, from);
       } else if (log) {
         spdlog::info("SIP message from {} dropped: {} (starts \"{}\")", sip::to_string(from),
@@ -217,7 +220,12 @@ struct SipTransport::Impl : TcpConnection::Owner {
   }
 
   void on_closed(TcpConnection& connection, std::string_view why) override {
-    spdlog::debug("SIP TCP #{} with {} closed: {}", connection.id(), connection.key(), why);
+    if (std::size_t unsent = connection.unsent(); unsent > 0) {
+      spdlog::warn("SIP TCP #{} with {} closed, {} bytes not sent: {}", connection.id(),
+                   connection.key(), unsent, why);
+    } else {
+      spdlog::debug("SIP TCP #{} with {} closed: {}", connection.id(), connection.key(), why);
+    }
     if (auto it = by_peer.find(connection.key());
         it != by_peer.end() && it->second == connection.id()) {
       by_peer.erase(it);
@@ -233,6 +241,16 @@ struct SipTransport::Impl : TcpConnection::Owner {
   static gboolean on_tcp_acceptable_cb(GSocket*, GIOCondition, gpointer data) {
     auto* l = static_cast<Listener*>(data);
     return guarded("SIP TCP accept", [l] { return l->impl->on_tcp_acceptable(*l); });
+  }
+
+  static gboolean on_accept_resume_cb(gpointer data) {
+    auto* l = static_cast<Listener*>(data);
+    return guarded("SIP TCP accept", [l] {
+      l->tcp_watch =
+          watch_socket(l->impl->context, l->sockets.tcp.get(), G_IO_IN, on_tcp_acceptable_cb, l);
+      l->accept_pause.reset();  // safe inside its own callback (see SourceHandle)
+      return G_SOURCE_REMOVE;
+    });
   }
 
   gboolean on_udp_readable(Listener& l) {
@@ -272,14 +290,20 @@ struct SipTransport::Impl : TcpConnection::Owner {
       GErrorOut error;
       GObjectPtr<GSocket> socket(g_socket_accept(l.sockets.tcp.get(), nullptr, error.out()));
       if (!socket) {
-        if (!error.matches(G_IO_ERROR_WOULD_BLOCK)) {
-          spdlog::warn("SIP TCP accept: {}", error.message());
-        }
-        break;
+        if (error.matches(G_IO_ERROR_WOULD_BLOCK)) break;
+        // Out of descriptors (EMFILE) leaves the listener readable: without a pause the
+        // loop would spin on it.
+        spdlog::warn("SIP TCP accept: {}; not accepting for {} ms", error.message(),
+                     kAcceptPauseMs);
+        l.accept_pause = add_timeout(context, kAcceptPauseMs, on_accept_resume_cb, &l);
+        l.tcp_watch.reset();  // safe inside its own callback (see SourceHandle)
+        return G_SOURCE_REMOVE;
       }
       if (connections.size() >= kMaxConnections) {
-        spdlog::warn("SIP TCP: {} connections open already; refusing a new one",
-                     connections.size());
+        if (problems.allow()) {
+          spdlog::warn("SIP TCP: {} connections open already; refusing a new one",
+                       connections.size());
+        }
         g_socket_close(socket.get(), nullptr);
         continue;
       }

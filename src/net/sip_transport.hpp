@@ -24,10 +24,12 @@ struct TransportOptions {
   int port_attempts = 20;
   std::string bind_ipv4 = "0.0.0.0";  // "" to skip IPv4
   std::string bind_ipv6 = "::";       // "" to skip IPv6
-  int tcp_idle_seconds = 120;         // an idle TCP connection is closed after this
+  int tcp_idle_seconds = 120;         // an idle TCP connection is closed after this (0: never)
   bool trace = false;                 // log every message in and out (--sip-trace)
 };
 
+// Every call, and every callback, on the thread that runs `context`; it starts no
+// threads of its own.
 class SipTransport : public sip::TransportSender {
  public:
   // Binds UDP and TCP on the same port for each address family. On failure, `error`
@@ -36,12 +38,19 @@ class SipTransport : public sip::TransportSender {
                                               const TransportOptions& options, std::string& error);
   ~SipTransport() override;
 
+  // Gets every message that parses, with its real source (RFC 3261 18.2.1): address
+  // (IPv6 without brackets, a link-local one with its interface: "fe80::1%eth0"), port,
+  // transport and, for TCP, the connection. Requests that do not parse are answered
+  // here (400/505/513), responses that do not parse are dropped. The receiver may send,
+  // and may destroy the transport.
   using Receiver = std::function<void(sip::Message message, const sip::Endpoint& from)>;
   void set_receiver(Receiver receiver);
 
   // UDP: one datagram. TCP: over `to.connection` if it is open, else over an open
   // connection to the same address and port, else a new connection (connected
-  // asynchronously; the bytes are queued until then). False when it cannot be sent.
+  // asynchronously; the bytes are queued until then). False when it cannot be sent: no
+  // socket of that family, not an IP literal (names are resolved above, RFC 3263), a
+  // connect that fails at once, or 1 MiB already queued for a peer that does not read.
   bool send(std::string_view bytes, const sip::Endpoint& to) override;
 
   std::uint16_t port() const;

@@ -57,6 +57,8 @@ class TcpConnection {
   const std::string& key() const { return key_; }
   // False once it failed; it is closed from the main loop soon after.
   bool usable() const { return !failed_; }
+  // Bytes written but not sent yet (lost if it closes now).
+  std::size_t unsent() const { return queue_.size() - queue_sent_; }
 
  private:
   TcpConnection(const Settings& settings, GObjectPtr<GSocket> socket, GSocketAddress* peer);

@@ -67,7 +67,8 @@ void FakeHandler::unsubscribe(std::uint64_t token) {
 void FakeHandler::emit(const nlohmann::json& event) {
   // A copy, as an engine would iterate: a sink may unsubscribe meanwhile.
   auto current = sinks;
-  for (auto& [token, sink] : current) sink(event);
+  for (auto& [token, sink] : current)
+    sink(event);
 }
 
 bool pump_until(GMainContext* context, const std::function<bool()>& done,
@@ -81,7 +82,8 @@ bool pump_until(GMainContext* context, const std::function<bool()>& done,
 }
 
 void pump_for(GMainContext* context, std::chrono::milliseconds duration) {
-  pump_until(context, [] { return false; }, duration);
+  pump_until(
+      context, [] { return false; }, duration);
 }
 
 TestClient::TestClient(const std::filesystem::path& socket_path, GMainContext* context)
@@ -98,7 +100,9 @@ TestClient::TestClient(const std::filesystem::path& socket_path, GMainContext* c
   ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
 }
 
-TestClient::~TestClient() { close(); }
+TestClient::~TestClient() {
+  close();
+}
 
 void TestClient::close() {
   if (fd_ >= 0) ::close(fd_);
@@ -195,12 +199,15 @@ Child start_lanline(const std::vector<std::string>& args,
     std::string name(text.substr(0, text.find('=')));
     if (!env.count(name)) env_text.emplace_back(text);
   }
-  for (const auto& [name, value] : env) env_text.push_back(name + "=" + value);
+  for (const auto& [name, value] : env)
+    env_text.push_back(name + "=" + value);
   std::vector<char*> argv;
-  for (auto& a : argv_text) argv.push_back(a.data());
+  for (auto& a : argv_text)
+    argv.push_back(a.data());
   argv.push_back(nullptr);
   std::vector<char*> envp;
-  for (auto& e : env_text) envp.push_back(e.data());
+  for (auto& e : env_text)
+    envp.push_back(e.data());
   envp.push_back(nullptr);
 
   int out = ::open(child.out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -114,7 +114,8 @@ std::string lanline_binary();
 // Starts the binary with `env` added to this process's environment.
 Child start_lanline(const std::vector<std::string>& args,
                     const std::map<std::string, std::string>& env, const TempDir& dir);
-RunResult wait_lanline(Child& child, GMainContext* context, std::chrono::milliseconds timeout = 20s);
+RunResult wait_lanline(Child& child, GMainContext* context,
+                       std::chrono::milliseconds timeout = 20s);
 RunResult run_lanline(const std::vector<std::string>& args,
                       const std::map<std::string, std::string>& env, const TempDir& dir,
                       GMainContext* context);

@@ -48,7 +48,8 @@ TEST_F(ControlServerTest, ReplyCarriesTheRequestId) {
   start();
   TestClient client(options_.socket_path, context_);
   ASSERT_TRUE(client.connected());
-  client.send(R"({"id":7,"cmd":"status"})" "\n");
+  client.send(R"({"id":7,"cmd":"status"})"
+              "\n");
   auto reply = client.read_json();
   ASSERT_TRUE(reply);
   EXPECT_EQ((*reply)["id"], 7);
@@ -56,12 +57,14 @@ TEST_F(ControlServerTest, ReplyCarriesTheRequestId) {
   ASSERT_EQ(handler_.requests.size(), 1u);
   EXPECT_EQ(handler_.requests[0]["cmd"], "status");
 
-  client.send(R"({"id":"abc","cmd":"peers"})" "\n");
+  client.send(R"({"id":"abc","cmd":"peers"})"
+              "\n");
   reply = client.read_json();
   ASSERT_TRUE(reply);
   EXPECT_EQ((*reply)["id"], "abc");
 
-  client.send(R"({"cmd":"peers"})" "\n");
+  client.send(R"({"cmd":"peers"})"
+              "\n");
   reply = client.read_json();
   ASSERT_TRUE(reply);
   EXPECT_FALSE(reply->contains("id"));
@@ -71,7 +74,8 @@ TEST_F(ControlServerTest, FailingCommandKeepsItsErrorAndId) {
   handler_.replies["hangup"] = {{"ok", false}, {"error", "no call to hang up"}};
   start();
   TestClient client(options_.socket_path, context_);
-  client.send(R"({"id":2,"cmd":"hangup"})" "\n");
+  client.send(R"({"id":2,"cmd":"hangup"})"
+              "\n");
   auto reply = client.read_json();
   ASSERT_TRUE(reply);
   EXPECT_EQ(*reply, (json{{"id", 2}, {"ok", false}, {"error", "no call to hang up"}}));
@@ -80,7 +84,10 @@ TEST_F(ControlServerTest, FailingCommandKeepsItsErrorAndId) {
 TEST_F(ControlServerTest, TwoRequestsInOneWriteGetTwoRepliesInOrder) {
   start();
   TestClient client(options_.socket_path, context_);
-  client.send(R"({"id":1,"cmd":"status"})" "\n" R"({"id":2,"cmd":"peers"})" "\n");
+  client.send(R"({"id":1,"cmd":"status"})"
+              "\n"
+              R"({"id":2,"cmd":"peers"})"
+              "\n");
   auto first = client.read_json();
   auto second = client.read_json();
   ASSERT_TRUE(first && second);
@@ -110,7 +117,10 @@ TEST_F(ControlServerTest, RequestSplitOverWritesIsAnsweredOnceComplete) {
 TEST_F(ControlServerTest, BlankLinesAreIgnored) {
   start();
   TestClient client(options_.socket_path, context_);
-  client.send("\n  \n" R"({"id":1,"cmd":"status"})" "\n");
+  client.send(
+      "\n  \n"
+      R"({"id":1,"cmd":"status"})"
+      "\n");
   auto reply = client.read_json();
   ASSERT_TRUE(reply);
   EXPECT_EQ((*reply)["id"], 1);
@@ -128,13 +138,15 @@ TEST_F(ControlServerTest, MalformedJsonGetsAnErrorAndTheConnectionStays) {
   EXPECT_FALSE(reply->contains("id"));
 
   // The id is still read from a line that is broken after it.
-  client.send(R"({"id": 3, "cmd": "call", "target": })" "\n");
+  client.send(R"({"id": 3, "cmd": "call", "target": })"
+              "\n");
   reply = client.read_json();
   ASSERT_TRUE(reply);
   EXPECT_EQ((*reply)["ok"], false);
   EXPECT_EQ((*reply)["id"], 3);
 
-  client.send(R"({"id":4,"cmd":"status"})" "\n");
+  client.send(R"({"id":4,"cmd":"status"})"
+              "\n");
   reply = client.read_json();
   ASSERT_TRUE(reply);
   EXPECT_EQ((*reply)["ok"], true);
@@ -151,7 +163,10 @@ TEST_F(ControlServerTest, NonObjectsAndMissingCmdAreRefused) {
     EXPECT_EQ((*reply)["ok"], false) << line;
     EXPECT_NE((*reply)["error"].get<std::string>().find("JSON object"), std::string::npos);
   }
-  client.send(R"({"id":9})" "\n" R"({"id":10,"cmd":5})" "\n");
+  client.send(R"({"id":9})"
+              "\n"
+              R"({"id":10,"cmd":5})"
+              "\n");
   for (int id : {9, 10}) {
     auto reply = client.read_json();
     ASSERT_TRUE(reply);
@@ -167,7 +182,10 @@ TEST_F(ControlServerTest, HandlerThatThrowsGivesAnErrorReply) {
   handler_.actions["peers"] = [](const json&) -> json { return json::array(); };
   start();
   TestClient client(options_.socket_path, context_);
-  client.send(R"({"id":1,"cmd":"call"})" "\n" R"({"id":2,"cmd":"peers"})" "\n");
+  client.send(R"({"id":1,"cmd":"call"})"
+              "\n"
+              R"({"id":2,"cmd":"peers"})"
+              "\n");
   auto thrown = client.read_json();
   auto not_object = client.read_json();
   ASSERT_TRUE(thrown && not_object);
@@ -180,7 +198,8 @@ TEST_F(ControlServerTest, InvalidUtf8InAReplyIsReplacedNotFatal) {
   handler_.replies["status"] = {{"ok", true}, {"name", std::string("bad \xff name")}};
   start();
   TestClient client(options_.socket_path, context_);
-  client.send(R"({"cmd":"status"})" "\n");
+  client.send(R"({"cmd":"status"})"
+              "\n");
   auto reply = client.read_json();
   ASSERT_TRUE(reply);
   EXPECT_EQ((*reply)["name"], "bad \xEF\xBF\xBD name");
@@ -214,8 +233,10 @@ TEST_F(ControlServerTest, EventsStreamToEverySubscriberOnly) {
   TestClient first(options_.socket_path, context_);
   TestClient second(options_.socket_path, context_);
   TestClient plain(options_.socket_path, context_);
-  first.send(R"({"id":1,"cmd":"events"})" "\n");
-  second.send(R"({"cmd":"events"})" "\n");
+  first.send(R"({"id":1,"cmd":"events"})"
+             "\n");
+  second.send(R"({"cmd":"events"})"
+              "\n");
   auto ack = first.read_json();
   ASSERT_TRUE(ack);
   EXPECT_EQ(*ack, (json{{"id", 1}, {"ok", true}}));
@@ -238,12 +259,14 @@ TEST_F(ControlServerTest, EventsStreamToEverySubscriberOnly) {
   EXPECT_FALSE(plain.read_line(100ms));
 
   // A subscriber may still send requests; replies and events share the stream.
-  first.send(R"({"id":2,"cmd":"status"})" "\n");
+  first.send(R"({"id":2,"cmd":"status"})"
+             "\n");
   auto reply = first.read_json();
   ASSERT_TRUE(reply);
   EXPECT_EQ((*reply)["id"], 2);
   // Asking twice does not double the stream.
-  first.send(R"({"id":3,"cmd":"events"})" "\n");
+  first.send(R"({"id":3,"cmd":"events"})"
+             "\n");
   reply = first.read_json();
   ASSERT_TRUE(reply);
   EXPECT_EQ(handler_.subscribers(), 2u);
@@ -256,10 +279,12 @@ TEST_F(ControlServerTest, EventSetOffByARequestFollowsTheAck) {
   };
   start();
   TestClient watcher(options_.socket_path, context_);
-  watcher.send(R"({"cmd":"events"})" "\n");
+  watcher.send(R"({"cmd":"events"})"
+               "\n");
   ASSERT_TRUE(watcher.read_json());
   TestClient caller(options_.socket_path, context_);
-  caller.send(R"({"id":1,"cmd":"call","target":"bob"})" "\n");
+  caller.send(R"({"id":1,"cmd":"call","target":"bob"})"
+              "\n");
   auto reply = caller.read_json();
   ASSERT_TRUE(reply);
   EXPECT_EQ((*reply)["call"], 1);
@@ -272,8 +297,10 @@ TEST_F(ControlServerTest, ClientVanishingMidStreamIsUnsubscribed) {
   start();
   TestClient staying(options_.socket_path, context_);
   auto leaving = std::make_unique<TestClient>(options_.socket_path, context_);
-  staying.send(R"({"cmd":"events"})" "\n");
-  leaving->send(R"({"cmd":"events"})" "\n");
+  staying.send(R"({"cmd":"events"})"
+               "\n");
+  leaving->send(R"({"cmd":"events"})"
+                "\n");
   ASSERT_TRUE(staying.read_json());
   ASSERT_TRUE(leaving->read_json());
   ASSERT_EQ(handler_.subscribers(), 2u);
@@ -297,12 +324,16 @@ TEST_F(ControlServerTest, ClientVanishingBeforeItsReplyIsHarmless) {
   start();
   {
     TestClient client(options_.socket_path, context_);
-    client.send(R"({"id":1,"cmd":"status"})" "\n" R"({"id":2,"cmd":"status"})" "\n");
+    client.send(R"({"id":1,"cmd":"status"})"
+                "\n"
+                R"({"id":2,"cmd":"status"})"
+                "\n");
   }
   ASSERT_TRUE(pump_until(context_, [&] { return handler_.requests.size() == 2; }));
   EXPECT_TRUE(pump_until(context_, [&] { return server_->connections() == 0; }));
   TestClient next(options_.socket_path, context_);
-  next.send(R"({"id":3,"cmd":"status"})" "\n");
+  next.send(R"({"id":3,"cmd":"status"})"
+            "\n");
   EXPECT_TRUE(next.read_json());
 }
 
@@ -310,7 +341,8 @@ TEST_F(ControlServerTest, SubscriberThatStopsReadingIsDropped) {
   options_.max_pending_output = 256 * 1024;
   start();
   TestClient stuck(options_.socket_path, context_);
-  stuck.send(R"({"cmd":"events"})" "\n");
+  stuck.send(R"({"cmd":"events"})"
+             "\n");
   ASSERT_TRUE(pump_until(context_, [&] { return handler_.subscribers() == 1; }));
   json event = {{"event", "x"}, {"padding", std::string(4096, 'p')}};
   // More than the kernel's socket buffers and our limit together.
@@ -328,7 +360,8 @@ TEST_F(ControlServerTest, ClientsWaitingBeforeStartAreServedAfter) {
   ASSERT_TRUE(server_) << error;
   TestClient early(options_.socket_path, context_);
   ASSERT_TRUE(early.connected());
-  early.send(R"({"id":1,"cmd":"status"})" "\n");
+  early.send(R"({"id":1,"cmd":"status"})"
+             "\n");
   EXPECT_FALSE(early.read_line(100ms));
   server_->start(handler_);
   auto reply = early.read_json();
@@ -344,7 +377,8 @@ TEST_F(ControlServerTest, SocketFileIsPrivateAndRemovedOnShutdown) {
   EXPECT_EQ(info.st_mode & 0777, 0600u);
 
   TestClient subscriber(options_.socket_path, context_);
-  subscriber.send(R"({"cmd":"events"})" "\n");
+  subscriber.send(R"({"cmd":"events"})"
+                  "\n");
   ASSERT_TRUE(pump_until(context_, [&] { return handler_.subscribers() == 1; }));
   server_.reset();
   EXPECT_FALSE(std::filesystem::exists(options_.socket_path));
@@ -361,7 +395,8 @@ TEST_F(ControlServerTest, SecondServerOnTheSameSocketIsRefused) {
                        "); use --profile to run another node");
   // The first one still owns and serves its socket.
   TestClient client(options_.socket_path, context_);
-  client.send(R"({"id":1,"cmd":"status"})" "\n");
+  client.send(R"({"id":1,"cmd":"status"})"
+              "\n");
   EXPECT_TRUE(client.read_json());
 }
 
@@ -377,7 +412,8 @@ TEST_F(ControlServerTest, StaleSocketIsReplaced) {
 
   start();
   TestClient client(options_.socket_path, context_);
-  client.send(R"({"id":1,"cmd":"status"})" "\n");
+  client.send(R"({"id":1,"cmd":"status"})"
+              "\n");
   EXPECT_TRUE(client.read_json());
 }
 

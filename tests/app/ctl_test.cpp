@@ -186,8 +186,7 @@ TEST_F(CtlBinaryTest, NoNodeForTheProfileExitsTwo) {
   EXPECT_EQ(run.exit_code, 2);
   std::string socket = (dir_.path() / "lanline" / "nobody.sock").string();
   EXPECT_EQ(run.err, "lanline ctl: no Lanline node is running for profile nobody (no socket at " +
-                         socket +
-                         "): start one with `lanline --headless --profile nobody`\n");
+                         socket + "): start one with `lanline --headless --profile nobody`\n");
   EXPECT_TRUE(run.out.empty());
 }
 
@@ -199,7 +198,8 @@ TEST_F(CtlBinaryTest, ProfileBeforeCtlWorksToo) {
 
 TEST_F(CtlBinaryTest, EventsArePrintedUntilTheNodeCloses) {
   Child child = start_lanline({"ctl", "--profile", "t", "events"}, env_, dir_);
-  ASSERT_TRUE(pump_until(context_, [&] { return handler_.subscribers() == 1; }, 10s));
+  ASSERT_TRUE(pump_until(
+      context_, [&] { return handler_.subscribers() == 1; }, 10s));
   handler_.emit({{"event", "peer.added"}, {"name", "alice"}});
   handler_.emit({{"event", "message.received"}, {"text", "hi"}});
   // Each line reaches the output as it comes, not when ctl exits.
@@ -215,7 +215,8 @@ TEST_F(CtlBinaryTest, EventsArePrintedUntilTheNodeCloses) {
 
 TEST_F(CtlBinaryTest, EventsStopOnCtrlC) {
   Child child = start_lanline({"ctl", "--profile", "t", "events"}, env_, dir_);
-  ASSERT_TRUE(pump_until(context_, [&] { return handler_.subscribers() == 1; }, 10s));
+  ASSERT_TRUE(pump_until(
+      context_, [&] { return handler_.subscribers() == 1; }, 10s));
   ::kill(child.pid, SIGINT);
   RunResult run = wait_lanline(child, context_);
   EXPECT_EQ(run.exit_code, 0) << run.err;

@@ -66,7 +66,8 @@ TEST_F(HeadlessTest, ReadyLineThenCtlThenQuit) {
   std::smatch match;
   ASSERT_TRUE(std::regex_match(
       ready, match,
-      std::regex(R"(lanline: (.+) ready on sip:([^@]+)@([0-9.]+):([0-9]+), control socket (.+)\n)")))
+      std::regex(
+          R"(lanline: (.+) ready on sip:([^@]+)@([0-9.]+):([0-9]+), control socket (.+)\n)")))
       << ready;
   EXPECT_EQ(match[1], "Test Node");  // the command line over the config file
   EXPECT_EQ(match[2], "cfguser");    // the config file over the default
@@ -92,8 +93,8 @@ TEST_F(HeadlessTest, ReadyLineThenCtlThenQuit) {
 
 TEST_F(HeadlessTest, SecondNodeForTheProfileIsRefused) {
   start_node({"--headless", "--profile", "h", "--sip-port", "0"});
-  RunResult second = run_lanline({"--headless", "--profile", "h", "--sip-port", "0"}, env_, dir_,
-                                 context_);
+  RunResult second =
+      run_lanline({"--headless", "--profile", "h", "--sip-port", "0"}, env_, dir_, context_);
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_EQ(second.err, "lanline: profile h is already running (socket " + socket_.string() +
                             "); use --profile to run another node\n");

@@ -56,12 +56,14 @@ TEST(Options, GoodValuesOfEachKind) {
   NodeOptions o;
   for (const char* v : {"device", "test", "test:1000", "file:/a.wav"})
     EXPECT_EQ(set(o, "audio-source", v), "") << v;
-  for (const char* v : {"device", "null", "record:x.wav"}) EXPECT_EQ(set(o, "audio-sink", v), "");
+  for (const char* v : {"device", "null", "record:x.wav"})
+    EXPECT_EQ(set(o, "audio-sink", v), "");
   for (const char* v : {"device", "test", "screen", "none"})
     EXPECT_EQ(set(o, "video-source", v), "");
   for (const char* v : {"[2001:db8::1]:3478", "192.0.2.1:3478", ""})
     EXPECT_EQ(set(o, "stun", v), "") << v;
-  for (const char* v : {"turns:t.example.org", ""}) EXPECT_EQ(set(o, "turn", v), "") << v;
+  for (const char* v : {"turns:t.example.org", ""})
+    EXPECT_EQ(set(o, "turn", v), "") << v;
   EXPECT_EQ(set(o, "sip-port", "0"), "");  // any free port
   EXPECT_EQ(set(o, "user", "a.b-c_d+1"), "");
   for (const char* v : {"false", "no", "off", "0"}) {
@@ -314,10 +316,10 @@ TEST_F(NodeCommandLineTest, BadOptionValuesAndProfileNames) {
 TEST_F(NodeCommandLineTest, HelpListsTheOptions) {
   RunResult run = lanline({"--help"});
   EXPECT_EQ(run.exit_code, 0);
-  for (const char* option : {"--headless", "--profile", "--name", "--user", "--sip-port",
-                             "--no-discovery", "--auto-answer", "--audio-source", "--audio-sink",
-                             "--video-source", "--video-sink", "--stun", "--turn", "--log-level",
-                             "--sip-trace", "ctl", "parse"})
+  for (const char* option :
+       {"--headless", "--profile", "--name", "--user", "--sip-port", "--no-discovery",
+        "--auto-answer", "--audio-source", "--audio-sink", "--video-source", "--video-sink",
+        "--stun", "--turn", "--log-level", "--sip-trace", "ctl", "parse"})
     EXPECT_NE(run.out.find(option), std::string::npos) << option;
   EXPECT_NE(run.out.find("take effect when media and discovery land"), std::string::npos);
 }
