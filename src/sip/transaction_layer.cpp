@@ -90,7 +90,15 @@ Endpoint TransactionLayer::response_destination(const Message& request, const En
   return to;
 }
 
+TransactionLayer::Reentry::~Reentry() {
+  if (--layer_.depth_ > 0) return;
+  for (TransactionId id : layer_.finished_)
+    layer_.transactions_.erase(id);
+  layer_.finished_.clear();
+}
+
 void TransactionLayer::receive(Message message, const Endpoint& from, TimePoint now) {
+  Reentry guard(*this);
   if (message.via().empty()) return;  // the parser requires one; keep the layer safe anyway
   if (message.is_response()) {
     auto it = by_key_.find(client_key(message));
@@ -119,12 +127,10 @@ void TransactionLayer::receive(Message message, const Endpoint& from, TimePoint 
       if (t.state != TransactionState::kTerminated) user_.on_request(id, t.request, from);
     }
   }
-  for (TransactionId id : finished_)
-    transactions_.erase(id);
-  finished_.clear();
 }
 
 TransactionId TransactionLayer::send_request(Message request, const Endpoint& to, TimePoint now) {
+  Reentry guard(*this);
   if (request.via().empty() || request.method() == Method::kAck) return 0;  // ACK has none
   TransactionId id = next_id_++;
   Transaction& t = transactions_[id];
@@ -146,19 +152,18 @@ TransactionId TransactionLayer::send_request(Message request, const Endpoint& to
 }
 
 bool TransactionLayer::send_response(TransactionId server, Message response, TimePoint now) {
+  Reentry guard(*this);
   auto it = transactions_.find(server);
   if (it == transactions_.end() || is_client(it->second) ||
       it->second.state == TransactionState::kTerminated) {
     return false;
   }
   bool ok = server_respond(it->second, std::move(response), now);
-  for (TransactionId id : finished_)
-    transactions_.erase(id);
-  finished_.clear();
   return ok;
 }
 
 void TransactionLayer::advance(TimePoint now) {
+  Reentry guard(*this);
   while (!queue_.empty() && queue_.begin()->first <= now) {
     auto entry = queue_.begin();
     TimerEntry timer = entry->second;
@@ -173,9 +178,6 @@ void TransactionLayer::advance(TimePoint now) {
       server_timer(t, timer.timer, now);
     }
   }
-  for (TransactionId id : finished_)
-    transactions_.erase(id);
-  finished_.clear();
 }
 
 std::optional<TimePoint> TransactionLayer::next_timer() const {

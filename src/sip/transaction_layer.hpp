@@ -152,7 +152,16 @@ class TransactionLayer {
   std::unordered_map<TransactionId, Transaction> transactions_;
   std::unordered_map<std::string, TransactionId> by_key_;
   TimerQueue queue_;
-  std::vector<TransactionId> finished_;  // terminated during a call, erased after it
+  // Terminated transactions are erased only when the outermost public call returns: the
+  // user may answer from inside on_request, and the request it holds a reference to must
+  // outlive that answer even when the answer ends the transaction (Timer J = 0 on TCP).
+  std::vector<TransactionId> finished_;
+  int depth_ = 0;
+  struct Reentry {
+    explicit Reentry(TransactionLayer& layer) : layer_(layer) { ++layer_.depth_; }
+    ~Reentry();
+    TransactionLayer& layer_;
+  };
 };
 
 }  // namespace lanline::sip

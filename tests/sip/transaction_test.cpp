@@ -337,6 +337,30 @@ TEST_F(TransactionTest, CancelMatchesItsInvite) {
       layer_.find_invite_server(parse(build_cancel(parse(request_text("INVITE", "z9hG4bKz"))))));
 }
 
+// A user that answers from inside on_request and then still reads the request: over TCP
+// the answer ends the transaction at once (Timer J = 0), and the request must live on
+// until the layer's outermost call returns (found by ASan under SIPp over TCP).
+TEST(TransactionReentry, RequestOutlivesAnAnswerThatEndsTheTransaction) {
+  struct AnswerAtOnce : TransportSender, TransactionUser {
+    TransactionLayer* layer = nullptr;
+    TimePoint now{};
+    std::string call_id_after_answer;
+    bool send(std::string_view, const Endpoint&) override { return true; }
+    void on_request(TransactionId id, const Message& request, const Endpoint&) override {
+      layer->send_response(id, response_to(request, 200), now);
+      call_id_after_answer = std::string(request.call_id());
+    }
+    void on_response(TransactionId, const Message&, const Endpoint&) override {}
+    void on_failure(TransactionId, TransactionFailure) override {}
+  } user;
+  TransactionLayer layer(user, user);
+  user.layer = &layer;
+  Endpoint tcp{"198.18.0.1", 40000, TransportKind::kTcp, 3};
+  layer.receive(parse(request_text("MESSAGE", "z9hG4bKre")), tcp, user.now);
+  EXPECT_EQ(user.call_id_after_answer, "call-1@198.18.0.1");
+  EXPECT_EQ(layer.size(), 0u);
+}
+
 TEST(ResponseDestination, FollowsViaAndRport) {
   Endpoint source{"203.0.113.9", 40123, TransportKind::kUdp, 0};
   Message with_rport = parse(request_text("OPTIONS", "z9hG4bKr", ";rport"));
