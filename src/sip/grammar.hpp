@@ -20,6 +20,6 @@ HostKind classify_host(std::string_view s);
 
 // host [ ":" port ] at the scanner.
 std::optional<ParseError> parse_hostport(Scanner& s, std::string_view& host, HostKind& kind,
-                                         int& port);
+                                         int& port, std::string_view* port_text = nullptr);
 
 }  // namespace lanline::sip

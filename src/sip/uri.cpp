@@ -178,7 +178,7 @@ HostKind classify_host(std::string_view s) {
 }
 
 std::optional<ParseError> parse_hostport(Scanner& s, std::string_view& host, HostKind& kind,
-                                         int& port) {
+                                         int& port, std::string_view* port_text) {
   std::size_t start = s.pos();
   if (s.peek() == '[') {
     std::size_t close = s.text().find(']', start);
@@ -206,6 +206,7 @@ std::optional<ParseError> parse_hostport(Scanner& s, std::string_view& host, Hos
       return uri_error(digits.empty() ? "port after ':' is missing" : "port out of range");
     }
     port = static_cast<int>(value);
+    if (port_text) *port_text = digits;
   }
   return std::nullopt;
 }
@@ -297,7 +298,9 @@ std::optional<ParseError> parse_sip_body(Scanner& s, Uri& uri, UriContext contex
     }
     s.set_pos(s.pos() + at + 1);
   }
-  if (auto err = parse_hostport(s, uri.host, uri.host_kind, uri.port)) return err;
+  if (auto err = parse_hostport(s, uri.host, uri.host_kind, uri.port, &uri.port_text)) {
+    return err;
+  }
   std::size_t params_start = s.pos();
   if (auto err = parse_uri_params(s, charset::kParamUnreserved | charset::kUnreserved)) {
     return err;
@@ -415,7 +418,11 @@ void append_uri(std::string& out, const Uri& uri) {
   out += uri.host;
   if (uri.port >= 0) {
     out += ':';
-    out += std::to_string(uri.port);
+    if (uri.port_text.empty()) {
+      out += std::to_string(uri.port);
+    } else {
+      out += uri.port_text;
+    }
   }
   out += uri.params.raw();
   if (!uri.headers.raw().empty()) {
@@ -482,9 +489,14 @@ bool same_params(const ParamList& a, const ParamList& b) {
     if (pa && !same_param_value(*pa, *pb)) return false;
   }
   for (const Param& pa : a) {
-    // Compare names unescaped: "%6C%72" and "lr" are the same parameter.
+    // Compare names unescaped: "%6C%72" and "lr" are the same parameter. A name given
+    // twice counts once, by its first occurrence, on both sides.
+    if (a.find(pa.name)->value.data() != pa.value.data()) continue;
     for (const Param& pb : b) {
-      if (iequals_unescaped(pa.name, pb.name) && !same_param_value(pa, pb)) return false;
+      if (iequals_unescaped(pa.name, pb.name)) {
+        if (!same_param_value(pa, pb)) return false;
+        break;
+      }
     }
   }
   return true;

@@ -22,11 +22,12 @@ struct Uri {
   bool has_password = false;
   std::string_view host;  // IPv6 with its brackets, as written
   HostKind host_kind = HostKind::kNone;
-  int port = -1;            // -1 when absent
-  ParamList params;         // ";transport=tcp;lr"
-  ParamList headers;        // "?a=b&c=d" without the '?'; separator '&'
-  std::string_view opaque;  // kOther: everything after "scheme:"
-  std::string_view text;    // the whole URI as written
+  int port = -1;               // -1 when absent
+  std::string_view port_text;  // as written: "0160" prints as "0160"
+  ParamList params;            // ";transport=tcp;lr"
+  ParamList headers;           // "?a=b&c=d" without the '?'; separator '&'
+  std::string_view opaque;     // kOther: everything after "scheme:"
+  std::string_view text;       // the whole URI as written
 
   bool is_sip() const { return scheme == UriScheme::kSip || scheme == UriScheme::kSips; }
   // The host without IPv6 brackets.
