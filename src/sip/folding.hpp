@@ -10,7 +10,10 @@ namespace lanline::sip {
 inline void append_unfolded(std::string& out, std::string_view value) {
   for (std::size_t i = 0; i < value.size(); ++i) {
     char c = value[i];
-    if (c == '\r' || c == '\n') {
+    // A fold is CRLF or LF; a CR on its own is not one and is kept as it was (the
+    // header is then reported in header_errors() as it was before printing).
+    bool fold = c == '\n' || (c == '\r' && i + 1 < value.size() && value[i + 1] == '\n');
+    if (fold) {
       while (!out.empty() && (out.back() == ' ' || out.back() == '\t'))
         out.pop_back();
       while (i + 1 < value.size() && (value[i + 1] == '\r' || value[i + 1] == '\n' ||
