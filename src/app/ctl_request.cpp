@@ -66,7 +66,8 @@ nlohmann::json call_id(const std::string& text) {
 std::string ctl_commands_usage() {
   std::string usage;
   for (const CommandSyntax& command : kCommands) {
-    usage += fmt::format("  {} {}\n", command.name, command.arguments);
+    usage += command.arguments.empty() ? fmt::format("  {}\n", command.name)
+                                       : fmt::format("  {} {}\n", command.name, command.arguments);
   }
   return usage;
 }
@@ -86,7 +87,8 @@ std::optional<nlohmann::json> build_ctl_request(std::span<const std::string> arg
   }
   std::span<const std::string> rest = args.subspan(1);
   auto usage = [&](std::string_view problem) {
-    error = fmt::format("{}: {}\nusage: lanline ctl {} {}", name, problem, name, syntax->arguments);
+    error = fmt::format("{}: {}\nusage: lanline ctl {}{}{}", name, problem, name,
+                        syntax->arguments.empty() ? "" : " ", syntax->arguments);
     return std::nullopt;
   };
   auto count_between = [&](std::size_t least, std::size_t most) {

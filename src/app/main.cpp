@@ -9,12 +9,10 @@
 #include "config.hpp"
 #include "ctl_command.hpp"
 #include "ctl_request.hpp"
+#include "headless.hpp"
 #include "options.hpp"
 #include "parse_command.hpp"
 #include "profile.hpp"
-#if LANLINE_WITH_ENGINE
-#include "headless.hpp"
-#endif
 
 namespace {
 
@@ -27,26 +25,26 @@ constexpr const char* kLaterGroup =
 
 struct OptionHelp {
   const char* key;
+  const char* value;  // "" for a flag
   const char* help;
   const char* group;
-  bool flag;
 };
 
 const OptionHelp kOptionHelp[] = {
-    {"name", "Display name (default: your full name, else $USER)", kNodeGroup, false},
-    {"user", "User part of the node's address sip:USER@HOST:PORT (default: login name)", kNodeGroup,
-     false},
-    {"sip-port", "SIP port; if taken, the next free one (default 5060; 0: any)", kNodeGroup, false},
-    {"auto-answer", "Answer incoming calls at once", kNodeGroup, true},
-    {"sip-trace", "Log every SIP message in and out", kNodeGroup, true},
-    {"log-level", "trace, debug, info, warn or error (default info)", kNodeGroup, false},
-    {"no-discovery", "Do not publish or browse DNS-SD", kLaterGroup, true},
-    {"audio-source", "device | test[:HZ] | file:PATH.wav", kLaterGroup, false},
-    {"audio-sink", "device | null | record:PATH.wav", kLaterGroup, false},
-    {"video-source", "device | test | screen | none", kLaterGroup, false},
-    {"video-sink", "window | null", kLaterGroup, false},
-    {"stun", "STUN server HOST:PORT", kLaterGroup, false},
-    {"turn", "TURN server URI (turn:... or turns:...)", kLaterGroup, false},
+    {"name", "TEXT", "Display name (default: your full name, else $USER)", kNodeGroup},
+    {"user", "NAME", "User part of the node's address sip:USER@HOST:PORT (default: login name)",
+     kNodeGroup},
+    {"sip-port", "N", "SIP port; if taken, the next free one (default 5060; 0: any)", kNodeGroup},
+    {"auto-answer", "", "Answer incoming calls at once", kNodeGroup},
+    {"sip-trace", "", "Log every SIP message in and out", kNodeGroup},
+    {"log-level", "LEVEL", "trace, debug, info, warn or error (default info)", kNodeGroup},
+    {"no-discovery", "", "Do not publish or browse DNS-SD", kLaterGroup},
+    {"audio-source", "SOURCE", "device | test[:HZ] | file:PATH.wav", kLaterGroup},
+    {"audio-sink", "SINK", "device | null | record:PATH.wav", kLaterGroup},
+    {"video-source", "SOURCE", "device | test | screen | none", kLaterGroup},
+    {"video-sink", "SINK", "window | null", kLaterGroup},
+    {"stun", "HOST:PORT", "STUN server", kLaterGroup},
+    {"turn", "URI", "TURN server (turn:... or turns:...)", kLaterGroup},
 };
 
 // The node's options on the command line; applied over the config file after parsing.
@@ -58,8 +56,10 @@ struct NodeFlags {
   void add_to(CLI::App& app) {
     for (const OptionHelp& help : kOptionHelp) {
       std::string name = std::string("--") + help.key;
-      CLI::Option* option = help.flag ? app.add_flag(name, flags[help.key], help.help)
-                                      : app.add_option(name, values[help.key], help.help);
+      bool flag = *help.value == '\0';
+      CLI::Option* option =
+          flag ? app.add_flag(name, flags[help.key], help.help)
+               : app.add_option(name, values[help.key], help.help)->type_name(help.value);
       option->group(help.group);
       options[help.key] = option;
     }
@@ -96,12 +96,7 @@ int run_node(bool headless, const std::string& profile_name, const NodeFlags& fl
   lanline::app::fill_in_defaults(options);
   if (!headless)
     fmt::print(stderr, "lanline: the desktop app is not built yet; running headless\n");
-#if LANLINE_WITH_ENGINE
   return lanline::app::run_headless(*profile, options);
-#else
-  fmt::print(stderr, "lanline: this build has no engine (src/core): only parse and ctl work\n");
-  return 2;
-#endif
 }
 
 }  // namespace
@@ -114,7 +109,8 @@ int main(int argc, char** argv) {
   app.add_flag("--headless", headless, "Run the node with no window (servers, tests, scripts)");
   std::string profile = "default";
   app.add_option("--profile", profile,
-                 "Profile: its own config, data and control socket (default: default)");
+                 "Profile: its own config, data and control socket (default: default)")
+      ->type_name("NAME");
   NodeFlags node_flags;
   node_flags.add_to(app);
 
@@ -130,10 +126,12 @@ int main(int argc, char** argv) {
   auto* ctl = app.add_subcommand("ctl", "Drive a running node over its control socket");
   std::string ctl_profile;
   auto* ctl_profile_option =
-      ctl->add_option("--profile", ctl_profile, "Profile of the node (default: default)");
+      ctl->add_option("--profile", ctl_profile, "Profile of the node (default: default)")
+          ->type_name("NAME");
   // Everything from COMMAND on is the command's, even words that start with '-'.
   ctl->prefix_command();
-  ctl->footer("Commands:\n" + lanline::app::ctl_commands_usage());
+  ctl->footer("lanline ctl [--profile NAME] COMMAND [ARGS]; the commands:\n" +
+              lanline::app::ctl_commands_usage());
 
   try {
     app.parse(argc, argv);

@@ -78,13 +78,18 @@ TEST_F(HeadlessTest, ReadyLineThenCtlThenQuit) {
   EXPECT_EQ(status.exit_code, 0) << status.err;
   EXPECT_EQ(json::parse(status.out)["ok"], true);
 
-  Child events = start_lanline({"ctl", "--profile", "h", "events"}, env_, dir_);
+  // Subscribed for sure (the ack came) before the quit, so the stream's end is seen.
+  TestClient events(socket_, context_);
+  events.send("{\"cmd\":\"events\"}\n");
+  auto ack = events.read_json();
+  ASSERT_TRUE(ack);
+  EXPECT_EQ((*ack)["ok"], true);
   RunResult quit = ctl({"quit"});
   EXPECT_EQ(quit.exit_code, 0) << quit.err;
   RunResult stopped = wait_lanline(node, context_, 10s);
   EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
   EXPECT_FALSE(std::filesystem::exists(socket_));
-  EXPECT_EQ(wait_lanline(events, context_, 10s).exit_code, 0);  // the stream ended with the node
+  EXPECT_TRUE(events.closed_by_server());  // the stream ended with the node
 
   RunResult after = ctl({"status"});
   EXPECT_EQ(after.exit_code, 2);

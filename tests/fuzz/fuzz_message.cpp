@@ -1,7 +1,8 @@
 // libFuzzer target: parse_message over arbitrary bytes, as a datagram and as a framed
 // stream message. An accepted message must print, parse again, and compare equal, and
 // printing the reparsed message must give the same bytes. A rejection must say why.
-// Any violation aborts, so libFuzzer saves the input.
+// Header fields the parser tolerates (header_errors()) must carry a reason and fail the same
+// way in the reparsed message. Any violation aborts, so libFuzzer saves the input.
 
 #include <cstddef>
 #include <cstdint>
@@ -76,6 +77,9 @@ void check(std::string_view input, Framing framing) {
     if (parsed.error().reason.empty()) fail("rejected without a reason", framing, "");
     return;
   }
+  for (const auto& e : parsed->header_errors()) {
+    if (e.reason.empty()) fail("a tolerated header error has no reason", framing, std::string(e.name));
+  }
   const std::string printed = lanline::sip::print_message(*parsed);
   auto again = lanline::sip::parse_message(printed, framing);
   if (!again.ok()) {
@@ -85,6 +89,15 @@ void check(std::string_view input, Framing framing) {
   if (!(*again == *parsed)) {
     fail("the reparsed message differs from the original", framing,
          "first difference (original vs reparsed): " + difference(*parsed, *again) + "\nprinted:\n" + printed);
+  }
+  // Header fields the parser tolerated are printed verbatim, so they fail the same way again.
+  const auto& errors = parsed->header_errors();
+  const auto& errors_again = again->header_errors();
+  bool same_errors = errors.size() == errors_again.size();
+  for (std::size_t i = 0; same_errors && i < errors.size(); ++i) same_errors = errors[i].id == errors_again[i].id;
+  if (!same_errors) {
+    fail("the reparsed message has other header errors", framing,
+         std::to_string(errors.size()) + " vs " + std::to_string(errors_again.size()) + "\nprinted:\n" + printed);
   }
   const std::string printed_again = lanline::sip::print_message(*again);
   if (printed_again != printed) {

@@ -56,8 +56,9 @@ while [ $# -gt 0 ]; do
 done
 
 echo "$(basename "$fuzzer"): $n seeds, ${seconds}s, corpus $work/corpus, artifacts $work/artifacts"
+# libFuzzer exits 77 on a crash by default, which meson reads as "skipped": make findings fail.
 set -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-  -artifact_prefix="$work/artifacts/"
+  -error_exitcode=1 -timeout_exitcode=2 -artifact_prefix="$work/artifacts/"
 if [ -n "$dict" ]; then
   set -- "$@" -dict="$dict"
 fi
