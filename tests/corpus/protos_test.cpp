@@ -85,10 +85,14 @@ bool split_pdus(std::string_view file, std::string_view& invite, std::string_vie
 std::string fill(std::string_view pdu, int number) {
   const std::string num = std::to_string(number);
   const std::pair<std::string_view, std::string> table[] = {
-      {"<To>", "lanline@198.18.0.2"},  {"<From>", "protos@198.18.0.1"},
-      {"<From-Address>", "198.18.0.1"}, {"<From-IP>", "198.18.0.1"},
-      {"<Local-Port>", "5060"},         {"<Branch-ID>", num},
-      {"<Call-ID>", num},               {"<CSeq>", "1"},
+      {"<To>", "lanline@198.18.0.2"},
+      {"<From>", "protos@198.18.0.1"},
+      {"<From-Address>", "198.18.0.1"},
+      {"<From-IP>", "198.18.0.1"},
+      {"<Local-Port>", "5060"},
+      {"<Branch-ID>", num},
+      {"<Call-ID>", num},
+      {"<CSeq>", "1"},
       {"<Teardown-Method>", "CANCEL"},
   };
   // One pass, like PHP's strtr: replaced text is not scanned again.
@@ -139,9 +143,9 @@ struct GroupStats {
   std::size_t invite_rejected = 0;
   std::size_t teardown_ok = 0;
   std::size_t teardown_rejected = 0;
-  std::size_t framed = 0;        // messages the framer yielded
-  std::size_t framed_ok = 0;     // ... that parsed
-  std::size_t framer_errors = 0; // cases whose stream the framer gave up on
+  std::size_t framed = 0;         // messages the framer yielded
+  std::size_t framed_ok = 0;      // ... that parsed
+  std::size_t framer_errors = 0;  // cases whose stream the framer gave up on
   std::map<std::string, std::size_t> invite_codes;
   std::map<std::string, std::size_t> tolerated_headers;  // INVITE header_errors() by name
 };
@@ -179,7 +183,8 @@ std::string one_line(std::string_view text) {
 }
 
 TEST(Protos, ValidCaseParses) {
-  std::optional<std::string> raw = read_file(corpora_root() / "fuzz" / "protos-c07-sip" / "cases" / "0000000");
+  std::optional<std::string> raw =
+      read_file(corpora_root() / "fuzz" / "protos-c07-sip" / "cases" / "0000000");
   ASSERT_TRUE(raw.has_value()) << "corpora root: " << corpora_root();
   std::string_view invite;
   std::string_view teardown;
@@ -221,8 +226,9 @@ TEST(Protos, AllCases) {
   Failures framer_empty_reason;
   Failures stream_vs_datagram;
   std::ostringstream per_case;
-  per_case << "case\tgroup\tinvite\tinvite_code\tinvite_reason\tteardown\tteardown_code\tteardown_reason"
-              "\tframed\tframed_ok\tframer_error\n";
+  per_case
+      << "case\tgroup\tinvite\tinvite_code\tinvite_reason\tteardown\tteardown_code\tteardown_reason"
+         "\tframed\tframed_ok\tframer_error\n";
 
   for (const ProtosCase& c : cases) {
     if (!groups.count(c.group)) group_order.push_back(c.group);
@@ -253,10 +259,12 @@ TEST(Protos, AllCases) {
         (k == 0 ? g.invite_ok : g.teardown_ok)++;
         if (k == 0 && !r->header_errors().empty()) {
           ++g.invite_tolerated;
-          for (const sip::HeaderError& e : r->header_errors()) g.tolerated_headers[std::string(e.name)]++;
+          for (const sip::HeaderError& e : r->header_errors())
+            g.tolerated_headers[std::string(e.name)]++;
         }
         for (const sip::HeaderError& e : r->header_errors()) {
-          if (e.reason.empty()) empty_reason.add(c.file + " " + which + " header error in " + std::string(e.name));
+          if (e.reason.empty())
+            empty_reason.add(c.file + " " + which + " header error in " + std::string(e.name));
         }
         ::testing::AssertionResult rt = RoundTrips(*r);
         if (!rt) round_trip.add(c.file + " " + which + ": " + one_line(rt.message()));
@@ -264,7 +272,8 @@ TEST(Protos, AllCases) {
         (k == 0 ? g.invite_rejected : g.teardown_rejected)++;
         if (k == 0) g.invite_codes[std::string(code_name(r.error().code))]++;
         if (r.error().reason.empty()) {
-          empty_reason.add(c.file + " " + which + " (" + std::string(code_name(r.error().code)) + ")");
+          empty_reason.add(c.file + " " + which + " (" + std::string(code_name(r.error().code)) +
+                           ")");
         }
       }
     }
@@ -292,9 +301,11 @@ TEST(Protos, AllCases) {
         stream_vs_datagram.add(c.file + " " + which + ": stream and datagram parses differ: " +
                                one_line(explain_difference(*d, *m)));
       } else if (d.ok() && !m.ok() && d->content_length().has_value()) {
-        stream_vs_datagram.add(c.file + " " + which + ": datagram ok, stream " + describe(m.error()));
+        stream_vs_datagram.add(c.file + " " + which + ": datagram ok, stream " +
+                               describe(m.error()));
       } else if (!d.ok() && m.ok()) {
-        stream_vs_datagram.add(c.file + " " + which + ": stream ok, datagram " + describe(d.error()));
+        stream_vs_datagram.add(c.file + " " + which + ": stream ok, datagram " +
+                               describe(d.error()));
       }
     }
     g.framed += run.messages.size();
@@ -323,9 +334,10 @@ TEST(Protos, AllCases) {
   // The summary table.
   std::ostringstream table;
   char line[512];
-  std::snprintf(line, sizeof line, "%-30s %5s %5s | %9s %9s %9s | %9s %9s | %6s %6s %6s | %s\n", "group",
-                "first", "cases", "INVITE ok", "(hdr err)", "invalid", "CANCEL ok", "invalid", "framed", "ok",
-                "f.err", "INVITE rejections by code; tolerated header errors by header");
+  std::snprintf(line, sizeof line, "%-30s %5s %5s | %9s %9s %9s | %9s %9s | %6s %6s %6s | %s\n",
+                "group", "first", "cases", "INVITE ok", "(hdr err)", "invalid", "CANCEL ok",
+                "invalid", "framed", "ok", "f.err",
+                "INVITE rejections by code; tolerated header errors by header");
   table << line;
   GroupStats total;
   for (const std::string& name : group_order) {
@@ -336,11 +348,13 @@ TEST(Protos, AllCases) {
     }
     if (!g.tolerated_headers.empty()) {
       codes += codes.empty() ? "tolerated:" : "; tolerated:";
-      for (const auto& [header, n] : g.tolerated_headers) codes += " " + header + " " + std::to_string(n);
+      for (const auto& [header, n] : g.tolerated_headers)
+        codes += " " + header + " " + std::to_string(n);
     }
-    std::snprintf(line, sizeof line, "%-30s %5d %5zu | %9zu %9zu %9zu | %9zu %9zu | %6zu %6zu %6zu | %s\n",
-                  name.c_str(), g.first, g.cases, g.invite_ok, g.invite_tolerated, g.invite_rejected,
-                  g.teardown_ok, g.teardown_rejected, g.framed, g.framed_ok, g.framer_errors, codes.c_str());
+    std::snprintf(
+        line, sizeof line, "%-30s %5d %5zu | %9zu %9zu %9zu | %9zu %9zu | %6zu %6zu %6zu | %s\n",
+        name.c_str(), g.first, g.cases, g.invite_ok, g.invite_tolerated, g.invite_rejected,
+        g.teardown_ok, g.teardown_rejected, g.framed, g.framed_ok, g.framer_errors, codes.c_str());
     table << line;
     total.cases += g.cases;
     total.invite_ok += g.invite_ok;
@@ -352,13 +366,16 @@ TEST(Protos, AllCases) {
     total.framed_ok += g.framed_ok;
     total.framer_errors += g.framer_errors;
   }
-  std::snprintf(line, sizeof line, "%-30s %5s %5zu | %9zu %9zu %9zu | %9zu %9zu | %6zu %6zu %6zu |\n", "TOTAL",
-                "", total.cases, total.invite_ok, total.invite_tolerated, total.invite_rejected,
+  std::snprintf(line, sizeof line,
+                "%-30s %5s %5zu | %9zu %9zu %9zu | %9zu %9zu | %6zu %6zu %6zu |\n", "TOTAL", "",
+                total.cases, total.invite_ok, total.invite_tolerated, total.invite_rejected,
                 total.teardown_ok, total.teardown_rejected, total.framed, total.framed_ok,
                 total.framer_errors);
   table << line;
-  table << "(hdr err: INVITEs accepted with header_errors(), counted in INVITE ok; framed: messages the "
-           "StreamFramer yielded from INVITE+CANCEL in random chunks; ok: those that parsed; f.err: cases "
+  table << "(hdr err: INVITEs accepted with header_errors(), counted in INVITE ok; framed: "
+           "messages the "
+           "StreamFramer yielded from INVITE+CANCEL in random chunks; ok: those that parsed; "
+           "f.err: cases "
            "where the framer gave up)\n";
   std::snprintf(line, sizeof line, "%zu cases in %.2f s\n", cases.size(), seconds);
   table << line;
@@ -379,13 +396,17 @@ TEST(Protos, AllCases) {
   for (const Named& n : all_failures) {
     if (n.failures->count == 0) continue;
     problems << n.failures->count << " x " << n.what << ", e.g.:\n";
-    for (const std::string& e : n.failures->examples) problems << "    " << e << "\n";
+    for (const std::string& e : n.failures->examples)
+      problems << "    " << e << "\n";
   }
 
   std::printf("PROTOS c07-sip summary\n%s%s", table.str().c_str(), problems.str().c_str());
-  if (const char* report = std::getenv("LANLINE_PROTOS_REPORT"); report != nullptr && *report != '\0') {
+  if (const char* report = std::getenv("LANLINE_PROTOS_REPORT");
+      report != nullptr && *report != '\0') {
     std::ofstream out(report, std::ios::binary);
-    out << "PROTOS c07-sip summary\n" << table.str() << problems.str() << "\nPer case:\n" << per_case.str();
+    out << "PROTOS c07-sip summary\n"
+        << table.str() << problems.str() << "\nPer case:\n"
+        << per_case.str();
     EXPECT_TRUE(out.good()) << "cannot write " << report;
     std::printf("report written to %s\n", report);
   }

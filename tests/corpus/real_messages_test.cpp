@@ -93,7 +93,9 @@ struct RealCase {
   std::string bytes;
 };
 
-void PrintTo(const RealCase& c, std::ostream* os) { *os << c.label; }
+void PrintTo(const RealCase& c, std::ostream* os) {
+  *os << c.label;
+}
 
 // sip_msg.txt: sections each start with a line of '=' characters, then `name = "..."`, an
 // empty line, and the message. One CRLF separates the message from the next '=' line; it is
@@ -230,9 +232,11 @@ TEST(RealIndex, OversizedListMatchesIndex) {
     if (oversized_note(row.at("notes"))) from_index.insert(row.at("file"));
   }
   std::set<std::string> listed;
-  std::printf("Content-Length larger than the body, expected to be rejected (kBadContentLength):\n");
+  std::printf(
+      "Content-Length larger than the body, expected to be rejected (kBadContentLength):\n");
   for (const Oversized& o : kOversized) {
-    std::printf("  %-45s Content-Length %zu, %zu octets follow\n", o.file, o.content_length, o.body);
+    std::printf("  %-45s Content-Length %zu, %zu octets follow\n", o.file, o.content_length,
+                o.body);
     if (std::string_view(o.file).rfind("sipsorcery-unit-tests/", 0) == 0) listed.insert(o.file);
     // And the file agrees: the declared value, and what follows the header section.
     std::optional<std::string> bytes = read_file(corpora_root() / "real" / o.file);
@@ -256,8 +260,9 @@ TEST_P(RealMessage, Parses) {
   ASSERT_FALSE(c.bytes.empty()) << c.label;
   Result<Message> parsed = sip::parse_message(c.bytes, Framing::kDatagram);
   if (const Oversized* o = find_oversized(c.label)) {
-    ASSERT_FALSE(parsed.ok()) << c.label << ": accepted although Content-Length " << o->content_length
-                              << " exceeds the " << o->body << " octets that follow";
+    ASSERT_FALSE(parsed.ok()) << c.label << ": accepted although Content-Length "
+                              << o->content_length << " exceeds the " << o->body
+                              << " octets that follow";
     EXPECT_EQ(code_name(parsed.error().code), code_name(ParseErrorCode::kBadContentLength))
         << c.label << ": " << describe(parsed.error());
     EXPECT_FALSE(parsed.error().reason.empty());
@@ -294,7 +299,8 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(RealMessage);
 std::vector<std::string> all_sources() {
   std::vector<std::string> sources;
   for (const RealCase& c : all_cases()) {
-    if (std::find(sources.begin(), sources.end(), c.source) == sources.end()) sources.push_back(c.source);
+    if (std::find(sources.begin(), sources.end(), c.source) == sources.end())
+      sources.push_back(c.source);
   }
   return sources;
 }
@@ -318,8 +324,9 @@ TEST_P(RealStream, FramesPrintedMessages) {
   if (accepted.empty()) GTEST_SKIP() << "nothing of " << source << " parsed";
   for (std::uint64_t seed : {1u, 2u, 3u}) {
     FramerRun run = run_framer(stream, seed * 7919 + accepted.size(), 700);
-    ASSERT_FALSE(run.error.has_value()) << source << " seed " << seed << ": framer error after "
-                                        << run.messages.size() << " messages: " << describe(*run.error);
+    ASSERT_FALSE(run.error.has_value())
+        << source << " seed " << seed << ": framer error after " << run.messages.size()
+        << " messages: " << describe(*run.error);
     ASSERT_FALSE(run.runaway) << source;
     ASSERT_EQ(run.messages.size(), accepted.size()) << source << " seed " << seed;
     EXPECT_EQ(run.left_over, 0u) << source;

@@ -56,18 +56,24 @@ std::string difference(const lanline::sip::Message& a, const lanline::sip::Messa
   };
   auto lower = [](std::string_view v) {
     std::string out(v);
-    for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    for (char& c : out)
+      c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
     return out;
   };
   for (std::size_t i = 0; i < ha.size() && i < hb.size(); ++i) {
-    bool same_name = ha[i].id != lanline::sip::HeaderId::kOther ? ha[i].id == hb[i].id
-                                                                 : lower(ha[i].name) == lower(hb[i].name);
+    bool same_name = ha[i].id != lanline::sip::HeaderId::kOther
+                         ? ha[i].id == hb[i].id
+                         : lower(ha[i].name) == lower(hb[i].name);
     if (!same_name || lws(ha[i].value) != lws(hb[i].value)) {
-      return "header " + std::to_string(i) + " " + show(ha[i].name, hb[i].name) + " " + show(ha[i].value, hb[i].value);
+      return "header " + std::to_string(i) + " " + show(ha[i].name, hb[i].name) + " " +
+             show(ha[i].value, hb[i].value);
     }
   }
-  if (ha.size() != hb.size()) return "header count " + std::to_string(ha.size()) + " vs " + std::to_string(hb.size());
-  if (a.body() != b.body()) return "body " + std::to_string(a.body().size()) + " vs " + std::to_string(b.body().size()) + " octets";
+  if (ha.size() != hb.size())
+    return "header count " + std::to_string(ha.size()) + " vs " + std::to_string(hb.size());
+  if (a.body() != b.body())
+    return "body " + std::to_string(a.body().size()) + " vs " + std::to_string(b.body().size()) +
+           " octets";
   return "nothing visible (start line, header text and body are the same)";
 }
 
@@ -78,7 +84,8 @@ void check(std::string_view input, Framing framing) {
     return;
   }
   for (const auto& e : parsed->header_errors()) {
-    if (e.reason.empty()) fail("a tolerated header error has no reason", framing, std::string(e.name));
+    if (e.reason.empty())
+      fail("a tolerated header error has no reason", framing, std::string(e.name));
   }
   const std::string printed = lanline::sip::print_message(*parsed);
   auto again = lanline::sip::parse_message(printed, framing);
@@ -88,16 +95,19 @@ void check(std::string_view input, Framing framing) {
   }
   if (!(*again == *parsed)) {
     fail("the reparsed message differs from the original", framing,
-         "first difference (original vs reparsed): " + difference(*parsed, *again) + "\nprinted:\n" + printed);
+         "first difference (original vs reparsed): " + difference(*parsed, *again) +
+             "\nprinted:\n" + printed);
   }
   // Header fields the parser tolerated are printed verbatim, so they fail the same way again.
   const auto& errors = parsed->header_errors();
   const auto& errors_again = again->header_errors();
   bool same_errors = errors.size() == errors_again.size();
-  for (std::size_t i = 0; same_errors && i < errors.size(); ++i) same_errors = errors[i].id == errors_again[i].id;
+  for (std::size_t i = 0; same_errors && i < errors.size(); ++i)
+    same_errors = errors[i].id == errors_again[i].id;
   if (!same_errors) {
     fail("the reparsed message has other header errors", framing,
-         std::to_string(errors.size()) + " vs " + std::to_string(errors_again.size()) + "\nprinted:\n" + printed);
+         std::to_string(errors.size()) + " vs " + std::to_string(errors_again.size()) +
+             "\nprinted:\n" + printed);
   }
   const std::string printed_again = lanline::sip::print_message(*again);
   if (printed_again != printed) {
