@@ -24,7 +24,9 @@ std::string contact_uri(const Message& message) {
   return contacts.empty() ? std::string() : std::string(contacts.front().uri.text);
 }
 
-std::string route_value(const NameAddr& route) { return std::string(route.text); }
+std::string route_value(const NameAddr& route) {
+  return std::string(route.text);
+}
 
 }  // namespace
 
@@ -55,7 +57,8 @@ Dialog Dialog::as_uas(const Message& request, std::string local_tag) {
   d.remote_uri = name_addr_text(request.from());
   d.remote_target = contact_uri(request);
   if (d.remote_target.empty()) d.remote_target = request.from().uri.text;
-  for (const NameAddr& route : request.record_route()) d.route_set.push_back(route_value(route));
+  for (const NameAddr& route : request.record_route())
+    d.route_set.push_back(route_value(route));
   return d;
 }
 
@@ -88,17 +91,19 @@ std::string build_request(const LocalContact& local, const RequestSpec& spec) {
   };
   out += spec.method + " " + spec.request_uri + " SIP/2.0\r\n";
   header("Via", "SIP/2.0/" + std::string(transport_name(local.transport)) + " " +
-                    local.host_port() + ";branch=" +
-                    (spec.branch.empty() ? new_branch() : spec.branch) + ";rport");
+                    local.host_port() +
+                    ";branch=" + (spec.branch.empty() ? new_branch() : spec.branch) + ";rport");
   header("Max-Forwards", "70");
-  for (const std::string& route : spec.routes) header("Route", route);
+  for (const std::string& route : spec.routes)
+    header("Route", route);
   header("From", spec.from);
   header("To", spec.to);
   header("Call-ID", spec.call_id);
   header("CSeq", std::to_string(spec.cseq) + " " + spec.method);
   if (spec.contact) header("Contact", local.contact());
   if (!local.user_agent.empty()) header("User-Agent", local.user_agent);
-  for (const auto& [name, value] : spec.headers) header(name, value);
+  for (const auto& [name, value] : spec.headers)
+    header(name, value);
   if (!spec.body.empty() && !spec.content_type.empty()) header("Content-Type", spec.content_type);
   header("Content-Length", std::to_string(spec.body.size()));
   out += "\r\n";

@@ -19,9 +19,9 @@ struct Dialog {
   std::string remote_tag;
   std::uint32_t local_seq = 0;
   std::optional<std::uint32_t> remote_seq;
-  std::string local_uri;       // name-addr for From (UAC) or To (UAS), without tag
-  std::string remote_uri;      // name-addr of the peer, without tag
-  std::string remote_target;   // the peer's Contact URI
+  std::string local_uri;               // name-addr for From (UAC) or To (UAS), without tag
+  std::string remote_uri;              // name-addr of the peer, without tag
+  std::string remote_target;           // the peer's Contact URI
   std::vector<std::string> route_set;  // Route values, in the order they are sent
 
   // RFC 3261 12.1.2: from our INVITE and a response with a To tag (18x or 2xx).
@@ -41,18 +41,18 @@ struct LocalContact {
   TransportKind transport = TransportKind::kUdp;
   std::string user_agent = "Lanline";
 
-  std::string host_port() const;   // "192.0.2.1:5060" or "[2001:db8::1]:5060"
-  std::string contact() const;     // "<sip:user@host:port>" (";transport=tcp" on TCP)
+  std::string host_port() const;  // "192.0.2.1:5060" or "[2001:db8::1]:5060"
+  std::string contact() const;    // "<sip:user@host:port>" (";transport=tcp" on TCP)
 };
 
 struct RequestSpec {
   std::string method;
   std::string request_uri;
-  std::string from;     // name-addr with tag
-  std::string to;       // name-addr, with tag inside a dialog
+  std::string from;  // name-addr with tag
+  std::string to;    // name-addr, with tag inside a dialog
   std::string call_id;
   std::uint32_t cseq = 1;
-  std::string branch;   // empty: a new one
+  std::string branch;  // empty: a new one
   std::vector<std::string> routes;
   bool contact = true;  // INVITE, re-INVITE and OPTIONS carry one
   ExtraHeaders headers;

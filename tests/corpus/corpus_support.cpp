@@ -34,7 +34,8 @@ std::optional<std::string> read_file(const fs::path& path) {
   std::string bytes;
   char buffer[65536];
   std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) bytes.append(buffer, n);
+  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0)
+    bytes.append(buffer, n);
   bool failed = std::ferror(f) != 0;
   std::fclose(f);
   if (failed) return std::nullopt;
@@ -91,14 +92,22 @@ std::string test_name(std::string_view text) {
 
 std::string_view code_name(ParseErrorCode code) {
   switch (code) {
-    case ParseErrorCode::kMalformed: return "kMalformed";
-    case ParseErrorCode::kUnsupportedVersion: return "kUnsupportedVersion";
-    case ParseErrorCode::kMissingHeader: return "kMissingHeader";
-    case ParseErrorCode::kDuplicateHeader: return "kDuplicateHeader";
-    case ParseErrorCode::kMethodMismatch: return "kMethodMismatch";
-    case ParseErrorCode::kBadContentLength: return "kBadContentLength";
-    case ParseErrorCode::kTooLarge: return "kTooLarge";
-    case ParseErrorCode::kIncomplete: return "kIncomplete";
+    case ParseErrorCode::kMalformed:
+      return "kMalformed";
+    case ParseErrorCode::kUnsupportedVersion:
+      return "kUnsupportedVersion";
+    case ParseErrorCode::kMissingHeader:
+      return "kMissingHeader";
+    case ParseErrorCode::kDuplicateHeader:
+      return "kDuplicateHeader";
+    case ParseErrorCode::kMethodMismatch:
+      return "kMethodMismatch";
+    case ParseErrorCode::kBadContentLength:
+      return "kBadContentLength";
+    case ParseErrorCode::kTooLarge:
+      return "kTooLarge";
+    case ParseErrorCode::kIncomplete:
+      return "kIncomplete";
   }
   return "(unknown code)";
 }
@@ -140,27 +149,33 @@ std::string explain_difference(const Message& a, const Message& b) {
   std::ostringstream out;
   if (a.is_request() != b.is_request()) out << "  request/response differs\n";
   if (a.method_text() != b.method_text()) {
-    out << "  method: [" << printable(a.method_text(), 200) << "] vs [" << printable(b.method_text(), 200)
-        << "]\n";
+    out << "  method: [" << printable(a.method_text(), 200) << "] vs ["
+        << printable(b.method_text(), 200) << "]\n";
   }
   if (a.request_uri().text != b.request_uri().text) {
     out << "  request-URI: [" << printable(a.request_uri().text, 300) << "] vs ["
         << printable(b.request_uri().text, 300) << "]\n";
   }
-  if (a.status_code() != b.status_code()) out << "  status: " << a.status_code() << " vs " << b.status_code() << "\n";
+  if (a.status_code() != b.status_code())
+    out << "  status: " << a.status_code() << " vs " << b.status_code() << "\n";
   if (a.reason() != b.reason()) {
-    out << "  reason: [" << printable(a.reason(), 200) << "] vs [" << printable(b.reason(), 200) << "]\n";
+    out << "  reason: [" << printable(a.reason(), 200) << "] vs [" << printable(b.reason(), 200)
+        << "]\n";
   }
-  if (a.version() != b.version()) out << "  version: [" << a.version() << "] vs [" << b.version() << "]\n";
+  if (a.version() != b.version())
+    out << "  version: [" << a.version() << "] vs [" << b.version() << "]\n";
   const auto& ha = a.headers();
   const auto& hb = b.headers();
   if (ha.size() != hb.size()) out << "  header count: " << ha.size() << " vs " << hb.size() << "\n";
   std::size_t shown = 0;
   for (std::size_t i = 0; i < std::max(ha.size(), hb.size()) && shown < 5; ++i) {
-    std::string left = i < ha.size() ? std::string(ha[i].name) + ": " + std::string(ha[i].value) : "(none)";
-    std::string right = i < hb.size() ? std::string(hb[i].name) + ": " + std::string(hb[i].value) : "(none)";
+    std::string left =
+        i < ha.size() ? std::string(ha[i].name) + ": " + std::string(ha[i].value) : "(none)";
+    std::string right =
+        i < hb.size() ? std::string(hb[i].name) + ": " + std::string(hb[i].value) : "(none)";
     if (left != right) {
-      out << "  header " << i << ": [" << printable(left, 300) << "] vs [" << printable(right, 300) << "]\n";
+      out << "  header " << i << ": [" << printable(left, 300) << "] vs [" << printable(right, 300)
+          << "]\n";
       ++shown;
     }
   }

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
-#include <filesystem>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,11 +47,11 @@ std::string explain_difference(const sip::Message& a, const sip::Message& b);
 // Feeds `stream` to a StreamFramer in pseudo-random chunks (deterministic for a seed: some
 // of one octet, the others up to `max_chunk`), draining next() after every feed.
 struct FramerRun {
-  std::vector<std::string> messages;      // what next() gave, in order
-  std::optional<sip::ParseError> error;   // the error that ended the run, if any
-  bool runaway = false;                   // next() kept giving messages past any sane count
+  std::vector<std::string> messages;     // what next() gave, in order
+  std::optional<sip::ParseError> error;  // the error that ended the run, if any
+  bool runaway = false;                  // next() kept giving messages past any sane count
   std::size_t feeds = 0;
-  std::size_t left_over = 0;              // buffered() at the end
+  std::size_t left_over = 0;  // buffered() at the end
 };
 FramerRun run_framer(std::string_view stream, std::uint64_t seed, std::size_t max_chunk,
                      const sip::ParserLimits& limits = {});

@@ -30,8 +30,8 @@ using sip::Message;
 using sip::Method;
 using sip::ParseErrorCode;
 using sip::Result;
-using sip::UriScheme;
 using sip::unescape;
+using sip::UriScheme;
 
 struct RfcCase {
   std::string dir;      // "rfc4475" or "rfc5118"
@@ -65,7 +65,9 @@ const std::vector<RfcCase>& all_cases() {
   return cases;
 }
 
-void PrintTo(const RfcCase& c, std::ostream* os) { *os << c.dir << "/" << c.file; }
+void PrintTo(const RfcCase& c, std::ostream* os) {
+  *os << c.dir << "/" << c.file;
+}
 
 // ---------------------------------------------------------------------------------------
 // The corpus is all there.
@@ -140,8 +142,8 @@ TEST_P(RfcVerdict, Verdict) {
 
   if (c.verdict == "valid" || c.verdict == "valid-but-unusual") {
     ASSERT_TRUE(parsed.ok()) << c.dir << "/" << c.file << " (RFC " << c.dir.substr(3) << " "
-                             << c.section << ", " << c.verdict << ") was rejected: "
-                             << describe(parsed.error());
+                             << c.section << ", " << c.verdict
+                             << ") was rejected: " << describe(parsed.error());
     EXPECT_TRUE(RoundTrips(*parsed)) << c.dir << "/" << c.file;
   } else if (c.verdict == "invalid-should-reject" || c.verdict == "unspecified") {
     if (parsed.ok()) {
@@ -181,43 +183,44 @@ TEST_P(Rfc4475RejectCode, Code) {
   ASSERT_TRUE(bytes.has_value()) << c.file;
   Result<Message> parsed = sip::parse_message(*bytes, Framing::kDatagram);
   ASSERT_FALSE(parsed.ok()) << c.file << " was accepted";
-  EXPECT_EQ(code_name(parsed.error().code), code_name(c.code)) << c.file << ": " << describe(parsed.error());
+  EXPECT_EQ(code_name(parsed.error().code), code_name(c.code))
+      << c.file << ": " << describe(parsed.error());
   EXPECT_EQ(parsed.error().status_code(), c.status) << c.file << ": " << describe(parsed.error());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Rfc4475, Rfc4475RejectCode,
-    ::testing::Values(
-        // 3.1.2.16: SIP/7.0 -> 505 Version Not Supported.
-        RejectCase{"badvers.msg", ParseErrorCode::kUnsupportedVersion, 505},
-        // 3.1.2.2: Content-Length 9999, 154 octets follow: over UDP, 400.
-        RejectCase{"clerr.msg", ParseErrorCode::kBadContentLength, 400},
-        // 3.1.2.3: Content-Length -999.
-        RejectCase{"ncl.msg", ParseErrorCode::kBadContentLength, 400},
-        // 3.3.9: Content-Length 13 and Content-Length 5: a framing error.
-        RejectCase{"mcl01.msg", ParseErrorCode::kBadContentLength, 400},
-        // 3.1.2.17: OPTIONS with CSeq 8 INVITE -> 400.
-        RejectCase{"mismatch01.msg", ParseErrorCode::kMethodMismatch, 400},
-        // 3.3.1: no Call-ID, From or To -> 400.
-        RejectCase{"insuf.msg", ParseErrorCode::kMissingHeader, 400},
-        // 3.3.8: two Call-ID, To, From, Max-Forwards and CSeq values -> 400.
-        RejectCase{"multi01.msg", ParseErrorCode::kDuplicateHeader, 400}),
-    [](const ::testing::TestParamInfo<RejectCase>& p) {
-      std::string f = p.param.file;
-      return test_name(f.substr(0, f.rfind('.')));
-    });
+INSTANTIATE_TEST_SUITE_P(Rfc4475, Rfc4475RejectCode,
+                         ::testing::Values(
+                             // 3.1.2.16: SIP/7.0 -> 505 Version Not Supported.
+                             RejectCase{"badvers.msg", ParseErrorCode::kUnsupportedVersion, 505},
+                             // 3.1.2.2: Content-Length 9999, 154 octets follow: over UDP, 400.
+                             RejectCase{"clerr.msg", ParseErrorCode::kBadContentLength, 400},
+                             // 3.1.2.3: Content-Length -999.
+                             RejectCase{"ncl.msg", ParseErrorCode::kBadContentLength, 400},
+                             // 3.3.9: Content-Length 13 and Content-Length 5: a framing error.
+                             RejectCase{"mcl01.msg", ParseErrorCode::kBadContentLength, 400},
+                             // 3.1.2.17: OPTIONS with CSeq 8 INVITE -> 400.
+                             RejectCase{"mismatch01.msg", ParseErrorCode::kMethodMismatch, 400},
+                             // 3.3.1: no Call-ID, From or To -> 400.
+                             RejectCase{"insuf.msg", ParseErrorCode::kMissingHeader, 400},
+                             // 3.3.8: two Call-ID, To, From, Max-Forwards and CSeq values -> 400.
+                             RejectCase{"multi01.msg", ParseErrorCode::kDuplicateHeader, 400}),
+                         [](const ::testing::TestParamInfo<RejectCase>& p) {
+                           std::string f = p.param.file;
+                           return test_name(f.substr(0, f.rfind('.')));
+                         });
 
 // ---------------------------------------------------------------------------------------
 // Typed facts the RFC text states.
 
 Result<Message> parse_corpus(const char* dir, const char* file) {
   std::optional<std::string> bytes = read_file(corpora_root() / dir / file);
-  if (!bytes) return sip::parse_error(ParseErrorCode::kMalformed, std::string("test cannot read ") + file);
+  if (!bytes)
+    return sip::parse_error(ParseErrorCode::kMalformed, std::string("test cannot read ") + file);
   return sip::parse_message(*bytes, Framing::kDatagram);
 }
 
-#define PARSE_OK(var, dir, file)                                                   \
-  Result<Message> var##_result = parse_corpus(dir, file);                          \
+#define PARSE_OK(var, dir, file)                                                    \
+  Result<Message> var##_result = parse_corpus(dir, file);                           \
   ASSERT_TRUE(var##_result.ok()) << file << ": " << describe(var##_result.error()); \
   const Message& var = *var##_result
 
@@ -233,13 +236,15 @@ const sip::Via& via0(const Message& m) {
 
 std::vector<std::string> transports(const Message& m) {
   std::vector<std::string> out;
-  for (const auto& v : m.via()) out.emplace_back(v.transport);
+  for (const auto& v : m.via())
+    out.emplace_back(v.transport);
   return out;
 }
 
 std::vector<std::string> via_hosts(const Message& m) {
   std::vector<std::string> out;
-  for (const auto& v : m.via()) out.emplace_back(v.host);
+  for (const auto& v : m.via())
+    out.emplace_back(v.host);
   return out;
 }
 
@@ -322,7 +327,7 @@ TEST(Rfc4475Facts, Esc01ValidEscaping) {
   ASSERT_EQ(m.contact().contacts.size(), 1u);
   EXPECT_EQ(unescape(m.contact().contacts[0].uri.user), "caller");
   EXPECT_EQ(m.call_id(), "esc01.239409asdfakjkn23onasd0-3234");  // compact "i:"
-  ASSERT_TRUE(m.content_type().has_value());                      // compact "C:"
+  ASSERT_TRUE(m.content_type().has_value());                     // compact "C:"
   EXPECT_EQ(m.content_type()->subtype, "sdp");
 }
 
@@ -405,8 +410,9 @@ TEST(Rfc4475Facts, SemiuriParamsInUserPart) {
 TEST(Rfc4475Facts, TransportsVariedAndUnknown) {
   PARSE_OK(m, "rfc4475", "transports.msg");
   EXPECT_EQ(transports(m), (std::vector<std::string>{"UDP", "SCTP", "TLS", "UNKNOWN", "TCP"}));
-  EXPECT_EQ(via_hosts(m), (std::vector<std::string>{"t1.example.com", "t2.example.com", "t3.example.com",
-                                                    "t4.example.com", "t5.example.com"}));
+  EXPECT_EQ(via_hosts(m),
+            (std::vector<std::string>{"t1.example.com", "t2.example.com", "t3.example.com",
+                                      "t4.example.com", "t5.example.com"}));
 }
 
 // 3.1.1.11: a binary multipart body framed by Content-Length.

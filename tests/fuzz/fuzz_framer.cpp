@@ -107,7 +107,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   for (const std::string& message : whole.messages) {
     auto parsed = lanline::sip::parse_message(message, lanline::sip::Framing::kStream);
-    if (!parsed.ok() && parsed.error().reason.empty()) fail("a framed message was rejected without a reason");
+    if (!parsed.ok() && parsed.error().reason.empty())
+      fail("a framed message was rejected without a reason");
   }
   return 0;
 }

@@ -20,8 +20,8 @@ namespace {
 namespace sip = lanline::sip;
 
 [[noreturn]] void fail(const char* what, std::string_view input, const std::string& detail = {}) {
-  std::fprintf(stderr, "fuzz_uri: %s\ninput: [%.*s]\n%s\n", what, static_cast<int>(input.size()), input.data(),
-               detail.c_str());
+  std::fprintf(stderr, "fuzz_uri: %s\ninput: [%.*s]\n%s\n", what, static_cast<int>(input.size()),
+               input.data(), detail.c_str());
   std::abort();
 }
 
@@ -37,13 +37,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!sip::uri_equivalent(*parsed, *parsed)) fail("a URI is not equivalent to itself", input);
     const std::string printed = sip::to_string(*parsed);
     auto again = sip::parse_uri(printed);
-    if (!again.ok()) fail("the printed URI does not parse", input, "printed: [" + printed + "] " + again.error().reason);
+    if (!again.ok())
+      fail("the printed URI does not parse", input,
+           "printed: [" + printed + "] " + again.error().reason);
     if (!sip::uri_equivalent(*parsed, *again) || !sip::uri_equivalent(*again, *parsed)) {
-      fail("the reparsed URI is not equivalent to the original", input, "printed: [" + printed + "]");
+      fail("the reparsed URI is not equivalent to the original", input,
+           "printed: [" + printed + "]");
     }
     const std::string printed_again = sip::to_string(*again);
     if (printed_again != printed) {
-      fail("printing is not stable", input, "first: [" + printed + "]\nsecond: [" + printed_again + "]");
+      fail("printing is not stable", input,
+           "first: [" + printed + "]\nsecond: [" + printed_again + "]");
     }
   }
 
@@ -52,7 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::size_t consumed = 0;
     auto r = sip::parse_uri(input, context, &consumed);
     if (r.ok() && consumed > input.size()) fail("consumed more than the input", input);
-    if (!r.ok() && r.error().reason.empty()) fail("rejected without a reason (in a context)", input);
+    if (!r.ok() && r.error().reason.empty())
+      fail("rejected without a reason (in a context)", input);
   }
   return 0;
 }
