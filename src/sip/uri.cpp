@@ -526,11 +526,17 @@ std::string tel_digits(std::string_view number) {
   return out;
 }
 
+// RFC 3966 4: the same parameters with the same values, in any order. A name given twice
+// counts by its first occurrence, as in same_params.
 bool same_param_set(const ParamList& a, const ParamList& b) {
   if (a.size() != b.size()) return false;
   for (const Param& pa : a) {
+    if (a.find(pa.name)->value.data() != pa.value.data()) continue;
     auto pb = b.find(pa.name);
     if (!pb || !same_param_value(pa, *pb)) return false;
+  }
+  for (const Param& pb : b) {
+    if (!a.find(pb.name)) return false;
   }
   return true;
 }
