@@ -4,6 +4,8 @@
 #include <netdb.h>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <map>
 
 #include "core/local_identity.hpp"
@@ -85,7 +87,13 @@ struct Engine::Impl : UserAgentListener {
   std::function<void()> quit;
   std::string address;
 
+  GSource* trim = nullptr;
+
   ~Impl() override {
+    if (trim) {
+      g_source_destroy(trim);
+      g_source_unref(trim);
+    }
     if (timer) {
       g_source_destroy(timer);
       g_source_unref(timer);
@@ -93,6 +101,14 @@ struct Engine::Impl : UserAgentListener {
   }
 
   static sip::TimePoint now() { return std::chrono::steady_clock::now(); }
+
+  // After a burst of calls, glibc keeps the freed heap; once nothing is left in flight,
+  // give it back so a node's resident memory returns to its idle size.
+  static gboolean on_trim(gpointer self) {
+    auto* impl = static_cast<Impl*>(self);
+    if (impl->ua && impl->ua->calls_kept() == 0 && impl->ua->transactions() == 0) malloc_trim(0);
+    return G_SOURCE_CONTINUE;
+  }
 
   // One timer for the UA: armed for its next deadline after everything it does.
   void rearm() {
@@ -300,6 +316,10 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   config.display_name = options.display_name.empty() ? full_name() : options.display_name;
   config.auto_answer = options.auto_answer;
   impl.ua = std::make_unique<UserAgent>(*impl.transport, impl, config);
+  GSource* trim = g_timeout_source_new_seconds(10);
+  g_source_set_callback(trim, &Impl::on_trim, &impl, nullptr);
+  g_source_attach(trim, context);
+  impl.trim = trim;
   impl.transport->set_receiver([&impl](sip::Message message, const sip::Endpoint& from) {
     impl.ua->receive(std::move(message), from, Impl::now());
     impl.rearm();

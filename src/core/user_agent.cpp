@@ -102,7 +102,51 @@ struct UserAgent::Call {
   // re-INVITE we sent.
   TransactionId reinvite_tx = 0;
   bool want_hold = false;
+
+  std::vector<TransactionId> transactions;  // every id indexed for this call
+  std::string dialog_key;                   // its key in by_dialog_, once it has a dialog
+  std::string request_key;                  // incoming: its key in by_request_ (8.2.2.2)
 };
+
+namespace {
+
+std::string dialog_key(std::string_view call_id, std::string_view local_tag,
+                       std::string_view remote_tag) {
+  std::string key(call_id);
+  key += '\n';
+  key += local_tag;
+  key += '\n';
+  key += remote_tag;
+  return key;
+}
+
+std::string request_key(const Message& request) {
+  return dialog_key(request.call_id(), request.from().tag, std::to_string(request.cseq().number));
+}
+
+}  // namespace
+
+void UserAgent::track(Call& call, TransactionId id) {
+  if (id == 0) return;
+  by_transaction_[id] = call.info.id;
+  call.transactions.push_back(id);
+}
+
+void UserAgent::track_dialog(Call& call) {
+  call.has_dialog = true;
+  call.dialog_key = dialog_key(call.dialog.call_id, call.dialog.local_tag, call.dialog.remote_tag);
+  by_dialog_[call.dialog_key] = call.info.id;
+}
+
+void UserAgent::forget(CallId id) {
+  auto it = calls_.find(id);
+  if (it == calls_.end()) return;
+  for (TransactionId tx : it->second->transactions)
+    by_transaction_.erase(tx);
+  if (!it->second->dialog_key.empty()) by_dialog_.erase(it->second->dialog_key);
+  if (!it->second->request_key.empty()) by_request_.erase(it->second->request_key);
+  calls_.erase(it);
+}
 
 UserAgent::UserAgent(sip::TransportSender& transport, UserAgentListener& listener,
                      UserAgentConfig config, sip::TimerValues timers)
@@ -149,7 +193,7 @@ void UserAgent::advance(sip::TimePoint now) {
         }
         break;
       case kForget:
-        calls_.erase(it);
+        forget(call_id);
         break;
       case kRingTimeout:
         if (call.info.state != CallState::kIncoming) break;
@@ -207,6 +251,7 @@ Outcome UserAgent::call(const sip::Uri& target, const sip::Endpoint& destination
   call.invite_text = build_for(spec, call.peer);
   call.info.sip_call_id = spec.call_id;
   call.invite_tx = send_request(call.invite_text, call.peer);
+  track(call, call.invite_tx);
   if (call.invite_tx == 0) {
     return {0, "could not send to " + sip::to_string(call.peer) + ": is the address right?"};
   }
@@ -471,14 +516,9 @@ bool UserAgent::reject_if_unacceptable(TransactionId server, const Message& requ
 void UserAgent::incoming_invite(TransactionId server, const Message& request,
                                 const sip::Endpoint& from) {
   // RFC 3261 8.2.2.2: the same request arriving by a second path is a merged request.
-  for (const auto& [id, existing] : calls_) {
-    if (existing->info.direction == CallDirection::kIncoming && existing->server_tx != server &&
-        existing->dialog.call_id == request.call_id() &&
-        existing->dialog.remote_tag == request.from().tag &&
-        existing->dialog.remote_seq == request.cseq().number) {
-      respond(server, request, 482);
-      return;
-    }
+  if (by_request_.count(request_key(request)) != 0) {
+    respond(server, request, 482);
+    return;
   }
   if (!config_.auto_answer) {
     for (const auto& [id, existing] : calls_) {
@@ -507,7 +547,6 @@ void UserAgent::incoming_invite(TransactionId server, const Message& request,
   call.server_tx = server;
   call.session_id = random_engine()() >> 1;
   call.dialog = sip::Dialog::as_uas(request, sip::random_token(6));
-  call.has_dialog = true;
   call.peer = from;
   if (auto target = sip::parse_uri(call.dialog.remote_target); target) {
     if (auto endpoint = sip::endpoint_for(*target)) {
@@ -517,6 +556,10 @@ void UserAgent::incoming_invite(TransactionId server, const Message& request,
   }
   CallId id = call.info.id;
   calls_.emplace(id, std::move(owned));
+  track(call, server);
+  track_dialog(call);
+  call.request_key = request_key(request);
+  by_request_[call.request_key] = id;
   respond(server, request, 180, {{"Contact", local_for(call.peer).contact()}},
           call.dialog.local_tag);
   schedule(id, kRingTimeout, now_ + kRingFor);
@@ -591,6 +634,7 @@ void UserAgent::incoming_reinvite(Call& call, TransactionId server, const Messag
   spec.content_type = "application/sdp";
   spec.body = local_sdp(call, sdp::answer_direction(offered, call.info.local_hold));
   call.server_tx = server;
+  track(call, server);
   call.ok_text = sip::build_response(request, spec);
   call.ok_to = sip::TransactionLayer::response_destination(request, *layer_.source(server));
   auto ok = sip::parse_message(call.ok_text);
@@ -687,7 +731,7 @@ void UserAgent::invite_response(Call& call, const Message& response) {
     auto invite = sip::parse_message(call.invite_text);
     if (!invite) return;
     call.dialog = sip::Dialog::as_uac(*invite, response);
-    call.has_dialog = true;
+    track_dialog(call);
     if (auto target = sip::parse_uri(call.dialog.remote_target); target) {
       if (auto endpoint = sip::endpoint_for(*target); endpoint && !call.peer.reliable()) {
         call.peer = *endpoint;
@@ -827,6 +871,7 @@ void UserAgent::send_reinvite(Call& call) {
   spec.headers = {{"Allow", std::string(kAllow)}};
   sip::Endpoint to = call.peer;
   call.reinvite_tx = send_request(build_for(spec, to), to);
+  track(call, call.reinvite_tx);
 }
 
 std::string UserAgent::local_sdp(Call& call, sdp::Direction direction) {
@@ -846,7 +891,11 @@ void UserAgent::finish(Call& call, int code, std::string reason) {
   call.info.end_reason = std::move(reason);
   call.awaiting_ack = false;
   notify(call);
-  schedule(call.info.id, kForget, now_ + 64 * timers_.t1);
+  // A caller keeps a finished call while the other side may still resend its 2xx (our ACK
+  // went missing); a callee needs nothing more once the call is over, since BYE
+  // retransmissions are answered by the transaction layer alone.
+  bool caller = call.info.direction == CallDirection::kOutgoing;
+  schedule(call.info.id, kForget, now_ + (caller ? 64 * timers_.t1 : timers_.t4));
 }
 
 void UserAgent::notify(const Call& call) {
@@ -854,19 +903,20 @@ void UserAgent::notify(const Call& call) {
 }
 
 UserAgent::Call* UserAgent::call_by_dialog(const Message& request) {
-  for (auto& [id, call] : calls_) {
-    if (call->has_dialog && call->dialog.matches_request(request)) return call.get();
-  }
-  return nullptr;
+  auto it = by_dialog_.find(dialog_key(request.call_id(), request.to().tag, request.from().tag));
+  if (it == by_dialog_.end()) return nullptr;
+  auto call = calls_.find(it->second);
+  return call == calls_.end() ? nullptr : call->second.get();
 }
 
 UserAgent::Call* UserAgent::call_by_transaction(TransactionId id) {
-  for (auto& [call_id, call] : calls_) {
-    if (call->invite_tx == id || call->reinvite_tx == id || call->server_tx == id) {
-      return call.get();
-    }
-  }
-  return nullptr;
+  auto it = by_transaction_.find(id);
+  if (it == by_transaction_.end()) return nullptr;
+  auto call = calls_.find(it->second);
+  if (call == calls_.end()) return nullptr;
+  Call& found = *call->second;
+  bool current = found.invite_tx == id || found.reinvite_tx == id || found.server_tx == id;
+  return current ? &found : nullptr;
 }
 
 }  // namespace lanline::core

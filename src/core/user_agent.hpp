@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "sdp/audio_sdp.hpp"
@@ -101,6 +102,7 @@ class UserAgent : private sip::TransactionUser {
   std::optional<CallInfo> find_call(CallId id) const;
   const UserAgentConfig& config() const { return config_; }
   std::size_t transactions() const { return layer_.size(); }
+  std::size_t calls_kept() const { return calls_.size(); }  // live and lingering
 
  private:
   struct Call;
@@ -139,6 +141,10 @@ class UserAgent : private sip::TransactionUser {
   std::string local_sdp(Call& call, sdp::Direction direction);
   void finish(Call& call, int code, std::string reason);
   void notify(const Call& call);
+  // Indexes, so each message finds its call in constant time however many calls linger.
+  void track(Call& call, sip::TransactionId id);
+  void track_dialog(Call& call);
+  void forget(CallId id);
   Call* call_by_dialog(const sip::Message& request);
   Call* call_by_transaction(sip::TransactionId id);
   void schedule(CallId call, int kind, sip::TimePoint at);
@@ -151,6 +157,9 @@ class UserAgent : private sip::TransactionUser {
   sip::TimePoint now_{};
   CallId next_call_ = 1;
   std::map<CallId, std::unique_ptr<Call>> calls_;
+  std::unordered_map<sip::TransactionId, CallId> by_transaction_;
+  std::unordered_map<std::string, CallId> by_dialog_;     // Call-ID, local tag, remote tag
+  std::unordered_map<std::string, CallId> by_request_;    // Call-ID, From tag, CSeq (8.2.2.2)
   std::map<sip::TransactionId, std::uint64_t> messages_;  // MESSAGE transaction -> message id
   std::uint64_t next_message_ = 1;
   std::multimap<sip::TimePoint, std::pair<CallId, int>> timers_queue_;
