@@ -271,26 +271,11 @@ Outcome UserAgent::answer(CallId id, sip::TimePoint now) {
   const Message* invite = layer_.request(call.server_tx);
   if (!invite) return {id, "the caller has gone"};
   sdp::Direction direction = sdp::answer_direction(call.offered, call.info.local_hold);
-  sip::ResponseSpec spec;
-  spec.code = 200;
-  spec.to_tag = call.dialog.local_tag;
-  spec.headers = {{"Contact", local_for(call.peer).contact()},
-                  {"Allow", std::string(kAllow)},
-                  {"Server", config_.local.user_agent}};
-  spec.content_type = "application/sdp";
-  spec.body = local_sdp(call, direction);
-  call.ok_text = sip::build_response(*invite, spec);
-  call.ok_to = sip::TransactionLayer::response_destination(*invite, *layer_.source(call.server_tx));
-  auto ok = sip::parse_message(call.ok_text);
-  if (!ok || !layer_.send_response(call.server_tx, std::move(ok).value(), now)) {
+  if (!send_2xx(call, *invite, call.server_tx, direction)) {
     return {id, "could not send the answer"};
   }
   call.info.state = CallState::kEstablished;
   call.info.remote_hold = false;
-  call.awaiting_ack = true;
-  call.ok_interval = timers_.t1;
-  if (!call.ok_to.reliable()) schedule(id, kRetransmit2xx, now + timers_.t1);
-  schedule(id, kAckTimeout, now + 64 * timers_.t1);
   notify(call);
   return {id, {}};
 }
@@ -628,21 +613,9 @@ void UserAgent::incoming_reinvite(Call& call, TransactionId server, const Messag
   if (!request.contact().contacts.empty()) {
     call.dialog.remote_target = std::string(request.contact().contacts.front().uri.text);
   }
-  sip::ResponseSpec spec;
-  spec.code = 200;
-  spec.headers = {{"Contact", local_for(call.peer).contact()}, {"Allow", std::string(kAllow)}};
-  spec.content_type = "application/sdp";
-  spec.body = local_sdp(call, sdp::answer_direction(offered, call.info.local_hold));
   call.server_tx = server;
   track(call, server);
-  call.ok_text = sip::build_response(request, spec);
-  call.ok_to = sip::TransactionLayer::response_destination(request, *layer_.source(server));
-  auto ok = sip::parse_message(call.ok_text);
-  if (ok) layer_.send_response(server, std::move(ok).value(), now_);
-  call.awaiting_ack = true;
-  call.ok_interval = timers_.t1;
-  if (!call.ok_to.reliable()) schedule(call.info.id, kRetransmit2xx, now_ + timers_.t1);
-  schedule(call.info.id, kAckTimeout, now_ + 64 * timers_.t1);
+  send_2xx(call, request, server, sdp::answer_direction(offered, call.info.local_hold));
   notify(call);
 }
 
@@ -848,6 +821,29 @@ sip::LocalContact UserAgent::local_for(const sip::Endpoint& peer) const {
     local.host = config_.ipv6_host;
   }
   return local;
+}
+
+// The 2xx to an INVITE or re-INVITE, with our SDP answer; the core resends it until the
+// ACK comes (RFC 3261 13.3.1.4), and ends the call if none comes within 64*T1.
+bool UserAgent::send_2xx(Call& call, const Message& invite, TransactionId server,
+                         sdp::Direction direction) {
+  sip::ResponseSpec spec;
+  spec.code = 200;
+  spec.to_tag = call.dialog.local_tag;
+  spec.headers = {{"Contact", local_for(call.peer).contact()},
+                  {"Allow", std::string(kAllow)},
+                  {"Server", config_.local.user_agent}};
+  spec.content_type = "application/sdp";
+  spec.body = local_sdp(call, direction);
+  call.ok_text = sip::build_response(invite, spec);
+  call.ok_to = sip::TransactionLayer::response_destination(invite, *layer_.source(server));
+  auto ok = sip::parse_message(call.ok_text);
+  if (!ok || !layer_.send_response(server, std::move(ok).value(), now_)) return false;
+  call.awaiting_ack = true;
+  call.ok_interval = timers_.t1;
+  if (!call.ok_to.reliable()) schedule(call.info.id, kRetransmit2xx, now_ + timers_.t1);
+  schedule(call.info.id, kAckTimeout, now_ + 64 * timers_.t1);
+  return true;
 }
 
 TransactionId UserAgent::send_request(const std::string& text, const sip::Endpoint& to) {

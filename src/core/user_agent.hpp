@@ -133,6 +133,8 @@ class UserAgent : private sip::TransactionUser {
                sip::ExtraHeaders headers = {}, std::string to_tag = {},
                std::string content_type = {}, std::string body = {});
   sip::TransactionId send_request(const std::string& text, const sip::Endpoint& to);
+  bool send_2xx(Call& call, const sip::Message& invite, sip::TransactionId server,
+                sdp::Direction direction);
   std::string build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const;
   // Our address as a peer at `peer` reaches it: same family, loopback for loopback.
   sip::LocalContact local_for(const sip::Endpoint& peer) const;
