@@ -16,8 +16,11 @@ inline void append_unfolded(std::string& out, std::string_view value) {
     if (fold) {
       while (!out.empty() && (out.back() == ' ' || out.back() == '\t'))
         out.pop_back();
-      while (i + 1 < value.size() && (value[i + 1] == '\r' || value[i + 1] == '\n' ||
-                                      value[i + 1] == ' ' || value[i + 1] == '\t')) {
+      // Skip the rest of the fold: CR LF or LF, and the white space that follows.
+      if (c == '\r') ++i;  // the LF of this CRLF
+      while (i + 1 < value.size() &&
+             (value[i + 1] == ' ' || value[i + 1] == '\t' || value[i + 1] == '\n' ||
+              (value[i + 1] == '\r' && i + 2 < value.size() && value[i + 2] == '\n'))) {
         ++i;
       }
       out += ' ';

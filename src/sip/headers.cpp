@@ -287,18 +287,18 @@ Result<NameAddr> parse_name_addr(std::string_view value) {
   return addr;
 }
 
-std::optional<ParseError> parse_name_addr_values(std::string_view value,
-                                                 std::vector<NameAddr>& out) {
+std::optional<ParseError> parse_name_addr_values(std::string_view value, std::vector<NameAddr>& out,
+                                                 std::string_view what) {
   Scanner s(value);
   s.skip_lws();
-  if (s.eof()) return malformed("empty Route or Record-Route");
+  if (s.eof()) return malformed("empty " + std::string(what));
   bool more = true;
   while (more) {
     NameAddr addr;
-    if (auto err = parse_one_name_addr(s, addr, "Route", false)) return err;
-    if (!addr.bracketed) return malformed("Route and Record-Route values must be <uri>");
+    if (auto err = parse_one_name_addr(s, addr, what, false)) return err;
+    if (!addr.bracketed) return malformed(std::string(what) + " values must be <uri>");
     out.push_back(std::move(addr));
-    if (auto e = list_continues(s, "Route", more)) return e;
+    if (auto e = list_continues(s, what, more)) return e;
   }
   return std::nullopt;
 }

@@ -117,8 +117,8 @@ class TokenList {
 // Header field values, parsed on their own (the message parser uses these too).
 // Each appends to `out` where the header can carry several values.
 std::optional<ParseError> parse_via_values(std::string_view value, std::vector<Via>& out);
-std::optional<ParseError> parse_name_addr_values(std::string_view value,
-                                                 std::vector<NameAddr>& out);
+std::optional<ParseError> parse_name_addr_values(std::string_view value, std::vector<NameAddr>& out,
+                                                 std::string_view what = "Route");
 std::optional<ParseError> parse_contact_values(std::string_view value, ContactList& out);
 Result<NameAddr> parse_name_addr(std::string_view value);  // From, To: exactly one
 Result<CSeq> parse_cseq(std::string_view value);

@@ -287,7 +287,7 @@ std::optional<ParseError> MessageParser::header(HeaderId id, std::string_view na
     case HeaderId::kRecordRoute: {
       auto& list = id == HeaderId::kRoute ? m_.route_ : m_.record_route_;
       std::size_t before = list.size();
-      if (auto err = parse_name_addr_values(value, list)) {
+      if (auto err = parse_name_addr_values(value, list, canonical_header_name(id))) {
         list.resize(before);
         return tolerate(*err);
       }
