@@ -263,19 +263,25 @@ run_sipp() {
     { last = $0 }
     END {
       n = split(last, v, ";")
-      printf "%d %d %d ", v[col["SuccessfulCall(C)"]], v[col["FailedCall(C)"]],
-        v[col["Retransmissions(C)"]]
+      printf "%d %d %d %d ", v[col["SuccessfulCall(C)"]], v[col["FailedCall(C)"]],
+        v[col["Retransmissions(C)"]], v[col["TotalCallCreated"]]
       split("FailedMaxUDPRetrans FailedUnexpectedMessage FailedCannotSendMessage FailedCallRejected FailedOutboundCongestion FailedTimeoutOnRecv FailedTimeoutOnSend FailedTcpConnect FailedTcpClosed", k, " ")
       s = ""
       for (j in k) { c = col[k[j] "(C)"]; if (c && v[c] > 0) s = s k[j] "=" v[c] "," }
       print (s == "" ? "-" : s)
     }' "$dir/stat.csv" 2>/dev/null)
-  read -r r_ok r_failed r_retrans r_reasons <<<"${stats:-0 0 0 -}"
-  # Calls that never ended (-timeout) are counted by neither SIPp counter.
-  local unfinished=$(( calls - r_ok - r_failed ))
-  if (( unfinished > 0 )); then
-    r_reasons="${r_reasons%-}unfinished=$unfinished,"
-    r_failed=$(( r_failed + unfinished ))
+  local created
+  read -r r_ok r_failed r_retrans created r_reasons <<<"${stats:-0 0 0 0 -}"
+  # At -timeout SIPp quits: calls still under way, and calls it never placed (its -l
+  # cap on calls under way held them back), are counted by neither SIPp counter.
+  local hanging=$(( created - r_ok - r_failed )) unplaced=$(( calls - created ))
+  if (( hanging > 0 )); then
+    r_reasons="${r_reasons%-}unfinished-at-timeout=$hanging,"
+    r_failed=$(( r_failed + hanging ))
+  fi
+  if (( unplaced > 0 )); then
+    r_reasons="${r_reasons%-}never-placed=$unplaced,"
+    r_failed=$(( r_failed + unplaced ))
   fi
   if (( r_rc != 0 && r_failed == 0 )); then
     r_failed=$(( calls - r_ok ))
