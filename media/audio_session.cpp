@@ -555,7 +555,9 @@ struct AudioSession::Impl {
                                         G_TYPE_BOOLEAN, start ? TRUE : FALSE, nullptr);
     if (start)
       gst_structure_set(s, "number", G_TYPE_INT, number, "volume", G_TYPE_INT, 10, nullptr);
-    gst_element_send_event(dtmf_source, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
+    // Into rtpdtmfsrc's source pad, as if from downstream: how the element takes requests.
+    GstPtr<GstPad> pad(gst_element_get_static_pad(dtmf_source, "src"));
+    gst_pad_send_event(pad.get(), gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
     if (start) spdlog::info("{}: DTMF '{}' sent", config.name, dtmf_digit(number));
   }
 
@@ -568,8 +570,11 @@ struct AudioSession::Impl {
       // length and passes EOS on to the file, all within this call (a streaming thread
       // waits on the pad's stream lock meanwhile and then gets EOS back).
       GstPtr<GstElement> wav(gst_bin_get_by_name(GST_BIN(pipeline.get()), "wavenc"));
-      if (wav) {
-        GstPtr<GstPad> sink(gst_element_get_static_pad(wav.get(), "sink"));
+      GstPtr<GstPad> sink(wav ? gst_element_get_static_pad(wav.get(), "sink") : nullptr);
+      GstEvent* started =
+          sink ? gst_pad_get_sticky_event(sink.get(), GST_EVENT_STREAM_START, 0) : nullptr;
+      if (started) {  // else nothing was ever written
+        gst_event_unref(started);
         if (!gst_pad_send_event(sink.get(), gst_event_new_eos())) {
           spdlog::warn("{}: the recording {} may lack its final header", config.name,
                        config.sink.path);

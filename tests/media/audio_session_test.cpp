@@ -85,8 +85,8 @@ class TwoSessions {
     config.send_pt = send_pt;
     config.receive_codecs = {{setup.codec, receive_pt}};
     if (setup.dtmf) {
-      config.dtmf_send_pt = send_pt == 111 ? 101 : 100;
-      config.dtmf_receive_pt = send_pt == 111 ? 100 : 101;
+      config.dtmf_send_pt = name == "a" ? 100 : 101;
+      config.dtmf_receive_pt = name == "a" ? 101 : 100;
     }
     config.remote_address = address;
     config.remote_rtp_port = remote.rtp_port();
