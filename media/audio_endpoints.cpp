@@ -54,8 +54,8 @@ std::optional<AudioSource> parse_audio_source(std::string_view text, std::string
     std::string_view digits = text.substr(5);
     int hz = 0;
     auto [end, code] = std::from_chars(digits.data(), digits.data() + digits.size(), hz);
-    if (code != std::errc() || end != digits.data() + digits.size() || hz < 20 || hz > 20000) {
-      error = "audio source '" + std::string(text) + "': the tone must be 20-20000 Hz (test:440)";
+    if (code != std::errc() || end != digits.data() + digits.size() || hz < 1 || hz > 24000) {
+      error = "audio source '" + std::string(text) + "': the tone must be 1-24000 Hz (test:440)";
       return std::nullopt;
     }
     source.kind = AudioSource::Kind::kTest;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/command_handler.hpp"
 
@@ -20,6 +21,9 @@ struct EngineOptions {
   std::uint16_t sip_port = 5060;  // if taken, the next free one
   bool auto_answer = false;
   bool sip_trace = false;
+  std::string audio_source;               // --audio-source; "" is device
+  std::string audio_sink;                 // --audio-sink; "" is device
+  std::vector<std::string> audio_codecs;  // --audio-codecs, preferred first; empty: all
 };
 
 class Engine : public CommandHandler {

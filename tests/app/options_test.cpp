@@ -93,6 +93,12 @@ TEST(Options, BadValuesSayWhatIsWrong) {
   EXPECT_NE(set(o, "audio-source", "test:loud").find("frequency"), std::string::npos);
   EXPECT_NE(set(o, "audio-source", "file:").find("is not one of"), std::string::npos);
   EXPECT_NE(set(o, "audio-sink", "speaker").find("is not one of"), std::string::npos);
+  EXPECT_NE(set(o, "audio-codecs", "opus,gsm").find("unknown audio codec 'gsm'"),
+            std::string::npos);
+  EXPECT_NE(set(o, "audio-codecs", "pcmu,PCMU").find("listed twice"), std::string::npos);
+  EXPECT_NE(set(o, "audio-codecs", "").find("unknown audio codec ''"), std::string::npos);
+  EXPECT_EQ(set(o, "audio-codecs", "PCMA,opus"), "");
+  EXPECT_EQ(o.audio_codecs, (std::vector<std::string>{"pcma", "opus"}));
   EXPECT_NE(set(o, "video-source", "camera").find("is not one of"), std::string::npos);
   EXPECT_NE(set(o, "video-sink", "screen").find("is not one of"), std::string::npos);
   for (const char* v : {"stun.example.org", "host:0", ":3478", "2001:db8::1:3478", "[::1:3478"})
