@@ -129,7 +129,7 @@ Result<Session> Parser::run() {
     if (error) return *error;
   }
   type_ = 0;
-  if (!seen_version) return fail("empty description (no v=0)");
+  if (!seen_version) return Error{"empty description (no v=0)"};
   if (!seen_origin_) return Error{"no o= (origin) line"};
   if (!seen_name_) return Error{"no s= (session name) line"};
   if (session_.timings.empty()) return Error{"no t= (timing) line"};
@@ -232,24 +232,24 @@ std::optional<Error> Parser::media_line(Media& media, char type, std::string_vie
   }
 }
 
+// RFC 8866 5.2. Liberal: real phones write sess-ids like "(null)" (a Cisco SIPUA) or
+// glue the username to it (Asterisk), and nobody reads a peer's origin: such a line is
+// kept verbatim rather than refusing the call.
 std::optional<Error> Parser::origin(std::string_view value) {
   auto f = text::words(value);
-  if (f.size() != 6) {
-    return fail(
-        "needs 6 fields '<username> <sess-id> <sess-version> <nettype> <addrtype> "
-        "<address>', has " +
-        std::to_string(f.size()));
-  }
-  // Kept as text, so any length of digits up to a sane bound (RFC 8866 5.2).
-  for (std::size_t i : {1, 2}) {
-    std::string_view what = i == 1 ? "sess-id" : "sess-version";
-    if (f[i].size() > 64) return fail(std::string(what) + " is too long");
-    for (char c : f[i]) {
-      if (!text::is_digit(c)) return fail(std::string(what) + " is not a number: " + quoted(f[i]));
-    }
-  }
-  if (!is_token(f[3]) || !is_token(f[4])) return fail("bad nettype or addrtype");
   Origin& o = session_.origin;
+  if (f.empty()) return fail("empty origin");
+  bool digits = f.size() == 6;
+  for (std::size_t i = 1; digits && i < 3; ++i) {
+    digits = f[i].size() <= 64;
+    for (char c : f[i])
+      digits = digits && text::is_digit(c);
+  }
+  if (!digits || !is_token(f[3]) || !is_token(f[4])) {
+    o = Origin{};
+    o.verbatim = std::string(value);
+    return std::nullopt;
+  }
   o.username = std::string(f[0]);
   o.session_id = std::string(f[1]);
   o.session_version = std::string(f[2]);

@@ -60,7 +60,7 @@ std::string print(const Session& s) {
     origin += ' ';
     origin += *field;
   }
-  line(out, 'o', origin);
+  line(out, 'o', o.verbatim.empty() ? std::string_view(origin) : std::string_view(o.verbatim));
   // RFC 8866 5.3: "s= " (one space) when the session has no name.
   line(out, 's', s.name.empty() ? std::string_view(" ") : std::string_view(s.name));
   if (s.info) line(out, 'i', *s.info);

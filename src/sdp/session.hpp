@@ -27,6 +27,10 @@ struct Origin {
   std::string network_type = "IN";
   std::string address_type = "IP4";
   std::string address = "0.0.0.0";
+  // The o= value as written when it does not follow the grammar: Asterisk's
+  // "-1307081803 2 IN IP4 ..." (five fields). Nobody reads a peer's origin, so a call
+  // is not refused for it; the fields above are then left at their defaults.
+  std::string verbatim;
   bool operator==(const Origin&) const = default;
 };
 
