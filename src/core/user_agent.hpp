@@ -59,6 +59,13 @@ class UserAgentListener {
   virtual void on_message(const IncomingMessage& message) = 0;
   // The final answer to a MESSAGE we sent: 2xx delivered; 408 when nothing came back.
   virtual void on_message_result(std::uint64_t message_id, int code, const std::string& reason) = 0;
+  // The end of an OPTIONS probe (probe()): the final status any SIP node answered with
+  // (a 404 or 405 still proves one is there), or 408 when nothing came before the
+  // probe's deadline, 503 when it could not be sent.
+  virtual void on_probe_result(std::uint64_t probe_id, int code) {
+    (void)probe_id;
+    (void)code;
+  }
 };
 
 struct UserAgentConfig {
@@ -67,6 +74,10 @@ struct UserAgentConfig {
   std::string display_name;
   bool auto_answer = false;
   std::uint16_t media_port = 40000;  // the interim SDP's audio port (media lands later)
+  // How long a probe waits for an answer. Far shorter than Timer F (32 s), so a peer that
+  // vanished without a goodbye is found out within seconds; with T1 = 500 ms the OPTIONS
+  // still goes out three times over UDP in that time.
+  sip::Duration probe_deadline{2000};
 };
 
 // The answer to a command: an id, or an error a person can act on.
@@ -97,6 +108,10 @@ class UserAgent : private sip::TransactionUser {
   Outcome message(const sip::Uri& target, const sip::Endpoint& destination, const std::string& text,
                   sip::TimePoint now);
   Outcome message_in_call(CallId id, const std::string& text, sip::TimePoint now);
+  // An out-of-dialog OPTIONS (RFC 3261 11) to learn whether a SIP node answers at
+  // `destination`; the result comes to on_probe_result, by the deadline at the latest.
+  Outcome probe(const sip::Uri& target, const sip::Endpoint& destination, sip::TimePoint now);
+  std::size_t probes() const { return probes_.size(); }
 
   std::vector<CallInfo> calls() const;
   std::optional<CallInfo> find_call(CallId id) const;
@@ -165,6 +180,9 @@ class UserAgent : private sip::TransactionUser {
   std::map<sip::TransactionId, std::uint64_t> messages_;  // MESSAGE transaction -> message id
   std::uint64_t next_message_ = 1;
   std::multimap<sip::TimePoint, std::pair<CallId, int>> timers_queue_;
+  std::map<sip::TransactionId, std::uint64_t> probes_;  // OPTIONS transaction -> probe id
+  std::multimap<sip::TimePoint, sip::TransactionId> probe_deadlines_;
+  std::uint64_t next_probe_ = 1;
 };
 
 }  // namespace lanline::core
