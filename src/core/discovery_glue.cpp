@@ -14,6 +14,8 @@ using nlohmann::json;
 
 // Probes go out from a tick this often; it bounds how late a due probe can be.
 constexpr guint kTickMs = 500;
+// How long a first-seen record without an instance id waits for its node's other records.
+constexpr guint kSettleMs = 250;
 
 sip::TimePoint now() {
   return std::chrono::steady_clock::now();
@@ -79,14 +81,38 @@ void DiscoveryGlue::on_record(const discovery::ServiceRecord& record) {
   spdlog::debug("discovery: {} '{}' if {} IPv{} at {} port {}",
                 discovery::type_name(record.key.type), record.key.instance_name,
                 record.key.interface, record.key.protocol, record.address, record.port);
+  bool seen = settling_.count(record.key) || directory_.has_record(record.key);
+  if (!seen && !record.own && !record.txt.count("instance_id")) {
+    settling_[record.key] = record;
+    if (!settle_) settle_ = net::add_timeout(context_, kSettleMs, &DiscoveryGlue::on_settled, this);
+    return;
+  }
+  if (auto it = settling_.find(record.key); it != settling_.end()) {
+    it->second = record;  // still settling: the newest data goes in when it ends
+    return;
+  }
   apply(directory_.upsert(record));
 }
 
+gboolean DiscoveryGlue::on_settled(gpointer data) {
+  auto* glue = static_cast<DiscoveryGlue*>(data);
+  return net::guarded("discovery", [&] {
+    glue->settle_.reset();
+    auto records = std::move(glue->settling_);
+    glue->settling_.clear();
+    for (auto& [key, record] : records)
+      glue->apply(glue->directory_.upsert(record));
+    return G_SOURCE_REMOVE;
+  });
+}
+
 void DiscoveryGlue::on_record_removed(const discovery::RecordKey& key) {
+  if (settling_.erase(key)) return;
   apply(directory_.remove(key));
 }
 
 void DiscoveryGlue::on_all_removed() {
+  settling_.clear();
   apply(directory_.clear());
 }
 
@@ -96,12 +122,16 @@ void DiscoveryGlue::apply(const std::vector<PeerChange>& changes) {
     switch (change.kind) {
       case PeerChange::Kind::kAdded:
         spdlog::info("peer '{}' appeared ({})", peer.name, peer.key);
-        probing_[peer.key] = Probing{};  // probed on the next tick
+        probing_[peer.key] = Probing{};
+        if (!soon_) soon_ = net::add_timeout(context_, 0, &DiscoveryGlue::on_soon, this);
         break;
       case PeerChange::Kind::kUpdated: {
         // New addresses or records: ask again now rather than at the next interval.
         Probing& probing = probing_[peer.key];
-        if (probing.in_flight == 0 && !peer.reachable) probing.next = sip::TimePoint{};
+        if (probing.in_flight == 0 && !peer.reachable) {
+          probing.next = sip::TimePoint{};
+          if (!soon_) soon_ = net::add_timeout(context_, 0, &DiscoveryGlue::on_soon, this);
+        }
         break;
       }
       case PeerChange::Kind::kRemoved:
@@ -119,6 +149,15 @@ void DiscoveryGlue::apply(const std::vector<PeerChange>& changes) {
 }
 
 // ---- Probes ----
+
+gboolean DiscoveryGlue::on_soon(gpointer data) {
+  auto* glue = static_cast<DiscoveryGlue*>(data);
+  return net::guarded("discovery probes", [&] {
+    glue->soon_.reset();
+    glue->tick();
+    return G_SOURCE_REMOVE;
+  });
+}
 
 gboolean DiscoveryGlue::on_tick(gpointer data) {
   auto* glue = static_cast<DiscoveryGlue*>(data);

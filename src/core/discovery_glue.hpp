@@ -73,6 +73,8 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
   void on_all_removed() override;
 
   void apply(const std::vector<PeerChange>& changes);
+  static gboolean on_settled(gpointer data);
+  static gboolean on_soon(gpointer data);
   static gboolean on_tick(gpointer data);
   void tick();
   void send_probe(const Peer& peer, Probing& probing);
@@ -91,6 +93,13 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
   std::map<std::uint64_t, std::string> probe_peer_;    // probe id -> peer key
   std::map<std::uint64_t, sip::Endpoint> pending_to_;  // probe id -> where it went
   net::SourceHandle tick_;
+  net::SourceHandle soon_;  // an immediate tick: a new peer is probed at once
+  // First sightings of records without an instance id (Ekiga's _sip._udp, which a Lanline
+  // node publishes too), held back a moment: a node's _sipuri records arrive within
+  // milliseconds of it, and then it joins that node instead of flashing up as a peer of
+  // its own.
+  std::map<discovery::RecordKey, discovery::ServiceRecord> settling_;
+  net::SourceHandle settle_;
 };
 
 nlohmann::json peer_json(const Peer& peer);

@@ -64,6 +64,7 @@ class PeerDirectory {
   // The peers a person means by `target`: its instance id, else its name (case-blind).
   std::vector<const Peer*> match(std::string_view target) const;
   std::size_t records() const { return records_.size(); }
+  bool has_record(const discovery::RecordKey& key) const { return records_.count(key) != 0; }
 
  private:
   std::vector<PeerChange> rebuild();
