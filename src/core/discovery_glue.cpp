@@ -248,9 +248,11 @@ void DiscoveryGlue::on_probe_result(std::uint64_t probe_id, int code) {
   if (it == probing_.end()) return;
   Probing& probing = it->second;
   probing.in_flight = 0;
-  // Any final answer, even 404 or 405, means a SIP node listens there; 408 and 503 are
-  // our own verdicts for silence and for a send that failed.
-  bool answered = code != 408 && code != 503;
+  // Any final answer means a SIP node listens there, even a 405 or 501 from one that does
+  // not do OPTIONS; but a 404 (or 604) says the user is not there: another node took the
+  // address and port of one that vanished. 408 and 503 are our own verdicts for silence
+  // and for a send that failed.
+  bool answered = code != 408 && code != 503 && code != 404 && code != 604;
   if (answered) {
     probing.failures = 0;
     probing.answered = endpoint;

@@ -59,9 +59,8 @@ class UserAgentListener {
   virtual void on_message(const IncomingMessage& message) = 0;
   // The final answer to a MESSAGE we sent: 2xx delivered; 408 when nothing came back.
   virtual void on_message_result(std::uint64_t message_id, int code, const std::string& reason) = 0;
-  // The end of an OPTIONS probe (probe()): the final status any SIP node answered with
-  // (a 404 or 405 still proves one is there), or 408 when nothing came before the
-  // probe's deadline, 503 when it could not be sent.
+  // The end of an OPTIONS probe (probe()): the final status a SIP node answered with, or
+  // 408 when nothing came before the probe's deadline, 503 when it could not be sent.
   virtual void on_probe_result(std::uint64_t probe_id, int code) {
     (void)probe_id;
     (void)code;

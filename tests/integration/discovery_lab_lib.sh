@@ -95,10 +95,18 @@ lab_in() {
   nsenter -t "${lab_holder[$n]}" -m -n "$@"
 }
 
+# lab_exec N COMMAND...: like lab_in, for `lab_exec N COMMAND &`: the background subshell
+# becomes nsenter, which becomes COMMAND, so $! is COMMAND's own PID (to end it by).
+lab_exec() {
+  local n=$1
+  shift
+  exec nsenter -t "${lab_holder[$n]}" -m -n "$@"
+}
+
 # lab_avahi_start N: host N's avahi-daemon; waits until it serves D-Bus clients.
 lab_avahi_start() {
   local n=$1
-  lab_in "$n" avahi-daemon -f "$lab_work/avahi-$n.conf" --no-drop-root --no-rlimits --no-chroot \
+  lab_exec "$n" avahi-daemon -f "$lab_work/avahi-$n.conf" --no-drop-root --no-rlimits --no-chroot \
     >>"$lab_work/avahi-$n.log" 2>&1 &
   lab_avahi[$n]=$!
   for _ in $(seq 200); do
@@ -117,19 +125,30 @@ lab_avahi_stop() {
   lab_in "$n" rm -f /run/avahi-daemon/pid
 }
 
-# lab_node N PROFILE [OPTIONS...]: a headless node in host N; waits for its control socket.
-lab_node() {
+# lab_spawn N PROFILE [OPTIONS...]: starts a headless node in host N.
+lab_spawn() {
   local n=$1 profile=$2
   shift 2
-  lab_in "$n" env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" XDG_CONFIG_HOME="$XDG_CONFIG_HOME" \
+  lab_exec "$n" env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" XDG_CONFIG_HOME="$XDG_CONFIG_HOME" \
     XDG_DATA_HOME="$XDG_DATA_HOME" "$LAB_BIN" --headless --profile "$profile" --sip-port 5060 "$@" \
     >>"$lab_work/$profile.log" 2>&1 &
   lab_node[$profile]=$!
-  for _ in $(seq 200); do
+}
+
+# lab_ready PROFILE: waits for the node's control socket to answer.
+lab_ready() {
+  local profile=$1
+  for _ in $(seq 400); do
     "$LAB_BIN" ctl --profile "$profile" status >/dev/null 2>&1 && return 0
-    sleep 0.02
+    sleep 0.01
   done
   echo "node $profile did not start"; cat "$lab_work/$profile.log"; return 1
+}
+
+# lab_node N PROFILE [OPTIONS...]: starts a node and waits until it is ready.
+lab_node() {
+  lab_spawn "$@"
+  lab_ready "$2"
 }
 
 lab_ctl() { "$LAB_BIN" ctl "$@"; }
