@@ -21,8 +21,8 @@ ServiceRecord sipuri(ServiceType type, const std::string& id, const std::string&
                      const std::string& name = "Bob", const std::string& user = "bob") {
   ServiceRecord r;
   // A node's contact is the same on every record: its IPv4 address.
-  std::string host = address.find(':') == std::string::npos ? address : "198.18.0.2";
-  std::string contact = "sip:" + user + "@" + host + ":" + std::to_string(port);
+  std::string at = address.find(':') == std::string::npos ? address : "198.18.0.2";
+  std::string contact = "sip:" + user + "@" + at + ":" + std::to_string(port);
   r.key = RecordKey{type, contact, 2, protocol};
   r.host_name = host;
   r.address = address;
