@@ -127,16 +127,21 @@ struct Discovery::Impl {
     AvahiClient* made = avahi_client_new(avahi_glib_poll_get(poll.get()), AVAHI_CLIENT_NO_FAIL,
                                          &Impl::on_client, this, &error);
     if (!made) {
-      spdlog::warn(
-          "discovery: cannot reach the D-Bus system bus ({}): discovery is off; calls "
-          "by address still work; trying again every {} s",
-          avahi_strerror(error), kRetryMs / 1000);
+      // No D-Bus system bus at all, so no daemon either: the same one line, then quiet
+      // retries until the bus and the daemon are there.
+      if (!said_missing) {
+        spdlog::warn(
+            "avahi-daemon is not running: discovery is off until it starts; calls by "
+            "address still work ({}: no D-Bus system bus)",
+            avahi_strerror(error));
+        said_missing = true;
+      }
       retry = net::add_timeout(context, kRetryMs, &Impl::on_retry, this);
       return;
     }
     if (avahi_client_get_state(made) == AVAHI_CLIENT_FAILURE) {
-      spdlog::warn("discovery: avahi client failed: {}; trying again in {} s",
-                   avahi_strerror(avahi_client_errno(made)), kRetryMs / 1000);
+      spdlog::debug("discovery: avahi client failed: {}; trying again in {} s",
+                    avahi_strerror(avahi_client_errno(made)), kRetryMs / 1000);
       avahi_client_free(made);
       retry = net::add_timeout(context, kRetryMs, &Impl::on_retry, this);
       return;
