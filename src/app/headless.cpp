@@ -101,6 +101,8 @@ int run_headless(const Profile& profile, const NodeOptions& options) {
   engine_options.audio_source = options.audio_source;
   engine_options.audio_sink = options.audio_sink;
   engine_options.audio_codecs = options.audio_codecs;
+  engine_options.discovery = !options.no_discovery;
+  engine_options.data_dir = profile.data_file().parent_path();
   engine = core::Engine::create(context.get(), engine_options, error);
   if (!engine) {
     fmt::print(stderr, "lanline: {}\n", error);

@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -24,6 +25,10 @@ struct EngineOptions {
   std::string audio_source;               // --audio-source; "" is device
   std::string audio_sink;                 // --audio-sink; "" is device
   std::vector<std::string> audio_codecs;  // --audio-codecs, preferred first; empty: all
+  bool discovery = true;                  // publish and browse DNS-SD (--no-discovery turns it off)
+  // Where the profile keeps its data; the node's identity (instance id, certificate) is
+  // kept in its "identity" folder. Empty: an identity for this run only.
+  std::filesystem::path data_dir;
 };
 
 class Engine : public CommandHandler {

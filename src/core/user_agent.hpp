@@ -13,7 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sdp/audio_sdp.hpp"
+#include "core/call_media.hpp"
+#include "sdp/offer_answer.hpp"
 #include "sip/dialog.hpp"
 #include "sip/transaction_layer.hpp"
 
@@ -59,6 +60,12 @@ class UserAgentListener {
   virtual void on_message(const IncomingMessage& message) = 0;
   // The final answer to a MESSAGE we sent: 2xx delivered; 408 when nothing came back.
   virtual void on_message_result(std::uint64_t message_id, int code, const std::string& reason) = 0;
+  // The end of an OPTIONS probe (probe()): the final status a SIP node answered with, or
+  // 408 when nothing came before the probe's deadline, 503 when it could not be sent.
+  virtual void on_probe_result(std::uint64_t probe_id, int code) {
+    (void)probe_id;
+    (void)code;
+  }
 };
 
 struct UserAgentConfig {
@@ -66,7 +73,20 @@ struct UserAgentConfig {
   std::string ipv6_host;    // our IPv6 address, for peers reached over IPv6 (may be empty)
   std::string display_name;
   bool auto_answer = false;
-  std::uint16_t media_port = 40000;  // the interim SDP's audio port (media lands later)
+  // The media of each call: reserve() before our first offer or answer, apply() after
+  // every completed exchange, release() at its end. It must outlive the UserAgent. Null:
+  // no media, and the SDP names media_port (tests of signalling alone).
+  CallMedia* media = nullptr;
+  std::uint16_t media_port = 40000;
+  // Audio codecs to offer and accept, in order of preference (sdp::codec_named's names;
+  // unknown ones are left out).
+  std::vector<std::string> codecs{"opus", "G722", "PCMU", "PCMA"};
+  sdp::OpusOptions opus;
+  bool telephone_event = true;
+  // How long a probe waits for an answer. Far shorter than Timer F (32 s), so a peer that
+  // vanished without a goodbye is found out within seconds; with T1 = 500 ms the OPTIONS
+  // still goes out three times over UDP in that time.
+  sip::Duration probe_deadline{2000};
 };
 
 // The answer to a command: an id, or an error a person can act on.
@@ -97,6 +117,10 @@ class UserAgent : private sip::TransactionUser {
   Outcome message(const sip::Uri& target, const sip::Endpoint& destination, const std::string& text,
                   sip::TimePoint now);
   Outcome message_in_call(CallId id, const std::string& text, sip::TimePoint now);
+  // An out-of-dialog OPTIONS (RFC 3261 11) to learn whether a SIP node answers at
+  // `destination`; the result comes to on_probe_result, by the deadline at the latest.
+  Outcome probe(const sip::Uri& target, const sip::Endpoint& destination, sip::TimePoint now);
+  std::size_t probes() const { return probes_.size(); }
 
   std::vector<CallInfo> calls() const;
   std::optional<CallInfo> find_call(CallId id) const;
@@ -133,14 +157,24 @@ class UserAgent : private sip::TransactionUser {
                sip::ExtraHeaders headers = {}, std::string to_tag = {},
                std::string content_type = {}, std::string body = {});
   sip::TransactionId send_request(const std::string& text, const sip::Endpoint& to);
-  bool send_2xx(Call& call, const sip::Message& invite, sip::TransactionId server,
-                sdp::Direction direction);
+  bool send_2xx(Call& call, const sip::Message& invite, sip::TransactionId server, std::string sdp);
+  // A 400 or 488 (with a Warning, RFC 3261 20.43) for an offer we cannot answer.
+  void reject_offer(sip::TransactionId server, const sip::Message& request,
+                    const sdp::Rejection& rejection, std::string to_tag = {});
   std::string build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const;
   // Our address as a peer at `peer` reaches it: same family, loopback for loopback.
   sip::LocalContact local_for(const sip::Endpoint& peer) const;
   void send_bye(Call& call);
   void send_reinvite(Call& call);
-  std::string local_sdp(Call& call, sdp::Direction direction);
+  sdp::Direction wanted_direction(const Call& call) const;
+  // The CallMedia seam: ports before the first offer or answer, each completed exchange,
+  // the end of the call.
+  bool reserve_media(Call& call);
+  void apply_media(Call& call, const sdp::AudioAgreement& agreement);
+  void release_media(Call& call);
+  // An answer to our offer arrived (in a 2xx or an ACK): apply it, or end the call
+  // (RFC 3261 13.2.2.4, 13.3.1.4) when it cannot be used.
+  bool take_answer(Call& call, std::string_view body, bool reinvite);
   void finish(Call& call, int code, std::string reason);
   void notify(const Call& call);
   // Indexes, so each message finds its call in constant time however many calls linger.
@@ -156,6 +190,7 @@ class UserAgent : private sip::TransactionUser {
   sip::TransportSender& transport_;  // for what the core sends itself: 2xx ACKs, 2xx resends
   UserAgentConfig config_;
   sip::TimerValues timers_;
+  sdp::Capabilities capabilities_;
   sip::TimePoint now_{};
   CallId next_call_ = 1;
   std::map<CallId, std::unique_ptr<Call>> calls_;
@@ -165,6 +200,9 @@ class UserAgent : private sip::TransactionUser {
   std::map<sip::TransactionId, std::uint64_t> messages_;  // MESSAGE transaction -> message id
   std::uint64_t next_message_ = 1;
   std::multimap<sip::TimePoint, std::pair<CallId, int>> timers_queue_;
+  std::map<sip::TransactionId, std::uint64_t> probes_;  // OPTIONS transaction -> probe id
+  std::multimap<sip::TimePoint, sip::TransactionId> probe_deadlines_;
+  std::uint64_t next_probe_ = 1;
 };
 
 }  // namespace lanline::core
