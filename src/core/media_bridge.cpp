@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "media/audio_session.hpp"
 #include "media/udp_transport.hpp"
 
@@ -204,7 +206,9 @@ std::optional<MediaStats> MediaBridge::stats(std::uint64_t call_id) const {
   stats.receive_kbps = figures.receive_kbps;
   stats.packets_sent = figures.packets_sent;
   stats.packets_received = figures.packets_received;
-  stats.packets_lost = figures.packets_lost;
+  // RFC 3550 6.4.1: the cumulative count goes below zero when duplicates arrive; a user
+  // reading "lost" means packets that never came.
+  stats.packets_lost = std::max<std::int64_t>(0, figures.packets_lost);
   stats.loss_fraction = figures.loss_fraction;
   stats.jitter_ms = figures.jitter_ms;
   stats.rtt_ms = figures.rtt_ms;
