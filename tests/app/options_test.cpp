@@ -30,6 +30,7 @@ TEST(Options, EveryKeyIsSettable) {
   EXPECT_EQ(set(o, "no-discovery", "on"), "");
   EXPECT_EQ(set(o, "audio-source", "test:440"), "");
   EXPECT_EQ(set(o, "audio-sink", "record:/tmp/out.wav"), "");
+  EXPECT_EQ(set(o, "audio-codecs", "pcmu"), "");
   EXPECT_EQ(set(o, "video-source", "screen"), "");
   EXPECT_EQ(set(o, "video-sink", "null"), "");
   EXPECT_EQ(set(o, "stun", "stun.example.org:3478"), "");
@@ -47,7 +48,8 @@ TEST(Options, EveryKeyIsSettable) {
   EXPECT_EQ(o.video_sink, "null");
   EXPECT_EQ(o.stun, "stun.example.org:3478");
   EXPECT_EQ(o.turn, "turn:turn.example.org:3478?transport=udp");
-  EXPECT_EQ(option_keys().size(), 13u);
+  EXPECT_EQ(o.audio_codecs, std::vector<std::string>{"pcmu"});
+  EXPECT_EQ(option_keys().size(), 14u);
   for (std::string_view key : option_keys())
     EXPECT_EQ(set(o, key, "\x01"), "the value holds a control character") << key;
 }
