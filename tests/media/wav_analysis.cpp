@@ -155,7 +155,9 @@ WavReport analyse_wav(const std::string& path, const WavOptions& options) {
   std::size_t run = 0;
   std::size_t longest = 0;
   for (std::size_t at = begin; at + gap_window <= end; at += gap_window) {
-    run = db(rms(x, at, gap_window)) < threshold ? run + 1 : 0;
+    const bool silent = db(rms(x, at, gap_window)) < threshold;
+    run = silent ? run + 1 : 0;
+    if (silent) report.silent_ms += options.gap_window_ms;
     if (run > longest) {
       longest = run;
       report.max_gap_at_s = static_cast<double>(at + gap_window) / report.rate -
@@ -206,10 +208,11 @@ std::vector<std::string> check_wav(const WavReport& report, const WavExpectation
 std::string describe(const WavReport& report) {
   return fmt::format(
       "{} Hz x{}, {:.2f} s (analysed {:.2f} s), dominant {:.2f} Hz, level median {:.1f} dBFS "
-      "(min {:.1f}, max {:.1f}), max gap {:.0f} ms at {:.2f} s, header {}",
+      "(min {:.1f}, max {:.1f}), max gap {:.0f} ms at {:.2f} s, silent {:.0f} ms in all, header {}",
       report.rate, report.channels, report.seconds, report.analysed_seconds, report.dominant_hz,
       report.level_median_db, report.level_min_db, report.level_max_db, report.max_gap_ms,
-      report.max_gap_at_s, report.header_ok ? "ok" : "BAD (" + report.problem + ")");
+      report.max_gap_at_s, report.silent_ms,
+      report.header_ok ? "ok" : "BAD (" + report.problem + ")");
 }
 
 }  // namespace lanline::test

@@ -30,6 +30,7 @@ struct WavReport {
   double level_max_db = -200;
   double max_gap_ms = 0;  // longest run of near-silent windows
   double max_gap_at_s = 0;
+  double silent_ms = 0;  // all near-silent windows together
 };
 
 WavReport analyse_wav(const std::string& path, const WavOptions& options);
