@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <random>
 #include <string>
 
 #include "../net/loop_support.hpp"
@@ -108,6 +109,10 @@ class TwoSessions {
   Peer a_;
   Peer b_;
 };
+
+std::uint16_t a_port(TwoSessions& call, bool rtcp) {
+  return rtcp ? call.a().transport->rtcp_port() : call.a().transport->rtp_port();
+}
 
 test::WavReport expect_tone(const std::string& path, double hz) {
   test::WavReport report = test::analyse_wav(path, {});
@@ -221,6 +226,44 @@ TEST(AudioSession, DtmfArrivesAsTelephoneEvents) {
   EXPECT_TRUE(context.run_until([&] { return call.b().received_dtmf.size() >= 4; }, 3000ms));
   call.stop();
   EXPECT_EQ(call.b().received_dtmf, "159#");
+}
+
+// Datagrams that are not RTP (or are broken RTP/RTCP) arrive on both ports in the middle
+// of a call: they are dropped, the call's audio goes on whole, nothing is reported as an
+// error and nothing crashes (RFC 3550 A.1 validity checks in rtpsession).
+TEST(AudioSession, GarbageOnTheMediaPortsIsDropped) {
+  for (bool mux : {false, true}) {
+    MainContext context;
+    TempDir dir;
+    TwoSessions call(context, dir, {.codec = Codec::kOpus, .rtcp_mux = mux});
+    ASSERT_TRUE(call.a().session && call.b().session);
+    net::test::RawSocket attacker(AF_INET, SOCK_DGRAM);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::minstd_rand random(42);
+    for (int round = 0; round < 20; ++round) {
+      context.run_for(100ms);
+      for (int i = 0; i < 20; ++i) {
+        std::string junk(static_cast<std::size_t>(random() % 200), '\0');
+        for (char& c : junk)
+          c = static_cast<char>(random());
+        if (i % 4 == 1 && junk.size() > 2) junk[0] = '\x80';  // RTP version 2, broken rest
+        if (i % 4 == 2 && junk.size() > 2) {
+          junk[0] = '\x81';
+          junk[1] = '\xc9';  // looks like an RR (rtcp-mux split), broken rest
+        }
+        for (std::uint16_t port : {a_port(call, false), a_port(call, true)}) {
+          to.sin_port = htons(port);
+          sendto(attacker.fd(), junk.data(), junk.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                 sizeof to);
+        }
+      }
+    }
+    call.stop();
+    EXPECT_EQ(call.a().errors, "");
+    expect_tone(dir.file("a.wav"), 660);
+  }
 }
 
 TEST(AudioSession, NoTelephoneEventNoDtmf) {
