@@ -197,13 +197,19 @@ struct AudioSession::Impl {
 
     GstElement* last = payloader;
     if (config.dtmf_send_pt >= 0) {
-      GstElement* mux = make_element("rtpdtmfmux");
+      // Events go as their own RTP stream (own SSRC and timeline) beside the audio,
+      // through a funnel that keeps the audio's caps downstream. Muxing them into the
+      // audio's SSRC went wrong both ways GStreamer offers: rtpdtmfmux kept dropping the
+      // audio after the first digit, rtpmux mixed two RTP timelines and the peer's jitter
+      // buffer dropped audio around each digit. RFC 4733 2.1 allows a separate stream.
+      GstElement* mux = make_element("funnel");
+      g_object_set(mux, "forward-sticky-events", FALSE, nullptr);
       dtmf_source = make_element("rtpdtmfsrc", "dtmfsrc");
       g_object_set(dtmf_source, "pt", static_cast<guint>(config.dtmf_send_pt), "clock-rate",
                    static_cast<guint>(codec.clock_rate), nullptr);
       gst_bin_add_many(bin, mux, dtmf_source, nullptr);
       GstPad* audio_pad = gst_element_request_pad_simple(mux, "sink_%u");
-      GstPad* dtmf_pad = gst_element_request_pad_simple(mux, "priority_sink_%u");
+      GstPad* dtmf_pad = gst_element_request_pad_simple(mux, "sink_%u");
       GstPad* payload_src = gst_element_get_static_pad(payloader, "src");
       GstPad* dtmf_src = gst_element_get_static_pad(dtmf_source, "src");
       link_pads_or_throw(payload_src, audio_pad);

@@ -197,6 +197,7 @@ sys.exit(0 if ok else 1)'; then
     fail "calls: RTT, bitrates, packets and loss from RTCP"
   fi
   end_pair dtmf
+  check "dtmf: B hears A's tone whole around the digits" "$work/b-dtmf.wav" --expect-hz 440
 else
   fail "dtmf: call set up"
 fi

@@ -224,8 +224,11 @@ TEST(AudioSession, DtmfArrivesAsTelephoneEvents) {
   EXPECT_FALSE(call.a().session->send_dtmf("12x"));  // not a digit: nothing queued
   EXPECT_TRUE(call.a().session->send_dtmf("159#"));
   EXPECT_TRUE(context.run_until([&] { return call.b().received_dtmf.size() >= 4; }, 3000ms));
+  context.run_for(1000ms);
   call.stop();
   EXPECT_EQ(call.b().received_dtmf, "159#");
+  // The audio goes on during and after the digits.
+  expect_tone(dir.file("b.wav"), 440);
 }
 
 // Datagrams that are not RTP (or are broken RTP/RTCP) arrive on both ports in the middle
