@@ -1,7 +1,7 @@
 // One call's audio: a GStreamer pipeline around rtpbin, on the sockets of its transport.
 //
 //   source ─ convert ─ resample ─ [webrtcdsp] ─ volume(mute) ─ valve(send) ─ encoder ─ payloader
-//          ─ rtpdtmfmux (+ rtpdtmfsrc) ─ rtpbin ─ udpsink(RTP socket) [+ RTCP, muxed or not]
+//          ─ funnel (+ rtpdtmfsrc) ─ rtpbin ─ udpsink(RTP socket) [+ RTCP, muxed or not]
 //   udpsrc(RTP socket) ─ probe (RTCP split for rtcp-mux; drop while not receiving) ─ rtpbin
 //          ─ per codec the peer may send: depayloader ─ decoder ─ funnel ─ audiorate
 //          ─ [webrtcechoprobe] ─ sink
