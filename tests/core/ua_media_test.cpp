@@ -406,10 +406,10 @@ TEST_F(UaMediaRawTest, RefusesOffersItCannotTake) {
   EXPECT_EQ(r->status_code(), 488);
   EXPECT_NE(r->text().find("Warning: 304 lanline"), std::string::npos) << r->text();
 
-  r = bob_final(invite(4, "v=0\r\no=broken\r\n"));
+  r = bob_final(invite(4, "v=0\r\no=- 1 1 IN IP4 198.18.0.1\r\nbogus\r\n"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status_code(), 400);
-  EXPECT_NE(r->text().find("Warning: 399 lanline \"the offer is not valid SDP: line 2"),
+  EXPECT_NE(r->text().find("Warning: 399 lanline \"the offer is not valid SDP: line 3: not a"),
             std::string::npos)
       << r->text();
   EXPECT_EQ(incoming_at_bob(), 0u);
