@@ -77,7 +77,9 @@ TEST(SdpCorpus, EveryRealAndRfcBodyParsesAndRoundTrips) {
   for (const auto& [key, reason] : failures) {
     auto it = refused().find(key);
     EXPECT_TRUE(it != refused().end()) << key << " is refused: " << reason;
-    if (it != refused().end()) EXPECT_EQ(reason, it->second) << key;
+    if (it != refused().end()) {
+      EXPECT_EQ(reason, it->second) << key;
+    }
   }
   for (const auto& [key, reason] : refused()) {
     EXPECT_EQ(failures.count(key), 1u) << key << " is listed as refused but parses";
