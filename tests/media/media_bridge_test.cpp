@@ -1,0 +1,163 @@
+// MediaBridge, the engine's CallMedia: what each SDP outcome does to a call's audio, with
+// real pipelines on loopback (two bridges play the two ends of a call).
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "../net/loop_support.hpp"
+#include "core/media_bridge.hpp"
+#include "wav_analysis.hpp"
+
+namespace lanline::core {
+namespace {
+
+using namespace std::chrono_literals;
+using net::test::MainContext;
+
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/lanline-bridge-test-XXXXXX";
+    path_ = mkdtemp(pattern);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::unique_ptr<MediaBridge> bridge(MainContext& context, const std::string& source,
+                                    const std::string& sink) {
+  MediaBridgeOptions options;
+  options.audio_source = source;
+  options.audio_sink = sink;
+  options.ipv4_address = "127.0.0.1";
+  std::string error;
+  auto made = MediaBridge::create(context.get(), options, error);
+  EXPECT_TRUE(made) << error;
+  return made;
+}
+
+// What the UA would hand over after an exchange between the two, seen from one side.
+NegotiatedAudio agreed(const std::string& codec, int pt, const LocalMedia& peer) {
+  NegotiatedAudio audio;
+  MediaCodec agreed_codec;
+  agreed_codec.encoding = codec;
+  agreed_codec.clock_rate = codec == "opus" ? 48000 : 8000;
+  agreed_codec.send_pt = pt;
+  agreed_codec.receive_pt = pt;
+  audio.codecs.push_back(agreed_codec);
+  audio.telephone_event_send_pt = 101;
+  audio.telephone_event_receive_pt = 101;
+  audio.remote_address = "127.0.0.1";
+  audio.remote_rtp_port = peer.rtp_port;
+  audio.remote_rtcp_port = peer.rtcp_port;
+  return audio;
+}
+
+TEST(MediaBridge, BadSourceOrSinkIsAClearError) {
+  MainContext context;
+  MediaBridgeOptions options;
+  options.audio_source = "microphone";
+  std::string error;
+  EXPECT_FALSE(MediaBridge::create(context.get(), options, error));
+  EXPECT_NE(error.find("device, test[:HZ], file:PATH.wav"), std::string::npos) << error;
+  options.audio_source = "test";
+  options.audio_sink = "speakers";
+  EXPECT_FALSE(MediaBridge::create(context.get(), options, error));
+  EXPECT_NE(error.find("device, null, record:PATH.wav"), std::string::npos) << error;
+}
+
+TEST(MediaBridge, ReserveKeepsThePortsOfACall) {
+  MainContext context;
+  auto a = bridge(context, "test", "null");
+  auto first = a->reserve(7, false);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->address, "127.0.0.1");
+  EXPECT_EQ(first->rtp_port % 2, 0);
+  EXPECT_EQ(first->rtcp_port, first->rtp_port + 1);
+  auto again = a->reserve(7, false);  // a re-INVITE's offer: the same ports
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->rtp_port, first->rtp_port);
+  auto other = a->reserve(8, false);
+  ASSERT_TRUE(other);
+  EXPECT_NE(other->rtp_port, first->rtp_port);
+  a->release(7);
+  a->release(8);
+  a->release(9);  // never reserved: nothing happens
+}
+
+TEST(MediaBridge, NothingPlayableMeansNoAudioAndClearAnswers) {
+  MainContext context;
+  auto a = bridge(context, "test", "null");
+  auto local = a->reserve(1, false);
+  ASSERT_TRUE(local);
+  a->apply(1, agreed("GSM", 3, *local));  // a codec media/ does not have
+  EXPECT_FALSE(a->has_audio(1));
+  EXPECT_FALSE(a->stats(1));
+  EXPECT_FALSE(a->send_dtmf(1, "1"));
+  NegotiatedAudio rejected;  // port 0: no codecs
+  a->apply(1, rejected);
+  EXPECT_FALSE(a->has_audio(1));
+  a->apply(2, agreed("PCMU", 0, *local));  // never reserved
+  EXPECT_FALSE(a->has_audio(2));
+  EXPECT_FALSE(a->set_mute(2, true));
+}
+
+// A call's life as the UA drives it: answer, hold, resume, a new codec by re-INVITE,
+// mute kept across it, DTMF, stats, release with a finished recording.
+TEST(MediaBridge, FollowsTheCallsExchanges) {
+  MainContext context;
+  TempDir dir;
+  auto a = bridge(context, "test:440", "null");
+  auto b = bridge(context, "test:660", "record:" + dir.file("b.wav"));
+  std::string digits;
+  b->on_dtmf([&digits](std::uint64_t call, char digit) {
+    EXPECT_EQ(call, 2u);
+    digits += digit;
+  });
+  auto la = a->reserve(1, false);
+  auto lb = b->reserve(2, false);
+  ASSERT_TRUE(la && lb);
+  a->apply(1, agreed("PCMU", 0, *lb));
+  b->apply(2, agreed("PCMU", 0, *la));
+  ASSERT_TRUE(a->has_audio(1) && b->has_audio(2));
+  context.run_for(1000ms);
+  EXPECT_TRUE(a->send_dtmf(1, "42"));
+  EXPECT_TRUE(context.run_until([&] { return digits.size() == 2; }, 3000ms));
+  EXPECT_EQ(digits, "42");
+  auto stats = b->stats(2);
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->codec, "pcmu/8000");
+  EXPECT_GT(stats->packets_received, 30u);
+
+  // Hold by A (sendonly / recvonly) changes the running sessions, no new ones.
+  NegotiatedAudio hold_a = agreed("PCMU", 0, *lb);
+  hold_a.receive = false;
+  NegotiatedAudio hold_b = agreed("PCMU", 0, *la);
+  hold_b.send = false;
+  a->apply(1, hold_a);
+  b->apply(2, hold_b);
+  context.run_for(500ms);
+  a->apply(1, agreed("PCMU", 0, *lb));
+  b->apply(2, agreed("PCMU", 0, *la));
+
+  // A re-INVITE moves the call to Opus: new pipelines on the same ports; A's mute stays.
+  EXPECT_TRUE(a->set_mute(1, true));
+  a->apply(1, agreed("opus", 96, *lb));
+  b->apply(2, agreed("opus", 96, *la));
+  context.run_for(1000ms);
+  EXPECT_EQ(b->stats(2)->codec, "opus/48000/2");
+  b->release(2);  // b.wav now holds the Opus part: A muted, so silence
+  a->release(1);
+  EXPECT_FALSE(b->has_audio(2));
+  test::WavReport report = test::analyse_wav(dir.file("b.wav"), {});
+  std::printf("    b.wav after the re-INVITE with A muted: %s\n", test::describe(report).c_str());
+  EXPECT_TRUE(report.header_ok) << report.problem;
+  EXPECT_TRUE(test::check_wav(report, {.expect_silence = true}).empty());
+}
+
+}  // namespace
+}  // namespace lanline::core
