@@ -93,7 +93,18 @@ WavReport analyse_wav(const std::string& path, const WavOptions& options) {
     return static_cast<std::size_t>(
         std::clamp(seconds * report.rate, 0.0, static_cast<double>(x.size())));
   };
-  std::size_t begin = sample(options.skip_ms / 1000);
+  // The skip counts from the first sound, not the file's start: a recording begins when
+  // its pipeline does, the peer's first packet may come a little later (its own start,
+  // a loaded host), and that wait is not a gap in the call. A window with an explicit
+  // start (--from) is taken as given.
+  std::size_t onset = 0;
+  if (options.from_s < 0) {
+    const auto step = static_cast<std::size_t>(report.rate / 200);  // 5 ms
+    while (onset + step <= x.size() && db(rms(x, onset, step)) < -50)
+      onset += step;
+    if (onset + step > x.size()) onset = 0;  // all silent: analyse it as it is
+  }
+  std::size_t begin = onset + sample(options.skip_ms / 1000);
   std::size_t end = x.size() - std::min(x.size(), sample(options.skip_end_ms / 1000));
   if (options.from_s >= 0) begin = std::max(begin, sample(options.from_s));
   if (options.to_s >= 0) end = std::min(end, sample(options.to_s));
@@ -143,25 +154,36 @@ WavReport analyse_wav(const std::string& path, const WavOptions& options) {
   }
   // Gaps: runs of short windows far below the median (or below -60 dBFS).
   const double threshold = std::max(report.level_median_db - options.gap_below_db, -60.0);
-  // Steadiness is judged on the windows with sound; silent ones are the gap check's
-  // (else a 40 ms dropout, within the gap limit, would fail as a level change).
-  if (report.level_median_db > -60) {
-    report.level_min_db = report.level_max_db;
-    for (double level : levels) {
-      if (level >= threshold) report.level_min_db = std::min(report.level_min_db, level);
-    }
-  }
   const auto gap_window = static_cast<std::size_t>(report.rate * options.gap_window_ms / 1000);
   std::size_t run = 0;
   std::size_t longest = 0;
+  std::vector<std::size_t> gap_starts;  // sample offsets of the silent short windows
   for (std::size_t at = begin; at + gap_window <= end; at += gap_window) {
     const bool silent = db(rms(x, at, gap_window)) < threshold;
     run = silent ? run + 1 : 0;
-    if (silent) report.silent_ms += options.gap_window_ms;
+    if (silent) {
+      report.silent_ms += options.gap_window_ms;
+      gap_starts.push_back(at);
+    }
     if (run > longest) {
       longest = run;
       report.max_gap_at_s = static_cast<double>(at + gap_window) / report.rate -
                             longest * options.gap_window_ms / 1000;
+    }
+  }
+  // Steadiness is judged on the level windows with sound throughout; those that hold any
+  // of a gap are the gap check's (else a 40 ms dropout, within the gap limit, would fail
+  // as a level change).
+  if (report.level_median_db > -60) {
+    report.level_min_db = report.level_max_db;
+    std::size_t next_gap = 0;
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+      const std::size_t from = begin + i * level_window;
+      while (next_gap < gap_starts.size() && gap_starts[next_gap] + gap_window <= from)
+        ++next_gap;
+      const bool touches_gap =
+          next_gap < gap_starts.size() && gap_starts[next_gap] < from + level_window;
+      if (!touches_gap) report.level_min_db = std::min(report.level_min_db, levels[i]);
     }
   }
   report.max_gap_ms = static_cast<double>(longest) * options.gap_window_ms;

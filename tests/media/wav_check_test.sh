@@ -32,6 +32,9 @@ sox -q -n -r 48000 -c 1 -b 16 "$dir/445.wav" synth 3 sine 445 vol 0.3
 sox -q -n -r 48000 -c 1 -b 16 "$dir/quiet.wav" synth 1.5 sine 440 vol 0.05
 sox -q "$dir/half.wav" "$dir/quiet.wav" "$dir/level_drop.wav"
 sox -q -n -r 8000 -c 1 -b 16 "$dir/silence.wav" trim 0 2
+sox -q -n -r 48000 -c 1 -b 16 "$dir/lead.wav" trim 0 0.3
+sox -q "$dir/lead.wav" "$dir/tone.wav" "$dir/late_start.wav"
+sox -q "$dir/lead.wav" "$dir/with_gap.wav" "$dir/late_start_gap.wav"
 # An unfinished writer: the sizes in the header still say 0 bytes of data.
 cp "$dir/tone.wav" "$dir/unfinished.wav"
 printf '\x24\x00\x00\x00' | dd of="$dir/unfinished.wav" bs=1 seek=4 conv=notrunc status=none
@@ -43,6 +46,8 @@ expect fail "a 100 ms gap" "$dir/with_gap.wav" --expect-hz 440
 expect fail "445 Hz is not 440 ± 2" "$dir/445.wav" --expect-hz 440
 expect fail "a level drop of 15 dB" "$dir/level_drop.wav" --expect-hz 440
 expect fail "a header left at 0 bytes" "$dir/unfinished.wav" --expect-hz 440
+expect pass "a late first sound is not a gap" "$dir/late_start.wav" --expect-hz 440
+expect fail "a gap after a late start still is" "$dir/late_start_gap.wav" --expect-hz 440
 expect pass "silence is silence" "$dir/silence.wav" --expect-silence
 expect fail "a tone is not silence" "$dir/tone.wav" --expect-silence
 expect fail "silence has no 440 Hz" "$dir/silence.wav" --expect-hz 440
