@@ -33,10 +33,11 @@ no_calls() { lab_ctl --profile "$1" calls | jq -e '.calls | length == 0' >/dev/n
 id_of() { lab_ctl --profile "$1" status | jq -r .instance_id; }
 
 lab_bridge
-for n in 1 2 3; do
-  lab_host "$n"
-  lab_avahi_start "$n" || exit 1
-done
+for n in 1 2 3; do lab_host "$n"; done
+# Hosts 1 and 2 are on a second LAN too: each is one peer with paths on both.
+lab_second_link 1
+lab_second_link 2
+for n in 1 2 3; do lab_avahi_start "$n" || exit 1; done
 
 # ---- Three nodes see each other --------------------------------------------------------
 # Started together, as three people on a LAN might; timed from the start.
@@ -65,10 +66,14 @@ check "a peer carries uri, caps, fp and software" until_true 3 has alice '.insta
              and .caps == "audio,chat" and (.fp | test("^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$"))
              and .software == "Lanline/0.1.0"'
 
+check "a node on two LANs is one peer with an address on each" \
+  until_true 3 has alice '.instance_id == "'"$bob_id"'" and (.addresses | any(.address == "198.18.4.2"))
+                          and (.addresses | any(.address == "198.18.5.2"))'
+
 # ---- avahi-browse sees exactly the records of DESIGN.md ---------------------------------
 keys_of() {  # keys_of TYPE HOST-NAME: the sorted TXT keys of that host's IPv4 record
   lab_in 1 avahi-browse -rtp "$1" 2>/dev/null |
-    awk -F';' -v host="$2" '$1 == "=" && $3 == "IPv4" && $7 == host { print $10; exit }' |
+    awk -F';' -v host="$2" '$1 == "=" && $2 == "eth0" && $3 == "IPv4" && $7 == host { print $10; exit }' |
     grep -o '"[^"=]*=' | tr -d '"=' | sort | tr '\n' ' '
 }
 check "_sipuri._udp TXT keys" [ "$(keys_of _sipuri._udp disc-host2.local)" = \
@@ -76,7 +81,7 @@ check "_sipuri._udp TXT keys" [ "$(keys_of _sipuri._udp disc-host2.local)" = \
 check "_sipuri._tcp TXT keys" [ "$(keys_of _sipuri._tcp disc-host2.local)" = \
   "caps contact fp instance_id name note state txtvers " ]
 check "_sip._udp TXT keys" [ "$(keys_of _sip._udp disc-host2.local)" = "note presence software " ]
-names=$(lab_in 1 avahi-browse -rtp _sip._udp 2>/dev/null | awk -F';' '$1 == "=" && $3 == "IPv4" { print $4 }' | sort | tr '\n' '|')
+names=$(lab_in 1 avahi-browse -rtp _sip._udp 2>/dev/null | awk -F';' '$1 == "=" && $2 == "eth0" && $3 == "IPv4" { print $4 }' | sort | tr '\n' '|')
 check "Avahi's alternative name for the second 'Bob' (_sip._udp: $names)" \
   [ "$names" = 'Alice|Bob|Bob\032\0352|' ]
 
@@ -97,6 +102,21 @@ check "an ambiguous name is refused, listing the instance ids" \
 check "call by instance id" lab_ctl --profile alice call "$carol_id" >/dev/null
 check "the call by instance id connects" until_true 5 call_state carol established
 lab_ctl --profile alice hangup >/dev/null
+
+# ---- IPv6 link-local paths keep their scope and carry calls -----------------------------
+# With alice's IPv4 SIP port closed, bob's probes get answers over IPv6 link-local only:
+# alice stays reachable, the path is link-local with its interface, and a call by name
+# goes that way.
+for proto in udp tcp; do lab_in 1 iptables -A INPUT -p $proto --dport 5060 -j DROP; done
+check "with IPv4 closed, the peer is reachable over a link-local path" until_true 8 sh -c \
+  "'$LAB_BIN' ctl --profile bob peers | jq -e '.peers[] | select(.instance_id == \"$alice_id\")
+     | select(.reachable and (.path | test(\"^udp:\\\\[fe80::.*%eth[01]\\\\]:5060$\")))' >/dev/null"
+check "a call by name over IPv6 link-local" lab_ctl --profile bob call Alice >/dev/null
+check "the link-local call connects on both sides" until_true 5 sh -c \
+  "$(declare -f call_state lab_ctl); LAB_BIN='$LAB_BIN'; call_state bob established && call_state alice established"
+lab_ctl --profile bob hangup >/dev/null
+until_true 5 no_calls alice
+for proto in udp tcp; do lab_in 1 iptables -D INPUT -p $proto --dport 5060 -j DROP; done
 
 # ---- Interop: Blink- and Ekiga-style records --------------------------------------------
 lab_exec 3 avahi-publish -s "sip:blink@198.18.4.3:5072" _sipuri._udp 5072 txtvers=1 "name=Blink User" \
@@ -125,14 +145,18 @@ check "a node that quits is gone from the others" until_true 5 sh -c \
    has_not alice '.instance_id == \"$carol_id\"' && has_not bob '.instance_id == \"$carol_id\"'"
 
 # ---- A node killed with its avahi-daemon: unreachable within 10 s -----------------------
-kill -9 "${lab_node[bob]}" "${lab_avahi[2]}"
+# The daemon first: killed the other way round it could still send the goodbyes of the
+# node's records when the node's D-Bus connection drops.
+kill -9 "${lab_avahi[2]}"
+kill -9 "${lab_node[bob]}"
 killed=$(now_ms)
 wait "${lab_node[bob]}" 2>/dev/null
 unset "lab_node[bob]"
 lab_avahi_stop 2 KILL
 until_true 12 has alice '.instance_id == "'"$bob_id"'" and (.reachable | not)'
 gone=$(($(now_ms) - killed))
-check "a node killed without a goodbye is unreachable in ${gone} ms (< 10000)" [ "$gone" -lt 10000 ]
+check "a node killed without a goodbye is unreachable in ${gone} ms (< 10000)" [ "$gone" -lt 10000 ] ||
+  lab_peers alice | jq -c 'select(.instance_id == "'"$bob_id"'")'
 check "and cannot be called by name" sh -c \
   "'$LAB_BIN' ctl --profile alice call '$bob_id' | grep -q 'not answering'"
 
