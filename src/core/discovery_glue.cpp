@@ -136,8 +136,9 @@ void DiscoveryGlue::apply(const std::vector<PeerChange>& changes) {
       }
       case PeerChange::Kind::kRemoved:
         spdlog::info("peer '{}' is gone ({})", peer.name, peer.key);
-        // Probes still out find no owner when they end (probe_peer_ is checked then).
+        // Probes still out find no owner when they end, even if the peer comes back first.
         probing_.erase(peer.key);
+        std::erase_if(probe_peer_, [&](const auto& entry) { return entry.second == peer.key; });
         break;
     }
     json event = peer_json(peer);
