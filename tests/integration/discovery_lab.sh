@@ -184,6 +184,15 @@ check "when the daemon starts, discovery starts by itself" until_true 5 sh -c \
   "$(declare -f has count lab_peers lab_ctl); LAB_BIN='$LAB_BIN';
    has alice '.instance_id == \"$dave_id\" and .reachable' && has dave '.instance_id == \"$alice_id\" and .reachable'"
 
+# Every node still running quits cleanly; under a sanitizer build its report is in its log.
+for profile in "${!lab_node[@]}"; do
+  lab_ctl --profile "$profile" quit >/dev/null 2>&1
+  wait "${lab_node[$profile]}" 2>/dev/null
+  unset "lab_node[$profile]"
+done
+check "no sanitizer reports in any node's log" sh -c \
+  "! grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error' '$lab_work'/*.log"
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures checks failed; logs:"
   for log in "$lab_work"/*.log; do echo "== $log"; tail -30 "$log"; done
