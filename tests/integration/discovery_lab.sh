@@ -58,6 +58,22 @@ check "three nodes see each other, reachable, in ${seen} ms (< 2000)" [ "$seen" 
 check "a node does not list itself" has_not alice '.instance_id == "'"$alice_id"'"'
 check "the same display name on two hosts: two distinct peers" \
   has alice '.name == "Bob" and (.instance_id == "'"$bob_id"'" or .instance_id == "'"$carol_id"'")' 2
+# Another user's node on alice's host, with alice's display name: Avahi's local collision
+# renames it; alice lists it (only her own instance is hidden) and bob sees two Alices.
+LAB_PORT=5062 lab_node 1 alice2 --name Alice --user alice2 || exit 1
+alice2_id=$(id_of alice2)
+check "another user's node on the same host is listed there" until_true 3 has alice \
+  '.instance_id == "'"$alice2_id"'" and .reachable and (.addresses | any(.port == 5062))'
+check "and it lists the first one" until_true 3 has alice2 '.instance_id == "'"$alice_id"'" and .reachable'
+check "the same name on one host: two distinct peers elsewhere" until_true 3 has bob \
+  '.name == "Alice" and .reachable' 2
+check "Avahi's alternative name on a local collision" grep -q "publishing as 'Alice #2'" \
+  "$lab_work/alice2.log"
+lab_ctl --profile alice2 quit >/dev/null
+wait "${lab_node[alice2]}" 2>/dev/null
+unset "lab_node[alice2]"
+check "and it is gone when it quits" until_true 3 has_not bob '.instance_id == "'"$alice2_id"'"'
+
 check "a peer has its IPv4 and IPv6 link-local addresses" \
   has alice '.instance_id == "'"$bob_id"'" and (.addresses | any(.address == "198.18.4.2"))
              and (.addresses | any(.address | test("^fe80::.*%eth0$")))'

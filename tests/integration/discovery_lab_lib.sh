@@ -144,12 +144,13 @@ lab_avahi_stop() {
   lab_in "$n" rm -f /run/avahi-daemon/pid
 }
 
-# lab_spawn N PROFILE [OPTIONS...]: starts a headless node in host N.
+# lab_spawn N PROFILE [OPTIONS...]: starts a headless node in host N (SIP port $LAB_PORT,
+# default 5060).
 lab_spawn() {
   local n=$1 profile=$2
   shift 2
   lab_exec "$n" env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" XDG_CONFIG_HOME="$XDG_CONFIG_HOME" \
-    XDG_DATA_HOME="$XDG_DATA_HOME" "$LAB_BIN" --headless --profile "$profile" --sip-port 5060 "$@" \
+    XDG_DATA_HOME="$XDG_DATA_HOME" "$LAB_BIN" --headless --profile "$profile" --sip-port "${LAB_PORT:-5060}" "$@" \
     >>"$lab_work/$profile.log" 2>&1 &
   lab_node[$profile]=$!
 }
