@@ -132,6 +132,12 @@ check "the link-local call connects on both sides" until_true 5 sh -c \
   "$(declare -f call_state lab_ctl); LAB_BIN='$LAB_BIN'; call_state bob established && call_state alice established"
 lab_ctl --profile bob hangup >/dev/null
 until_true 5 no_calls alice
+# The same by URI, the zone written as RFC 6874 has it.
+ll=$(lab_peers bob | jq -r 'select(.instance_id == "'"$alice_id"'") | .path' | sed 's/^udp:\[\(.*\)\]:5060$/\1/')
+check "a call to sip:alice@[${ll/\%/%25}]:5060" lab_ctl --profile bob call "sip:alice@[${ll/\%/%25}]:5060"
+check "connects" until_true 5 call_state alice established
+lab_ctl --profile bob hangup >/dev/null
+until_true 5 no_calls alice
 for proto in udp tcp; do lab_in 1 iptables -D INPUT -p $proto --dport 5060 -j DROP; done
 
 # ---- Interop: Blink- and Ekiga-style records --------------------------------------------
