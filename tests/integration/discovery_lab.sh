@@ -140,6 +140,17 @@ lab_ctl --profile bob hangup >/dev/null
 until_true 5 no_calls alice
 for proto in udp tcp; do lab_in 1 iptables -D INPUT -p $proto --dport 5060 -j DROP; done
 
+# ---- One of two cables unplugged: the peer stays reachable over the other ----------------
+lab_in 2 ip link set eth0 down
+check "with one LAN unplugged, a peer on two LANs is reachable over the other" until_true 8 sh -c \
+  "'$LAB_BIN' ctl --profile alice peers | jq -e '.peers[] | select(.instance_id == \"$bob_id\")
+     | select(.reachable and (.path | test(\"198.18.5.2|%eth1\")))' >/dev/null"
+check "and a call by name takes that path" lab_ctl --profile alice call "$bob_id"
+check "it rings there" until_true 5 call_state bob incoming
+lab_ctl --profile alice hangup >/dev/null
+until_true 5 no_calls bob
+lab_in 2 ip link set eth0 up
+
 # ---- Interop: Blink- and Ekiga-style records --------------------------------------------
 lab_exec 3 avahi-publish -s "sip:blink@198.18.4.3:5072" _sipuri._udp 5072 txtvers=1 "name=Blink User" \
   "contact=<sip:blink@198.18.4.3:5072>" state=available note= >/dev/null 2>&1 &
