@@ -217,6 +217,15 @@ check "when the daemon starts, discovery starts by itself" until_true 5 sh -c \
   "$(declare -f has count lab_peers lab_ctl); LAB_BIN='$LAB_BIN';
    has alice '.instance_id == \"$dave_id\" and .reachable' && has dave '.instance_id == \"$alice_id\" and .reachable'"
 
+# ---- --no-discovery ----------------------------------------------------------------------
+lab_node 3 eve --name Eve --user eve --no-discovery
+sleep 2
+check "--no-discovery: the node is not published" has_not alice '.name == "Eve"'
+check "--no-discovery: and browses nothing" sh -c \
+  "'$LAB_BIN' ctl --profile eve peers | jq -e '.peers == [] and (.discovery | startswith(\"off\"))' >/dev/null"
+check "--no-discovery: presence is still kept" sh -c \
+  "'$LAB_BIN' ctl --profile eve presence busy | jq -e '.published == false' >/dev/null"
+
 # Every node still running quits cleanly; under a sanitizer build its report is in its log.
 for profile in "${!lab_node[@]}"; do
   lab_ctl --profile "$profile" quit >/dev/null 2>&1
