@@ -6,7 +6,8 @@
 #   gives two distinct peers; `avahi-browse -rtp` shows exactly DESIGN.md's TXT keys; a
 #   presence change propagates; a call placed by peer name connects, an ambiguous name is
 #   refused with the instance ids; Blink-style and Ekiga-style services published with
-#   avahi-publish appear with the right URI and are not callable (nothing answers); a node
+#   avahi-publish appear with the right URI; the Blink-style one, with baresip behind it,
+#   is reachable and called by name, the Ekiga-style one (nothing behind) is not; a node
 #   that quits is gone; a node killed with its avahi-daemon is unreachable within 10 s;
 #   an avahi-daemon restart re-publishes and re-browses; a node started with no daemon
 #   says so, calls by address, and joins when the daemon starts.
@@ -152,6 +153,24 @@ until_true 5 no_calls bob
 lab_in 2 ip link set eth0 up
 
 # ---- Interop: Blink- and Ekiga-style records --------------------------------------------
+# Behind the Blink-style record a real SIP UA answers (baresip, auto-answering); behind the
+# Ekiga-style one nothing does.
+mkdir -p "$lab_work/baresip"
+sox -n -r 8000 -c 1 -b 16 -e signed-integer "$lab_work/tone.wav" synth 3 sine 440 2>/dev/null
+cat >"$lab_work/baresip/config" <<CONF
+sip_listen 198.18.4.3:5072
+audio_source aufile,$lab_work/tone.wav
+audio_player aufile,/dev/null
+module_path /usr/lib/baresip/modules
+module g711.so
+module aufile.so
+module_app account.so
+module_app menu.so
+CONF
+echo "<sip:blink@198.18.4.3:5072>;regint=0;answermode=auto;audio_codecs=PCMU" \
+  >"$lab_work/baresip/accounts"
+lab_exec 3 baresip -f "$lab_work/baresip" >"$lab_work/baresip.log" 2>&1 &
+lab_pids+=($!)
 lab_exec 3 avahi-publish -s "sip:blink@198.18.4.3:5072" _sipuri._udp 5072 txtvers=1 "name=Blink User" \
   "contact=<sip:blink@198.18.4.3:5072>" state=available note= >/dev/null 2>&1 &
 lab_pids+=($!)
@@ -163,11 +182,16 @@ check "a Blink-style _sipuri._udp service is a peer with its contact URI" until_
 check "an Ekiga-style _sip._udp service is a peer with sip:ADDRESS:PORT" until_true 5 has alice \
   '.name == "Ekiga User" and .uris[0] == "sip:198.18.4.3:5074" and .presence == "available"
    and .software == "Ekiga/4.0.1"'
-sleep 2.5  # their probes go unanswered (nothing listens on 5072 or 5074)
-check "peers with nothing behind them are not reachable" has_not alice \
-  '(.name == "Blink User" or .name == "Ekiga User") and .reachable'
+check "the Blink-style peer answers OPTIONS (baresip): reachable" until_true 5 has alice \
+  '.name == "Blink User" and .reachable'
+check "and is called by name" lab_ctl --profile alice call "Blink User"
+check "the call to baresip connects" until_true 5 call_state alice established
+lab_ctl --profile alice hangup >/dev/null
+until_true 5 no_calls alice
+sleep 2.5  # the Ekiga-style peer's probes go unanswered (nothing listens on 5074)
+check "a peer with nothing behind it is not reachable" has_not alice '.name == "Ekiga User" and .reachable'
 check "and cannot be called by name" sh -c \
-  "'$LAB_BIN' ctl --profile alice call 'Blink User' | grep -q 'not answering'"
+  "'$LAB_BIN' ctl --profile alice call 'Ekiga User' | grep -q 'not answering'"
 
 # ---- A node that quits is gone ----------------------------------------------------------
 lab_ctl --profile carol quit >/dev/null

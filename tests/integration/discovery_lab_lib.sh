@@ -14,7 +14,7 @@ lab_require() {
   if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
     echo "needs root and iproute2 for network namespaces"; exit 77
   fi
-  for tool in avahi-daemon dbus-daemon avahi-publish avahi-browse nsenter unshare jq; do
+  for tool in avahi-daemon dbus-daemon avahi-publish avahi-browse nsenter unshare jq baresip sox; do
     command -v "$tool" >/dev/null || { echo "needs $tool"; exit 77; }
   done
 }
