@@ -175,7 +175,8 @@ int main(int argc, char** argv) {
   const double window = g_interval_ms / 1000.0;
   for (int m = 0; m < mouth.count; m++) {
     double t = mouth.onsets[m];
-    while (e < ear.count && ear.onsets[e] < t - 0.005) e++;
+    while (e < ear.count && ear.onsets[e] < t - 0.005)
+      e++;
     if (e < ear.count && ear.onsets[e] < t + window - 0.005) {
       figures[heard] = (ear.onsets[e] - t) * 1000;
       printf("click %d: %.2f ms\n", m, figures[heard]);
