@@ -92,10 +92,18 @@ measure() {
   log "$label: ${summary#summary }"
   LAST_MEDIAN=$(sed -n 's/.*median_ms=\([-0-9.]*\).*/\1/p' <<<"$summary")
 }
-# The PulseAudio buffering each client asked for (diagnostics for the table).
+# The PulseAudio buffering of each client's streams, for the log: where the time goes.
 stream_latencies() {
-  pactl list sink-inputs | awk '/application.name|Buffer Latency|Sink Latency/' | tr -s ' \t' ' ' >&2
-  pactl list source-outputs | awk '/application.name|Buffer Latency|Source Latency/' | tr -s ' \t' ' ' >&2
+  local kind
+  for kind in sink-inputs source-outputs; do
+    pactl list "$kind" | awk -v k="$kind" '
+      /Buffer Latency/ { b = $3 / 1000 }
+      /(Sink|Source) Latency/ { d = $3 / 1000 }
+      /application.process.id/ { gsub(/"/, "", $3); p = $3 }
+      /application.name/ { sub(/.*= /, ""); gsub(/"/, ""); n = $0 }
+      /^$/ && n != "" { printf "  %s of %s (pid %s): buffer %.1f ms, device %.1f ms\n", k, n, p, b, d; n = "" }
+      END { if (n != "") printf "  %s of %s (pid %s): buffer %.1f ms, device %.1f ms\n", k, n, p, b, d }' >&2
+  done
 }
 
 # --- the harness alone --------------------------------------------------------------
