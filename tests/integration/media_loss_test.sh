@@ -7,7 +7,9 @@
 # (within 2 Hz) with no gap longer than MAX_GAP_MS (default 120). Prints the longest
 # gap and the loss actually applied.
 #
-#   media_loss_test.sh LANLINE_BIN      Lanline <-> Lanline (the test)
+#   media_loss_test.sh LANLINE_BIN      Lanline <-> Lanline with Opus (the test), then
+#                                       with PCMU (no FEC; figures only; COMPARE_PCMU=0
+#                                       skips it)
 #   media_loss_test.sh --baresip-only   baresip <-> baresip, with and without Opus
 #                                       in-band FEC: the reference figures
 # Needs root (namespaces, iptables). Exit 0 passed, 1 failed, 77 skipped.
@@ -123,22 +125,25 @@ baresip_pair() {  # LABEL yes|no
 }
 
 # --- lanline <-> lanline ------------------------------------------------------------
-lanline_pair() {
-  local d=$work/lanline i
+lanline_pair() {  # LABEL check|report [NODE OPTIONS...]
+  local label=$1 how=$2 d=$work/lanline-${1%% *} i
+  shift 2
+  local failed_before=$failed
   mkdir -p "$d"
   reset_counters
   ip netns exec "$ns_b" "$bin" --headless --profile loss-b --user callee --sip-port 5060 \
-    --no-discovery --auto-answer --audio-source test:620 --audio-sink "record:$d/b.wav" \
+    --no-discovery --auto-answer --audio-source test:620 --audio-sink "record:$d/b.wav" "$@" \
     > "$d/b.log" 2>&1 &
   pids+=($!)
   local pid_b=$!
   ip netns exec "$ns_a" "$bin" --headless --profile loss-a --user caller --sip-port 5060 \
-    --no-discovery --audio-source test:440 --audio-sink "record:$d/a.wav" > "$d/a.log" 2>&1 &
+    --no-discovery --audio-source test:440 --audio-sink "record:$d/a.wav" "$@" > "$d/a.log" 2>&1 &
   pids+=($!)
   local pid_a=$!
   for p in loss-a loss-b; do
     for (( i = 0; i < 50; i++ )); do "$bin" ctl --profile $p status >/dev/null 2>&1 && break; sleep 0.1; done
   done
+  echo "Lanline <-> Lanline, $label:"
   "$bin" ctl --profile loss-a call "sip:callee@$addr_b" >/dev/null
   local up=0
   for (( i = 0; i < 300; i++ )); do
@@ -163,10 +168,13 @@ lanline_pair() {
   sleep 1
   baresip_lab_stop "$pid_a"
   baresip_lab_stop "$pid_b"
-  verdict "Lanline caller hears 620 Hz" "$d/a.wav" 620
-  verdict "Lanline callee hears 440 Hz" "$d/b.wav" 440
+  local report=""
+  [[ $how == report ]] && report=report
+  verdict "Lanline caller hears 620 Hz" "$d/a.wav" 620 $report
+  verdict "Lanline callee hears 440 Hz" "$d/b.wav" 440 $report
   loss_report
-  (( failed == 0 )) || { echo "--- a.log"; tail -n 20 "$d/a.log"; echo "--- b.log"; tail -n 20 "$d/b.log"; }
+  (( failed == failed_before )) ||
+    { echo "--- a.log"; tail -n 20 "$d/a.log"; echo "--- b.log"; tail -n 20 "$d/b.log"; }
 }
 
 if [[ $mode == baresip ]]; then
@@ -175,6 +183,8 @@ if [[ $mode == baresip ]]; then
   echo "reference only: $passed passed, $failed failed"
   exit 0
 fi
-lanline_pair
+lanline_pair opus check
+# For comparison (reported, not checked): PCMU has no in-band FEC, only concealment.
+[[ ${COMPARE_PCMU:-1} == 1 ]] && lanline_pair "PCMU (no FEC)" report --audio-codecs pcmu
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]
