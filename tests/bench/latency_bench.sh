@@ -196,6 +196,7 @@ if [[ $only != lanline ]]; then
 fi
 if [[ $only != baresip ]]; then
   lanline_call opus ${LANLINE_OPUS_ARGS:-}
+  lanline_call PCMU --audio-codecs pcmu
 fi
 
 echo
