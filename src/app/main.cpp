@@ -38,7 +38,7 @@ const OptionHelp kOptionHelp[] = {
     {"auto-answer", "", "Answer incoming calls at once", kNodeGroup},
     {"sip-trace", "", "Log every SIP message in and out", kNodeGroup},
     {"log-level", "LEVEL", "trace, debug, info, warn or error (default info)", kNodeGroup},
-    {"no-discovery", "", "Do not publish or browse DNS-SD", kLaterGroup},
+    {"no-discovery", "", "Do not publish or browse DNS-SD (zeroconf peers)", kNodeGroup},
     {"audio-source", "SOURCE", "device | test[:HZ] | file:PATH.wav", kLaterGroup},
     {"audio-sink", "SINK", "device | null | record:PATH.wav", kLaterGroup},
     {"video-source", "SOURCE", "device | test | screen | none", kLaterGroup},

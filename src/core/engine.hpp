@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,6 +21,10 @@ struct EngineOptions {
   std::uint16_t sip_port = 5060;  // if taken, the next free one
   bool auto_answer = false;
   bool sip_trace = false;
+  bool discovery = true;  // publish and browse DNS-SD (--no-discovery turns it off)
+  // Where the profile keeps its data; the node's identity (instance id, certificate) is
+  // kept in its "identity" folder. Empty: an identity for this run only.
+  std::filesystem::path data_dir;
 };
 
 class Engine : public CommandHandler {
