@@ -10,6 +10,8 @@
 
 #include "core/discovery_glue.hpp"
 #include "core/local_identity.hpp"
+#include "core/media_bridge.hpp"
+#include "core/media_commands.hpp"
 #include "core/node_identity.hpp"
 #include "core/user_agent.hpp"
 #include "net/sip_transport.hpp"
@@ -82,6 +84,7 @@ struct Engine::Impl : UserAgentListener {
   GMainContext* context = nullptr;
   EngineOptions options;
   std::unique_ptr<net::SipTransport> transport;
+  std::unique_ptr<MediaBridge> media;  // before the UA, which holds a pointer to it
   std::unique_ptr<UserAgent> ua;
   std::unique_ptr<DiscoveryGlue> discovery;  // after `ua`, so it goes first
   GSource* timer = nullptr;
@@ -272,10 +275,18 @@ struct Engine::Impl : UserAgentListener {
     if (cmd == "hold") return with_call(false, [&](CallId id) { return ua->hold(id, now()); });
     if (cmd == "resume") return with_call(false, [&](CallId id) { return ua->resume(id, now()); });
     if (cmd == "message") return message_command(request);
+    if (is_media_command(cmd)) {
+      auto id = pick_call(request, false, error);
+      if (!id) return failure(error);
+      return run_media_command(*media, cmd, *id, request);
+    }
     if (cmd == "calls") {
       json list = json::array();
-      for (const CallInfo& call : ua->calls())
-        list.push_back(call_json(call));
+      for (const CallInfo& call : ua->calls()) {
+        json entry = call_json(call);
+        entry["media"] = media_json(*media, call.id);
+        list.push_back(entry);
+      }
       return json{{"ok", true}, {"calls", list}};
     }
     if (cmd == "peers") return discovery->peers();
@@ -291,8 +302,7 @@ struct Engine::Impl : UserAgentListener {
       }
       return json{{"ok", true}};
     }
-    for (std::string_view later :
-         {"mute", "unmute", "dtmf", "history", "screen", "video", "snapshot"}) {
+    for (std::string_view later : {"history", "screen", "video", "snapshot"}) {
       if (cmd == later) {
         return failure("'" + cmd + "' is not available yet: media, discovery and history " +
                        "come in later versions of Lanline");
@@ -301,7 +311,7 @@ struct Engine::Impl : UserAgentListener {
     if (cmd.empty()) return failure("the request has no \"cmd\"");
     return failure("unknown command '" + cmd +
                    "'; commands: status, peers, call, answer, decline, hangup, hold, resume, " +
-                   "message, calls, presence, events, quit");
+                   "mute, unmute, dtmf, message, calls, presence, events, quit");
   }
 
   // The node's identity, and its DNS-SD records unless --no-discovery (discovery_glue.cpp
@@ -353,6 +363,19 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   impl.transport = net::SipTransport::create(context, transport_options, error);
   if (!impl.transport) return nullptr;
   impl.address = primary_ipv4_address();
+  MediaBridgeOptions media_options;
+  media_options.audio_source = options.audio_source;
+  media_options.audio_sink = options.audio_sink;
+  media_options.ipv4_address = impl.address;
+  media_options.ipv6_address = primary_ipv6_address();
+  impl.media = MediaBridge::create(context, media_options, error);
+  if (!impl.media) return nullptr;
+  impl.media->on_dtmf([&impl](std::uint64_t call, char digit) {
+    impl.emit(json{{"event", "call.dtmf"}, {"call", call}, {"digit", std::string(1, digit)}});
+  });
+  impl.media->on_error([&impl](std::uint64_t call, const std::string& problem) {
+    impl.emit(json{{"event", "call.media_error"}, {"call", call}, {"error", problem}});
+  });
   UserAgentConfig config;
   config.local.user = options.user.empty() ? login_name() : options.user;
   config.local.host = impl.address;
@@ -361,6 +384,8 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   config.local.user_agent = "Lanline/0.1.0";
   config.display_name = options.display_name.empty() ? full_name() : options.display_name;
   config.auto_answer = options.auto_answer;
+  config.media = impl.media.get();
+  if (!options.audio_codecs.empty()) config.codecs = options.audio_codecs;
   impl.ua = std::make_unique<UserAgent>(*impl.transport, impl, config);
   impl.start_discovery(config);
   GSource* trim = g_timeout_source_new_seconds(10);

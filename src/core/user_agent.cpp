@@ -216,7 +216,11 @@ void UserAgent::advance(sip::TimePoint now) {
         break;
       case kReinviteRetry:
         if (call.info.state == CallState::kEstablished && call.reinvite_tx == 0) {
-          send_reinvite(call);
+          if (call.offer_in_2xx) {  // RFC 3264 4: wait for the answer in the ACK first
+            schedule(call.info.id, kReinviteRetry, now + timers_.t1);
+          } else {
+            send_reinvite(call);
+          }
         }
         break;
       case kForget:
@@ -388,6 +392,8 @@ Outcome UserAgent::hold(CallId id, sip::TimePoint now) {
   }
   Call& call = *it->second;
   if (call.reinvite_tx != 0) return {id, "a hold or resume is already in progress"};
+  // RFC 3264 4: no new offer while one awaits its answer (our 2xx's, answered in the ACK).
+  if (call.offer_in_2xx) return {id, "the call is still being set up: try again in a moment"};
   call.want_hold = true;
   send_reinvite(call);
   return {id, {}};
@@ -401,6 +407,7 @@ Outcome UserAgent::resume(CallId id, sip::TimePoint now) {
   }
   Call& call = *it->second;
   if (call.reinvite_tx != 0) return {id, "a hold or resume is already in progress"};
+  if (call.offer_in_2xx) return {id, "the call is still being set up: try again in a moment"};
   call.want_hold = false;
   send_reinvite(call);
   return {id, {}};
