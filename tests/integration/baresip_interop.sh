@@ -8,7 +8,7 @@
 # expected frequency within 2 Hz, no gap over 60 ms, a steady level (tests/lib/
 # audio_check.sh, or tests/media/wav_check when built).
 #
-#   baresip_interop.sh LANLINE_BIN        the 4 calls with Lanline
+#   baresip_interop.sh LANLINE_BIN [WAV_CHECK]   the 4 calls with Lanline
 #   baresip_interop.sh --baresip-only     the same calls baresip <-> baresip (checks the
 #                                         lab itself)
 # Exit 0 all passed, 1 some failed, 77 skipped (no baresip or sox).
@@ -22,6 +22,7 @@ case "${1:-}" in
   "") echo "usage: $0 LANLINE_BIN | --baresip-only" >&2; exit 2 ;;
   *) bin=$(readlink -f "$1") ;;
 esac
+[[ -n ${2:-} ]] && export WAV_CHECK=$(readlink -f "$2")
 for tool in baresip sox gawk ss; do
   command -v "$tool" >/dev/null || { echo "$tool not found: skipped"; exit 77; }
 done
@@ -59,16 +60,6 @@ free_port() {  # a port free on loopback for UDP and TCP, with the next one (bar
   done
   return 1
 }
-wav_verdict() {  # WAV HZ: prints figures and ok/FAIL, returns 0/1
-  local wav=$1 hz=$2
-  local tool=${WAV_CHECK:-$repo/build/tests/media/wav_check}
-  if [[ -x $tool ]]; then
-    "$tool" --expect-hz "$hz" --tolerance 2 --max-gap-ms 60 "$wav"
-  else
-    audio_check_tone "$wav" "$hz" 2 60 2
-  fi
-}
-
 # One side of a call. start_side ROLE KIND CODEC PORT [DIAL]: ROLE caller|callee, KIND
 # lanline|baresip; a baresip caller dials DIAL. Sets SIDE_PID and SIDE_REC (the
 # recording's path, or baresip's recording directory).
@@ -115,7 +106,7 @@ check() {  # LABEL WAV HZ
   if [[ -z $2 || ! -s $2 ]]; then
     echo "FAIL $1: no recording"; failed=$((failed + 1)); return
   fi
-  if r=$(wav_verdict "$2" "$3"); then
+  if r=$(audio_verdict "$2" "$3" 60); then
     echo "ok   $1: $r"; passed=$((passed + 1))
   else
     echo "FAIL $1: $r"; failed=$((failed + 1))
