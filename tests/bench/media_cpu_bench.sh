@@ -5,8 +5,9 @@
 #   bash tests/bench/media_cpu_bench.sh [LANLINE_BIN] [--seconds N] [--only baresip|lanline]
 #
 # Both UAs use real audio devices: a private PulseAudio server (tests/lib/pulse_lab.sh)
-# where each end's microphone is a module-sine-source (440 Hz at the caller, 620 Hz at
-# the callee: the encoder gets a signal, not silence) and its speaker a null sink.
+# where each end's microphone is the monitor of a null sink that module-sine plays into
+# (440 Hz at the caller, 620 Hz at the callee: the encoder gets a signal, not silence)
+# and its speaker another null sink.
 # Lanline runs with `--audio-source device --audio-sink device`, baresip with its alsa
 # module on ALSA's "pulse" device. Once the call is up and 3 s have passed, the user +
 # system CPU time of each process is read from /proc/PID/stat before and after N
@@ -50,9 +51,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
-pulse_lab_start "$work/pulse" spk_a spk_b || exit 2
-pactl load-module module-sine-source source_name=mic_a rate=48000 frequency=440 >/dev/null
-pactl load-module module-sine-source source_name=mic_b rate=48000 frequency=620 >/dev/null
+pulse_lab_start "$work/pulse" spk_a spk_b mic_a mic_b || exit 2
+# A sine played into each "microphone" null sink; the UAs record its monitor. (Lanline's
+# pulsesrc got nothing from a module-sine-source, baresip's ALSA path did; the monitor
+# of a null sink works for both, as in latency_bench.sh.)
+pactl load-module module-sine sink=mic_a frequency=440 >/dev/null
+pactl load-module module-sine sink=mic_b frequency=620 >/dev/null
 
 free_port() {
   local p n
@@ -90,10 +94,10 @@ baresip_run() {
   [[ $pa == "$pb" ]] && pb=$(( pa + 10 ))
   baresip_lab_config "$d/b" 127.0.0.1 "$pb" callee opus/48000/2 alsa,pulse alsa,pulse
   baresip_lab_config "$d/a" 127.0.0.1 "$pa" caller opus/48000/2 alsa,pulse alsa,pulse
-  PULSE_SOURCE=mic_b PULSE_SINK=spk_b baresip_lab_start "$d/b" || return 1
+  PULSE_SOURCE=mic_b.monitor PULSE_SINK=spk_b baresip_lab_start "$d/b" || return 1
   local pid_b=$BARESIP_PID
   pids+=("$pid_b")
-  PULSE_SOURCE=mic_a PULSE_SINK=spk_a baresip_lab_start "$d/a" -e "/dial sip:callee@127.0.0.1:$pb" || return 1
+  PULSE_SOURCE=mic_a.monitor PULSE_SINK=spk_a baresip_lab_start "$d/a" -e "/dial sip:callee@127.0.0.1:$pb" || return 1
   local pid_a=$BARESIP_PID
   pids+=("$pid_a")
   for (( i = 0; i < 50; i++ )); do grep -q 'Call established' "$d/a/baresip.log" && break; sleep 0.1; done
@@ -113,12 +117,12 @@ lanline_run() {
   mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
   pa=$(free_port) && pb=$(free_port) || return 1
   [[ $pa == "$pb" ]] && pb=$(( pa + 10 ))
-  PULSE_SOURCE=mic_b PULSE_SINK=spk_b "$lanline" --headless --profile cpu-b --user callee \
+  PULSE_SOURCE=mic_b.monitor PULSE_SINK=spk_b "$lanline" --headless --profile cpu-b --user callee \
     --sip-port "$pb" --no-discovery --auto-answer --audio-source device --audio-sink device \
     > "$work/lanline-b.log" 2>&1 &
   local pid_b=$!
   pids+=("$pid_b")
-  PULSE_SOURCE=mic_a PULSE_SINK=spk_a "$lanline" --headless --profile cpu-a --user caller \
+  PULSE_SOURCE=mic_a.monitor PULSE_SINK=spk_a "$lanline" --headless --profile cpu-a --user caller \
     --sip-port "$pa" --no-discovery --audio-source device --audio-sink device \
     > "$work/lanline-a.log" 2>&1 &
   local pid_a=$!
@@ -134,7 +138,8 @@ lanline_run() {
   if "$lanline" ctl --profile cpu-a calls 2>/dev/null | grep -q '"state":"established"'; then
     sleep 3
     sample "lanline <-> lanline" "$pid_a" "$pid_b"
-    "$lanline" ctl --profile cpu-a calls >&2
+    # Proof that media flowed: the caller's RTP counters.
+    rows[-1]+=" | caller: $("$lanline" ctl --profile cpu-a calls | grep -o '"packets_received":[0-9]*,"packets_sent":[0-9]*' | tr -d '"')"
     LANLINE_DONE=1
   else
     rows+=("lanline <-> lanline     | call not established: $(tail -n 2 "$work/lanline-a.log" | tr '\n' ' ')")
@@ -150,7 +155,7 @@ LANLINE_DONE=0
 
 echo
 echo "CPU of an established Opus call, $seconds s, % of one core ($(nproc) CPUs: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo))"
-echo "devices: PulseAudio sine sources (440 / 620 Hz) and null sinks; pulseaudio: the sound server's own share"
+echo "devices: PulseAudio null sinks (sines of 440 / 620 Hz into the microphones); pulse: the sound server's own share"
 printf '%-24s | %7s | %7s | %11s | %11s | %7s\n' "call" caller callee "caller RSS" "callee RSS" pulse
 for r in "${rows[@]}"; do echo "$r"; done
 read -r load1 _ < /proc/loadavg
