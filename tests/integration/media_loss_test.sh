@@ -129,6 +129,20 @@ baresip_pair() {  # LABEL yes|no
 }
 
 # --- lanline <-> lanline ------------------------------------------------------------
+# media_start_s CALLER_LOG CALLEE_LOG: seconds from the callee's "call N: audio ..." log
+# line to the caller's (both nodes log on this host's clock), 0 when either is missing.
+media_start_s() {
+  local a b
+  a=$(grep -m1 ': audio ' "$1" | awk '{ print $1 }')
+  b=$(grep -m1 ': audio ' "$2" | awk '{ print $1 }')
+  [[ -n $a && -n $b ]] || { echo 0; return; }
+  awk -v a="$a" -v b="$b" 'BEGIN {
+    split(a, x, ":"); split(b, y, ":")
+    d = (x[1] * 3600 + x[2] * 60 + x[3]) - (y[1] * 3600 + y[2] * 60 + y[3])
+    if (d < -43200) d += 86400
+    printf "%.3f\n", (d > 0 ? d : 0) }'
+}
+
 lanline_pair() {  # LABEL check|report [NODE OPTIONS...]
   local label=$1 how=$2 d=$work/lanline-${1%% *} i
   shift 2
@@ -174,6 +188,16 @@ lanline_pair() {  # LABEL check|report [NODE OPTIONS...]
   baresip_lab_stop "$pid_b"
   local report=""
   [[ $how == report ]] && report=report
+  # The callee's media starts with its 200 OK, the caller's when that 200 arrives: under
+  # this loss the 200 may need retransmissions (0.5, 1, 2 s...), and the callee records
+  # silence until then. That is call set-up, not a gap in the media: the callee's
+  # recording is checked from the moment the caller's media started (the nodes' logs).
+  local lead
+  lead=$(media_start_s "$d/a.log" "$d/b.log")
+  echo "     the caller's media started ${lead} s after the callee's"
+  if [[ -s $d/b.wav ]] && awk -v l="$lead" 'BEGIN { exit !(l > 0) }'; then
+    sox "$d/b.wav" "$d/b-trimmed.wav" trim "$lead" && mv "$d/b-trimmed.wav" "$d/b.wav"
+  fi
   verdict "Lanline caller hears 620 Hz" "$d/a.wav" 620 $report
   verdict "Lanline callee hears 440 Hz" "$d/b.wav" 440 $report
   loss_report
