@@ -28,6 +28,7 @@ for tool in baresip sox gawk ss; do
 done
 source "$repo/tests/lib/baresip_lab.sh"
 source "$repo/tests/lib/audio_check.sh"
+source "$repo/tests/lib/sanitizer_check.sh"
 
 work=$(mktemp -d /tmp/lanline-interop.XXXXXX)
 pids=()
@@ -156,5 +157,9 @@ for codec in PCMU opus; do
     run_case "$codec" lanline baresip
   fi
 done
+if [[ $mode == lanline ]]; then
+  if sanitizer_check "$work"/*/*-lanline/node.log; then passed=$((passed + 1))
+  else failed=$((failed + 1)); fi
+fi
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -19,6 +19,7 @@ for tool in pulseaudio pactl ss; do
   command -v "$tool" >/dev/null || { echo "$tool not found: skipped"; exit 77; }
 done
 source "$repo/tests/lib/pulse_lab.sh"
+source "$repo/tests/lib/sanitizer_check.sh"
 
 work=$(mktemp -d /tmp/lanline-device.XXXXXX)
 pids=()
@@ -90,5 +91,6 @@ for codec in opus pcmu; do
     failed=$((failed + 1))
   fi
 done
+if sanitizer_check "$work"/*.log; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -32,6 +32,7 @@ for tool in sox gawk; do command -v "$tool" >/dev/null || { echo "$tool not foun
 [[ $mode == lanline ]] || command -v baresip >/dev/null || { echo "no baresip: skipped"; exit 77; }
 source "$repo/tests/lib/baresip_lab.sh"
 source "$repo/tests/lib/audio_check.sh"
+source "$repo/tests/lib/sanitizer_check.sh"
 
 loss=${LOSS:-0.2}
 talk_s=${TALK_S:-10}
@@ -214,5 +215,6 @@ fi
 lanline_pair opus check
 # For comparison (reported, not checked): PCMU has no in-band FEC, only concealment.
 [[ ${COMPARE_PCMU:-1} == 1 ]] && lanline_pair "PCMU (no FEC)" report --audio-codecs pcmu
+if sanitizer_check "$work"/lanline-*/[ab].log; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]
