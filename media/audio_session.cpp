@@ -181,16 +181,23 @@ struct AudioSession::Impl {
     gst_bin_add_many(bin, convert, resample, format, volume, valve, encoder, payloader, nullptr);
     link_or_throw(source, convert);
     link_or_throw(convert, resample);
-    link_or_throw(resample, format);
-    GstElement* before_volume = format;
     if (echo_cancel) {
+      // webrtcdsp must run at its echo probe's rate, the sink's (kPlayRate), and only
+      // then go down to the codec's rate: a DSP at 8 kHz against a 48 kHz probe is a
+      // stream error, and PCMU/PCMA/G.722 calls with devices had no audio at all.
+      GstElement* play_format = capsfilter(raw_caps(kPlayRate));
       GstElement* dsp = make_element("webrtcdsp");
       g_object_set(dsp, "probe", "echoprobe", nullptr);
-      gst_bin_add(bin, dsp);
-      link_or_throw(format, dsp);
-      before_volume = dsp;
+      GstElement* to_codec_rate = make_element("audioresample");
+      gst_bin_add_many(bin, play_format, dsp, to_codec_rate, nullptr);
+      link_or_throw(resample, play_format);
+      link_or_throw(play_format, dsp);
+      link_or_throw(dsp, to_codec_rate);
+      link_or_throw(to_codec_rate, format);
+    } else {
+      link_or_throw(resample, format);
     }
-    link_or_throw(before_volume, volume);
+    link_or_throw(format, volume);
     link_or_throw(volume, valve);
     link_or_throw(valve, encoder);
     link_or_throw(encoder, payloader);

@@ -13,6 +13,11 @@
 # --quick: a short version for CI (3 rates, 2,000-call memory run, no warm-up, no
 # sustained run, a short pause between rates).
 #
+# Media: each answered call gets its media set up, as baresip's does (baresip sends an
+# aufile tone, PCMU, as SIPp's uac offers): Lanline runs with LANLINE_MEDIA_ARGS, by
+# default "--audio-source test:440 --audio-sink null" (a tone out, nothing played);
+# LANLINE_MEDIA_ARGS=" " runs Lanline with its defaults.
+#
 # Environment overrides: LANLINE_BIN, RATES ("50 100 ..."), MEM_CALLS, MEM_RATE,
 # SETTLE (s), RATE_GAP (s between rates), PAUSE_MS (SIPp -d), SUSTAIN_S (0: skip),
 # LANLINE_LOG_LEVEL (default: the node's default), KEEP=1 (keep the work directory),
@@ -27,7 +32,7 @@ bin_arg=""
 for a in "$@"; do
   case "$a" in
     --quick) quick=1 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     -*) echo "load_bench: unknown option $a" >&2; exit 2 ;;
     *) if [[ -n $bin_arg ]]; then echo "usage: $0 [LANLINE_BIN] [--quick]" >&2; exit 2; fi
        bin_arg=$a ;;
@@ -135,6 +140,7 @@ log "load average before the runs: $load1"
 if awk -v l="$load1" 'BEGIN { exit !(l >= 1.0) }'; then
   echo "warning: the machine is busy (load $load1); rates will be low and noisy" >&2
 fi
+log "lanline media: ${LANLINE_MEDIA_ARGS:---audio-source test:440 --audio-sink null}"
 log "mode: $( ((quick)) && echo quick || echo full); rates: ${rates[*]}; SIPp -d $pause_ms ms;" \
     "memory: $mem_calls calls at $mem_rate/s, settle $settle s; work: $work"
 
@@ -150,6 +156,8 @@ start_lanline() {
          XDG_DATA_HOME=$work/lanline/data
   local extra=()
   [[ -n ${LANLINE_LOG_LEVEL:-} ]] && extra+=(--log-level "$LANLINE_LOG_LEVEL")
+  # shellcheck disable=SC2206
+  extra+=(${LANLINE_MEDIA_ARGS:---audio-source test:440 --audio-sink null})
   "$lanline" --headless --profile load --sip-port "$p" --user service --auto-answer \
     --no-discovery "${extra[@]}" > "$work/lanline/node.log" 2>&1 &
   lanline_pid=$!
