@@ -226,7 +226,6 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
     return nullptr;
   }
   impl.wake = SDL_RegisterEvents(1);
-  impl.ringtone = std::make_unique<Ringtone>(options.data_dir + "/sounds/ring.wav");
   return self;
 }
 
@@ -292,7 +291,11 @@ void Window::run(EngineLink& link) {
       SDL_FlashWindow(impl.window, SDL_FLASH_UNTIL_FOCUSED);
     }
     if (!ringing) impl.last_ringing = 0;
-    impl.ringtone->update(ringing != nullptr);
+    // Audio is opened at the first ring, not at start: probing devices costs a few
+    // hundred milliseconds that the first frame should not wait for.
+    if (ringing && !impl.ringtone)
+      impl.ringtone = std::make_unique<Ringtone>(impl.options.data_dir + "/sounds/ring.wav");
+    if (impl.ringtone) impl.ringtone->update(ringing != nullptr);
 
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplSDL2_NewFrame();
