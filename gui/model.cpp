@@ -24,7 +24,11 @@ std::string first_text(const json& object, std::initializer_list<const char*> ke
 
 std::uint64_t number(const json& object, const char* key) {
   auto it = object.find(key);
-  return it != object.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
+  if (it == object.end() || !it->is_number_integer()) return 0;
+  // Ids are unsigned; a client may still send one as a signed number.
+  return it->is_number_unsigned()
+             ? it->get<std::uint64_t>()
+             : static_cast<std::uint64_t>(std::max<std::int64_t>(0, it->get<std::int64_t>()));
 }
 
 std::int64_t now_ms() {

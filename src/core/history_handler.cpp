@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace lanline::core {
 namespace {
 
@@ -51,7 +53,11 @@ std::string text_of(const json& object, const char* key) {
 
 std::uint64_t id_of(const json& object, const char* key) {
   auto it = object.find(key);
-  return it != object.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
+  if (it == object.end() || !it->is_number_integer()) return 0;
+  // Ids are unsigned; a client may still send one as a signed number.
+  return it->is_number_unsigned()
+             ? it->get<std::uint64_t>()
+             : static_cast<std::uint64_t>(std::max<std::int64_t>(0, it->get<std::int64_t>()));
 }
 
 // How a call that ended is filed, from what we saw of it.
