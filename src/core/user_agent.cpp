@@ -1,7 +1,9 @@
 #include "core/user_agent.hpp"
 
 #include <random>
+#include <variant>
 
+#include "core/negotiated_audio.hpp"
 #include "sip/parser.hpp"
 
 namespace lanline::core {
@@ -50,6 +52,11 @@ bool is_text_type(const Message& message) {
   return !type || type->type == "text" || type->type == "TEXT";
 }
 
+// RFC 3264 8.4 (and c=0.0.0.0 folded in by sdp): the peer wants none of our media.
+bool holds_us(sdp::Direction peer) {
+  return peer == sdp::Direction::kSendOnly || peer == sdp::Direction::kInactive;
+}
+
 std::string describe_failure(int code, std::string_view reason) {
   switch (code) {
     case 404:
@@ -81,8 +88,11 @@ struct UserAgent::Call {
   bool has_dialog = false;
   sip::Endpoint peer;  // where our requests go
   std::uint64_t session_id = 0;
-  std::uint64_t sdp_version = 0;
-  sdp::Direction offered = sdp::Direction::kSendRecv;  // the peer's last offer
+  std::unique_ptr<sdp::Negotiator> sdp;  // the call's offer/answer state (RFC 3264)
+  std::string remote_offer;              // incoming: the INVITE's offer, answered when we answer
+  bool offer_in_2xx = false;             // our 2xx carries the offer: the answer comes in the ACK
+  bool ports_ready = false;              // the negotiator knows our address and ports
+  bool media_reserved = false;           // CallMedia::reserve() succeeded; release() is owed
 
   // As caller.
   TransactionId invite_tx = 0;
@@ -154,9 +164,15 @@ UserAgent::UserAgent(sip::TransportSender& transport, UserAgentListener& listene
       listener_(listener),
       transport_(transport),
       config_(std::move(config)),
-      timers_(timers) {}
+      timers_(timers) {
+  capabilities_ = sdp::Capabilities::from_names(config_.codecs, nullptr, config_.opus);
+  capabilities_.telephone_event = config_.telephone_event;
+}
 
-UserAgent::~UserAgent() = default;
+UserAgent::~UserAgent() {
+  for (auto& [id, call] : calls_)
+    release_media(*call);
+}
 
 // ---- Driving ----
 
@@ -234,6 +250,9 @@ Outcome UserAgent::call(const sip::Uri& target, const sip::Endpoint& destination
   call.info.remote_uri = std::string(target.text);
   call.peer = destination;
   call.session_id = random_engine()() >> 1;
+  call.sdp = std::make_unique<sdp::Negotiator>(capabilities_, call.session_id);
+  if (capabilities_.codecs.empty()) return {0, "no audio codec is enabled"};
+  if (!reserve_media(call)) return {0, "could not open ports for the call's audio"};
 
   sip::LocalContact local = local_for(destination);
   sip::RequestSpec spec;
@@ -247,12 +266,13 @@ Outcome UserAgent::call(const sip::Uri& target, const sip::Endpoint& destination
   spec.cseq = 1;
   spec.headers = {{"Allow", std::string(kAllow)}};
   spec.content_type = "application/sdp";
-  spec.body = local_sdp(call, sdp::Direction::kSendRecv);
+  spec.body = call.sdp->create_offer(sdp::Direction::kSendRecv);
   call.invite_text = build_for(spec, call.peer);
   call.info.sip_call_id = spec.call_id;
   call.invite_tx = send_request(call.invite_text, call.peer);
   track(call, call.invite_tx);
   if (call.invite_tx == 0) {
+    release_media(call);
     return {0, "could not send to " + sip::to_string(call.peer) + ": is the address right?"};
   }
   CallId id = call.info.id;
@@ -270,12 +290,34 @@ Outcome UserAgent::answer(CallId id, sip::TimePoint now) {
   Call& call = *it->second;
   const Message* invite = layer_.request(call.server_tx);
   if (!invite) return {id, "the caller has gone"};
-  sdp::Direction direction = sdp::answer_direction(call.offered, call.info.local_hold);
-  if (!send_2xx(call, *invite, call.server_tx, direction)) {
+  if (!reserve_media(call)) {
+    respond(call.server_tx, *invite, 500, {}, call.dialog.local_tag);
+    finish(call, 500, "could not open ports for the call's audio");
+    return {id, "could not open ports for the call's audio"};
+  }
+  std::string body;
+  std::optional<sdp::AudioAgreement> agreed;
+  if (!call.remote_offer.empty()) {
+    auto result = call.sdp->receive_offer(call.remote_offer, call.info.local_hold);
+    if (const auto* rejection = std::get_if<sdp::Rejection>(&result)) {
+      reject_offer(call.server_tx, *invite, *rejection, call.dialog.local_tag);
+      finish(call, rejection->status, rejection->reason);
+      return {id, rejection->reason};
+    }
+    auto& answer = std::get<sdp::Answer>(result);
+    body = std::move(answer.sdp);
+    agreed = std::move(answer.audio);
+  } else {
+    // RFC 3261 13.2.1: an INVITE without an offer gets ours in the 2xx, its answer in the ACK.
+    body = call.sdp->create_offer(wanted_direction(call));
+    call.offer_in_2xx = true;
+  }
+  if (!send_2xx(call, *invite, call.server_tx, std::move(body))) {
     return {id, "could not send the answer"};
   }
   call.info.state = CallState::kEstablished;
-  call.info.remote_hold = false;
+  call.info.remote_hold = agreed && holds_us(agreed->remote_direction);
+  if (agreed) apply_media(call, *agreed);
   notify(call);
   return {id, {}};
 }
@@ -515,13 +557,15 @@ void UserAgent::incoming_invite(TransactionId server, const Message& request,
   }
   auto owned = std::make_unique<Call>();
   Call& call = *owned;
+  call.session_id = random_engine()() >> 1;
+  call.sdp = std::make_unique<sdp::Negotiator>(capabilities_, call.session_id);
   if (!request.body().empty()) {
-    auto offer = sdp::read_audio_sdp(request.body());
-    if (!offer || sdp::common_codecs(offer->payload_types, {0, 8}).empty()) {
-      respond(server, request, 488, {{"Warning", "304 lanline \"no common audio codec\""}});
+    // Refused before the phone rings: nobody should pick up a call that cannot work.
+    if (auto rejection = call.sdp->check_offer(request.body())) {
+      reject_offer(server, request, *rejection);
       return;
     }
-    call.offered = offer->direction;
+    call.remote_offer = std::string(request.body());
   }
   call.info.id = next_call_++;
   call.info.direction = CallDirection::kIncoming;
@@ -530,7 +574,6 @@ void UserAgent::incoming_invite(TransactionId server, const Message& request,
   call.info.remote_name = request.from().display_name_text();
   call.info.sip_call_id = std::string(request.call_id());
   call.server_tx = server;
-  call.session_id = random_engine()() >> 1;
   call.dialog = sip::Dialog::as_uas(request, sip::random_token(6));
   call.peer = from;
   if (auto target = sip::parse_uri(call.dialog.remote_target); target) {
@@ -599,23 +642,29 @@ void UserAgent::incoming_reinvite(Call& call, TransactionId server, const Messag
     respond(server, request, 500, {{"Retry-After", "1"}});  // 14.2: the last one is pending
     return;
   }
-  sdp::Direction offered = sdp::Direction::kSendRecv;
+  std::string body;
+  std::optional<sdp::AudioAgreement> agreed;
   if (!request.body().empty()) {
-    auto offer = sdp::read_audio_sdp(request.body());
-    if (!offer) {
-      respond(server, request, 488);
+    auto result = call.sdp->receive_offer(request.body(), call.info.local_hold);
+    if (const auto* rejection = std::get_if<sdp::Rejection>(&result)) {
+      // RFC 3264 8: a refused offer leaves the session as it was.
+      reject_offer(server, request, *rejection);
       return;
     }
-    offered = offer->direction;
-    call.info.remote_hold = offer->holds_us();
+    auto& answer = std::get<sdp::Answer>(result);
+    body = std::move(answer.sdp);
+    agreed = std::move(answer.audio);
+    call.info.remote_hold = holds_us(agreed->remote_direction);
+  } else {
+    body = call.sdp->create_offer(wanted_direction(call));
+    call.offer_in_2xx = true;
   }
-  call.offered = offered;
   if (!request.contact().contacts.empty()) {
     call.dialog.remote_target = std::string(request.contact().contacts.front().uri.text);
   }
   call.server_tx = server;
   track(call, server);
-  send_2xx(call, request, server, sdp::answer_direction(offered, call.info.local_hold));
+  if (send_2xx(call, request, server, std::move(body)) && agreed) apply_media(call, *agreed);
   notify(call);
 }
 
@@ -639,6 +688,10 @@ void UserAgent::incoming_ack(const Message& ack) {
   Call* call = call_by_dialog(ack);
   if (call && call->awaiting_ack && ack.cseq().number == call->dialog.remote_seq) {
     call->awaiting_ack = false;  // 13.3.1.4: the 2xx has arrived
+    if (call->offer_in_2xx) {
+      call->offer_in_2xx = false;
+      if (take_answer(*call, ack.body(), false)) notify(*call);
+    }
   }
 }
 
@@ -720,9 +773,7 @@ void UserAgent::invite_response(Call& call, const Message& response) {
       finish(call, 487, "cancelled");
       return;
     }
-    if (auto answer = sdp::read_audio_sdp(response.body())) {
-      call.info.remote_hold = answer->holds_us();
-    }
+    if (!take_answer(call, response.body(), false)) return;
     call.info.state = CallState::kEstablished;
     notify(call);
     return;
@@ -740,12 +791,11 @@ void UserAgent::reinvite_response(Call& call, const Message& response) {
     sip::RequestSpec ack = sip::in_dialog_request(call.dialog, "ACK", response.cseq().number);
     transport_.send(sip::build_request(local, ack), call.peer);
     call.info.local_hold = call.want_hold;
-    if (auto answer = sdp::read_audio_sdp(response.body())) {
-      call.info.remote_hold = answer->direction == sdp::Direction::kInactive && !call.want_hold;
-    }
+    if (!take_answer(call, response.body(), true)) return;
     notify(call);
     return;
   }
+  call.sdp->rollback();  // no answer to our offer: the session stays as it was
   if (code == 491) {
     // RFC 3261 14.1: the Call-ID's owner waits 2.1 to 4 s, the other side up to 2 s.
     bool owner = call.info.direction == CallDirection::kOutgoing;
@@ -825,8 +875,7 @@ sip::LocalContact UserAgent::local_for(const sip::Endpoint& peer) const {
 
 // The 2xx to an INVITE or re-INVITE, with our SDP answer; the core resends it until the
 // ACK comes (RFC 3261 13.3.1.4), and ends the call if none comes within 64*T1.
-bool UserAgent::send_2xx(Call& call, const Message& invite, TransactionId server,
-                         sdp::Direction direction) {
+bool UserAgent::send_2xx(Call& call, const Message& invite, TransactionId server, std::string sdp) {
   sip::ResponseSpec spec;
   spec.code = 200;
   spec.to_tag = call.dialog.local_tag;
@@ -834,7 +883,7 @@ bool UserAgent::send_2xx(Call& call, const Message& invite, TransactionId server
                   {"Allow", std::string(kAllow)},
                   {"Server", config_.local.user_agent}};
   spec.content_type = "application/sdp";
-  spec.body = local_sdp(call, direction);
+  spec.body = std::move(sdp);
   call.ok_text = sip::build_response(invite, spec);
   call.ok_to = sip::TransactionLayer::response_destination(invite, *layer_.source(server));
   auto ok = sip::parse_message(call.ok_text);
@@ -862,22 +911,80 @@ void UserAgent::send_bye(Call& call) {
 void UserAgent::send_reinvite(Call& call) {
   sip::RequestSpec spec = sip::in_dialog_request(call.dialog, "INVITE");
   spec.content_type = "application/sdp";
-  spec.body =
-      local_sdp(call, call.want_hold ? sdp::Direction::kSendOnly : sdp::Direction::kSendRecv);
+  spec.body = call.sdp->create_offer(call.want_hold ? sdp::Direction::kSendOnly
+                                                    : sdp::Direction::kSendRecv);
   spec.headers = {{"Allow", std::string(kAllow)}};
   sip::Endpoint to = call.peer;
   call.reinvite_tx = send_request(build_for(spec, to), to);
   track(call, call.reinvite_tx);
 }
 
-std::string UserAgent::local_sdp(Call& call, sdp::Direction direction) {
-  sdp::AudioOffer offer;
-  offer.address = local_for(call.peer).host;
-  offer.port = config_.media_port;
-  offer.session_id = call.session_id;
-  offer.version = call.sdp_version++;
-  offer.direction = direction;
-  return sdp::build_audio_sdp(offer);
+sdp::Direction UserAgent::wanted_direction(const Call& call) const {
+  return call.info.local_hold ? sdp::Direction::kSendOnly : sdp::Direction::kSendRecv;
+}
+
+bool UserAgent::reserve_media(Call& call) {
+  if (call.ports_ready) return true;
+  sdp::LocalEndpoint local{local_for(call.peer).host, config_.media_port,
+                           static_cast<std::uint16_t>(config_.media_port + 1)};
+  if (config_.media) {
+    bool ipv6 = call.peer.address.find(':') != std::string::npos;
+    auto ports = config_.media->reserve(call.info.id, ipv6);
+    if (!ports) return false;
+    call.media_reserved = true;
+    local.rtp_port = ports->rtp_port;
+    local.rtcp_port = ports->rtcp_port;
+    // A wildcard bind says nothing a peer can send to: then the SIP address is ours.
+    if (!ports->address.empty() && ports->address != "0.0.0.0" && ports->address != "::") {
+      local.address = ports->address;
+    }
+  }
+  call.sdp->set_local(std::move(local));
+  call.ports_ready = true;
+  return true;
+}
+
+void UserAgent::apply_media(Call& call, const sdp::AudioAgreement& agreement) {
+  if (config_.media && call.media_reserved) {
+    config_.media->apply(call.info.id, to_negotiated_audio(agreement));
+  }
+}
+
+void UserAgent::release_media(Call& call) {
+  if (!call.media_reserved) return;
+  call.media_reserved = false;
+  if (config_.media) config_.media->release(call.info.id);
+}
+
+bool UserAgent::take_answer(Call& call, std::string_view body, bool reinvite) {
+  auto agreed = call.sdp->receive_answer(body);
+  std::string problem;
+  if (!agreed) {
+    problem = agreed.error().reason;
+  } else if (agreed->codecs.empty()) {
+    problem = "it accepted no audio";
+  }
+  if (!problem.empty()) {
+    send_bye(call);
+    finish(call, 488, "the other side's answer cannot be used: " + problem);
+    return false;
+  }
+  call.info.remote_hold =
+      reinvite ? agreed->remote_direction == sdp::Direction::kInactive && !call.want_hold
+               : holds_us(agreed->remote_direction);
+  apply_media(call, *agreed);
+  return true;
+}
+
+void UserAgent::reject_offer(TransactionId server, const Message& request,
+                             const sdp::Rejection& rejection, std::string to_tag) {
+  // RFC 3261 20.43: warn-text is a quoted-string; 399 is "miscellaneous".
+  std::string text;
+  for (char c : rejection.reason)
+    text += (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '\'' : c;
+  int code = rejection.warning != 0 ? rejection.warning : 399;
+  respond(server, request, rejection.status,
+          {{"Warning", std::to_string(code) + " lanline \"" + text + "\""}}, std::move(to_tag));
 }
 
 void UserAgent::finish(Call& call, int code, std::string reason) {
@@ -886,6 +993,7 @@ void UserAgent::finish(Call& call, int code, std::string reason) {
   call.info.end_code = code;
   call.info.end_reason = std::move(reason);
   call.awaiting_ack = false;
+  release_media(call);
   notify(call);
   // A caller keeps a finished call while the other side may still resend its 2xx (our ACK
   // went missing); a callee needs nothing more once the call is over, since BYE

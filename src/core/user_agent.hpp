@@ -13,7 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sdp/audio_sdp.hpp"
+#include "core/call_media.hpp"
+#include "sdp/offer_answer.hpp"
 #include "sip/dialog.hpp"
 #include "sip/transaction_layer.hpp"
 
@@ -66,7 +67,16 @@ struct UserAgentConfig {
   std::string ipv6_host;    // our IPv6 address, for peers reached over IPv6 (may be empty)
   std::string display_name;
   bool auto_answer = false;
-  std::uint16_t media_port = 40000;  // the interim SDP's audio port (media lands later)
+  // The media of each call: reserve() before our first offer or answer, apply() after
+  // every completed exchange, release() at its end. It must outlive the UserAgent. Null:
+  // no media, and the SDP names media_port (tests of signalling alone).
+  CallMedia* media = nullptr;
+  std::uint16_t media_port = 40000;
+  // Audio codecs to offer and accept, in order of preference (sdp::codec_named's names;
+  // unknown ones are left out).
+  std::vector<std::string> codecs{"opus", "G722", "PCMU", "PCMA"};
+  sdp::OpusOptions opus;
+  bool telephone_event = true;
 };
 
 // The answer to a command: an id, or an error a person can act on.
@@ -133,14 +143,24 @@ class UserAgent : private sip::TransactionUser {
                sip::ExtraHeaders headers = {}, std::string to_tag = {},
                std::string content_type = {}, std::string body = {});
   sip::TransactionId send_request(const std::string& text, const sip::Endpoint& to);
-  bool send_2xx(Call& call, const sip::Message& invite, sip::TransactionId server,
-                sdp::Direction direction);
+  bool send_2xx(Call& call, const sip::Message& invite, sip::TransactionId server, std::string sdp);
+  // A 400 or 488 (with a Warning, RFC 3261 20.43) for an offer we cannot answer.
+  void reject_offer(sip::TransactionId server, const sip::Message& request,
+                    const sdp::Rejection& rejection, std::string to_tag = {});
   std::string build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const;
   // Our address as a peer at `peer` reaches it: same family, loopback for loopback.
   sip::LocalContact local_for(const sip::Endpoint& peer) const;
   void send_bye(Call& call);
   void send_reinvite(Call& call);
-  std::string local_sdp(Call& call, sdp::Direction direction);
+  sdp::Direction wanted_direction(const Call& call) const;
+  // The CallMedia seam: ports before the first offer or answer, each completed exchange,
+  // the end of the call.
+  bool reserve_media(Call& call);
+  void apply_media(Call& call, const sdp::AudioAgreement& agreement);
+  void release_media(Call& call);
+  // An answer to our offer arrived (in a 2xx or an ACK): apply it, or end the call
+  // (RFC 3261 13.2.2.4, 13.3.1.4) when it cannot be used.
+  bool take_answer(Call& call, std::string_view body, bool reinvite);
   void finish(Call& call, int code, std::string reason);
   void notify(const Call& call);
   // Indexes, so each message finds its call in constant time however many calls linger.
@@ -156,6 +176,7 @@ class UserAgent : private sip::TransactionUser {
   sip::TransportSender& transport_;  // for what the core sends itself: 2xx ACKs, 2xx resends
   UserAgentConfig config_;
   sip::TimerValues timers_;
+  sdp::Capabilities capabilities_;
   sip::TimePoint now_{};
   CallId next_call_ = 1;
   std::map<CallId, std::unique_ptr<Call>> calls_;

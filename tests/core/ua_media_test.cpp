@@ -1,0 +1,512 @@
+// The UA drives the CallMedia seam: ports reserved before the first offer or answer,
+// every completed offer/answer exchange applied (initial, hold, resume, offer-less
+// INVITE, re-INVITE either way), released when the call ends however it ends; and
+// offers it cannot take refused with the right status and Warning. The media is a fake
+// that records the calls: the seam's other side is tested in media/.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "sdp/parser.hpp"
+#include "ua_harness.hpp"
+
+namespace lanline::core {
+namespace {
+
+using namespace test;  // NOLINT: the harness is this file's vocabulary
+using std::chrono::milliseconds;
+
+struct FakeMedia : CallMedia {
+  struct Event {
+    std::string what;  // "reserve", "apply", "release"
+    CallId call = 0;
+    NegotiatedAudio audio;
+    bool ipv6 = false;
+  };
+  std::vector<Event> events;
+  std::set<CallId> live;
+  std::uint16_t next_port = 50000;
+  bool refuse = false;
+
+  std::optional<LocalMedia> reserve(std::uint64_t call, bool ipv6) override {
+    events.push_back({"reserve", call, {}, ipv6});
+    if (refuse) return std::nullopt;
+    EXPECT_TRUE(live.insert(call).second) << "reserved twice: call " << call;
+    LocalMedia local{"", next_port, static_cast<std::uint16_t>(next_port + 1)};
+    next_port += 2;
+    return local;
+  }
+  void apply(std::uint64_t call, const NegotiatedAudio& audio) override {
+    EXPECT_EQ(live.count(call), 1u) << "apply without reserve: call " << call;
+    events.push_back({"apply", call, audio, false});
+  }
+  void release(std::uint64_t call) override {
+    EXPECT_EQ(live.erase(call), 1u) << "release without reserve: call " << call;
+    events.push_back({"release", call, {}, false});
+  }
+  bool set_mute(std::uint64_t, bool) override { return true; }
+  bool send_dtmf(std::uint64_t, const std::string&) override { return true; }
+  std::optional<MediaStats> stats(std::uint64_t) const override { return std::nullopt; }
+
+  std::string sequence() const {
+    std::string out;
+    for (const auto& e : events) {
+      if (!out.empty()) out += ' ';
+      out += e.what;
+    }
+    return out;
+  }
+  const NegotiatedAudio& last_applied() const {
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+      if (it->what == "apply") return it->audio;
+    }
+    static const NegotiatedAudio kNone;
+    ADD_FAILURE() << "nothing applied";
+    return kNone;
+  }
+};
+
+// The first message `node` sent from index `from` on that satisfies `pred`.
+std::optional<sip::Message> find_sent(const Node& node, std::size_t from,
+                                      const std::function<bool(const sip::Message&)>& pred) {
+  for (std::size_t i = from; i < node.sent.size(); ++i) {
+    auto m = sip::parse_message(node.sent[i]);
+    if (m && pred(*m)) return std::move(m).value();
+  }
+  return std::nullopt;
+}
+
+class UaMediaTest : public ::testing::Test {
+ protected:
+  Network net;
+  FakeMedia alice_media;
+  FakeMedia bob_media;
+  Node alice{net, "alice", "198.18.0.1", &alice_media};
+  Node bob{net, "bob", "198.18.0.2", &bob_media};
+
+  CallId place_call() {
+    Outcome outcome = alice.ua->call(uri("sip:bob@198.18.0.2"), bob.address, net.now);
+    EXPECT_TRUE(outcome.ok()) << outcome.error;
+    net.run(milliseconds(100));
+    return outcome.id;
+  }
+  CallId incoming_at_bob() const {
+    for (const auto& [id, call] : bob.calls) {
+      if (call.state == CallState::kIncoming) return id;
+    }
+    return 0;
+  }
+  std::pair<CallId, CallId> established() {
+    CallId call = place_call();
+    CallId incoming = incoming_at_bob();
+    EXPECT_NE(incoming, 0u);
+    EXPECT_TRUE(bob.ua->answer(incoming, net.now).ok());
+    net.run(milliseconds(100));
+    EXPECT_EQ(alice.calls[call].state, CallState::kEstablished);
+    return {call, incoming};
+  }
+};
+
+TEST_F(UaMediaTest, CallReservesAppliesAndReleasesOnBothSides) {
+  CallId call = place_call();
+  // The caller reserved before it wrote the offer, which names the reserved ports.
+  ASSERT_EQ(alice_media.sequence(), "reserve");
+  EXPECT_FALSE(alice_media.events[0].ipv6);
+  auto invite = find_sent(alice, 0, [](const sip::Message& m) { return m.is_request(); });
+  ASSERT_TRUE(invite);
+  auto offer = sdp::parse(invite->body());
+  ASSERT_TRUE(offer.ok()) << offer.error().reason;
+  EXPECT_EQ(offer->media[0].port, 50000);
+  ASSERT_TRUE(offer->media[0].rtcp());
+  EXPECT_EQ(offer->media[0].rtcp()->port, 50001);
+  EXPECT_TRUE(offer->media[0].rtcp_mux());
+  // The callee reserves only when it answers, not while it rings.
+  EXPECT_EQ(bob_media.sequence(), "");
+  CallId incoming = incoming_at_bob();
+  ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
+  EXPECT_EQ(bob_media.sequence(), "reserve apply");
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice_media.sequence(), "reserve apply");
+
+  const NegotiatedAudio& a = alice_media.last_applied();
+  ASSERT_FALSE(a.codecs.empty());
+  EXPECT_EQ(a.codecs[0].encoding, "opus");
+  EXPECT_EQ(a.codecs[0].clock_rate, 48000);
+  EXPECT_EQ(a.codecs[0].channels, 2);
+  EXPECT_EQ(a.codecs[0].send_pt, 96);
+  EXPECT_EQ(a.codecs[0].receive_pt, 96);
+  EXPECT_EQ(a.codecs[0].fmtp, "useinbandfec=1");
+  EXPECT_EQ(a.telephone_event_send_pt, 100);  // the 48000 one, as Opus's clock
+  EXPECT_EQ(a.remote_address, "198.18.0.2");
+  EXPECT_EQ(a.remote_rtp_port, 50000);  // bob's fake counts from 50000 too
+  EXPECT_EQ(a.remote_rtcp_port, 50000);
+  EXPECT_TRUE(a.rtcp_mux);
+  EXPECT_TRUE(a.send);
+  EXPECT_TRUE(a.receive);
+  EXPECT_EQ(a.ptime_ms, 20);
+  const NegotiatedAudio& b = bob_media.last_applied();
+  EXPECT_EQ(b.remote_address, "198.18.0.1");
+  EXPECT_EQ(b.codecs.size(), 4u);  // opus, G722, PCMU, PCMA: all in common
+  EXPECT_EQ(b.codecs[0].encoding, "opus");
+
+  ASSERT_TRUE(alice.ua->hangup(call, net.now).ok());
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice_media.sequence(), "reserve apply release");
+  EXPECT_EQ(bob_media.sequence(), "reserve apply release");
+  EXPECT_TRUE(alice_media.live.empty());
+  EXPECT_TRUE(bob_media.live.empty());
+}
+
+TEST_F(UaMediaTest, HoldAndResumeAreAppliedBothWays) {
+  auto [call, incoming] = established();
+  ASSERT_TRUE(alice.ua->hold(call, net.now).ok());
+  net.run(milliseconds(100));
+  EXPECT_TRUE(alice.calls[call].local_hold);
+  EXPECT_TRUE(bob.calls[incoming].remote_hold);
+  // alice offered sendonly, bob answered recvonly.
+  EXPECT_TRUE(alice_media.last_applied().send);
+  EXPECT_FALSE(alice_media.last_applied().receive);
+  EXPECT_FALSE(bob_media.last_applied().send);
+  EXPECT_TRUE(bob_media.last_applied().receive);
+  ASSERT_TRUE(alice.ua->resume(call, net.now).ok());
+  net.run(milliseconds(100));
+  EXPECT_FALSE(alice.calls[call].local_hold);
+  EXPECT_FALSE(bob.calls[incoming].remote_hold);
+  EXPECT_TRUE(alice_media.last_applied().receive);
+  EXPECT_TRUE(bob_media.last_applied().send);
+  // The callee holds too: it is the offerer of that exchange.
+  ASSERT_TRUE(bob.ua->hold(incoming, net.now).ok());
+  net.run(milliseconds(100));
+  EXPECT_TRUE(bob.calls[incoming].local_hold);
+  EXPECT_TRUE(alice.calls[call].remote_hold);
+  EXPECT_FALSE(alice_media.last_applied().send);
+  EXPECT_FALSE(bob_media.last_applied().receive);
+  EXPECT_EQ(alice_media.sequence(), "reserve apply apply apply apply");
+  EXPECT_EQ(bob_media.sequence(), "reserve apply apply apply apply");
+}
+
+TEST_F(UaMediaTest, OVersionRisesOnlyWhenTheDescriptionChanges) {
+  auto [call, incoming] = established();
+  auto version_of = [](const Node& node, std::size_t from, bool request) {
+    std::string version;
+    for (std::size_t i = from; i < node.sent.size(); ++i) {
+      auto m = sip::parse_message(node.sent[i]);
+      if (!m || m->body().empty() || m->is_request() != request) continue;
+      auto s = sdp::parse(m->body());
+      if (s) version = s->origin.session_version;
+    }
+    return version;
+  };
+  EXPECT_EQ(version_of(alice, 0, true), "0");
+  std::size_t mark = alice.sent.size();
+  alice.ua->hold(call, net.now);
+  net.run(milliseconds(100));
+  EXPECT_EQ(version_of(alice, mark, true), "1");
+  // Holding again offers the same description: same version, and the same answer too.
+  std::size_t bob_mark = bob.sent.size();
+  mark = alice.sent.size();
+  alice.ua->hold(call, net.now);
+  net.run(milliseconds(100));
+  EXPECT_EQ(version_of(alice, mark, true), "1");
+  EXPECT_EQ(version_of(bob, bob_mark, false), "1");  // 0: first answer, 1: recvonly
+  mark = alice.sent.size();
+  alice.ua->resume(call, net.now);
+  net.run(milliseconds(100));
+  EXPECT_EQ(version_of(alice, mark, true), "2");
+  EXPECT_EQ(version_of(bob, 0, false), "2");  // sendrecv again differs from recvonly
+}
+
+TEST_F(UaMediaTest, CancelledDeclinedAndFailedCallsRelease) {
+  CallId call = place_call();
+  ASSERT_TRUE(alice.ua->hangup(call, net.now).ok());
+  net.run(milliseconds(200));
+  EXPECT_EQ(alice.calls[call].end_code, 487);
+  EXPECT_EQ(alice_media.sequence(), "reserve release");
+  EXPECT_EQ(bob_media.sequence(), "");  // never answered: never reserved
+
+  call = place_call();
+  ASSERT_TRUE(bob.ua->decline(incoming_at_bob(), net.now).ok());
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice.calls[call].end_code, 603);
+  EXPECT_EQ(alice_media.sequence(), "reserve release reserve release");
+
+  sip::Endpoint nowhere{"198.18.0.9", 5060, sip::TransportKind::kUdp, 0};
+  call = alice.ua->call(uri("sip:x@198.18.0.9"), nowhere, net.now).id;
+  net.run(milliseconds(40000));
+  EXPECT_EQ(alice.calls[call].end_code, 408);
+  EXPECT_TRUE(alice_media.live.empty());
+}
+
+TEST_F(UaMediaTest, NoPortsNoCall) {
+  alice_media.refuse = true;
+  Outcome outcome = alice.ua->call(uri("sip:bob@198.18.0.2"), bob.address, net.now);
+  EXPECT_FALSE(outcome.ok());
+  EXPECT_NE(outcome.error.find("ports"), std::string::npos);
+  EXPECT_TRUE(alice.sent.empty());
+  alice_media.refuse = false;
+  bob_media.refuse = true;
+  CallId call = place_call();
+  Outcome answer = bob.ua->answer(incoming_at_bob(), net.now);
+  EXPECT_FALSE(answer.ok());
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice.calls[call].end_code, 500);
+  EXPECT_TRUE(alice_media.live.empty());
+}
+
+TEST_F(UaMediaTest, CodecListLimitsTheAnswer) {
+  Network other;
+  FakeMedia carol_media;
+  FakeMedia dave_media;
+  Node carol{other, "carol", "198.18.0.3", &carol_media};
+  Node dave{other, "dave", "198.18.0.4", &dave_media};
+  UserAgentConfig config = dave.ua->config();
+  config.codecs = {"PCMA", "PCMU"};  // order of preference is the offerer's in the answer
+  dave.ua = std::make_unique<UserAgent>(dave, dave, config);
+  CallId call = carol.ua->call(uri("sip:dave@198.18.0.4"), dave.address, other.now).id;
+  other.run(milliseconds(100));
+  ASSERT_EQ(dave.calls.size(), 1u);
+  dave.ua->answer(dave.calls.begin()->first, other.now);
+  other.run(milliseconds(100));
+  ASSERT_EQ(carol.calls[call].state, CallState::kEstablished);
+  const NegotiatedAudio& a = carol_media.last_applied();
+  ASSERT_EQ(a.codecs.size(), 2u);
+  EXPECT_EQ(a.codecs[0].encoding, "PCMU");  // carol offered PCMU before PCMA
+  EXPECT_EQ(a.codecs[0].send_pt, 0);
+  EXPECT_EQ(a.codecs[1].encoding, "PCMA");
+  EXPECT_EQ(a.telephone_event_send_pt, 101);  // at 8000, as PCMU's clock
+  EXPECT_EQ(a.telephone_event_receive_pt, 101);
+}
+
+TEST_F(UaMediaTest, PeerOverIpv6) {
+  Network other;
+  FakeMedia carol_media;
+  FakeMedia dave_media;
+  Node carol{other, "carol", "2001:db8::3", &carol_media};
+  Node dave{other, "dave", "2001:db8::4", &dave_media};
+  CallId call = carol.ua->call(uri("sip:dave@[2001:db8::4]"), dave.address, other.now).id;
+  other.run(milliseconds(100));
+  ASSERT_EQ(carol_media.events.size(), 1u);
+  EXPECT_TRUE(carol_media.events[0].ipv6);
+  ASSERT_EQ(dave.calls.size(), 1u);
+  dave.ua->answer(dave.calls.begin()->first, other.now);
+  other.run(milliseconds(100));
+  ASSERT_EQ(carol.calls[call].state, CallState::kEstablished);
+  EXPECT_EQ(carol_media.last_applied().remote_address, "2001:db8::4");
+  EXPECT_TRUE(dave_media.events[0].ipv6);
+  EXPECT_EQ(dave_media.last_applied().remote_address, "2001:db8::3");
+}
+
+// ---- A peer that is not Lanline: raw requests with SDP a phone would write ----
+
+std::string invite(int n, const std::string& body, const std::string& to_tag = "", int cseq = 1) {
+  std::string text =
+      "INVITE sip:bob@198.18.0.2 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKmedia" +
+      std::to_string(n) + "-" + std::to_string(cseq) +
+      "\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:phone@198.18.0.1>;tag=p1\r\n"
+      "To: <sip:bob@198.18.0.2>" +
+      (to_tag.empty() ? "" : ";tag=" + to_tag) + "\r\nCall-ID: media" + std::to_string(n) +
+      "\r\nCSeq: " + std::to_string(cseq) + " INVITE\r\nContact: <sip:phone@198.18.0.1>\r\n";
+  if (!body.empty()) text += "Content-Type: application/sdp\r\n";
+  text += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return text;
+}
+
+std::string ack(int n, const std::string& to_tag, int cseq, const std::string& body) {
+  std::string text =
+      "ACK sip:bob@198.18.0.2 SIP/2.0\r\n"
+      "Via: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bKmediaack" +
+      std::to_string(n) + "-" + std::to_string(cseq) +
+      "\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:phone@198.18.0.1>;tag=p1\r\n"
+      "To: <sip:bob@198.18.0.2>;tag=" +
+      to_tag + "\r\nCall-ID: media" + std::to_string(n) + "\r\nCSeq: " + std::to_string(cseq) +
+      " ACK\r\n";
+  if (!body.empty()) text += "Content-Type: application/sdp\r\n";
+  text += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return text;
+}
+
+// A softphone's offer: Opus on another dynamic number, telephone-event at 8000 only,
+// no rtcp-mux, an a=rtcp port, a video stream we do not take.
+const char* kPhoneOffer =
+    "v=0\r\n"
+    "o=phone 1234 1 IN IP4 198.18.0.1\r\n"
+    "s=call\r\n"
+    "c=IN IP4 198.18.0.1\r\n"
+    "t=0 0\r\n"
+    "m=audio 7078 RTP/AVP 111 0 101\r\n"
+    "a=rtpmap:111 OPUS/48000/2\r\n"
+    "a=fmtp:111 useinbandfec=1; stereo=0\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\n"
+    "a=rtcp:7079\r\n"
+    "m=video 9078 RTP/AVP 96\r\n"
+    "a=rtpmap:96 VP8/90000\r\n";
+
+class UaMediaRawTest : public UaMediaTest {
+ protected:
+  // Sends `text` as alice's side would and returns bob's final response to it.
+  std::optional<sip::Message> bob_final(const std::string& text) {
+    std::size_t before = bob.sent.size();
+    alice.send(text, bob.address);
+    net.run(milliseconds(50));
+    return find_sent(bob, before, [](const sip::Message& m) {
+      return m.is_response() && m.status_code() >= 200;
+    });
+  }
+};
+
+TEST_F(UaMediaRawTest, AnswersAPhoneWithItsNumbersAndRejectsVideo) {
+  alice.send(invite(1, kPhoneOffer), bob.address);
+  net.run(milliseconds(50));
+  CallId incoming = incoming_at_bob();
+  ASSERT_NE(incoming, 0u);
+  std::size_t before = bob.sent.size();
+  ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
+  auto ok = find_sent(bob, before, [](const sip::Message& m) { return m.is_response(); });
+  ASSERT_TRUE(ok);
+  auto answer = sdp::parse(ok->body());
+  ASSERT_TRUE(answer.ok()) << answer.error().reason;
+  ASSERT_EQ(answer->media.size(), 2u);
+  const sdp::Media& audio = answer->media[0];
+  EXPECT_EQ(audio.formats, (std::vector<std::string>{"111", "0", "101"}));
+  EXPECT_EQ(audio.rtpmap(111)->encoding, "opus");
+  EXPECT_FALSE(audio.rtcp_mux());  // not offered, so not answered
+  EXPECT_EQ(answer->direction(audio), sdp::Direction::kSendRecv);
+  EXPECT_EQ(answer->media[1].type, "video");
+  EXPECT_EQ(answer->media[1].port, 0);
+
+  const NegotiatedAudio& a = bob_media.last_applied();
+  ASSERT_EQ(a.codecs.size(), 2u);
+  EXPECT_EQ(a.codecs[0].encoding, "OPUS");
+  EXPECT_EQ(a.codecs[0].send_pt, 111);
+  EXPECT_EQ(a.codecs[0].receive_pt, 111);
+  EXPECT_EQ(a.codecs[0].fmtp, "useinbandfec=1; stereo=0");
+  EXPECT_EQ(a.codecs[1].encoding, "PCMU");
+  EXPECT_EQ(a.telephone_event_send_pt, 101);  // no 48000 one offered: 8000 it is
+  EXPECT_EQ(a.remote_rtp_port, 7078);
+  EXPECT_EQ(a.remote_rtcp_port, 7079);
+  EXPECT_FALSE(a.rtcp_mux);
+}
+
+TEST_F(UaMediaRawTest, RefusesOffersItCannotTake) {
+  auto g729 = std::string(kPhoneOffer);
+  g729.replace(g729.find("m=audio 7078 RTP/AVP 111 0 101"), 30, "m=audio 7078 RTP/AVP 18");
+  auto r = bob_final(invite(2, g729));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status_code(), 488);
+  EXPECT_NE(r->text().find("Warning: 305 lanline"), std::string::npos) << r->text();
+
+  std::string video_only =
+      "v=0\r\no=- 1 1 IN IP4 198.18.0.1\r\ns=-\r\nt=0 0\r\n"
+      "m=video 9078 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n";
+  r = bob_final(invite(3, video_only));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status_code(), 488);
+  EXPECT_NE(r->text().find("Warning: 304 lanline"), std::string::npos) << r->text();
+
+  r = bob_final(invite(4, "v=0\r\no=broken\r\n"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status_code(), 400);
+  EXPECT_NE(r->text().find("Warning: 399 lanline \"the offer is not valid SDP: line 2"),
+            std::string::npos)
+      << r->text();
+  EXPECT_EQ(incoming_at_bob(), 0u);
+  EXPECT_TRUE(bob_media.events.empty());
+}
+
+// RFC 3261 13.2.1: an INVITE without a body gets the offer in the 2xx, the answer in the ACK.
+TEST_F(UaMediaRawTest, OfferlessInviteTakesTheAnswerFromTheAck) {
+  alice.send(invite(5, ""), bob.address);
+  net.run(milliseconds(50));
+  CallId incoming = incoming_at_bob();
+  ASSERT_NE(incoming, 0u);
+  std::size_t before = bob.sent.size();
+  ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
+  EXPECT_EQ(bob_media.sequence(), "reserve");  // nothing agreed yet
+  auto ok = find_sent(bob, before, [](const sip::Message& m) { return m.is_response(); });
+  ASSERT_TRUE(ok);
+  auto offer = sdp::parse(ok->body());
+  ASSERT_TRUE(offer.ok());
+  EXPECT_EQ(offer->media[0].formats.front(), "96");  // bob's own offer, Opus first
+  std::string to_tag(ok->to().tag);
+  std::string answer =
+      "v=0\r\no=phone 9 9 IN IP4 198.18.0.1\r\ns=-\r\nc=IN IP4 198.18.0.1\r\nt=0 0\r\n"
+      "m=audio 7000 RTP/AVP 8\r\na=sendrecv\r\n";
+  alice.send(ack(5, to_tag, 1, answer), bob.address);
+  net.run(milliseconds(50));
+  EXPECT_EQ(bob_media.sequence(), "reserve apply");
+  const NegotiatedAudio& a = bob_media.last_applied();
+  ASSERT_EQ(a.codecs.size(), 1u);
+  EXPECT_EQ(a.codecs[0].encoding, "PCMA");  // static type, no rtpmap needed
+  EXPECT_EQ(a.codecs[0].send_pt, 8);
+  EXPECT_EQ(a.remote_rtp_port, 7000);
+  EXPECT_EQ(a.remote_rtcp_port, 7001);
+  EXPECT_EQ(bob.calls[incoming].state, CallState::kEstablished);
+
+  // An offer-less re-INVITE: the same again, and c=0.0.0.0 in that answer is hold.
+  std::size_t mark = bob.sent.size();
+  alice.send(invite(5, "", to_tag, 2), bob.address);
+  net.run(milliseconds(50));
+  auto reok = find_sent(
+      bob, mark, [](const sip::Message& m) { return m.is_response() && m.status_code() >= 200; });
+  ASSERT_TRUE(reok);
+  EXPECT_EQ(reok->status_code(), 200);
+  std::string hold = answer;
+  hold.replace(hold.find("c=IN IP4 198.18.0.1"), 19, "c=IN IP4 0.0.0.0");
+  alice.send(ack(5, to_tag, 2, hold), bob.address);
+  net.run(milliseconds(50));
+  EXPECT_EQ(bob_media.sequence(), "reserve apply apply");
+  EXPECT_FALSE(bob_media.last_applied().send);
+  EXPECT_TRUE(bob.calls[incoming].remote_hold);
+}
+
+// RFC 3261 13.3.1.4: an ACK whose answer cannot be used ends the call with a BYE.
+TEST_F(UaMediaRawTest, UnusableAnswerInTheAckEndsTheCall) {
+  alice.send(invite(6, ""), bob.address);
+  net.run(milliseconds(50));
+  CallId incoming = incoming_at_bob();
+  std::size_t before = bob.sent.size();
+  bob.ua->answer(incoming, net.now);
+  auto ok = find_sent(bob, before, [](const sip::Message& m) { return m.is_response(); });
+  ASSERT_TRUE(ok);
+  std::string answer =
+      "v=0\r\no=p 9 9 IN IP4 198.18.0.1\r\ns=-\r\nc=IN IP4 198.18.0.1\r\n"
+      "t=0 0\r\nm=audio 7000 RTP/AVP 18\r\n";  // G729: never offered
+  before = bob.sent.size();
+  alice.send(ack(6, std::string(ok->to().tag), 1, answer), bob.address);
+  net.run(milliseconds(50));
+  EXPECT_EQ(bob.calls[incoming].state, CallState::kTerminated);
+  EXPECT_NE(bob.calls[incoming].end_reason.find("G729"), std::string::npos)
+      << bob.calls[incoming].end_reason;
+  EXPECT_TRUE(find_sent(bob, before, [](const sip::Message& m) {
+    return m.is_request() && m.method() == sip::Method::kBye;
+  }));
+  EXPECT_EQ(bob_media.sequence(), "reserve release");
+}
+
+// A re-INVITE whose offer cannot be taken gets 488 and leaves the call as it was.
+TEST_F(UaMediaRawTest, RefusedReofferKeepsTheCall) {
+  alice.send(invite(7, kPhoneOffer), bob.address);
+  net.run(milliseconds(50));
+  CallId incoming = incoming_at_bob();
+  std::size_t before = bob.sent.size();
+  bob.ua->answer(incoming, net.now);
+  auto ok = find_sent(bob, before, [](const sip::Message& m) { return m.is_response(); });
+  ASSERT_TRUE(ok);
+  std::string to_tag(ok->to().tag);
+  alice.send(ack(7, to_tag, 1, ""), bob.address);
+  net.run(milliseconds(50));
+  std::string g729 = kPhoneOffer;
+  g729.replace(g729.find("m=audio 7078 RTP/AVP 111 0 101"), 30, "m=audio 7078 RTP/AVP 18");
+  std::string re = invite(7, g729, to_tag, 2);
+  auto r = bob_final(re);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status_code(), 488);
+  EXPECT_EQ(bob.calls[incoming].state, CallState::kEstablished);
+  EXPECT_EQ(bob_media.sequence(), "reserve apply");
+}
+
+}  // namespace
+}  // namespace lanline::core

@@ -1,0 +1,353 @@
+// RFC 3264 offer/answer: our offer, answering offers (codec intersection in the
+// offerer's order, payload-type mapping, telephone-event by clock rate, direction and
+// hold, rejected streams, rtcp-mux), checking answers to our offer, and o= versioning.
+#include <gtest/gtest.h>
+
+#include <variant>
+
+#include "sdp/offer_answer.hpp"
+#include "sdp/parser.hpp"
+#include "sdp/printer.hpp"
+
+namespace lanline::sdp {
+namespace {
+
+Negotiator make(Capabilities caps = Capabilities::defaults()) {
+  Negotiator n(std::move(caps), 7);
+  n.set_local({"192.0.2.1", 4000, 4001});
+  return n;
+}
+
+Session parsed(const std::string& text) {
+  auto s = parse(text);
+  EXPECT_TRUE(s.ok()) << s.error().reason << "\n" << text;
+  return s.ok() ? *s : Session{};
+}
+
+std::string offer_with(const std::string& media, const std::string& session_extra = "",
+                       const std::string& address = "198.51.100.2") {
+  return "v=0\r\no=peer 1 1 IN IP4 " + address + "\r\ns=-\r\nc=IN IP4 " + address +
+         "\r\nt=0 0\r\n" + session_extra + media;
+}
+
+Answer answer(Negotiator& n, const std::string& offer, bool hold = false) {
+  auto result = n.receive_offer(offer, hold);
+  if (const auto* r = std::get_if<Rejection>(&result)) {
+    ADD_FAILURE() << "rejected: " << r->reason;
+    return {};
+  }
+  return std::get<Answer>(result);
+}
+
+TEST(OfferAnswer, DefaultOffer) {
+  Negotiator n = make();
+  Session s = parsed(n.create_offer(Direction::kSendRecv));
+  EXPECT_EQ(s.origin.session_id, "7");
+  EXPECT_EQ(s.origin.session_version, "0");
+  EXPECT_EQ(s.connection->address, "192.0.2.1");
+  ASSERT_EQ(s.media.size(), 1u);
+  const Media& m = s.media[0];
+  EXPECT_EQ(m.port, 4000);
+  EXPECT_EQ(m.proto, "RTP/AVP");
+  EXPECT_EQ(m.formats, (std::vector<std::string>{"96", "9", "0", "8", "100", "101"}));
+  EXPECT_EQ(m.rtpmap(96), (Rtpmap{96, "opus", 48000, 2}));
+  EXPECT_EQ(m.fmtp(96), "useinbandfec=1");
+  EXPECT_EQ(m.rtpmap(9), (Rtpmap{9, "G722", 8000, 1}));
+  EXPECT_EQ(m.rtpmap(100), (Rtpmap{100, "telephone-event", 48000, 1}));
+  EXPECT_EQ(m.rtpmap(101), (Rtpmap{101, "telephone-event", 8000, 1}));
+  EXPECT_EQ(m.fmtp(100), "0-16");
+  EXPECT_EQ(m.fmtp(101), "0-16");
+  EXPECT_EQ(m.ptime(), 20u);
+  EXPECT_EQ(m.rtcp()->port, 4001);
+  EXPECT_TRUE(m.rtcp_mux());
+  EXPECT_EQ(s.direction(m), Direction::kSendRecv);
+  EXPECT_TRUE(m.attributes.has("sendrecv"));  // written, not implied: SIPp checks for it
+}
+
+TEST(OfferAnswer, OpusOptionsAndCodecChoice) {
+  OpusOptions opus;
+  opus.stereo = true;
+  opus.max_average_bitrate = 64000;
+  std::vector<std::string> unknown;
+  Capabilities caps = Capabilities::from_names({"PCMA", "opus", "speex", "pcma"}, &unknown, opus);
+  EXPECT_EQ(unknown, std::vector<std::string>{"speex"});
+  ASSERT_EQ(caps.codecs.size(), 2u);  // PCMA once
+  Negotiator n = make(caps);
+  Session s = parsed(n.create_offer(Direction::kSendRecv));
+  EXPECT_EQ(s.media[0].formats, (std::vector<std::string>{"8", "96", "100", "101"}));
+  EXPECT_EQ(s.media[0].fmtp(96), "useinbandfec=1;stereo=1;sprop-stereo=1;maxaveragebitrate=64000");
+  Capabilities narrow = Capabilities::from_names({"PCMU"});
+  Session pcmu = parsed(make(narrow).create_offer(Direction::kSendRecv));
+  EXPECT_EQ(pcmu.media[0].formats, (std::vector<std::string>{"0", "101"}));  // no /48000
+}
+
+TEST(OfferAnswer, AnswerKeepsTheOfferersOrderAndNumbers) {
+  Negotiator n = make();
+  Answer a = answer(n, offer_with("m=audio 5000 RTP/AVP 8 0 97 9 98\r\n"
+                                  "a=rtpmap:97 opus/48000/2\r\n"
+                                  "a=fmtp:97 useinbandfec=1;stereo=1\r\n"
+                                  "a=rtpmap:98 telephone-event/48000\r\n"
+                                  "a=fmtp:98 0-15\r\n"));
+  Session s = parsed(a.sdp);
+  EXPECT_EQ(s.media[0].formats, (std::vector<std::string>{"8", "0", "97", "9", "98"}));
+  EXPECT_EQ(s.media[0].rtpmap(97), (Rtpmap{97, "opus", 48000, 2}));
+  EXPECT_EQ(s.media[0].fmtp(97), "useinbandfec=1");  // what we want to receive
+  ASSERT_EQ(a.audio.codecs.size(), 4u);
+  EXPECT_EQ(a.audio.codecs[0].encoding, "PCMA");
+  EXPECT_EQ(a.audio.codecs[2].encoding, "opus");
+  EXPECT_EQ(a.audio.codecs[2].send_pt, 97);
+  EXPECT_EQ(a.audio.codecs[2].receive_pt, 97);
+  EXPECT_EQ(a.audio.codecs[2].fmtp, "useinbandfec=1;stereo=1");  // the peer's
+  // Only a 48000 event was offered, which matches Opus but not PCMA: still the one to use.
+  EXPECT_EQ(a.audio.telephone_event_send_pt, 98);
+  EXPECT_EQ(a.audio.remote_address, "198.51.100.2");
+  EXPECT_EQ(a.audio.remote_rtp_port, 5000);
+  EXPECT_EQ(a.audio.remote_rtcp_port, 5001);
+  EXPECT_FALSE(a.audio.rtcp_mux);
+  EXPECT_FALSE(s.media[0].rtcp_mux());
+  EXPECT_EQ(s.media[0].rtcp()->port, 4001);
+}
+
+TEST(OfferAnswer, TelephoneEventMatchedByClockRate) {
+  Negotiator n = make();
+  Answer a = answer(n, offer_with("m=audio 5000 RTP/AVP 0 101 102\r\n"
+                                  "a=rtpmap:101 telephone-event/48000\r\n"
+                                  "a=rtpmap:102 telephone-event/8000\r\n"));
+  // PCMU runs at 8000: the /48000 event is left out of the answer.
+  EXPECT_EQ(parsed(a.sdp).media[0].formats, (std::vector<std::string>{"0", "102"}));
+  EXPECT_EQ(a.audio.telephone_event_send_pt, 102);
+  EXPECT_EQ(a.audio.telephone_event_receive_pt, 102);
+  Negotiator none = make();
+  Answer b = answer(none, offer_with("m=audio 5000 RTP/AVP 0\r\n"));
+  EXPECT_EQ(b.audio.telephone_event_send_pt, -1);
+}
+
+TEST(OfferAnswer, DynamicTypeWithoutRtpmapAndDuplicatesAreSkipped) {
+  Negotiator n = make();
+  Answer a = answer(n, offer_with("m=audio 5000 RTP/AVP 96 0 118 \r\n"
+                                  "a=rtpmap:118 PCMU/8000\r\n"));
+  EXPECT_EQ(parsed(a.sdp).media[0].formats, std::vector<std::string>{"0"});
+}
+
+TEST(OfferAnswer, DirectionsAndHold) {
+  struct Case {
+    std::string attribute;  // in the offer's audio section
+    bool hold;
+    Direction answered;
+    bool send;
+    bool receive;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"a=sendrecv\r\n", false, Direction::kSendRecv, true, true},
+           {"", false, Direction::kSendRecv, true, true},
+           {"a=sendonly\r\n", false, Direction::kRecvOnly, false, true},
+           {"a=recvonly\r\n", false, Direction::kSendOnly, true, false},
+           {"a=inactive\r\n", false, Direction::kInactive, false, false},
+           {"a=sendrecv\r\n", true, Direction::kSendOnly, true, false},
+           {"a=sendonly\r\n", true, Direction::kInactive, false, false},
+       }) {
+    Negotiator n = make();
+    Answer a = answer(n, offer_with("m=audio 5000 RTP/AVP 0\r\n" + c.attribute), c.hold);
+    Session s = parsed(a.sdp);
+    EXPECT_EQ(s.direction(s.media[0]), c.answered) << c.attribute << c.hold;
+    EXPECT_EQ(a.audio.send, c.send) << c.attribute << c.hold;
+    EXPECT_EQ(a.audio.receive, c.receive) << c.attribute << c.hold;
+  }
+  // Session-level direction, overridden at media level.
+  Negotiator n = make();
+  Answer a = answer(n, offer_with("m=audio 5000 RTP/AVP 0\r\n", "a=sendonly\r\n"));
+  EXPECT_EQ(a.audio.remote_direction, Direction::kSendOnly);
+  Answer b = answer(n, offer_with("m=audio 5000 RTP/AVP 0\r\na=sendrecv\r\n", "a=sendonly\r\n"));
+  EXPECT_EQ(b.audio.remote_direction, Direction::kSendRecv);
+}
+
+TEST(OfferAnswer, NullAddressIsLegacyHold) {
+  Negotiator n = make();
+  Answer a = answer(n, offer_with("m=audio 5000 RTP/AVP 0\r\n", "", "0.0.0.0"));
+  EXPECT_EQ(a.audio.remote_direction, Direction::kSendOnly);
+  EXPECT_FALSE(a.audio.send);  // nowhere to send to
+  EXPECT_TRUE(a.audio.receive);
+  Session s = parsed(a.sdp);
+  EXPECT_EQ(s.direction(s.media[0]), Direction::kRecvOnly);
+}
+
+TEST(OfferAnswer, OtherStreamsAreRejectedInPlace) {
+  Negotiator n = make();
+  Answer a = answer(n, offer_with("m=video 6000 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
+                                  "m=audio 5000 RTP/SAVP 0\r\n"
+                                  "m=audio 0 RTP/AVP 0\r\n"
+                                  "m=audio 5002 RTP/AVP 0\r\n"
+                                  "m=audio 5004 RTP/AVP 8\r\n"
+                                  "m=application 7000 udp wb\r\n"));
+  Session s = parsed(a.sdp);
+  ASSERT_EQ(s.media.size(), 6u);
+  std::vector<std::uint16_t> ports;
+  for (const auto& m : s.media)
+    ports.push_back(m.port);
+  EXPECT_EQ(ports, (std::vector<std::uint16_t>{0, 0, 0, 4000, 0, 0}));
+  EXPECT_EQ(s.media[0].type, "video");
+  EXPECT_EQ(s.media[0].formats, std::vector<std::string>{"96"});
+  EXPECT_EQ(s.media[1].proto, "RTP/SAVP");
+  EXPECT_EQ(s.media[5].formats, std::vector<std::string>{"wb"});
+  EXPECT_EQ(a.audio.remote_rtp_port, 5002);
+  // Our next offer keeps the six m-lines in their places (RFC 3264 8).
+  Session next = parsed(n.create_offer(Direction::kSendOnly));
+  ASSERT_EQ(next.media.size(), 6u);
+  EXPECT_EQ(next.media[3].port, 4000);
+  EXPECT_EQ(next.direction(next.media[3]), Direction::kSendOnly);
+  EXPECT_EQ(next.media[0].port, 0);
+  EXPECT_EQ(next.media[0].type, "video");
+}
+
+TEST(OfferAnswer, RejectionsCarryStatusAndWarning) {
+  Negotiator n = make();
+  auto no_codec = n.check_offer(offer_with("m=audio 5000 RTP/AVP 18 3\r\n"));
+  ASSERT_TRUE(no_codec);
+  EXPECT_EQ(no_codec->status, 488);
+  EXPECT_EQ(no_codec->warning, 305);
+  auto no_audio = n.check_offer(offer_with("m=video 5000 RTP/AVP 31\r\n"));
+  ASSERT_TRUE(no_audio);
+  EXPECT_EQ(no_audio->warning, 304);
+  auto disabled = n.check_offer(offer_with("m=audio 0 RTP/AVP 0\r\n"));
+  ASSERT_TRUE(disabled);
+  EXPECT_EQ(disabled->warning, 304);
+  auto secure = n.check_offer(offer_with("m=audio 5000 UDP/TLS/RTP/SAVPF 0\r\n"));
+  ASSERT_TRUE(secure);
+  EXPECT_EQ(secure->warning, 302);
+  auto garbage = n.check_offer("v=0\r\nbogus\r\n");
+  ASSERT_TRUE(garbage);
+  EXPECT_EQ(garbage->status, 400);
+  EXPECT_EQ(garbage->reason,
+            "the offer is not valid SDP: line 2: not a '<type>=<value>' line: 'bogus'");
+  EXPECT_FALSE(n.check_offer(offer_with("m=audio 5000 RTP/AVPF 0\r\n")));
+  auto result = n.receive_offer(offer_with("m=audio 5000 RTP/AVP 18\r\n"), false);
+  EXPECT_TRUE(std::holds_alternative<Rejection>(result));
+}
+
+TEST(OfferAnswer, RtcpMuxOnlyWhenOffered) {
+  Negotiator n = make();
+  Answer a = answer(n, offer_with("m=audio 5000 RTP/AVP 0\r\na=rtcp-mux\r\na=rtcp:5000\r\n"));
+  EXPECT_TRUE(a.audio.rtcp_mux);
+  EXPECT_EQ(a.audio.remote_rtcp_port, 5000);
+  Session s = parsed(a.sdp);
+  EXPECT_TRUE(s.media[0].rtcp_mux());
+  EXPECT_FALSE(s.media[0].rtcp());  // multiplexed: no separate port to name
+  Capabilities no_mux = Capabilities::defaults();
+  no_mux.rtcp_mux = false;
+  Negotiator m = make(no_mux);
+  EXPECT_FALSE(parsed(m.create_offer(Direction::kSendRecv)).media[0].rtcp_mux());
+  Answer b = answer(m, offer_with("m=audio 5000 RTP/AVP 0\r\na=rtcp-mux\r\n"));
+  EXPECT_FALSE(b.audio.rtcp_mux);
+  EXPECT_EQ(b.audio.remote_rtcp_port, 5001);
+}
+
+// ---- Answers to our offer ----
+
+std::string answer_with(const std::string& media) {
+  return "v=0\r\no=peer 5 5 IN IP4 198.51.100.2\r\ns=-\r\nc=IN IP4 198.51.100.2\r\nt=0 0\r\n" +
+         media;
+}
+
+TEST(OfferAnswer, AnswerWithOtherNumbersMapsBothWays) {
+  Negotiator n = make();
+  n.create_offer(Direction::kSendRecv);
+  auto agreed =
+      n.receive_answer(answer_with("m=audio 6000 RTP/AVP 111 0 126\r\n"
+                                   "a=rtpmap:111 OPUS/48000/2\r\n"
+                                   "a=fmtp:111 useinbandfec=1\r\n"
+                                   "a=rtpmap:126 telephone-event/48000\r\n"
+                                   "a=rtcp-mux\r\na=ptime:40\r\n"));
+  ASSERT_TRUE(agreed.ok()) << agreed.error().reason;
+  ASSERT_EQ(agreed->codecs.size(), 2u);
+  EXPECT_EQ(agreed->codecs[0].encoding, "opus");
+  EXPECT_EQ(agreed->codecs[0].send_pt, 111);
+  EXPECT_EQ(agreed->codecs[0].receive_pt, 96);
+  EXPECT_EQ(agreed->codecs[0].fmtp, "useinbandfec=1");
+  EXPECT_EQ(agreed->codecs[1].send_pt, 0);
+  EXPECT_EQ(agreed->telephone_event_send_pt, 126);
+  EXPECT_EQ(agreed->telephone_event_receive_pt, 100);
+  EXPECT_TRUE(agreed->rtcp_mux);
+  EXPECT_EQ(agreed->remote_rtcp_port, 6000);
+  EXPECT_EQ(agreed->ptime, 40u);
+  EXPECT_FALSE(n.offer_pending());
+}
+
+TEST(OfferAnswer, AnswerDirections) {
+  struct Case {
+    Direction offered;
+    std::string answered;
+    bool send;
+    bool receive;
+  };
+  for (const Case& c : std::vector<Case>{
+           {Direction::kSendRecv, "a=sendrecv\r\n", true, true},
+           {Direction::kSendRecv, "a=recvonly\r\n", true, false},
+           {Direction::kSendOnly, "a=recvonly\r\n", true, false},
+           {Direction::kSendOnly, "a=inactive\r\n", false, false},
+           {Direction::kRecvOnly, "a=sendonly\r\n", false, true},
+       }) {
+    Negotiator n = make();
+    n.create_offer(c.offered);
+    auto agreed = n.receive_answer(answer_with("m=audio 6000 RTP/AVP 0\r\n" + c.answered));
+    ASSERT_TRUE(agreed.ok());
+    EXPECT_EQ(agreed->send, c.send) << c.answered;
+    EXPECT_EQ(agreed->receive, c.receive) << c.answered;
+  }
+}
+
+TEST(OfferAnswer, InvalidAnswersAreRefused) {
+  auto refuse = [](const std::string& text) {
+    Negotiator n = make();
+    n.create_offer(Direction::kSendRecv);
+    auto agreed = n.receive_answer(text);
+    EXPECT_FALSE(agreed.ok()) << text;
+    return agreed.ok() ? std::string() : agreed.error().reason;
+  };
+  EXPECT_EQ(refuse(answer_with("m=audio 6000 RTP/AVP 0\r\nm=video 0 RTP/AVP 31\r\n")),
+            "the answer has 2 media descriptions for the offer's 1");
+  EXPECT_EQ(refuse(answer_with("")), "the answer has 0 media descriptions for the offer's 1");
+  EXPECT_EQ(refuse(answer_with("m=video 6000 RTP/AVP 31\r\n")),
+            "the answer's m-line 1 is video where the offer's is audio");
+  EXPECT_EQ(refuse(answer_with("m=audio 6000 RTP/AVP 18\r\n")),
+            "the answer has G729/8000 (payload type 18), which was not offered");
+  EXPECT_EQ(refuse(answer_with("m=audio 6000 RTP/AVP 0 110\r\na=rtpmap:110 speex/16000\r\n")),
+            "the answer has speex/16000 (payload type 110), which was not offered");
+  EXPECT_EQ(refuse(answer_with("m=audio 6000 RTP/AVP 97\r\n")),
+            "payload type 97 in the answer has no rtpmap");
+  EXPECT_EQ(
+      refuse(answer_with("m=audio 6000 RTP/AVP 101\r\na=rtpmap:101 telephone-event/8000\r\n")),
+      "the answer accepts audio but names no codec");
+  EXPECT_EQ(refuse("v=0\r\n").substr(0, 32), "the answer is not valid SDP: no ");
+  Negotiator fresh = make();
+  EXPECT_EQ(fresh.receive_answer(answer_with("m=audio 6000 RTP/AVP 0\r\n")).error().reason,
+            "an answer without an offer");
+  // Port 0: the peer turned audio down, which is an answer, not an error.
+  Negotiator n = make();
+  n.create_offer(Direction::kSendRecv);
+  auto rejected = n.receive_answer(answer_with("m=audio 0 RTP/AVP 0\r\n"));
+  ASSERT_TRUE(rejected.ok());
+  EXPECT_TRUE(rejected->codecs.empty());
+}
+
+TEST(OfferAnswer, VersionRisesOnlyOnChange) {
+  Negotiator n = make();
+  auto version = [](const std::string& text) { return parsed(text).origin.session_version; };
+  EXPECT_EQ(version(n.create_offer(Direction::kSendRecv)), "0");
+  n.rollback();
+  EXPECT_EQ(version(n.create_offer(Direction::kSendRecv)), "0");  // the same again
+  n.rollback();
+  EXPECT_EQ(version(n.create_offer(Direction::kSendOnly)), "1");
+  n.rollback();
+  EXPECT_EQ(version(n.create_offer(Direction::kSendOnly)), "1");
+  n.set_local({"192.0.2.1", 4010, 4011});
+  EXPECT_EQ(version(n.create_offer(Direction::kSendOnly)), "2");
+  // An answer counts too: same session id, next version only if it differs.
+  std::string offer = offer_with("m=audio 5000 RTP/AVP 0\r\na=sendonly\r\n");
+  Answer a = answer(n, offer);
+  EXPECT_EQ(version(a.sdp), "3");
+  EXPECT_EQ(parsed(a.sdp).origin.session_id, "7");
+  EXPECT_EQ(version(answer(n, offer).sdp), "3");
+}
+
+}  // namespace
+}  // namespace lanline::sdp
