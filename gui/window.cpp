@@ -168,11 +168,18 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
   // SDL must not take SIGINT/SIGTERM from the engine's own handling; it turns them
   // into SDL_QUIT, which closes the window and then stops the engine.
   SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+  // Only a desktop's display server: SDL would otherwise fall back to drawing straight
+  // on a console (KMSDRM) or off screen, where nobody sees the window.
+  if (!std::getenv("SDL_VIDEODRIVER")) {
+    const char* wayland = std::getenv("WAYLAND_DISPLAY");
+    SDL_SetHint(SDL_HINT_VIDEODRIVER, wayland && *wayland ? "wayland,x11" : "x11");
+  }
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
     error = std::string("cannot open a window: ") + SDL_GetError();
     return nullptr;
   }
   impl.sdl_ready = true;
+  spdlog::debug("SDL video driver {}", SDL_GetCurrentVideoDriver());
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_FLAGS, 0);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
