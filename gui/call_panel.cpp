@@ -100,7 +100,9 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
   std::string name = !call->name.empty() ? call->name : peer ? peer->name : call->peer;
 
   float total = ImGui::GetContentRegionAvail().y;
-  video_area(*call, ui, std::max(120 * ui.scale, total - 190 * ui.scale));
+  // The video takes what the controls below leave (more with the keypad open).
+  float below = (ui.show_keypad && call->state == "established" ? 330 : 190) * ui.scale;
+  video_area(*call, ui, std::max(100 * ui.scale, total - below));
 
   ImGui::PushFont(ui.fonts.title);
   ImGui::TextUnformatted(name.c_str());
@@ -132,9 +134,11 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
   ImGui::SameLine();
   if (ImGui::Button(call->local_hold ? "Resume" : "Hold", button))
     actions.hold(call->id, !call->local_hold);
+  note_layout(ui, "hold");
   ImGui::SameLine();
   if (ImGui::Button(ui.show_keypad ? "Keypad \u25B4" : "Keypad \u25BE", button))
     ui.show_keypad = !ui.show_keypad;
+  note_layout(ui, "keypad");
   ImGui::EndDisabled();
   ImGui::SameLine();
   if (coloured_button("Hang up", colours::kDanger, colours::kDangerHover, button))

@@ -176,10 +176,11 @@ void Model::on_call_state(const json& event) {
     call.answered = std::chrono::steady_clock::now();
   remember_contact(call.peer, call.name, call.remote);
   if (call.state == "terminated") {
-    if (event.contains("reason") || event.contains("end_reason")) {
-      std::string reason = text(event, "end_reason");
-      if (!reason.empty() && event.value("end_code", 0) >= 300) last_error = reason;
-    }
+    // A call of ours that failed says why; a caller giving up is no error of ours (the
+    // call log shows it as missed).
+    std::string reason = text(event, "end_reason");
+    if (call.direction == "outgoing" && !reason.empty() && event.value("end_code", 0) >= 300)
+      last_error = call.name.empty() ? reason : call.name + ": " + reason;
     calls.erase(id);
     call_log_stale = true;
   }

@@ -126,7 +126,9 @@ void draw_peer_list(Model& model, UiState& ui, Actions& actions) {
   ImGui::Spacing();
 
   if (ImGui::BeginTabBar("##sidebar")) {
-    if (ImGui::BeginTabItem("People")) {
+    bool people = ImGui::BeginTabItem("People");
+    note_layout(ui, "tab.people");
+    if (people) {
       ui.sidebar_tab = 0;
       ImGui::BeginChild("##peers", ImVec2(0, 0), false);
       std::vector<const Peer*> list = model.visible_peers(ui.search);
@@ -153,7 +155,9 @@ void draw_peer_list(Model& model, UiState& ui, Actions& actions) {
       ImGui::EndChild();
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Recent calls")) {
+    bool recent = ImGui::BeginTabItem("Recent calls");
+    note_layout(ui, "tab.recent");
+    if (recent) {
       if (ui.sidebar_tab != 1 || model.call_log_stale) actions.refresh_call_log();
       ui.sidebar_tab = 1;
       draw_call_history(model, ui, actions);

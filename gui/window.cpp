@@ -68,10 +68,12 @@ struct Window::Impl {
       else if (active)
         actions.hangup(active->id);
     }
-    if (!io.WantTextInput && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter), false)) {
+    if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Enter), false)) {
+      // A ringing call takes the stage (the chat pane is not drawn), so Enter answers
+      // whatever had the keyboard before.
       if (ringing)
         actions.answer(ringing->id);
-      else if (!active)
+      else if (!active && !io.WantTextInput)
         ui.focus_address = true;  // Enter, type, Enter: a call
     }
   }
@@ -272,7 +274,8 @@ void Window::run(EngineLink& link) {
         running = false;
       if (event.type != impl.wake) {
         ImGui_ImplSDL2_ProcessEvent(&event);
-        frames_due = 2;
+        // A click is press and release, and a tab switches a frame after the release.
+        frames_due = 3;
       }
       got = SDL_PollEvent(&event) != 0;
     }

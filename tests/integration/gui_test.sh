@@ -5,7 +5,7 @@
 #     a click on Call; the headless node sees the call ring, answers; both show it
 #     established; a click on Hang up ends it on both.
 #  2. The headless node calls the GUI: the incoming prompt appears, a click on Accept
-#     answers; both show it established; Esc hangs up.
+#     answers; both show it established; Esc hangs up. Then Enter answers another.
 #  3. Chat: the headless node writes; the GUI's Chat button opens the conversation, a
 #     reply typed there and sent with Enter reaches the headless node, and both histories
 #     (SQLite) hold both lines.
@@ -39,6 +39,7 @@ fail() {
   failed=$((failed + 1))
   for log in "$work"/*.log; do [ -f "$log" ] && { echo "--- $log"; tail -n 20 "$log"; }; done
   [ -f "$work/layout.json" ] && { echo "--- layout"; cat "$work/layout.json"; }
+  [ -n "${GUI_TEST_SHOTS:-}" ] && xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng >"$GUI_TEST_SHOTS/fail-$failed.png"
 }
 ctl() { "$bin" ctl "$@"; }
 
@@ -103,7 +104,20 @@ click() {
   local at
   at=$(rect "$1") || { echo "no control '$1' on screen"; return 1; }
   # shellcheck disable=SC2086
-  xdotool mousemove --window "$window" $at click 1
+  # Hover first, then press, as a hand does: ImGui's tabs and overlapping rows take a
+  # press only on an item that was already hovered in the frame before.
+  # Separate xdotool calls: in one chain, `click` after `mousemove --window` is sent with
+  # XSendEvent to the window instead of through XTEST like a real mouse.
+  xdotool mousemove --window "$window" $at && sleep 0.15 && xdotool click 1
+}
+# gone NAME: until the named control has left the window (5 s at most).
+gone() {
+  for _ in $(seq 50); do
+    python3 -c 'import json, sys; sys.exit(sys.argv[2] in json.load(open(sys.argv[1])))' \
+      "$work/layout.json" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
 }
 # wait_call PROFILE STATE: until `ctl calls` shows a call in STATE (5 s at most).
 wait_call() {
@@ -153,18 +167,30 @@ if click accept && wait_call guitest-gui established && wait_call guitest-headle
 else
   fail "a click on Accept answered: established on both nodes"
 fi
-xdotool key --window "$window" Escape
+xdotool key Escape
 if no_calls guitest-headless && no_calls guitest-gui; then
   pass "Esc hung up"
 else
   fail "Esc hung up"
 fi
 
+# 2b. The keyboard: Enter answers a ringing call.
+ctl --profile guitest-headless call "sip:alice@127.0.0.1:$gui_port" >/dev/null
+if wait_call guitest-gui incoming && rect accept >/dev/null && xdotool key Return &&
+  wait_call guitest-gui established && wait_call guitest-headless established; then
+  pass "Enter answered a ringing call"
+else
+  fail "Enter answered a ringing call"
+fi
+ctl --profile guitest-headless hangup >/dev/null
+no_calls guitest-gui
+gone hangup  # the window has left the call view: the chat pane takes the whole stage
+
 # 3. Chat both ways, and the history on both sides.
 ctl --profile guitest-headless message "sip:alice@127.0.0.1:$gui_port" "hello from bob" >/dev/null
 sleep 0.5
 if click chat.0 && sleep 0.3 && click chat_input && sleep 0.2 &&
-  xdotool type --delay 10 "hi bob, alice here" && xdotool key --window "$window" Return; then
+  xdotool type --delay 10 "hi bob, alice here" && xdotool key Return; then
   :
 fi
 got=""
@@ -185,8 +211,8 @@ else
   fail "the GUI node's history holds both lines ($gui_history)"
 fi
 calls=$(ctl --profile guitest-gui history 2>/dev/null)
-if [ "$(echo "$calls" | grep -o '"result":"answered"' | wc -l)" -ge 2 ]; then
-  pass "the GUI node's call log holds both calls as answered"
+if [ "$(echo "$calls" | grep -o '"result":"answered"' | wc -l)" -ge 3 ]; then
+  pass "the GUI node's call log holds the three calls as answered"
 else
   fail "the GUI node's call log holds both calls ($calls)"
 fi
