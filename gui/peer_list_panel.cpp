@@ -125,46 +125,54 @@ void draw_peer_list(Model& model, UiState& ui, Actions& actions) {
   ImGui::InputTextWithHint("##search", "Search people", ui.search, sizeof ui.search);
   ImGui::Spacing();
 
-  if (ImGui::BeginTabBar("##sidebar")) {
-    bool people = ImGui::BeginTabItem("People");
-    note_layout(ui, "tab.people");
-    if (people) {
-      ui.sidebar_tab = 0;
-      ImGui::BeginChild("##peers", ImVec2(0, 0), false);
-      std::vector<const Peer*> list = model.visible_peers(ui.search);
-      bool shown_others = false;
-      int index = 0;
-      for (const Peer* peer : list) {
-        if (!peer->discovered && !shown_others) {
-          shown_others = true;
-          ImGui::PushFont(ui.fonts.small);
-          ImGui::TextColored(colours::kDim, "FROM YOUR HISTORY");
-          ImGui::PopFont();
-        }
-        peer_row(*peer, model, ui, actions, index++);
-      }
-      if (list.empty()) {
-        ImGui::PushTextWrapPos(0);
-        ImGui::TextColored(colours::kDim, "%s",
-                           ui.search[0] ? "Nobody matches the search."
-                                        : "Nobody on the network yet. Peers running Lanline "
-                                          "appear here by themselves; any SIP phone can be "
-                                          "called by its address above.");
-        ImGui::PopTextWrapPos();
-      }
-      ImGui::EndChild();
-      ImGui::EndTabItem();
+  // People | Recent calls: a two-button switch rather than an ImGui tab bar, whose
+  // tabs take a press only on a frame after hovering and could stay held while another
+  // pane redraws (seen under Xvfb with the chat open).
+  float half = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
+  auto tab = [&](const char* label, int index, const char* name) {
+    bool active = ui.sidebar_tab == index;
+    bool pressed =
+        active ? coloured_button(label, colours::kAccent, colours::kAccentHover, ImVec2(half, 0))
+               : ImGui::Button(label, ImVec2(half, 0));
+    note_layout(ui, name);
+    if (pressed && !active) {
+      ui.sidebar_tab = index;
+      if (index == 1) actions.refresh_call_log();
     }
-    bool recent = ImGui::BeginTabItem("Recent calls");
-    note_layout(ui, "tab.recent");
-    if (recent) {
-      if (ui.sidebar_tab != 1 || model.call_log_stale) actions.refresh_call_log();
-      ui.sidebar_tab = 1;
-      draw_call_history(model, ui, actions);
-      ImGui::EndTabItem();
-    }
-    ImGui::EndTabBar();
+  };
+  tab("People", 0, "tab.people");
+  ImGui::SameLine();
+  tab("Recent calls", 1, "tab.recent");
+  ImGui::Spacing();
+
+  if (ui.sidebar_tab == 1) {
+    if (model.call_log_stale) actions.refresh_call_log();
+    draw_call_history(model, ui, actions);
+    return;
   }
+  ImGui::BeginChild("##peers", ImVec2(0, 0), false);
+  std::vector<const Peer*> list = model.visible_peers(ui.search);
+  bool shown_others = false;
+  int index = 0;
+  for (const Peer* peer : list) {
+    if (!peer->discovered && !shown_others) {
+      shown_others = true;
+      ImGui::PushFont(ui.fonts.small);
+      ImGui::TextColored(colours::kDim, "FROM YOUR HISTORY");
+      ImGui::PopFont();
+    }
+    peer_row(*peer, model, ui, actions, index++);
+  }
+  if (list.empty()) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextColored(colours::kDim, "%s",
+                       ui.search[0] ? "Nobody matches the search."
+                                    : "Nobody on the network yet. Peers running Lanline "
+                                      "appear here by themselves; any SIP phone can be "
+                                      "called by its address above.");
+    ImGui::PopTextWrapPos();
+  }
+  ImGui::EndChild();
 }
 
 }  // namespace lanline::gui

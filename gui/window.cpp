@@ -276,6 +276,9 @@ void Window::run(EngineLink& link) {
         ImGui_ImplSDL2_ProcessEvent(&event);
         // A click is press and release, and a tab switches a frame after the release.
         frames_due = 3;
+        // ImGui 1.86 keeps only whether a key is down: a press and its release taken in
+        // one batch would cancel out, so a press gets a frame of its own.
+        if (event.type == SDL_KEYDOWN || event.type == SDL_MOUSEBUTTONDOWN) break;
       }
       got = SDL_PollEvent(&event) != 0;
     }
