@@ -154,24 +154,35 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
   }
   ImGui::BeginGroup();
   ImGui::PushFont(ui.fonts.small);
-  const json& stats = call->stats;
+  // The engine's `calls` entry carries the media's figures under "media".
+  const json& stats = call->stats.contains("media") && call->stats["media"].is_object()
+                          ? call->stats["media"]
+                          : call->stats;
   auto mic = level(stats, "mic_level");
   auto speaker = level(stats, "speaker_level");
   ImGui::PushItemWidth(200 * ui.scale);
   meter("Mic", mic, ui);
   meter("Speaker", speaker, ui);
   ImGui::PopItemWidth();
+  if (!mic && !speaker) {
+    // The meters read "mic_level"/"speaker_level" from the call's media figures; the
+    // media layer does not report levels yet.
+    ImGui::TextColored(colours::kDim, "Levels: not reported by the media engine yet");
+  }
   std::string codec = stat(stats, {"codec", "audio_codec"});
   std::string path = stat(stats, {"path", "ice_path", "ice"});
-  std::string loss = stat(stats, {"loss", "loss_percent", "fraction_lost"});
+  std::string loss;
+  if (auto fraction = stats.find("loss"); fraction != stats.end() && fraction->is_number())
+    loss = fmt::format("{:.1f}", fraction->get<double>() * 100.0);  // a fraction, shown in %
+  else
+    loss = stat(stats, {"loss_percent"});
   std::string jitter = stat(stats, {"jitter", "jitter_ms"});
   std::string rtt = stat(stats, {"rtt", "rtt_ms"});
   if (codec.empty() && path.empty() && loss.empty()) {
-    ImGui::TextColored(colours::kDim, "Quality: no media statistics from the engine yet%s",
-                       mic ? "" : " (levels too)");
+    ImGui::TextColored(colours::kDim, "Quality: no media statistics from the engine yet");
   } else {
     ImGui::TextColored(colours::kDim, "Codec %s   Path %s", codec.empty() ? "-" : codec.c_str(),
-                       path.empty() ? "-" : path.c_str());
+                       path.empty() ? "direct" : path.c_str());
     ImGui::TextColored(colours::kDim, "Loss %s%%   Jitter %s ms   RTT %s ms",
                        loss.empty() ? "-" : loss.c_str(), jitter.empty() ? "-" : jitter.c_str(),
                        rtt.empty() ? "-" : rtt.c_str());

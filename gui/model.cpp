@@ -102,7 +102,15 @@ void Model::apply_peers(const json& reply) {
 void Model::on_peer(const json& entry, bool removed) {
   // Discovery's records: the contact to call, and who it is (tolerant of the key names
   // of the TXT records, which the engine passes through).
-  std::string uri = first_text(entry, {"contact", "uri", "address"});
+  std::string uri = first_text(entry, {"contact", "uri"});
+  if (auto uris = entry.find("uris"); uri.empty() && uris != entry.end() && uris->is_array()) {
+    for (const json& candidate : *uris) {
+      if (candidate.is_string()) {
+        uri = candidate.get<std::string>();
+        break;
+      }
+    }
+  }
   if (!uri.empty() && uri.front() == '<') uri = uri.substr(1, uri.find('>') - 1);
   std::string key = uri.empty() ? first_text(entry, {"instance_id", "name"}) : key_of(uri);
   if (key.empty()) return;

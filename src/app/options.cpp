@@ -3,9 +3,12 @@
 #include <fmt/core.h>
 #include <glib.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <string>
+#include <vector>
 
 namespace lanline::app {
 namespace {
@@ -20,6 +23,7 @@ constexpr auto kKeys = std::to_array<std::string_view>({
     "no-discovery",
     "audio-source",
     "audio-sink",
+    "audio-codecs",
     "video-source",
     "video-sink",
     "stun",
@@ -106,6 +110,34 @@ std::string check_audio_source(std::string_view value) {
   return check_choice(value, {"device", "test"}, {"file:"}, "device, test[:HZ], file:PATH.wav");
 }
 
+// "opus,g722,pcmu,pcma" or any ordered part of it: the codecs a node offers and accepts,
+// preferred first (tests force one codec with it).
+std::string parse_audio_codecs(std::string_view value, std::vector<std::string>& out) {
+  static constexpr std::string_view kCodecs[] = {"opus", "g722", "pcmu", "pcma"};
+  std::vector<std::string> codecs;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    std::size_t comma = value.find(',', start);
+    std::string name(
+        value.substr(start, comma == std::string_view::npos ? value.npos : comma - start));
+    for (char& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::find(std::begin(kCodecs), std::end(kCodecs), name) == std::end(kCodecs)) {
+      return fmt::format(
+          "unknown audio codec '{}' in '{}': list some of opus, g722, pcmu, pcma, "
+          "separated by commas, preferred first",
+          name, value);
+    }
+    if (std::find(codecs.begin(), codecs.end(), name) != codecs.end())
+      return fmt::format("audio codec '{}' is listed twice in '{}'", name, value);
+    codecs.push_back(name);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  out = std::move(codecs);
+  return "";
+}
+
 // HOST:PORT, with an IPv6 literal in brackets.
 std::string check_stun(std::string_view value) {
   std::size_t colon = value.rfind(':');
@@ -187,6 +219,8 @@ std::string set_option(NodeOptions& options, std::string_view key, std::string_v
         !problem.empty())
       return problem;
     options.audio_sink = value;
+  } else if (key == "audio-codecs") {
+    return parse_audio_codecs(value, options.audio_codecs);
   } else if (key == "video-source") {
     if (std::string problem = check_choice(value, {"device", "test", "screen", "none"}, {},
                                            "device, test, screen, none");

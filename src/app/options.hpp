@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lanline::app {
 
@@ -23,6 +24,8 @@ struct NodeOptions {
   bool no_discovery = false;
   std::string audio_source;  // device | test[:HZ] | file:PATH.wav
   std::string audio_sink;    // device | null | record:PATH.wav
+  std::vector<std::string>
+      audio_codecs;          // "opus", "g722", "pcmu", "pcma"; empty: all, in that order
   std::string video_source;  // device | test | screen | none
   std::string video_sink;    // window | null
   std::string stun;          // HOST:PORT

@@ -8,7 +8,11 @@
 
 #include <map>
 
+#include "core/discovery_glue.hpp"
 #include "core/local_identity.hpp"
+#include "core/media_bridge.hpp"
+#include "core/media_commands.hpp"
+#include "core/node_identity.hpp"
 #include "core/user_agent.hpp"
 #include "net/sip_transport.hpp"
 #include "sip/dialog.hpp"
@@ -80,7 +84,9 @@ struct Engine::Impl : UserAgentListener {
   GMainContext* context = nullptr;
   EngineOptions options;
   std::unique_ptr<net::SipTransport> transport;
+  std::unique_ptr<MediaBridge> media;  // before the UA, which holds a pointer to it
   std::unique_ptr<UserAgent> ua;
+  std::unique_ptr<DiscoveryGlue> discovery;  // after `ua`, so it goes first
   GSource* timer = nullptr;
   std::map<std::uint64_t, EventSink> subscribers;
   std::uint64_t next_subscriber = 1;
@@ -168,6 +174,10 @@ struct Engine::Impl : UserAgentListener {
               {"reason", reason}});
   }
 
+  void on_probe_result(std::uint64_t id, int code) override {
+    if (discovery) discovery->on_probe_result(id, code);
+  }
+
   // The call a command means: the one given, or the only one that fits.
   std::optional<CallId> pick_call(const json& request, bool ringing_only, std::string& error) {
     if (request.contains("call")) {
@@ -195,14 +205,23 @@ struct Engine::Impl : UserAgentListener {
 
   json call_command(const json& request) {
     std::string target = request.value("target", "");
-    if (target.empty()) return failure("call needs a target: a sip: address");
+    if (target.empty()) return failure("call needs a target: a peer's name or a sip: address");
+    std::string error;
+    if (auto peer = discovery->call_target(target, error)) {
+      auto peer_uri = sip::parse_uri(peer->uri);
+      if (!peer_uri) return failure("peer '" + target + "' has an unusable URI " + peer->uri);
+      Outcome outcome = ua->call(*peer_uri, peer->endpoint, now());
+      if (!outcome.ok()) return failure(outcome.error);
+      return json{{"ok", true}, {"call", outcome.id}, {"uri", peer->uri}};
+    }
+    if (!error.empty()) return failure(error);
     std::string text = normalise_target(target);
     auto uri = sip::parse_uri(text);
     if (!uri) {
-      return failure("'" + target + "' is not a SIP address (" + uri.error().reason +
-                     "); discovered peers can be called by name once discovery lands");
+      return failure("'" + target +
+                     "' is neither a discovered peer (see `lanline ctl peers`) nor a " +
+                     "SIP address (" + uri.error().reason + ")");
     }
-    std::string error;
     auto to = destination(*uri, error);
     if (!to) return failure(error);
     Outcome outcome = ua->call(*uri, *to, now());
@@ -237,7 +256,7 @@ struct Engine::Impl : UserAgentListener {
     };
     if (cmd == "status") {
       const auto& local = ua->config().local;
-      return json{{"ok", true},
+      json status{{"ok", true},
                   {"name", ua->config().display_name},
                   {"user", local.user},
                   {"uri", "sip:" + local.user + "@" + local.host_port()},
@@ -246,6 +265,8 @@ struct Engine::Impl : UserAgentListener {
                   {"calls", ua->calls().size()},
                   {"auto_answer", options.auto_answer},
                   {"version", "0.1.0"}};
+      discovery->add_status(status);
+      return status;
     }
     if (cmd == "call") return call_command(request);
     if (cmd == "answer") return with_call(true, [&](CallId id) { return ua->answer(id, now()); });
@@ -254,13 +275,22 @@ struct Engine::Impl : UserAgentListener {
     if (cmd == "hold") return with_call(false, [&](CallId id) { return ua->hold(id, now()); });
     if (cmd == "resume") return with_call(false, [&](CallId id) { return ua->resume(id, now()); });
     if (cmd == "message") return message_command(request);
+    if (is_media_command(cmd)) {
+      auto id = pick_call(request, false, error);
+      if (!id) return failure(error);
+      return run_media_command(*media, cmd, *id, request);
+    }
     if (cmd == "calls") {
       json list = json::array();
-      for (const CallInfo& call : ua->calls())
-        list.push_back(call_json(call));
+      for (const CallInfo& call : ua->calls()) {
+        json entry = call_json(call);
+        entry["media"] = media_json(*media, call.id);
+        list.push_back(entry);
+      }
       return json{{"ok", true}, {"calls", list}};
     }
-    if (cmd == "peers") return json{{"ok", true}, {"peers", json::array()}};
+    if (cmd == "peers") return discovery->peers();
+    if (cmd == "presence") return discovery->presence(request);
     if (cmd == "quit") {
       if (quit) {
         // After the reply is written: an idle source on the engine's own context (the
@@ -272,8 +302,7 @@ struct Engine::Impl : UserAgentListener {
       }
       return json{{"ok", true}};
     }
-    for (std::string_view later :
-         {"mute", "unmute", "dtmf", "history", "screen", "video", "snapshot", "presence"}) {
+    for (std::string_view later : {"history", "screen", "video", "snapshot"}) {
       if (cmd == later) {
         return failure("'" + cmd + "' is not available yet: media, discovery and history " +
                        "come in later versions of Lanline");
@@ -282,7 +311,34 @@ struct Engine::Impl : UserAgentListener {
     if (cmd.empty()) return failure("the request has no \"cmd\"");
     return failure("unknown command '" + cmd +
                    "'; commands: status, peers, call, answer, decline, hangup, hold, resume, " +
-                   "message, calls, events, quit");
+                   "mute, unmute, dtmf, message, calls, presence, events, quit");
+  }
+
+  // The node's identity, and its DNS-SD records unless --no-discovery (discovery_glue.cpp
+  // holds the rest).
+  void start_discovery(const UserAgentConfig& config) {
+    std::string error;
+    std::optional<NodeIdentity> identity;
+    if (!options.data_dir.empty())
+      identity = load_or_create_identity(options.data_dir / "identity", error);
+    if (!identity) {
+      if (!error.empty()) spdlog::warn("{}; using an identity for this run only", error);
+      identity = NodeIdentity{};
+      gchar* uuid = g_uuid_string_random();
+      identity->instance_id = uuid;
+      g_free(uuid);
+    }
+    discovery = std::make_unique<DiscoveryGlue>(
+        context, *ua, identity->instance_id, [this](const json& event) { emit(event); },
+        [this] { rearm(); });
+    discovery::Advert advert;
+    advert.display_name = config.display_name;
+    advert.contact_uri = "sip:" + config.local.user + "@" + config.local.host_port();
+    advert.instance_id = identity->instance_id;
+    advert.caps = "audio,chat";  // what this version does; media brings video and screen
+    advert.fp = identity->fingerprint;
+    advert.software = config.local.user_agent;
+    discovery->start(advert, transport->port(), options.discovery);
   }
 
   static gboolean on_quit_idle(gpointer self) {
@@ -307,6 +363,19 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   impl.transport = net::SipTransport::create(context, transport_options, error);
   if (!impl.transport) return nullptr;
   impl.address = primary_ipv4_address();
+  MediaBridgeOptions media_options;
+  media_options.audio_source = options.audio_source;
+  media_options.audio_sink = options.audio_sink;
+  media_options.ipv4_address = impl.address;
+  media_options.ipv6_address = primary_ipv6_address();
+  impl.media = MediaBridge::create(context, media_options, error);
+  if (!impl.media) return nullptr;
+  impl.media->on_dtmf([&impl](std::uint64_t call, char digit) {
+    impl.emit(json{{"event", "call.dtmf"}, {"call", call}, {"digit", std::string(1, digit)}});
+  });
+  impl.media->on_error([&impl](std::uint64_t call, const std::string& problem) {
+    impl.emit(json{{"event", "call.media_error"}, {"call", call}, {"error", problem}});
+  });
   UserAgentConfig config;
   config.local.user = options.user.empty() ? login_name() : options.user;
   config.local.host = impl.address;
@@ -315,7 +384,10 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   config.local.user_agent = "Lanline/0.1.0";
   config.display_name = options.display_name.empty() ? full_name() : options.display_name;
   config.auto_answer = options.auto_answer;
+  config.media = impl.media.get();
+  if (!options.audio_codecs.empty()) config.codecs = options.audio_codecs;
   impl.ua = std::make_unique<UserAgent>(*impl.transport, impl, config);
+  impl.start_discovery(config);
   GSource* trim = g_timeout_source_new_seconds(10);
   g_source_set_callback(trim, &Impl::on_trim, &impl, nullptr);
   g_source_attach(trim, context);

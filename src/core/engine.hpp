@@ -5,9 +5,11 @@
 #include <glib.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/command_handler.hpp"
 
@@ -20,6 +22,13 @@ struct EngineOptions {
   std::uint16_t sip_port = 5060;  // if taken, the next free one
   bool auto_answer = false;
   bool sip_trace = false;
+  std::string audio_source;               // --audio-source; "" is device
+  std::string audio_sink;                 // --audio-sink; "" is device
+  std::vector<std::string> audio_codecs;  // --audio-codecs, preferred first; empty: all
+  bool discovery = true;                  // publish and browse DNS-SD (--no-discovery turns it off)
+  // Where the profile keeps its data; the node's identity (instance id, certificate) is
+  // kept in its "identity" folder. Empty: an identity for this run only.
+  std::filesystem::path data_dir;
 };
 
 class Engine : public CommandHandler {

@@ -184,6 +184,17 @@ void UserAgent::receive(Message message, const sip::Endpoint& from, sip::TimePoi
 void UserAgent::advance(sip::TimePoint now) {
   now_ = now;
   layer_.advance(now);
+  while (!probe_deadlines_.empty() && probe_deadlines_.begin()->first <= now) {
+    TransactionId tx = probe_deadlines_.begin()->second;
+    probe_deadlines_.erase(probe_deadlines_.begin());
+    // Still unanswered: the peer is given up on now; the transaction runs on to Timer F
+    // below us, and its late answer, if any, finds no probe and is dropped.
+    if (auto it = probes_.find(tx); it != probes_.end()) {
+      std::uint64_t id = it->second;
+      probes_.erase(it);
+      listener_.on_probe_result(id, 408);
+    }
+  }
   while (!timers_queue_.empty() && timers_queue_.begin()->first <= now) {
     auto [call_id, kind] = timers_queue_.begin()->second;
     timers_queue_.erase(timers_queue_.begin());
@@ -205,7 +216,11 @@ void UserAgent::advance(sip::TimePoint now) {
         break;
       case kReinviteRetry:
         if (call.info.state == CallState::kEstablished && call.reinvite_tx == 0) {
-          send_reinvite(call);
+          if (call.offer_in_2xx) {  // RFC 3264 4: wait for the answer in the ACK first
+            schedule(call.info.id, kReinviteRetry, now + timers_.t1);
+          } else {
+            send_reinvite(call);
+          }
         }
         break;
       case kForget:
@@ -228,6 +243,9 @@ std::optional<sip::TimePoint> UserAgent::next_timer() const {
   std::optional<sip::TimePoint> next = layer_.next_timer();
   if (!timers_queue_.empty() && (!next || timers_queue_.begin()->first < *next)) {
     next = timers_queue_.begin()->first;
+  }
+  if (!probe_deadlines_.empty() && (!next || probe_deadlines_.begin()->first < *next)) {
+    next = probe_deadlines_.begin()->first;
   }
   return next;
 }
@@ -374,6 +392,8 @@ Outcome UserAgent::hold(CallId id, sip::TimePoint now) {
   }
   Call& call = *it->second;
   if (call.reinvite_tx != 0) return {id, "a hold or resume is already in progress"};
+  // RFC 3264 4: no new offer while one awaits its answer (our 2xx's, answered in the ACK).
+  if (call.offer_in_2xx) return {id, "the call is still being set up: try again in a moment"};
   call.want_hold = true;
   send_reinvite(call);
   return {id, {}};
@@ -387,6 +407,7 @@ Outcome UserAgent::resume(CallId id, sip::TimePoint now) {
   }
   Call& call = *it->second;
   if (call.reinvite_tx != 0) return {id, "a hold or resume is already in progress"};
+  if (call.offer_in_2xx) return {id, "the call is still being set up: try again in a moment"};
   call.want_hold = false;
   send_reinvite(call);
   return {id, {}};
@@ -431,6 +452,28 @@ Outcome UserAgent::message_in_call(CallId id, const std::string& text, sip::Time
   std::uint64_t message_id = next_message_++;
   messages_[tx] = message_id;
   return {message_id, {}};
+}
+
+Outcome UserAgent::probe(const sip::Uri& target, const sip::Endpoint& destination,
+                         sip::TimePoint now) {
+  now_ = now;
+  if (!target.is_sip()) return {0, "can only probe sip: or sips: addresses"};
+  sip::LocalContact local = local_for(destination);
+  sip::RequestSpec spec;
+  spec.method = "OPTIONS";
+  spec.request_uri = std::string(target.text);
+  spec.from = "<sip:" + local.user + "@" + local.host_port() + ">;tag=" + sip::random_token(6);
+  spec.to = "<" + std::string(target.text) + ">";
+  spec.call_id = sip::random_token(10) + "@" + local.host;
+  spec.contact = false;
+  spec.headers = {{"Accept", "application/sdp"}};
+  sip::Endpoint to = destination;
+  TransactionId tx = send_request(build_for(spec, to), to);
+  if (tx == 0) return {0, "could not send to " + sip::to_string(to)};
+  std::uint64_t id = next_probe_++;
+  probes_[tx] = id;
+  probe_deadlines_.emplace(now + config_.probe_deadline, tx);
+  return {id, {}};
 }
 
 std::vector<CallInfo> UserAgent::calls() const {
@@ -715,6 +758,14 @@ void UserAgent::incoming_message(TransactionId server, const Message& request, C
 // ---- Responses to what we sent ----
 
 void UserAgent::on_response(TransactionId client, const Message& response, const sip::Endpoint&) {
+  if (auto it = probes_.find(client); it != probes_.end()) {
+    if (response.status_code() >= 200) {
+      std::uint64_t id = it->second;
+      probes_.erase(it);
+      listener_.on_probe_result(id, response.status_code());
+    }
+    return;
+  }
   if (auto it = messages_.find(client); it != messages_.end()) {
     if (response.status_code() >= 200) {
       listener_.on_message_result(it->second, response.status_code(),
@@ -810,6 +861,12 @@ void UserAgent::reinvite_response(Call& call, const Message& response) {
 
 void UserAgent::on_failure(TransactionId id, sip::TransactionFailure failure) {
   bool timeout = failure == sip::TransactionFailure::kTimeout;
+  if (auto it = probes_.find(id); it != probes_.end()) {
+    std::uint64_t probe_id = it->second;
+    probes_.erase(it);
+    listener_.on_probe_result(probe_id, timeout ? 408 : 503);
+    return;
+  }
   if (auto it = messages_.find(id); it != messages_.end()) {
     listener_.on_message_result(it->second, timeout ? 408 : 503,
                                 timeout ? "no answer from the other side" : "could not send");

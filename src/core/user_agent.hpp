@@ -60,6 +60,12 @@ class UserAgentListener {
   virtual void on_message(const IncomingMessage& message) = 0;
   // The final answer to a MESSAGE we sent: 2xx delivered; 408 when nothing came back.
   virtual void on_message_result(std::uint64_t message_id, int code, const std::string& reason) = 0;
+  // The end of an OPTIONS probe (probe()): the final status a SIP node answered with, or
+  // 408 when nothing came before the probe's deadline, 503 when it could not be sent.
+  virtual void on_probe_result(std::uint64_t probe_id, int code) {
+    (void)probe_id;
+    (void)code;
+  }
 };
 
 struct UserAgentConfig {
@@ -77,6 +83,10 @@ struct UserAgentConfig {
   std::vector<std::string> codecs{"opus", "G722", "PCMU", "PCMA"};
   sdp::OpusOptions opus;
   bool telephone_event = true;
+  // How long a probe waits for an answer. Far shorter than Timer F (32 s), so a peer that
+  // vanished without a goodbye is found out within seconds; with T1 = 500 ms the OPTIONS
+  // still goes out three times over UDP in that time.
+  sip::Duration probe_deadline{2000};
 };
 
 // The answer to a command: an id, or an error a person can act on.
@@ -107,6 +117,10 @@ class UserAgent : private sip::TransactionUser {
   Outcome message(const sip::Uri& target, const sip::Endpoint& destination, const std::string& text,
                   sip::TimePoint now);
   Outcome message_in_call(CallId id, const std::string& text, sip::TimePoint now);
+  // An out-of-dialog OPTIONS (RFC 3261 11) to learn whether a SIP node answers at
+  // `destination`; the result comes to on_probe_result, by the deadline at the latest.
+  Outcome probe(const sip::Uri& target, const sip::Endpoint& destination, sip::TimePoint now);
+  std::size_t probes() const { return probes_.size(); }
 
   std::vector<CallInfo> calls() const;
   std::optional<CallInfo> find_call(CallId id) const;
@@ -186,6 +200,9 @@ class UserAgent : private sip::TransactionUser {
   std::map<sip::TransactionId, std::uint64_t> messages_;  // MESSAGE transaction -> message id
   std::uint64_t next_message_ = 1;
   std::multimap<sip::TimePoint, std::pair<CallId, int>> timers_queue_;
+  std::map<sip::TransactionId, std::uint64_t> probes_;  // OPTIONS transaction -> probe id
+  std::multimap<sip::TimePoint, sip::TransactionId> probe_deadlines_;
+  std::uint64_t next_probe_ = 1;
 };
 
 }  // namespace lanline::core

@@ -107,6 +107,12 @@ OfferAnalysis analyze(const Session& offer, const Capabilities& caps) {
     saw_audio = true;
     if (!is_plain_rtp(m)) continue;
     saw_rtp_audio = true;
+    if (!offer.connection_for(m)) {
+      // RFC 8866 5.7: c= at session level or in every media section; without it there is
+      // nowhere to send.
+      out.rejection = Rejection{400, 0, "the audio stream has no connection address (c=)"};
+      return out;
+    }
     std::vector<std::pair<Rtpmap, CodecSpec>> codecs;
     std::vector<Rtpmap> events;
     for (int pt : m.payload_types()) {
@@ -275,6 +281,7 @@ Result<AudioAgreement> Negotiator::receive_answer(std::string_view text) {
   AudioAgreement a;
   layout_ = offer.media;
   if (theirs.port == 0) return a;  // the audio stream is rejected: no codecs
+  if (!answer.connection_for(theirs)) return Error{"the answer has no connection address (c=)"};
   for (int pt : theirs.payload_types()) {
     auto map = theirs.rtpmap(pt);
     if (!map) return Error{"payload type " + std::to_string(pt) + " in the answer has no rtpmap"};

@@ -30,6 +30,7 @@ TEST(Options, EveryKeyIsSettable) {
   EXPECT_EQ(set(o, "no-discovery", "on"), "");
   EXPECT_EQ(set(o, "audio-source", "test:440"), "");
   EXPECT_EQ(set(o, "audio-sink", "record:/tmp/out.wav"), "");
+  EXPECT_EQ(set(o, "audio-codecs", "pcmu"), "");
   EXPECT_EQ(set(o, "video-source", "screen"), "");
   EXPECT_EQ(set(o, "video-sink", "null"), "");
   EXPECT_EQ(set(o, "stun", "stun.example.org:3478"), "");
@@ -47,7 +48,8 @@ TEST(Options, EveryKeyIsSettable) {
   EXPECT_EQ(o.video_sink, "null");
   EXPECT_EQ(o.stun, "stun.example.org:3478");
   EXPECT_EQ(o.turn, "turn:turn.example.org:3478?transport=udp");
-  EXPECT_EQ(option_keys().size(), 13u);
+  EXPECT_EQ(o.audio_codecs, std::vector<std::string>{"pcmu"});
+  EXPECT_EQ(option_keys().size(), 14u);
   for (std::string_view key : option_keys())
     EXPECT_EQ(set(o, key, "\x01"), "the value holds a control character") << key;
 }
@@ -93,6 +95,12 @@ TEST(Options, BadValuesSayWhatIsWrong) {
   EXPECT_NE(set(o, "audio-source", "test:loud").find("frequency"), std::string::npos);
   EXPECT_NE(set(o, "audio-source", "file:").find("is not one of"), std::string::npos);
   EXPECT_NE(set(o, "audio-sink", "speaker").find("is not one of"), std::string::npos);
+  EXPECT_NE(set(o, "audio-codecs", "opus,gsm").find("unknown audio codec 'gsm'"),
+            std::string::npos);
+  EXPECT_NE(set(o, "audio-codecs", "pcmu,PCMU").find("listed twice"), std::string::npos);
+  EXPECT_NE(set(o, "audio-codecs", "").find("unknown audio codec ''"), std::string::npos);
+  EXPECT_EQ(set(o, "audio-codecs", "PCMA,opus"), "");
+  EXPECT_EQ(o.audio_codecs, (std::vector<std::string>{"pcma", "opus"}));
   EXPECT_NE(set(o, "video-source", "camera").find("is not one of"), std::string::npos);
   EXPECT_NE(set(o, "video-sink", "screen").find("is not one of"), std::string::npos);
   for (const char* v : {"stun.example.org", "host:0", ":3478", "2001:db8::1:3478", "[::1:3478"})

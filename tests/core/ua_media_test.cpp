@@ -284,6 +284,11 @@ TEST_F(UaMediaTest, PeerOverIpv6) {
   Node carol{other, "carol", "2001:db8::3", &carol_media};
   Node dave{other, "dave", "2001:db8::4", &dave_media};
   CallId call = carol.ua->call(uri("sip:dave@[2001:db8::4]"), dave.address, other.now).id;
+  // RFC 3261 18.1.1: the INVITE with our whole offer still fits in UDP (under 1300
+  // bytes), even with IPv6 addresses; over TCP a UDP-only phone would never see it.
+  ASSERT_FALSE(carol.sent.empty());
+  EXPECT_EQ(carol.destinations[0].transport, sip::TransportKind::kUdp);
+  EXPECT_LT(carol.sent[0].size(), 1100u) << carol.sent[0];
   other.run(milliseconds(100));
   ASSERT_EQ(carol_media.events.size(), 1u);
   EXPECT_TRUE(carol_media.events[0].ipv6);
@@ -406,10 +411,10 @@ TEST_F(UaMediaRawTest, RefusesOffersItCannotTake) {
   EXPECT_EQ(r->status_code(), 488);
   EXPECT_NE(r->text().find("Warning: 304 lanline"), std::string::npos) << r->text();
 
-  r = bob_final(invite(4, "v=0\r\no=broken\r\n"));
+  r = bob_final(invite(4, "v=0\r\no=- 1 1 IN IP4 198.18.0.1\r\nbogus\r\n"));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status_code(), 400);
-  EXPECT_NE(r->text().find("Warning: 399 lanline \"the offer is not valid SDP: line 2"),
+  EXPECT_NE(r->text().find("Warning: 399 lanline \"the offer is not valid SDP: line 3: not a"),
             std::string::npos)
       << r->text();
   EXPECT_EQ(incoming_at_bob(), 0u);
@@ -425,6 +430,8 @@ TEST_F(UaMediaRawTest, OfferlessInviteTakesTheAnswerFromTheAck) {
   std::size_t before = bob.sent.size();
   ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
   EXPECT_EQ(bob_media.sequence(), "reserve");  // nothing agreed yet
+  // No second offer while the first awaits its answer (RFC 3264 4).
+  EXPECT_FALSE(bob.ua->hold(incoming, net.now).ok());
   auto ok = find_sent(bob, before, [](const sip::Message& m) { return m.is_response(); });
   ASSERT_TRUE(ok);
   auto offer = sdp::parse(ok->body());

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lanline against SIPp (Debian sip-tester), over UDP and TCP: as UAS for SIPp's built-in
 # uac scenario, CANCEL before answer, re-INVITE hold and resume, OPTIONS, MESSAGE and an
-# unknown method; as UAC towards SIPp's built-in uas scenario, and sending MESSAGE.
+# unknown method, SDP offers it must refuse (488/400 with Warning), an offer-less INVITE
+# (offer in the 200, answer in the ACK) and an unusable answer in the ACK (BYE); as UAC towards SIPp's built-in uas scenario, and sending MESSAGE.
 # Scenarios from ../shared/corpora/sipp that apply to a user agent run too: SIPp's own
 # uac.xml and uas.xml, and the OPTIONS regression of its repository. (The others there
 # expect a peer that sends no provisional responses, speak for a registrar or PBX, or use
@@ -89,6 +90,21 @@ for transport in u1 t1; do
       -t $transport -m 3 127.0.0.1:"$answering"; then
     pass "$tname: OPTIONS 200 with Allow, MESSAGE 200, unknown method 501"
   else fail "$tname: OPTIONS/MESSAGE"; fi
+
+  if run_sipp "sdp-reject-$transport" -sf "$scenarios/sdp_reject_uac.xml" -s service \
+      -t $transport -m 2 127.0.0.1:"$answering"; then
+    pass "$tname: offers without a common codec get 488 + Warning 305, bad SDP 400 + 399"
+  else fail "$tname: SDP refusals"; fi
+
+  if run_sipp "offerless-$transport" -sf "$scenarios/offerless_uac.xml" -s service \
+      -t $transport -m 3 127.0.0.1:"$answering"; then
+    pass "$tname: offer-less INVITE: offer in the 200, answer in the ACK"
+  else fail "$tname: offer-less INVITE"; fi
+
+  if run_sipp "offerless-bad-$transport" -sf "$scenarios/offerless_bad_answer_uac.xml" \
+      -s service -t $transport -m 2 127.0.0.1:"$answering"; then
+    pass "$tname: an unusable answer in the ACK ends the call with a BYE"
+  else fail "$tname: unusable answer in the ACK"; fi
 
   if run_sipp "cancel-$transport" -sf "$scenarios/cancel_uac.xml" -s service -t $transport \
       -m 3 -r 1 127.0.0.1:"$ringing"; then

@@ -12,11 +12,13 @@
 
 #include "sdp/parser.hpp"
 #include "sdp/printer.hpp"
+#include "sdp_bodies.hpp"
 
 namespace lanline::sdp {
 namespace {
 
 namespace fs = std::filesystem;
+using test_support::sdp_bodies;
 
 fs::path corpora() {
   const char* env = std::getenv("LANLINE_CORPORA");
@@ -28,51 +30,6 @@ std::string read(const fs::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-bool starts_message(std::string_view line) {
-  if (line.rfind("SIP/2.0 ", 0) == 0) return true;
-  std::size_t space = line.find(' ');
-  return space != std::string_view::npos && space > 0 &&
-         line.find(" SIP/2.0") != std::string_view::npos &&
-         line.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == space;
-}
-
-// The SDP bodies in a file of one or more SIP messages: from a "v=0" line that follows
-// the empty line ending a header section, to the next start line or the end.
-std::vector<std::string> sdp_bodies(const std::string& file) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (true) {
-    std::size_t crlf = file.find("\r\n\r\nv=0", pos);
-    std::size_t lf = file.find("\n\nv=0", pos);
-    std::size_t start;
-    if (crlf == std::string::npos && lf == std::string::npos) break;
-    if (crlf != std::string::npos && (lf == std::string::npos || crlf + 2 <= lf)) {
-      start = crlf + 4;
-    } else {
-      start = lf + 2;
-    }
-    std::size_t end = start;
-    while (end < file.size()) {
-      std::size_t next = file.find('\n', end);
-      if (next == std::string::npos) {
-        end = file.size();
-        break;
-      }
-      std::string_view following = std::string_view(file).substr(next + 1, 40);
-      // A next message, lioneagle's "=====" separators, a MIME boundary ("--...").
-      if (starts_message(following) || following.rfind("==", 0) == 0 ||
-          following.rfind("--", 0) == 0) {
-        end = next + 1;
-        break;
-      }
-      end = next + 1;
-    }
-    out.push_back(file.substr(start, end - start));
-    pos = end;
-  }
-  return out;
 }
 
 // Bodies refused on purpose, each with the reason (file name -> what the parser says).
@@ -120,7 +77,9 @@ TEST(SdpCorpus, EveryRealAndRfcBodyParsesAndRoundTrips) {
   for (const auto& [key, reason] : failures) {
     auto it = refused().find(key);
     EXPECT_TRUE(it != refused().end()) << key << " is refused: " << reason;
-    if (it != refused().end()) EXPECT_EQ(reason, it->second) << key;
+    if (it != refused().end()) {
+      EXPECT_EQ(reason, it->second) << key;
+    }
   }
   for (const auto& [key, reason] : refused()) {
     EXPECT_EQ(failures.count(key), 1u) << key << " is listed as refused but parses";

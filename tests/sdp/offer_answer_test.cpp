@@ -220,6 +220,14 @@ TEST(OfferAnswer, RejectionsCarryStatusAndWarning) {
   EXPECT_EQ(garbage->reason,
             "the offer is not valid SDP: line 2: not a '<type>=<value>' line: 'bogus'");
   EXPECT_FALSE(n.check_offer(offer_with("m=audio 5000 RTP/AVPF 0\r\n")));
+  auto nowhere =
+      n.check_offer("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\n");
+  ASSERT_TRUE(nowhere);
+  EXPECT_EQ(nowhere->status, 400);
+  EXPECT_EQ(nowhere->reason, "the audio stream has no connection address (c=)");
+  // A c= in the media section is enough.
+  EXPECT_FALSE(n.check_offer(
+      "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\nc=IN IP4 h\r\n"));
   auto result = n.receive_offer(offer_with("m=audio 5000 RTP/AVP 18\r\n"), false);
   EXPECT_TRUE(std::holds_alternative<Rejection>(result));
 }
@@ -318,6 +326,8 @@ TEST(OfferAnswer, InvalidAnswersAreRefused) {
       refuse(answer_with("m=audio 6000 RTP/AVP 101\r\na=rtpmap:101 telephone-event/8000\r\n")),
       "the answer accepts audio but names no codec");
   EXPECT_EQ(refuse("v=0\r\n").substr(0, 32), "the answer is not valid SDP: no ");
+  EXPECT_EQ(refuse("v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\n"),
+            "the answer has no connection address (c=)");
   Negotiator fresh = make();
   EXPECT_EQ(fresh.receive_answer(answer_with("m=audio 6000 RTP/AVP 0\r\n")).error().reason,
             "an answer without an offer");

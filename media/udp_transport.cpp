@@ -1,0 +1,71 @@
+#include "media/udp_transport.hpp"
+
+#include <netinet/in.h>
+
+#include <random>
+
+namespace lanline::media {
+namespace {
+
+enum class BindResult { kBound, kInUse, kFailed };
+
+BindResult bind_one(bool ipv6, std::uint16_t port, net::GObjectPtr<GSocket>& out,
+                    std::string& error) {
+  net::GErrorOut gerror;
+  const GSocketFamily family = ipv6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4;
+  net::GObjectPtr<GSocket> socket(
+      g_socket_new(family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, gerror.out()));
+  if (!socket) {
+    error = std::string("cannot open a UDP socket for audio: ") + gerror.message();
+    return BindResult::kFailed;
+  }
+  // An IPv6 socket of its own family only, so a port pair never straddles two nodes.
+  if (ipv6 && !g_socket_set_option(socket.get(), IPPROTO_IPV6, IPV6_V6ONLY, 1, gerror.out())) {
+    error = std::string("cannot make the audio socket IPv6-only: ") + gerror.message();
+    return BindResult::kFailed;
+  }
+  net::GObjectPtr<GInetAddress> any(g_inet_address_new_any(family));
+  net::GObjectPtr<GSocketAddress> address(g_inet_socket_address_new(any.get(), port));
+  if (!g_socket_bind(socket.get(), address.get(), FALSE, gerror.out())) {
+    if (gerror.matches(G_IO_ERROR_ADDRESS_IN_USE)) return BindResult::kInUse;
+    error = std::string("cannot bind an audio port: ") + gerror.message();
+    return BindResult::kFailed;
+  }
+  out = std::move(socket);
+  return BindResult::kBound;
+}
+
+}  // namespace
+
+std::unique_ptr<UdpTransport> UdpTransport::bind(bool ipv6, PortRange range, std::string& error) {
+  if (range.first % 2) ++range.first;
+  if (range.last <= range.first) {
+    error = "the audio port range is empty";
+    return nullptr;
+  }
+  const unsigned pairs = (range.last - range.first + 1u) / 2u;
+  static thread_local std::minstd_rand random{std::random_device{}()};
+  const unsigned start = std::uniform_int_distribution<unsigned>(0, pairs - 1)(random);
+  std::unique_ptr<UdpTransport> transport(new UdpTransport());
+  transport->ipv6_ = ipv6;
+  for (unsigned i = 0; i < pairs; ++i) {
+    auto port = static_cast<std::uint16_t>(range.first + 2u * ((start + i) % pairs));
+    net::GObjectPtr<GSocket> rtp;
+    net::GObjectPtr<GSocket> rtcp;
+    BindResult result = bind_one(ipv6, port, rtp, error);
+    if (result == BindResult::kFailed) return nullptr;
+    if (result == BindResult::kInUse) continue;
+    result = bind_one(ipv6, static_cast<std::uint16_t>(port + 1), rtcp, error);
+    if (result == BindResult::kFailed) return nullptr;
+    if (result == BindResult::kInUse) continue;
+    transport->rtp_ = std::move(rtp);
+    transport->rtcp_ = std::move(rtcp);
+    transport->rtp_port_ = port;
+    return transport;
+  }
+  error = "no free pair of audio ports in " + std::to_string(range.first) + "-" +
+          std::to_string(range.last) + "; end other calls or programs using them";
+  return nullptr;
+}
+
+}  // namespace lanline::media

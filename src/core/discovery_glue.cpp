@@ -1,0 +1,352 @@
+#include "core/discovery_glue.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "net/glib_callbacks.hpp"
+#include "sip/parser.hpp"
+
+namespace lanline::core {
+namespace {
+
+using nlohmann::json;
+
+// Probes go out from a tick this often; it bounds how late a due probe can be.
+constexpr guint kTickMs = 500;
+// How long a first-seen record without an instance id waits for its node's other records.
+constexpr guint kSettleMs = 250;
+
+sip::TimePoint now() {
+  return std::chrono::steady_clock::now();
+}
+
+json failure(std::string error) {
+  return json{{"ok", false}, {"error", std::move(error)}};
+}
+
+}  // namespace
+
+json peer_json(const Peer& peer) {
+  json addresses = json::array();
+  for (const PeerAddress& address : peer.addresses) {
+    addresses.push_back(json{
+        {"address", address.address}, {"port", address.port}, {"transport", address.transport}});
+  }
+  return json{{"name", peer.name},
+              {"instance_id", peer.instance_id},
+              {"key", peer.key},
+              {"uris", peer.uris},
+              {"addresses", addresses},
+              {"presence", peer.presence},
+              {"note", peer.note},
+              {"caps", peer.caps},
+              {"reachable", peer.reachable},
+              {"software", peer.software},
+              {"fp", peer.fp},
+              {"host", peer.host_name}};
+}
+
+DiscoveryGlue::DiscoveryGlue(GMainContext* context, UserAgent& ua, std::string own_instance_id,
+                             Emit emit, std::function<void()> after_send, ProbePolicy policy)
+    : context_(context),
+      ua_(ua),
+      own_instance_id_(own_instance_id),
+      emit_(std::move(emit)),
+      after_send_(std::move(after_send)),
+      policy_(policy),
+      directory_(std::move(own_instance_id)) {}
+
+// The Avahi client goes first: its callbacks reach into the directory and the probes.
+DiscoveryGlue::~DiscoveryGlue() {
+  discovery_.reset();
+}
+
+void DiscoveryGlue::start(discovery::Advert advert, std::uint16_t port, bool publish) {
+  advert_ = advert;
+  if (!publish) {
+    spdlog::info("discovery is off (--no-discovery): peers can be called by address");
+    return;
+  }
+  discovery_ = discovery::Discovery::create(context_, std::move(advert), port, *this);
+  GSource* source = g_timeout_source_new(kTickMs);
+  g_source_set_callback(source, &DiscoveryGlue::on_tick, this, nullptr);
+  g_source_attach(source, context_);
+  tick_ = net::SourceHandle(source);
+}
+
+// ---- Records in, changes out ----
+
+void DiscoveryGlue::on_record(const discovery::ServiceRecord& record) {
+  spdlog::debug("discovery: {} '{}' if {} IPv{} at {} port {}",
+                discovery::type_name(record.key.type), record.key.instance_name,
+                record.key.interface, record.key.protocol, record.address, record.port);
+  bool seen = settling_.count(record.key) || directory_.has_record(record.key);
+  if (!seen && !record.own && !record.txt.count("instance_id")) {
+    settling_[record.key] = record;
+    if (!settle_) settle_ = net::add_timeout(context_, kSettleMs, &DiscoveryGlue::on_settled, this);
+    return;
+  }
+  if (auto it = settling_.find(record.key); it != settling_.end()) {
+    it->second = record;  // still settling: the newest data goes in when it ends
+    return;
+  }
+  apply(directory_.upsert(record));
+}
+
+gboolean DiscoveryGlue::on_settled(gpointer data) {
+  auto* glue = static_cast<DiscoveryGlue*>(data);
+  return net::guarded("discovery", [&] {
+    glue->settle_.reset();
+    auto records = std::move(glue->settling_);
+    glue->settling_.clear();
+    for (auto& [key, record] : records)
+      glue->apply(glue->directory_.upsert(record));
+    return G_SOURCE_REMOVE;
+  });
+}
+
+void DiscoveryGlue::on_record_removed(const discovery::RecordKey& key) {
+  if (settling_.erase(key)) return;
+  apply(directory_.remove(key));
+}
+
+void DiscoveryGlue::on_all_removed() {
+  settling_.clear();
+  apply(directory_.clear());
+}
+
+void DiscoveryGlue::apply(const std::vector<PeerChange>& changes) {
+  for (const PeerChange& change : changes) {
+    const Peer& peer = change.peer;
+    switch (change.kind) {
+      case PeerChange::Kind::kAdded:
+        spdlog::info("peer '{}' appeared ({})", peer.name, peer.key);
+        probing_[peer.key] = Probing{};
+        if (!soon_) soon_ = net::add_timeout(context_, 0, &DiscoveryGlue::on_soon, this);
+        break;
+      case PeerChange::Kind::kUpdated: {
+        // New addresses or records: ask again now rather than at the next interval.
+        Probing& probing = probing_[peer.key];
+        if (probing.in_flight == 0 && !peer.reachable) {
+          probing.next = sip::TimePoint{};
+          if (!soon_) soon_ = net::add_timeout(context_, 0, &DiscoveryGlue::on_soon, this);
+        }
+        break;
+      }
+      case PeerChange::Kind::kRemoved:
+        spdlog::info("peer '{}' is gone ({})", peer.name, peer.key);
+        if (auto it = probing_.find(peer.key); it != probing_.end()) {
+          probe_peer_.erase(it->second.in_flight);
+          probing_.erase(it);
+        }
+        break;
+    }
+    json event = peer_json(peer);
+    event["event"] = std::string(to_string(change.kind));
+    emit_(event);
+  }
+}
+
+// ---- Probes ----
+
+gboolean DiscoveryGlue::on_soon(gpointer data) {
+  auto* glue = static_cast<DiscoveryGlue*>(data);
+  return net::guarded("discovery probes", [&] {
+    glue->soon_.reset();
+    glue->tick();
+    return G_SOURCE_REMOVE;
+  });
+}
+
+gboolean DiscoveryGlue::on_tick(gpointer data) {
+  auto* glue = static_cast<DiscoveryGlue*>(data);
+  return net::guarded("discovery probes", [&] {
+    glue->tick();
+    return G_SOURCE_CONTINUE;
+  });
+}
+
+void DiscoveryGlue::tick() {
+  sip::TimePoint at = now();
+  bool sent = false;
+  for (auto& [key, probing] : probing_) {
+    if (probing.in_flight != 0 || probing.next > at) continue;
+    const Peer* peer = directory_.find(key);
+    if (!peer) continue;
+    send_probe(*peer, probing);
+    sent = true;
+  }
+  if (sent && after_send_) after_send_();
+}
+
+// Where a peer can be reached: UDP before TCP, each in the directory's order (IPv4, then
+// global IPv6, then link-local).
+std::vector<sip::Endpoint> DiscoveryGlue::endpoints(const Peer& peer) const {
+  std::vector<sip::Endpoint> out;
+  for (const char* transport : {"udp", "tcp"}) {
+    for (const PeerAddress& address : peer.addresses) {
+      if (address.transport != transport || address.port == 0) continue;
+      sip::Endpoint endpoint;
+      endpoint.address = address.address;
+      endpoint.port = address.port;
+      endpoint.transport =
+          address.transport == "tcp" ? sip::TransportKind::kTcp : sip::TransportKind::kUdp;
+      out.push_back(endpoint);
+    }
+  }
+  return out;
+}
+
+void DiscoveryGlue::send_probe(const Peer& peer, Probing& probing) {
+  std::vector<sip::Endpoint> candidates = endpoints(peer);
+  if (candidates.empty() || peer.uris.empty()) {
+    probing.next = now() + policy_.longest;
+    return;
+  }
+  // Ask the address that answered last; after a failure, the next one in turn.
+  sip::Endpoint to = candidates[probing.candidate % candidates.size()];
+  if (probing.answered && probing.failures == 0) to = *probing.answered;
+  std::string text = peer.uris.front();
+  auto uri = sip::parse_uri(text);
+  if (!uri) {
+    spdlog::debug("peer '{}': its URI {} does not parse; probing it by address", peer.name, text);
+    text =
+        "sip:" + (to.address.find(':') == std::string::npos ? to.address : "[" + to.address + "]");
+    uri = sip::parse_uri(text);
+    if (!uri) {
+      probing.next = now() + policy_.longest;
+      return;
+    }
+  }
+  Outcome outcome = ua_.probe(*uri, to, now());
+  if (!outcome.ok()) {
+    spdlog::debug("peer '{}': cannot probe {}: {}", peer.name, sip::to_string(to), outcome.error);
+    probing.failures++;
+    probing.candidate++;
+    probing.next = now() + policy_.interval;
+    return;
+  }
+  probing.in_flight = outcome.id;
+  probe_peer_[outcome.id] = peer.key;
+  // Remember where this one went, to call there if it answers.
+  pending_to_[outcome.id] = to;
+}
+
+void DiscoveryGlue::on_probe_result(std::uint64_t probe_id, int code) {
+  auto owner = probe_peer_.find(probe_id);
+  auto to = pending_to_.find(probe_id);
+  std::optional<sip::Endpoint> endpoint;
+  if (to != pending_to_.end()) {
+    endpoint = to->second;
+    pending_to_.erase(to);
+  }
+  if (owner == probe_peer_.end()) return;  // the peer went away meanwhile
+  std::string key = owner->second;
+  probe_peer_.erase(owner);
+  auto it = probing_.find(key);
+  if (it == probing_.end()) return;
+  Probing& probing = it->second;
+  probing.in_flight = 0;
+  // Any final answer means a SIP node listens there, even a 405 or 501 from one that does
+  // not do OPTIONS; but a 404 (or 604) says the user is not there: another node took the
+  // address and port of one that vanished. 408 and 503 are our own verdicts for silence
+  // and for a send that failed.
+  bool answered = code != 408 && code != 503 && code != 404 && code != 604;
+  if (answered) {
+    probing.failures = 0;
+    probing.answered = endpoint;
+    probing.next = now() + policy_.interval;
+  } else {
+    probing.failures++;
+    probing.candidate++;
+    probing.answered.reset();
+    auto wait = policy_.interval * (1 << std::min(probing.failures - 1, 4));
+    probing.next = now() + std::min<sip::Duration>(wait, policy_.longest);
+  }
+  const Peer* peer = directory_.find(key);
+  if (peer && peer->reachable != answered) {
+    spdlog::info("peer '{}' is {}", peer->name, answered ? "reachable" : "not answering");
+  }
+  apply(directory_.set_reachable(key, answered));
+}
+
+// ---- Commands ----
+
+json DiscoveryGlue::peers() const {
+  json list = json::array();
+  for (const auto& [key, peer] : directory_.peers())
+    list.push_back(peer_json(peer));
+  json reply{{"ok", true}, {"peers", list}};
+  if (!discovery_)
+    reply["discovery"] = "off (--no-discovery)";
+  else if (!discovery_->running())
+    reply["discovery"] = "waiting for avahi-daemon";
+  else
+    reply["discovery"] = "on";
+  return reply;
+}
+
+json DiscoveryGlue::presence(const json& request) {
+  std::string state = request.value("state", "");
+  if (state != "available" && state != "away" && state != "busy")
+    return failure("presence must be available, away or busy (then an optional note)");
+  json note = request.value("note", json(""));
+  if (!note.is_string()) return failure("the presence note must be text");
+  advert_.state = state;
+  advert_.note = note.get<std::string>();
+  if (discovery_) discovery_->update(advert_);
+  spdlog::info("presence {}{}", state, advert_.note.empty() ? "" : " (" + advert_.note + ")");
+  return json{{"ok", true},
+              {"presence", advert_.state},
+              {"note", advert_.note},
+              {"published", discovery_ != nullptr}};
+}
+
+void DiscoveryGlue::add_status(json& status) const {
+  status["instance_id"] = own_instance_id_;
+  status["presence"] = advert_.state;
+  status["note"] = advert_.note;
+  status["fp"] = advert_.fp;
+  status["discovery"] = !discovery_             ? "off"
+                        : discovery_->running() ? "on"
+                                                : "waiting for avahi-daemon";
+}
+
+std::optional<DiscoveryGlue::Target> DiscoveryGlue::call_target(const std::string& target,
+                                                                std::string& error) const {
+  std::vector<const Peer*> peers = directory_.match(target);
+  if (peers.empty()) return std::nullopt;
+  if (peers.size() > 1) {
+    error = "'" + target + "' names " + std::to_string(peers.size()) +
+            " peers; call one by its instance id:";
+    for (const Peer* peer : peers)
+      error += " " +
+               (peer->instance_id.empty() ? peer->uris.empty() ? peer->key : peer->uris.front()
+                                          : peer->instance_id) +
+               " (" +
+               (peer->addresses.empty() ? peer->host_name : peer->addresses.front().address) + ")";
+    return std::nullopt;
+  }
+  const Peer& peer = *peers.front();
+  if (!peer.reachable) {
+    // Never a ghost: a peer is callable once it answered a probe, and while it does.
+    error = "peer '" + peer.name + "' is not answering (reachable: false)" +
+            (peer.uris.empty() ? std::string() : "; to try anyway, call " + peer.uris.front());
+    return std::nullopt;
+  }
+  std::vector<sip::Endpoint> candidates = endpoints(peer);
+  if (candidates.empty() || peer.uris.empty()) {
+    error = "peer '" + peer.name + "' has no address to call yet";
+    return std::nullopt;
+  }
+  Target out;
+  out.uri = peer.uris.front();
+  out.endpoint = candidates.front();
+  // The address that answered the last probe is one that works from here.
+  if (auto it = probing_.find(peer.key); it != probing_.end() && it->second.answered)
+    out.endpoint = *it->second.answered;
+  return out;
+}
+
+}  // namespace lanline::core

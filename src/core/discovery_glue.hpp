@@ -1,0 +1,107 @@
+// Discovery in the engine: the Avahi client's records go into a PeerDirectory; every
+// peer is probed with SIP OPTIONS and shown reachable only once it answers, and again
+// unreachable within seconds of going quiet; peers are listed, announced as events and
+// called by name. Runs on the engine's GMainContext, like the rest of the engine.
+#pragma once
+
+#include <glib.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/peer_directory.hpp"
+#include "core/user_agent.hpp"
+#include "discovery/avahi_discovery.hpp"
+#include "net/glib_handles.hpp"
+
+namespace lanline::core {
+
+struct ProbePolicy {
+  // A reachable peer is asked this often; with UserAgentConfig::probe_deadline (2 s) a
+  // peer that vanished shows unreachable within interval + deadline + a tick (< 10 s).
+  sip::Duration interval{3000};
+  // A peer that never answered (nothing behind the record) is asked less and less often,
+  // up to this, so a hundred dead records cost little.
+  sip::Duration longest{15000};
+};
+
+class DiscoveryGlue : private discovery::DiscoveryListener {
+ public:
+  using Emit = std::function<void(const nlohmann::json& event)>;
+  // `after_send` runs after every probe, so the engine re-arms the UA's timer.
+  DiscoveryGlue(GMainContext* context, UserAgent& ua, std::string own_instance_id, Emit emit,
+                std::function<void()> after_send, ProbePolicy policy = {});
+  ~DiscoveryGlue() override;
+
+  // Publishes `advert` and browses, unless `publish` is false (--no-discovery): then the
+  // advert is only this node's own presence, shown in `status`.
+  void start(discovery::Advert advert, std::uint16_t port, bool publish);
+  bool enabled() const { return discovery_ != nullptr; }
+
+  nlohmann::json peers() const;                            // the `peers` reply
+  nlohmann::json presence(const nlohmann::json& request);  // the `presence` reply
+  void add_status(nlohmann::json& status) const;           // our own fields in `status`
+
+  // A call target naming a discovered peer (its instance id or name): the URI to put in
+  // the request and where to send it. nullopt and an empty `error` when `target` names no
+  // peer; nullopt and an `error` when it names several or one that cannot be reached.
+  struct Target {
+    std::string uri;
+    sip::Endpoint endpoint;
+  };
+  std::optional<Target> call_target(const std::string& target, std::string& error) const;
+
+  void on_probe_result(std::uint64_t probe_id, int code);
+
+ private:
+  struct Probing {
+    std::uint64_t in_flight = 0;  // probe id, 0 when none
+    sip::TimePoint next{};
+    int failures = 0;
+    std::size_t candidate = 0;              // which endpoint the next probe goes to
+    std::optional<sip::Endpoint> answered;  // the endpoint that last answered
+  };
+
+  // discovery::DiscoveryListener
+  void on_record(const discovery::ServiceRecord& record) override;
+  void on_record_removed(const discovery::RecordKey& key) override;
+  void on_all_removed() override;
+
+  void apply(const std::vector<PeerChange>& changes);
+  static gboolean on_settled(gpointer data);
+  static gboolean on_soon(gpointer data);
+  static gboolean on_tick(gpointer data);
+  void tick();
+  void send_probe(const Peer& peer, Probing& probing);
+  std::vector<sip::Endpoint> endpoints(const Peer& peer) const;
+
+  GMainContext* context_;
+  UserAgent& ua_;
+  std::string own_instance_id_;
+  Emit emit_;
+  std::function<void()> after_send_;
+  ProbePolicy policy_;
+  PeerDirectory directory_;
+  discovery::Advert advert_;
+  std::unique_ptr<discovery::Discovery> discovery_;
+  std::map<std::string, Probing> probing_;             // peer key -> its probes
+  std::map<std::uint64_t, std::string> probe_peer_;    // probe id -> peer key
+  std::map<std::uint64_t, sip::Endpoint> pending_to_;  // probe id -> where it went
+  net::SourceHandle tick_;
+  net::SourceHandle soon_;  // an immediate tick: a new peer is probed at once
+  // First sightings of records without an instance id (Ekiga's _sip._udp, which a Lanline
+  // node publishes too), held back a moment: a node's _sipuri records arrive within
+  // milliseconds of it, and then it joins that node instead of flashing up as a peer of
+  // its own.
+  std::map<discovery::RecordKey, discovery::ServiceRecord> settling_;
+  net::SourceHandle settle_;
+};
+
+nlohmann::json peer_json(const Peer& peer);
+
+}  // namespace lanline::core

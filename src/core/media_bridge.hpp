@@ -1,0 +1,52 @@
+// core::CallMedia on media/: the outcome of each SDP exchange becomes an audio session of
+// the call (codec, payload types, remote address, direction), run on the engine's context.
+#pragma once
+
+#include <glib.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/call_media.hpp"
+
+namespace lanline::core {
+
+struct MediaBridgeOptions {
+  std::string audio_source;          // as --audio-source: device | test[:HZ] | file:PATH.wav
+  std::string audio_sink;            // as --audio-sink: device | null | record:PATH.wav
+  std::string ipv4_address;          // what we write in SDP for IPv4 peers
+  std::string ipv6_address;          // and for IPv6 ones ("" when the host has none)
+  std::uint16_t first_port = 20000;  // the RTP/RTCP port range
+  std::uint16_t last_port = 29999;
+};
+
+class MediaBridge : public CallMedia {
+ public:
+  // nullptr with `error` when the source or sink is not understood.
+  static std::unique_ptr<MediaBridge> create(GMainContext* context,
+                                             const MediaBridgeOptions& options, std::string& error);
+  ~MediaBridge() override;
+
+  std::optional<LocalMedia> reserve(std::uint64_t call_id, bool ipv6) override;
+  void apply(std::uint64_t call_id, const NegotiatedAudio& audio) override;
+  void release(std::uint64_t call_id) override;
+  bool set_mute(std::uint64_t call_id, bool muted) override;
+  bool send_dtmf(std::uint64_t call_id, const std::string& digits) override;
+  std::optional<MediaStats> stats(std::uint64_t call_id) const override;
+
+  // A telephone-event digit from the peer, or a pipeline error, of one call.
+  void on_dtmf(std::function<void(std::uint64_t, char)> callback);
+  void on_error(std::function<void(std::uint64_t, const std::string&)> callback);
+  // Whether the call has audio running now (for error messages of mute/dtmf).
+  bool has_audio(std::uint64_t call_id) const;
+
+ private:
+  MediaBridge();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lanline::core

@@ -1,0 +1,66 @@
+#include "core/media_commands.hpp"
+
+#include <cmath>
+
+namespace lanline::core {
+namespace {
+
+using nlohmann::json;
+
+json failure(std::string error) {
+  return json{{"ok", false}, {"error", std::move(error)}};
+}
+
+double rounded(double value, int decimals) {
+  double scale = std::pow(10.0, decimals);
+  return std::round(value * scale) / scale;
+}
+
+}  // namespace
+
+bool is_media_command(const std::string& cmd) {
+  return cmd == "mute" || cmd == "unmute" || cmd == "dtmf";
+}
+
+json run_media_command(MediaBridge& media, const std::string& cmd, std::uint64_t call_id,
+                       const json& request) {
+  if (cmd == "mute" || cmd == "unmute") {
+    if (!media.set_mute(call_id, cmd == "mute")) {
+      return failure("call " + std::to_string(call_id) + " has no audio to " + cmd);
+    }
+    return json{{"ok", true}, {"call", call_id}, {"muted", cmd == "mute"}};
+  }
+  std::string digits = request.value("digits", "");
+  if (digits.empty()) return failure("dtmf needs digits: 0-9, *, #, A-D (e.g. `dtmf 123#`)");
+  for (char c : digits) {
+    bool ok = (c >= '0' && c <= '9') || c == '*' || c == '#' || (c >= 'A' && c <= 'D') ||
+              (c >= 'a' && c <= 'd');
+    if (!ok) {
+      return failure(std::string("'") + c + "' is not a DTMF digit: use 0-9, *, #, A-D");
+    }
+  }
+  if (!media.has_audio(call_id)) {
+    return failure("call " + std::to_string(call_id) + " has no audio yet: answer it first");
+  }
+  if (!media.send_dtmf(call_id, digits)) {
+    return failure("the peer of call " + std::to_string(call_id) +
+                   " did not agree to telephone-event (RFC 4733), so DTMF cannot be sent");
+  }
+  return json{{"ok", true}, {"call", call_id}, {"digits", digits}};
+}
+
+json media_json(const MediaBridge& media, std::uint64_t call_id) {
+  auto stats = media.stats(call_id);
+  if (!stats) return nullptr;
+  return json{{"codec", stats->codec},
+              {"send_kbps", rounded(stats->send_kbps, 1)},
+              {"receive_kbps", rounded(stats->receive_kbps, 1)},
+              {"packets_sent", stats->packets_sent},
+              {"packets_received", stats->packets_received},
+              {"packets_lost", stats->packets_lost},
+              {"loss", rounded(stats->loss_fraction, 3)},
+              {"jitter_ms", rounded(stats->jitter_ms, 2)},
+              {"rtt_ms", stats->rtt_ms < 0 ? json(nullptr) : json(rounded(stats->rtt_ms, 2))}};
+}
+
+}  // namespace lanline::core

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Zeroconf discovery on a LAN of three hosts (network namespaces on a bridge, each with its
+# own dbus-daemon and avahi-daemon; ../shared/LAB.md), with real avahi-utils as the other
+# side of the interop checks. Checks, in order:
+#   three nodes see each other (reachable) within 2 s; the same display name on two hosts
+#   gives two distinct peers; `avahi-browse -rtp` shows exactly DESIGN.md's TXT keys; a
+#   presence change propagates; a call placed by peer name connects, an ambiguous name is
+#   refused with the instance ids; Blink-style and Ekiga-style services published with
+#   avahi-publish appear with the right URI and are not callable (nothing answers); a node
+#   that quits is gone; a node killed with its avahi-daemon is unreachable within 10 s;
+#   an avahi-daemon restart re-publishes and re-browses; a node started with no daemon
+#   says so, calls by address, and joins when the daemon starts.
+# Usage: discovery_lab.sh LANLINE_BIN
+set -uo pipefail
+LAB_BIN=$(readlink -f "$1")
+source "$(dirname "$(readlink -f "$0")")/discovery_lab_lib.sh"
+lab_require
+trap lab_cleanup EXIT
+
+failures=0
+check() {  # check WHAT COMMAND...
+  local what=$1
+  shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+
+# Peers of PROFILE matching a jq condition, counted.
+count() { lab_peers "$1" | jq -s "[.[] | select($2)] | length"; }
+has() { [ "$(count "$1" "$2")" -ge "${3:-1}" ]; }
+has_not() { [ "$(count "$1" "$2")" = 0 ]; }
+call_state() { lab_ctl --profile "$1" calls | jq -e --arg s "$2" '.calls | any(.state == $s)' >/dev/null; }
+no_calls() { lab_ctl --profile "$1" calls | jq -e '.calls | length == 0' >/dev/null; }
+id_of() { lab_ctl --profile "$1" status | jq -r .instance_id; }
+
+lab_bridge
+for n in 1 2 3; do
+  lab_host "$n"
+  lab_avahi_start "$n" || exit 1
+done
+
+# ---- Three nodes see each other --------------------------------------------------------
+# Started together, as three people on a LAN might; timed from the start.
+start=$(now_ms)
+lab_spawn 1 alice --name Alice --user alice --auto-answer
+lab_spawn 2 bob --name Bob --user bob
+lab_spawn 3 carol --name Bob --user carol --auto-answer  # the same display name as bob
+lab_ready alice && lab_ready bob && lab_ready carol || exit 1
+alice_id=$(id_of alice) bob_id=$(id_of bob) carol_id=$(id_of carol)
+all_see() {
+  has alice '.reachable and (.instance_id == "'"$bob_id"'" or .instance_id == "'"$carol_id"'")' 2 &&
+    has bob '.reachable and (.instance_id == "'"$alice_id"'" or .instance_id == "'"$carol_id"'")' 2 &&
+    has carol '.reachable and (.instance_id == "'"$alice_id"'" or .instance_id == "'"$bob_id"'")' 2
+}
+until_true 10 all_see
+seen=$(($(now_ms) - start))
+check "three nodes see each other, reachable, in ${seen} ms (< 2000)" [ "$seen" -lt 2000 ]
+check "a node does not list itself" has_not alice '.instance_id == "'"$alice_id"'"'
+check "the same display name on two hosts: two distinct peers" \
+  has alice '.name == "Bob" and (.instance_id == "'"$bob_id"'" or .instance_id == "'"$carol_id"'")' 2
+check "a peer has its IPv4 and IPv6 link-local addresses" \
+  has alice '.instance_id == "'"$bob_id"'" and (.addresses | any(.address == "198.18.4.2"))
+             and (.addresses | any(.address | test("^fe80::.*%eth0$")))'
+# The _sip._udp record (software) of whichever 'Bob' lost the name comes after its rename.
+check "a peer carries uri, caps, fp and software" until_true 3 has alice '.instance_id == "'"$bob_id"'" and .uris == ["sip:bob@198.18.4.2:5060"]
+             and .caps == "audio,chat" and (.fp | test("^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$"))
+             and .software == "Lanline/0.1.0"'
+
+# ---- avahi-browse sees exactly the records of DESIGN.md ---------------------------------
+keys_of() {  # keys_of TYPE HOST-NAME: the sorted TXT keys of that host's IPv4 record
+  lab_in 1 avahi-browse -rtp "$1" 2>/dev/null |
+    awk -F';' -v host="$2" '$1 == "=" && $3 == "IPv4" && $7 == host { print $10; exit }' |
+    grep -o '"[^"=]*=' | tr -d '"=' | sort | tr '\n' ' '
+}
+check "_sipuri._udp TXT keys" [ "$(keys_of _sipuri._udp disc-host2.local)" = \
+  "caps contact fp instance_id name note state txtvers " ]
+check "_sipuri._tcp TXT keys" [ "$(keys_of _sipuri._tcp disc-host2.local)" = \
+  "caps contact fp instance_id name note state txtvers " ]
+check "_sip._udp TXT keys" [ "$(keys_of _sip._udp disc-host2.local)" = "note presence software " ]
+names=$(lab_in 1 avahi-browse -rtp _sip._udp 2>/dev/null | awk -F';' '$1 == "=" && $3 == "IPv4" { print $4 }' | sort | tr '\n' '|')
+check "Avahi's alternative name for the second 'Bob' (_sip._udp: $names)" \
+  [ "$names" = 'Alice|Bob|Bob\032\0352|' ]
+
+# ---- Presence ---------------------------------------------------------------------------
+lab_ctl --profile bob presence away "in a meeting" >/dev/null
+check "a presence change reaches the others" until_true 5 has alice \
+  '.instance_id == "'"$bob_id"'" and .presence == "away" and .note == "in a meeting"'
+
+# ---- Calls by name ----------------------------------------------------------------------
+check "call by peer name" lab_ctl --profile bob call Alice >/dev/null
+check "the call by name connects on both sides" until_true 5 sh -c \
+  "$(declare -f call_state lab_ctl); LAB_BIN='$LAB_BIN'; call_state bob established && call_state alice established"
+lab_ctl --profile bob hangup >/dev/null
+until_true 5 no_calls alice
+reply=$(lab_ctl --profile alice call Bob)
+check "an ambiguous name is refused, listing the instance ids" \
+  sh -c "echo '$reply' | jq -e '.ok == false' >/dev/null && echo '$reply' | grep -q '$bob_id' && echo '$reply' | grep -q '$carol_id'"
+check "call by instance id" lab_ctl --profile alice call "$carol_id" >/dev/null
+check "the call by instance id connects" until_true 5 call_state carol established
+lab_ctl --profile alice hangup >/dev/null
+
+# ---- Interop: Blink- and Ekiga-style records --------------------------------------------
+lab_exec 3 avahi-publish -s "sip:blink@198.18.4.3:5072" _sipuri._udp 5072 txtvers=1 "name=Blink User" \
+  "contact=<sip:blink@198.18.4.3:5072>" state=available note= >/dev/null 2>&1 &
+lab_pids+=($!)
+lab_exec 3 avahi-publish -s "Ekiga User" _sip._udp 5074 presence=online "software=Ekiga/4.0.1" \
+  >/dev/null 2>&1 &
+lab_pids+=($!)
+check "a Blink-style _sipuri._udp service is a peer with its contact URI" until_true 5 has alice \
+  '.name == "Blink User" and .uris == ["sip:blink@198.18.4.3:5072"] and .instance_id == ""'
+check "an Ekiga-style _sip._udp service is a peer with sip:ADDRESS:PORT" until_true 5 has alice \
+  '.name == "Ekiga User" and .uris[0] == "sip:198.18.4.3:5074" and .presence == "available"
+   and .software == "Ekiga/4.0.1"'
+sleep 2.5  # their probes go unanswered (nothing listens on 5072 or 5074)
+check "peers with nothing behind them are not reachable" has_not alice \
+  '(.name == "Blink User" or .name == "Ekiga User") and .reachable'
+check "and cannot be called by name" sh -c \
+  "'$LAB_BIN' ctl --profile alice call 'Blink User' | grep -q 'not answering'"
+
+# ---- A node that quits is gone ----------------------------------------------------------
+lab_ctl --profile carol quit >/dev/null
+wait "${lab_node[carol]}" 2>/dev/null
+unset "lab_node[carol]"
+check "a node that quits is gone from the others" until_true 5 sh -c \
+  "$(declare -f has_not count lab_peers lab_ctl); LAB_BIN='$LAB_BIN';
+   has_not alice '.instance_id == \"$carol_id\"' && has_not bob '.instance_id == \"$carol_id\"'"
+
+# ---- A node killed with its avahi-daemon: unreachable within 10 s -----------------------
+kill -9 "${lab_node[bob]}" "${lab_avahi[2]}"
+killed=$(now_ms)
+wait "${lab_node[bob]}" 2>/dev/null
+unset "lab_node[bob]"
+lab_avahi_stop 2 KILL
+until_true 12 has alice '.instance_id == "'"$bob_id"'" and (.reachable | not)'
+gone=$(($(now_ms) - killed))
+check "a node killed without a goodbye is unreachable in ${gone} ms (< 10000)" [ "$gone" -lt 10000 ]
+check "and cannot be called by name" sh -c \
+  "'$LAB_BIN' ctl --profile alice call '$bob_id' | grep -q 'not answering'"
+
+# ---- avahi-daemon restart ---------------------------------------------------------------
+lab_avahi_stop 1 TERM
+check "with its daemon gone, a node's discovered peers go" until_true 5 has_not alice 'true'
+lab_avahi_start 1
+check "after the daemon restarts the node browses again" until_true 5 has alice '.name == "Ekiga User"'
+check "and publishes again" until_true 5 sh -c \
+  "nsenter -t ${lab_holder[3]} -m -n avahi-browse -rtp _sipuri._udp 2>/dev/null | grep -q 'instance_id=$alice_id'"
+
+# ---- No avahi-daemon at start -----------------------------------------------------------
+lab_node 2 dave --name Dave --user dave
+check "no daemon: one clear line" grep -q \
+  "avahi-daemon is not running: discovery is off until it starts; calls by address still work" \
+  "$lab_work/dave.log"
+check "no daemon: a call by address still works" lab_ctl --profile dave call sip:alice@198.18.4.1 >/dev/null
+check "no daemon: the call by address connects" until_true 5 call_state dave established
+lab_ctl --profile dave hangup >/dev/null
+check "the stale record of the killed node on that address stays unreachable (404 from dave)" \
+  has_not alice '.instance_id == "'"$bob_id"'" and .reachable'
+lab_avahi_start 2
+dave_id=$(id_of dave)
+check "when the daemon starts, discovery starts by itself" until_true 5 sh -c \
+  "$(declare -f has count lab_peers lab_ctl); LAB_BIN='$LAB_BIN';
+   has alice '.instance_id == \"$dave_id\" and .reachable' && has dave '.instance_id == \"$alice_id\" and .reachable'"
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures checks failed; logs:"
+  for log in "$lab_work"/*.log; do echo "== $log"; tail -30 "$log"; done
+  exit 1
+fi
+echo "all discovery lab checks passed"
