@@ -95,7 +95,8 @@ Fonts load_fonts(const std::string& data_dir, float scale) {
                                     0x205E, 0x2190, 0x21FF, 0x2300, 0x23FF, 0x25A0, 0x25FF,
                                     0x2600, 0x26FF, 0x2700, 0x27BF, 0};
   ImFontConfig config;
-  config.OversampleH = 2;
+  config.OversampleH = 1;  // pixel-snapped glyphs: crisp at 1:1 and half the atlas of 2
+  config.PixelSnapH = true;
   config.OversampleV = 1;
   auto load = [&](const std::filesystem::path& file, float size) -> ImFont* {
     std::error_code code;

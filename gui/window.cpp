@@ -167,6 +167,14 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
   std::unique_ptr<Window> self(new Window());
   Impl& impl = *self->impl_;
   impl.options = options;
+  // Where the time to the first frame goes (--log-level debug).
+  auto mark = [&options](const char* step) {
+    spdlog::debug(
+        "window: {} at {} ms", step,
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - options.started)
+            .count());
+  };
+  mark("start");
   // SDL must not take SIGINT/SIGTERM from the engine's own handling; it turns them
   // into SDL_QUIT, which closes the window and then stops the engine.
   SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
@@ -182,6 +190,7 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
   }
   impl.sdl_ready = true;
   spdlog::debug("SDL video driver {}", SDL_GetCurrentVideoDriver());
+  mark("SDL ready");
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_FLAGS, 0);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
@@ -217,6 +226,7 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
   }
   SDL_GL_MakeCurrent(impl.window, impl.gl);
   SDL_GL_SetSwapInterval(1);
+  mark("window and GL context");
 
   impl.imgui = ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
@@ -226,6 +236,7 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
   impl.ui.scale = scale;
   apply_theme(scale);
   impl.ui.fonts = load_fonts(options.data_dir, scale);
+  mark("fonts loaded");
   impl.ui.settings = options.settings;
   impl.ui.save_settings = options.save_settings;
   impl.imgui_sdl = ImGui_ImplSDL2_InitForOpenGL(impl.window, impl.gl);
@@ -235,6 +246,7 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
     return nullptr;
   }
   impl.wake = SDL_RegisterEvents(1);
+  mark("renderer ready");
   return self;
 }
 
@@ -325,6 +337,11 @@ void Window::run(EngineLink& link) {
     SDL_GL_SwapWindow(impl.window);
     if (!impl.first_frame_done) {
       impl.first_frame_done = true;
+      // The font atlas now lives in a GL texture; its CPU copies (an 8-bit and a 32-bit
+      // image of the whole atlas) are megabytes that nothing reads again.
+      ImFontAtlas* atlas = ImGui::GetIO().Fonts;
+      spdlog::debug("font atlas {}x{}", atlas->TexWidth, atlas->TexHeight);
+      atlas->ClearTexData();
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
                                                                       impl.options.started);
       spdlog::info("first frame drawn {} ms after start", ms.count());
