@@ -97,7 +97,18 @@ void peer_row(const Peer& peer, Model& model, UiState& ui, Actions& actions, int
       ImGui::SameLine(0, 4 * ui.scale);
     }
   }
+  // The note (or the address) in what is left of the row before the Chat button.
   std::string second = !peer.note.empty() ? peer.note : peer.uri;
+  float room = start.x + width - chat_width - 8 * ui.scale - ImGui::GetCursorPosX();
+  if (ImGui::CalcTextSize(second.c_str()).x > room) {
+    while (!second.empty() && ImGui::CalcTextSize((second + "\u2026").c_str()).x > room) {
+      second.pop_back();
+      while (!second.empty() && (second.back() & 0xC0) == 0x80)
+        second.pop_back();  // UTF-8
+      if (!second.empty() && (second.back() & 0x80)) second.pop_back();
+    }
+    second += "\u2026";
+  }
   ImGui::TextColored(colours::kDim, "%s", second.c_str());
   ImGui::PopFont();
 

@@ -125,8 +125,12 @@ struct Window::Impl {
     } else if (!model.history_error.empty()) {
       ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.4f, 1.0f), "%s", model.history_error.c_str());
     } else {
-      ImGui::TextColored(colours::kDim, "Profile %s  \u00B7  SIP port %d  \u00B7  %zu peers",
-                         model.me.profile.c_str(), model.me.sip_port, model.peers.size());
+      std::size_t seen = 0;
+      for (const auto& [key, peer] : model.peers)
+        seen += peer.discovered ? 1 : 0;
+      ImGui::TextColored(
+          colours::kDim, "Profile %s  \u00B7  SIP port %d  \u00B7  %zu %s on the network",
+          model.me.profile.c_str(), model.me.sip_port, seen, seen == 1 ? "peer" : "peers");
     }
     ImGui::PopFont();
     float button = 100 * ui.scale;

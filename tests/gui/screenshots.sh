@@ -76,7 +76,7 @@ click() {
   xdotool mousemove --window "$window" $(rect "$1") && sleep 0.15 && xdotool click 1
   sleep 0.4
 }
-park_mouse() { xdotool mousemove 760 520; sleep 0.3; }  # an empty spot of the stage
+park_mouse() { xdotool mousemove --window "$window" 760 520; sleep 0.3; }  # an empty spot of the stage
 shot() {
   park_mouse
   xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng >"$out/$1.png"

@@ -2,8 +2,9 @@
 # The desktop app finds a peer by itself and calls it with one click: two hosts in
 # network namespaces on a bridge (../shared/LAB.md), each with its own dbus-daemon and
 # avahi-daemon; the GUI node in host 1 draws on an Xvfb of ours, a headless node in host 2.
-# The peer appears in the window's list (name, presence), a click on it rings the
-# headless node, and a presence change there reaches the window's model.
+# The peer appears in the window's list (name, presence), a presence change there reaches
+# the window's model, and a click on it rings the headless node. GUI_SHOT=FILE.png saves
+# the window with the peer listed.
 # Every name made here starts with "gui" and this shell's PID; everything started is
 # ended by PID and the namespaces are deleted on exit. Needs root.
 # Usage: gui_discovery_test.sh LANLINE_BIN
@@ -129,6 +130,18 @@ if until_true 10 reachable && until_true 5 peer_row; then
 else
   fail "the headless node appears in the window's peer list"
 fi
+ctl --profile guidisc-bob presence away "back at 3" >/dev/null
+away() { ctl --profile guidisc-gui peers | grep -q '"presence":"away"'; }
+if until_true 5 away; then
+  pass "a presence change on the peer reaches the GUI node"
+else
+  fail "a presence change on the peer reaches the GUI node"
+fi
+if [ -n "${GUI_SHOT:-}" ]; then  # for docs/screenshots
+  sleep 0.5
+  xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng >"$GUI_SHOT"
+fi
+
 at=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["peer.0"]; print(int(r[0]+r[2]/3), int(r[1]+r[3]/2))' "$work/layout.json")
 # shellcheck disable=SC2086
 xdotool mousemove --window "$window" $at && sleep 0.2 && xdotool click 1
@@ -146,20 +159,6 @@ else
   fail "answered: established on both hosts"
 fi
 ctl --profile guidisc-bob hangup >/dev/null
-ctl --profile guidisc-bob presence away "back at 3" >/dev/null
-away() { ctl --profile guidisc-gui peers | grep -q '"presence":"away"'; }
-if until_true 5 away; then
-  pass "a presence change on the peer reaches the GUI node"
-else
-  fail "a presence change on the peer reaches the GUI node"
-fi
-if [ -n "${GUI_SHOT:-}" ]; then
-  sleep 0.5
-  xdotool mousemove 760 520
-  sleep 0.3
-  xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng >"$GUI_SHOT"
-fi
-
 ctl --profile guidisc-bob quit >/dev/null
 ctl --profile guidisc-gui quit >/dev/null
 echo "$passed passed, $failed failed"
