@@ -76,7 +76,27 @@ std::string result_of(const StoredCall& call, bool we_declined) {
   }
 }
 
+// "Bob" or an instance id names a discovered peer; anything with a scheme or an '@', or a
+// bare host, is an address already.
+bool is_address(const std::string& target) {
+  return target.rfind("sip:", 0) == 0 || target.rfind("sips:", 0) == 0 ||
+         target.find('@') != std::string::npos ||
+         target.find_first_not_of("0123456789.:[]abcdefABCDEF") == std::string::npos;
+}
+
 }  // namespace
+
+std::string HistoryHandler::resolve(const std::string& target) {
+  if (is_address(target)) return target;
+  // A peer's name or instance id: its contact, as the engine's peer list has it.
+  json reply = engine_.execute({{"cmd", "peers"}});
+  for (const json& peer : reply.value("peers", json::array())) {
+    if (text_of(peer, "name") != target && text_of(peer, "instance_id") != target) continue;
+    for (const json& uri : peer.value("uris", json::array()))
+      if (uri.is_string()) return uri.get<std::string>();
+  }
+  return target;
+}
 
 HistoryHandler::HistoryHandler(CommandHandler& engine, std::unique_ptr<HistoryStore> store,
                                std::string store_error, DeviceLister devices, Clock clock)
@@ -132,7 +152,7 @@ json HistoryHandler::execute(const json& request) {
     declined_.insert(id_of(reply, "call"));
   } else if (cmd == "message") {
     StoredMessage message;
-    message.remote = text_of(request, "target");
+    message.remote = resolve(text_of(request, "target"));
     if (message.remote.rfind("sip:", 0) != 0 && message.remote.rfind("sips:", 0) != 0)
       message.remote = "sip:" + message.remote;
     message.peer = peer_key(message.remote);
@@ -167,7 +187,7 @@ json HistoryHandler::history(const json& request) {
     reply["calls"] = calls;
     return reply;
   }
-  std::string peer = peer_key(target);
+  std::string peer = peer_key(resolve(target));
   json messages = json::array();
   for (const StoredMessage& message : store_->messages(peer, limit, error))
     messages.push_back(to_json(message));

@@ -43,6 +43,8 @@ class HistoryHandler : public CommandHandler {
   nlohmann::json history(const nlohmann::json& request);
   void emit(const nlohmann::json& event);
   void failed_write(const std::string& what, const std::string& error);
+  // A target as clients give it (a peer's name, instance id or address) as an address.
+  std::string resolve(const std::string& target);
 
   CommandHandler& engine_;
   std::unique_ptr<HistoryStore> store_;

@@ -22,6 +22,11 @@ class FakeEngine : public CommandHandler {
     if (cmd == "message") return {{"ok", true}, {"message", ++message_id}};
     if (cmd == "decline" || cmd == "answer") return {{"ok", true}, {"call", 7}};
     if (cmd == "calls") return {{"ok", true}, {"calls", json::array()}};
+    if (cmd == "peers")
+      return {
+          {"ok", true},
+          {"peers",
+           {{{"name", "Carol"}, {"instance_id", "c-1"}, {"uris", {"sip:carol@192.0.2.9:5060"}}}}}};
     return {{"ok", false}, {"error", "unknown command '" + cmd + "'; commands: status, calls"}};
   }
   std::uint64_t subscribe(EventSink sink) override {
@@ -165,6 +170,19 @@ TEST_F(HistoryHandlerTest, CallsAreFiledWithDirectionDurationAndResult) {
   EXPECT_EQ(last["event"], "call.state");
   EXPECT_EQ(last["result"], "cancelled");
   EXPECT_EQ(last["peer"], "bob@192.0.2.7");
+}
+
+TEST_F(HistoryHandlerTest, APeersNameOrInstanceIdIsFiledUnderItsAddress) {
+  handler_->execute({{"cmd", "message"}, {"target", "Carol"}, {"text", "by name"}});
+  handler_->execute({{"cmd", "message"}, {"target", "c-1"}, {"text", "by id"}});
+  EXPECT_EQ(events_[0]["peer"], "carol@192.0.2.9");
+  json by_name = handler_->execute({{"cmd", "history"}, {"target", "Carol"}});
+  ASSERT_EQ(by_name["messages"].size(), 2u) << by_name.dump();
+  json by_address = handler_->execute({{"cmd", "history"}, {"target", "carol@192.0.2.9"}});
+  EXPECT_EQ(by_address["messages"].size(), 2u);
+  // An unknown name is not guessed into someone else's history.
+  json unknown = handler_->execute({{"cmd", "history"}, {"target", "Nobody"}});
+  EXPECT_TRUE(unknown["messages"].empty());
 }
 
 TEST_F(HistoryHandlerTest, OtherCommandsPassThroughAndDevicesAreAnswered) {

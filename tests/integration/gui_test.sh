@@ -217,6 +217,13 @@ else
   fail "the GUI node's call log holds both calls ($calls)"
 fi
 
+# The GUI node serves the same control socket: devices from GStreamer's device monitor.
+if ctl --profile guitest-gui devices | grep -q '"ok":true.*"sources":\[\|"sources":\[.*"ok":true'; then
+  pass "ctl devices on the GUI node lists audio sources and sinks"
+else
+  fail "ctl devices on the GUI node lists audio sources and sinks"
+fi
+
 ctl --profile guitest-headless quit >/dev/null
 ctl --profile guitest-gui quit >/dev/null
 echo "$passed passed, $failed failed"
