@@ -18,9 +18,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The display's scale: its DPI over 96, in quarter steps; LANLINE_SCALE overrides it.
+// The display's scale: LANLINE_SCALE, else what the desktop tells toolkits (GDK_SCALE,
+// QT_SCALE_FACTOR: GNOME and KDE set them on HiDPI screens), else the display's DPI over
+// 96 in quarter steps (X servers often report 96 whatever the screen).
 float display_scale(SDL_Window* window) {
-  if (const char* forced = std::getenv("LANLINE_SCALE")) {
+  for (const char* name : {"LANLINE_SCALE", "GDK_SCALE", "QT_SCALE_FACTOR"}) {
+    const char* forced = std::getenv(name);
+    if (!forced) continue;
     float value = std::strtof(forced, nullptr);
     if (value >= 0.5f && value <= 4.0f) return value;
   }
