@@ -228,8 +228,10 @@ void HistoryHandler::record_call(json& event) {
     if (store_ && call.id != 0 && !store_->update_call(call, error)) failed_write("a call", error);
     event["result"] = call.result;
     event["duration_ms"] = call.duration_ms;
-    live_calls_.erase(it);
+    event["peer"] = call.peer;
+    live_calls_.erase(it);  // `call` is gone from here on
     declined_.erase(id);
+    return;
   }
   event["peer"] = call.peer;
 }
