@@ -194,6 +194,7 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
   }
   if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
     error = std::string("cannot open a window: ") + SDL_GetError();
+    SDL_Quit();  // what SDL did start on the way (its D-Bus connection) goes too
     return nullptr;
   }
   impl.sdl_ready = true;

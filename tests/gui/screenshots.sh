@@ -16,8 +16,11 @@ mkdir -p "$out"
 work=$(mktemp -d /tmp/gui-shots.XXXXXX)
 pids=()
 cleanup() {
+  for file in "$work"/*.pid; do [ -f "$file" ] && pids+=("$(cat "$file")"); done
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  done
   [ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
   rm -rf "$work"
 }
@@ -40,7 +43,8 @@ start_node() {
   shift 3
   LANLINE_GUI_LAYOUT=$work/layout.json "$bin" "$@" --profile "$profile" --sip-port 0 \
     --user "$user" --name "$name" --no-discovery >"$work/$profile.log" 2>&1 &
-  pids+=($!)
+  # Called as $(start_node ...), a subshell: the PID goes through a file to the cleanup.
+  echo $! >"$work/$profile.pid"
   for _ in $(seq 100); do
     if ctl --profile "$profile" status >"$work/$profile.status" 2>/dev/null; then
       python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sip_port"])' "$work/$profile.status"

@@ -22,12 +22,21 @@ done
 work=$(mktemp -d /tmp/gui-test.XXXXXX)
 pids=()
 cleanup() {
+  for file in "$work"/*.pid; do [ -f "$file" ] && pids+=("$(cat "$file")"); done
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  done
   [ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
+  [ -n "${GUI_TEST_KEEP:-}" ] && cp -r "$work" "$GUI_TEST_KEEP"
   rm -rf "$work"
 }
 trap cleanup EXIT
+# Under ASan (the sanitizer build of scripts/test.sh): full stacks for leaks, and the
+# third-party libraries' own leaks set aside (gui_lsan.supp), so that a node's exit status
+# says whether Lanline itself leaked or failed.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0
+export LSAN_OPTIONS=suppressions=$(dirname "$(readlink -f "$0")")/gui_lsan.supp:print_suppressions=0
 export XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 
@@ -55,17 +64,19 @@ exec 3>&-
 [ -n "$display" ] || { echo "Xvfb did not start"; cat "$work/xvfb.log"; exit 1; }
 export DISPLAY=:$display
 
-# start_node PROFILE USER NAME [--headless]: prints the node's SIP port once `ctl status` answers.
+# start_node PROFILE USER NAME [--headless]: sets $port to the node's SIP port once
+# `ctl status` answers. (Not called in $(...): the node must stay this shell's child, so
+# that its exit status can be waited for.)
 start_node() {
   local profile=$1 user=$2 name=$3
   shift 3
   LANLINE_GUI_LAYOUT=$work/layout.json "$bin" "$@" --profile "$profile" --sip-port 0 \
     --user "$user" --name "$name" --no-discovery >"$work/$profile.log" 2>&1 &
-  pids+=($!)
+  echo $! >"$work/$profile.pid"
   for _ in $(seq 100); do
     if ctl --profile "$profile" status >"$work/$profile.status" 2>/dev/null; then
-      python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sip_port"])' \
-        "$work/$profile.status"
+      port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sip_port"])' \
+        "$work/$profile.status")
       return 0
     fi
     sleep 0.1
@@ -73,8 +84,10 @@ start_node() {
   echo "node $profile did not start" >&2; cat "$work/$profile.log" >&2; return 1
 }
 
-gui_port=$(start_node guitest-gui alice "Alice GUI") || exit 1
-headless_port=$(start_node guitest-headless bob "Bob Headless" --headless) || exit 1
+start_node guitest-gui alice "Alice GUI" || exit 1
+gui_port=$port
+start_node guitest-headless bob "Bob Headless" --headless || exit 1
+headless_port=$port
 window=""
 for _ in $(seq 50); do
   window=$(xdotool search --name '^Lanline' 2>/dev/null | head -1)
@@ -224,7 +237,22 @@ else
   fail "ctl devices on the GUI node lists audio sources and sinks"
 fi
 
-ctl --profile guitest-headless quit >/dev/null
-ctl --profile guitest-gui quit >/dev/null
+# Both stop on `quit`, cleanly: exit status 0 (under ASan: no leak, no error at exit).
+for profile in guitest-headless guitest-gui; do
+  ctl --profile $profile quit >/dev/null
+  pid=$(cat "$work/$profile.pid")
+  (sleep 15 && kill "$pid" 2>/dev/null) &  # a watchdog, should it hang
+  watchdog=$!
+  wait "$pid" 2>/dev/null
+  status=$?
+  kill "$watchdog" 2>/dev/null
+  wait "$watchdog" 2>/dev/null
+  rm -f "$work/$profile.pid"
+  if [ "$status" -eq 0 ] && ! grep -q "Sanitizer" "$work/$profile.log"; then
+    pass "$profile stopped on quit, exit status 0"
+  else
+    fail "$profile stopped on quit, exit status 0 (got $status)"
+  fi
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
