@@ -112,13 +112,20 @@ struct Discovery::Impl {
   ClientPtr client;
   bool running = false;
   bool said_missing = false;
+  bool closing = false;
   Published by_uri;
   Published by_name;
   std::array<Browse, 3> browses;
   std::map<RecordKey, std::unique_ptr<Resolve>> resolves;
   net::SourceHandle retry;
 
-  ~Impl() { drop_client(); }
+  // Nothing Avahi reports while it is being freed reaches the listener, which may be
+  // half gone itself.
+  ~Impl() {
+    closing = true;
+    listener = nullptr;
+    drop_client();
+  }
 
   // ---- The client and the daemon's comings and goings ----
 
@@ -174,6 +181,7 @@ struct Discovery::Impl {
 
   static void on_client(AvahiClient* c, AvahiClientState state, void* data) {
     auto* impl = static_cast<Impl*>(data);
+    if (impl->closing) return;
     guarded("client", [&] { impl->client_state(c, state); });
   }
 
@@ -282,6 +290,7 @@ struct Discovery::Impl {
 
   static void on_group(AvahiEntryGroup* g, AvahiEntryGroupState state, void* data) {
     auto* published = static_cast<Published*>(data);
+    if (published->impl->closing) return;
     guarded("entry group", [&] { published->impl->group_state(*published, g, state); });
   }
 
@@ -351,6 +360,7 @@ struct Discovery::Impl {
                         AvahiBrowserEvent event, const char* name, const char* type,
                         const char* domain, AvahiLookupResultFlags flags, void* data) {
     auto* entry = static_cast<Browse*>(data);
+    if (entry->impl->closing) return;
     guarded("browser", [&] {
       entry->impl->browse_event(*entry, b, interface, protocol, event, name, type, domain, flags);
     });
@@ -395,6 +405,7 @@ struct Discovery::Impl {
                          const char* host_name, const AvahiAddress* address, uint16_t port,
                          AvahiStringList* txt, AvahiLookupResultFlags, void* data) {
     auto* resolve = static_cast<Resolve*>(data);
+    if (resolve->impl->closing) return;
     guarded("resolver", [&] {
       if (event != AVAHI_RESOLVER_FOUND || !address) {
         // Resolving timed out (the host went quiet between browse and resolve): keep the

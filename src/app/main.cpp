@@ -22,8 +22,7 @@ using lanline::app::NodeOptions;
 
 constexpr const char* kNodeGroup = "Node options (each also a key of the profile's config file)";
 constexpr const char* kLaterGroup =
-    "Media, discovery and NAT options (accepted and stored; they take effect when media and "
-    "discovery land)";
+    "Media and NAT options (accepted and stored; they take effect when media and ICE land)";
 
 struct OptionHelp {
   const char* key;

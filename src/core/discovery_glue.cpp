@@ -128,7 +128,7 @@ void DiscoveryGlue::apply(const std::vector<PeerChange>& changes) {
       case PeerChange::Kind::kUpdated: {
         // New addresses or records: ask again now rather than at the next interval.
         Probing& probing = probing_[peer.key];
-        if (probing.in_flight == 0 && !peer.reachable) {
+        if (probing.outstanding == 0 && !peer.reachable) {
           probing.next = sip::TimePoint{};
           if (!soon_) soon_ = net::add_timeout(context_, 0, &DiscoveryGlue::on_soon, this);
         }
@@ -136,10 +136,9 @@ void DiscoveryGlue::apply(const std::vector<PeerChange>& changes) {
       }
       case PeerChange::Kind::kRemoved:
         spdlog::info("peer '{}' is gone ({})", peer.name, peer.key);
-        if (auto it = probing_.find(peer.key); it != probing_.end()) {
-          probe_peer_.erase(it->second.in_flight);
-          probing_.erase(it);
-        }
+        // Probes still out find no owner when they end, even if the peer comes back first.
+        probing_.erase(peer.key);
+        std::erase_if(probe_peer_, [&](const auto& entry) { return entry.second == peer.key; });
         break;
     }
     json event = peer_json(peer);
@@ -171,10 +170,10 @@ void DiscoveryGlue::tick() {
   sip::TimePoint at = now();
   bool sent = false;
   for (auto& [key, probing] : probing_) {
-    if (probing.in_flight != 0 || probing.next > at) continue;
+    if (probing.outstanding != 0 || probing.next > at) continue;
     const Peer* peer = directory_.find(key);
     if (!peer) continue;
-    send_probe(*peer, probing);
+    send_probes(*peer, probing);
     sent = true;
   }
   if (sent && after_send_) after_send_();
@@ -198,85 +197,104 @@ std::vector<sip::Endpoint> DiscoveryGlue::endpoints(const Peer& peer) const {
   return out;
 }
 
-void DiscoveryGlue::send_probe(const Peer& peer, Probing& probing) {
-  std::vector<sip::Endpoint> candidates = endpoints(peer);
-  if (candidates.empty() || peer.uris.empty()) {
-    probing.next = now() + policy_.longest;
-    return;
-  }
-  // Ask the address that answered last; after a failure, the next one in turn.
-  sip::Endpoint to = candidates[probing.candidate % candidates.size()];
-  if (probing.answered && probing.failures == 0) to = *probing.answered;
-  std::string text = peer.uris.front();
-  auto uri = sip::parse_uri(text);
-  if (!uri) {
-    spdlog::debug("peer '{}': its URI {} does not parse; probing it by address", peer.name, text);
-    text =
-        "sip:" + (to.address.find(':') == std::string::npos ? to.address : "[" + to.address + "]");
-    uri = sip::parse_uri(text);
+std::vector<sip::Endpoint> DiscoveryGlue::probe_paths(const Peer& peer) const {
+  std::vector<sip::Endpoint> all = endpoints(peer), udp;
+  for (const sip::Endpoint& endpoint : all)
+    if (!endpoint.reliable()) udp.push_back(endpoint);
+  return udp.empty() ? all : udp;
+}
+
+void DiscoveryGlue::send_probes(const Peer& peer, Probing& probing) {
+  std::vector<sip::Endpoint> paths = probe_paths(peer);
+  probing.round_answered = false;
+  for (const sip::Endpoint& to : paths) {
+    // The peer's own URI names the user we expect there; an Ekiga peer's is sip:ADDRESS.
+    std::string text = peer.uris.empty() ? std::string() : peer.uris.front();
+    auto uri = sip::parse_uri(text);
     if (!uri) {
-      probing.next = now() + policy_.longest;
-      return;
+      text = "sip:" +
+             (to.address.find(':') == std::string::npos ? to.address : "[" + to.address + "]");
+      uri = sip::parse_uri(text);
+      if (!uri) continue;
     }
+    Outcome outcome = ua_.probe(*uri, to, now());
+    if (!outcome.ok()) {
+      spdlog::debug("peer '{}': cannot probe {}: {}", peer.name, sip::to_string(to), outcome.error);
+      continue;
+    }
+    probing.outstanding++;
+    probe_peer_[outcome.id] = peer.key;
+    pending_to_[outcome.id] = to;
   }
-  Outcome outcome = ua_.probe(*uri, to, now());
-  if (!outcome.ok()) {
-    spdlog::debug("peer '{}': cannot probe {}: {}", peer.name, sip::to_string(to), outcome.error);
-    probing.failures++;
-    probing.candidate++;
-    probing.next = now() + policy_.interval;
-    return;
+  if (probing.outstanding == 0) {
+    // Nothing could be sent (no address yet): look again later, and say so.
+    end_round(peer.key, probing);
   }
-  probing.in_flight = outcome.id;
-  probe_peer_[outcome.id] = peer.key;
-  // Remember where this one went, to call there if it answers.
-  pending_to_[outcome.id] = to;
 }
 
 void DiscoveryGlue::on_probe_result(std::uint64_t probe_id, int code) {
-  auto owner = probe_peer_.find(probe_id);
-  auto to = pending_to_.find(probe_id);
-  std::optional<sip::Endpoint> endpoint;
-  if (to != pending_to_.end()) {
-    endpoint = to->second;
-    pending_to_.erase(to);
+  std::optional<sip::Endpoint> to;
+  if (auto it = pending_to_.find(probe_id); it != pending_to_.end()) {
+    to = it->second;
+    pending_to_.erase(it);
   }
-  if (owner == probe_peer_.end()) return;  // the peer went away meanwhile
+  auto owner = probe_peer_.find(probe_id);
+  if (owner == probe_peer_.end()) return;
   std::string key = owner->second;
   probe_peer_.erase(owner);
   auto it = probing_.find(key);
-  if (it == probing_.end()) return;
+  if (it == probing_.end()) return;  // the peer went away meanwhile
   Probing& probing = it->second;
-  probing.in_flight = 0;
+  probing.outstanding--;
   // Any final answer means a SIP node listens there, even a 405 or 501 from one that does
   // not do OPTIONS; but a 404 (or 604) says the user is not there: another node took the
   // address and port of one that vanished. 408 and 503 are our own verdicts for silence
   // and for a send that failed.
   bool answered = code != 408 && code != 503 && code != 404 && code != 604;
-  if (answered) {
+  if (answered && to) {
+    // The first path to answer in a round is the one calls take, unless the one they took
+    // before answers too: a call's path does not flap between equal ones.
+    if (!probing.round_answered || (probing.answered && *probing.answered == *to))
+      probing.answered = to;
+    probing.round_answered = true;
+    const Peer* peer = directory_.find(key);
+    if (peer && !peer->reachable)
+      spdlog::info("peer '{}' is reachable at {}", peer->name, sip::to_string(*to));
+    apply(directory_.set_reachable(key, true));
+  }
+  if (probing.outstanding == 0) end_round(key, probing);
+}
+
+void DiscoveryGlue::end_round(const std::string& key, Probing& probing) {
+  if (probing.round_answered) {
     probing.failures = 0;
-    probing.answered = endpoint;
     probing.next = now() + policy_.interval;
-  } else {
-    probing.failures++;
-    probing.candidate++;
-    probing.answered.reset();
-    auto wait = policy_.interval * (1 << std::min(probing.failures - 1, 4));
-    probing.next = now() + std::min<sip::Duration>(wait, policy_.longest);
+    return;
   }
+  probing.failures++;
+  probing.answered.reset();
+  // A peer that never answered is asked less and less often; one that stops answering is
+  // asked again at the normal interval first.
+  auto wait = policy_.interval * (1 << std::min(probing.failures - 1, 4));
+  probing.next = now() + std::min<sip::Duration>(wait, policy_.longest);
   const Peer* peer = directory_.find(key);
-  if (peer && peer->reachable != answered) {
-    spdlog::info("peer '{}' is {}", peer->name, answered ? "reachable" : "not answering");
-  }
-  apply(directory_.set_reachable(key, answered));
+  if (peer && peer->reachable) spdlog::info("peer '{}' is not answering", peer->name);
+  apply(directory_.set_reachable(key, false));
 }
 
 // ---- Commands ----
 
 json DiscoveryGlue::peers() const {
   json list = json::array();
-  for (const auto& [key, peer] : directory_.peers())
-    list.push_back(peer_json(peer));
+  for (const auto& [key, peer] : directory_.peers()) {
+    json entry = peer_json(peer);
+    // The path calls take: the one that answered the last probes.
+    auto probing = probing_.find(key);
+    entry["path"] = probing != probing_.end() && probing->second.answered
+                        ? sip::to_string(*probing->second.answered)
+                        : "";
+    list.push_back(entry);
+  }
   json reply{{"ok", true}, {"peers", list}};
   if (!discovery_)
     reply["discovery"] = "off (--no-discovery)";

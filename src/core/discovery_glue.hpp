@@ -59,12 +59,15 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
   void on_probe_result(std::uint64_t probe_id, int code);
 
  private:
+  // One round of probes goes to every path of a peer at once (each UDP address: IPv4,
+  // IPv6, link-local, every interface; TCP only when it has no UDP one): the peer is
+  // reachable as soon as one answers, unreachable when none of the round did.
   struct Probing {
-    std::uint64_t in_flight = 0;  // probe id, 0 when none
+    int outstanding = 0;  // probes of this round still waiting
+    bool round_answered = false;
     sip::TimePoint next{};
-    int failures = 0;
-    std::size_t candidate = 0;              // which endpoint the next probe goes to
-    std::optional<sip::Endpoint> answered;  // the endpoint that last answered
+    int failures = 0;                       // rounds in a row with no answer
+    std::optional<sip::Endpoint> answered;  // the path that answered: calls go there
   };
 
   // discovery::DiscoveryListener
@@ -77,8 +80,10 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
   static gboolean on_soon(gpointer data);
   static gboolean on_tick(gpointer data);
   void tick();
-  void send_probe(const Peer& peer, Probing& probing);
+  void send_probes(const Peer& peer, Probing& probing);
+  void end_round(const std::string& key, Probing& probing);
   std::vector<sip::Endpoint> endpoints(const Peer& peer) const;
+  std::vector<sip::Endpoint> probe_paths(const Peer& peer) const;
 
   GMainContext* context_;
   UserAgent& ua_;

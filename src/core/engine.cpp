@@ -13,6 +13,7 @@
 #include "core/media_bridge.hpp"
 #include "core/media_commands.hpp"
 #include "core/node_identity.hpp"
+#include "core/scoped_address.hpp"
 #include "core/user_agent.hpp"
 #include "net/sip_transport.hpp"
 #include "sip/dialog.hpp"
@@ -216,6 +217,8 @@ struct Engine::Impl : UserAgentListener {
     }
     if (!error.empty()) return failure(error);
     std::string text = normalise_target(target);
+    auto scoped = split_zone(text);  // sip:bob@[fe80::1%25eth0]
+    if (scoped) text = scoped->uri;
     auto uri = sip::parse_uri(text);
     if (!uri) {
       return failure("'" + target +
@@ -224,6 +227,7 @@ struct Engine::Impl : UserAgentListener {
     }
     auto to = destination(*uri, error);
     if (!to) return failure(error);
+    if (scoped) to->address += "%" + scoped->zone;
     Outcome outcome = ua->call(*uri, *to, now());
     if (!outcome.ok()) return failure(outcome.error);
     return json{{"ok", true}, {"call", outcome.id}};
@@ -234,11 +238,14 @@ struct Engine::Impl : UserAgentListener {
     std::string text = request.value("text", "");
     if (target.empty() || text.empty()) return failure("message needs a target and a text");
     std::string uri_text = normalise_target(target);
+    auto scoped = split_zone(uri_text);
+    if (scoped) uri_text = scoped->uri;
     auto uri = sip::parse_uri(uri_text);
     if (!uri) return failure("'" + target + "' is not a SIP address: " + uri.error().reason);
     std::string error;
     auto to = destination(*uri, error);
     if (!to) return failure(error);
+    if (scoped) to->address += "%" + scoped->zone;
     Outcome outcome = ua->message(*uri, *to, text, now());
     if (!outcome.ok()) return failure(outcome.error);
     return json{{"ok", true}, {"message", outcome.id}};

@@ -932,7 +932,8 @@ sip::LocalContact UserAgent::local_for(const sip::Endpoint& peer) const {
 
 // The 2xx to an INVITE or re-INVITE, with our SDP answer; the core resends it until the
 // ACK comes (RFC 3261 13.3.1.4), and ends the call if none comes within 64*T1.
-bool UserAgent::send_2xx(Call& call, const Message& invite, TransactionId server, std::string sdp) {
+bool UserAgent::send_2xx(Call& call, const Message& invite, TransactionId server,
+                         std::string body) {
   sip::ResponseSpec spec;
   spec.code = 200;
   spec.to_tag = call.dialog.local_tag;
@@ -940,7 +941,7 @@ bool UserAgent::send_2xx(Call& call, const Message& invite, TransactionId server
                   {"Allow", std::string(kAllow)},
                   {"Server", config_.local.user_agent}};
   spec.content_type = "application/sdp";
-  spec.body = std::move(sdp);
+  spec.body = std::move(body);
   call.ok_text = sip::build_response(invite, spec);
   call.ok_to = sip::TransactionLayer::response_destination(invite, *layer_.source(server));
   auto ok = sip::parse_message(call.ok_text);

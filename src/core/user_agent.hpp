@@ -157,7 +157,8 @@ class UserAgent : private sip::TransactionUser {
                sip::ExtraHeaders headers = {}, std::string to_tag = {},
                std::string content_type = {}, std::string body = {});
   sip::TransactionId send_request(const std::string& text, const sip::Endpoint& to);
-  bool send_2xx(Call& call, const sip::Message& invite, sip::TransactionId server, std::string sdp);
+  bool send_2xx(Call& call, const sip::Message& invite, sip::TransactionId server,
+                std::string body);
   // A 400 or 488 (with a Warning, RFC 3261 20.43) for an offer we cannot answer.
   void reject_offer(sip::TransactionId server, const sip::Message& request,
                     const sdp::Rejection& rejection, std::string to_tag = {});

@@ -342,6 +342,34 @@ Result<AudioAgreement> Negotiator::receive_answer(std::string_view text) {
   return a;
 }
 
+// RFC 3264 8.2: in a session already negotiated, a new offer may turn the audio stream
+// off with port 0 at its place; that is answered (port 0 too), not refused.
+bool Negotiator::disables_audio(const Session& offer) const {
+  return !layout_.empty() && audio_index_ < offer.media.size() &&
+         offer.media[audio_index_].type == "audio" && offer.media[audio_index_].port == 0;
+}
+
+Answer Negotiator::disabled_answer(const Session& offer) {
+  pending_.reset();
+  layout_.clear();
+  for (const auto& m : offer.media) {
+    Media rejected;
+    rejected.type = m.type;
+    rejected.proto = m.proto;
+    rejected.formats = m.formats;
+    if (rejected.formats.empty()) rejected.formats.push_back("0");
+    layout_.push_back(std::move(rejected));
+  }
+  Session s = base_session();
+  s.media = layout_;
+  Answer answer;
+  answer.audio.send = false;
+  answer.audio.receive = false;
+  answer.audio.remote_direction = Direction::kInactive;
+  answer.sdp = stamp(std::move(s));
+  return answer;
+}
+
 std::optional<Rejection> Negotiator::check_offer(std::string_view text) const {
   auto parsed = parse(text);
   if (!parsed) return Rejection{400, 0, "the offer is not valid SDP: " + parsed.error().reason};
@@ -353,6 +381,7 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
   if (!parsed) return Rejection{400, 0, "the offer is not valid SDP: " + parsed.error().reason};
   const Session& offer = *parsed;
   OfferAnalysis analysis = analyze(offer, capabilities_);
+  if (analysis.rejection && disables_audio(offer)) return disabled_answer(offer);
   if (analysis.rejection) return *analysis.rejection;
   pending_.reset();  // an offer from the peer replaces none of ours: glare is 491 above us
   const Media& theirs = offer.media[analysis.audio_index];

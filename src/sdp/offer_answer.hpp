@@ -103,13 +103,17 @@ class Negotiator {
 
   // Whether `text` is an offer we can answer: nullopt if so.
   std::optional<Rejection> check_offer(std::string_view text) const;
-  // Our answer, `hold` when we hold the call (we then do not receive).
+  // Our answer, `hold` when we hold the call (we then do not receive). In a session
+  // already negotiated, an offer with the audio stream at port 0 is answered with no
+  // codecs (the stream is off, RFC 3264 8.2).
   std::variant<Answer, Rejection> receive_offer(std::string_view text, bool hold);
 
   const std::string& session_version() const { return version_; }
 
  private:
   Session base_session() const;
+  bool disables_audio(const Session& offer) const;
+  Answer disabled_answer(const Session& offer);
   std::string stamp(Session session);
   Media audio_media(const std::vector<CodecSpec>& codecs, const std::vector<Rtpmap>& events,
                     std::string proto, Direction direction, bool mux, bool offer) const;

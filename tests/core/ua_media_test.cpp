@@ -513,6 +513,15 @@ TEST_F(UaMediaRawTest, RefusedReofferKeepsTheCall) {
   EXPECT_EQ(r->status_code(), 488);
   EXPECT_EQ(bob.calls[incoming].state, CallState::kEstablished);
   EXPECT_EQ(bob_media.sequence(), "reserve apply");
+  // Turning the audio off (port 0, RFC 3264 8.2) is answered, and applied as no codecs.
+  std::string off = kPhoneOffer;
+  off.replace(off.find("m=audio 7078"), 12, "m=audio 0");
+  r = bob_final(invite(7, off, to_tag, 3));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status_code(), 200);
+  EXPECT_EQ(bob_media.sequence(), "reserve apply apply");
+  EXPECT_TRUE(bob_media.last_applied().codecs.empty());
+  EXPECT_FALSE(bob_media.last_applied().send);
 }
 
 }  // namespace

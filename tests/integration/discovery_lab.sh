@@ -6,7 +6,8 @@
 #   gives two distinct peers; `avahi-browse -rtp` shows exactly DESIGN.md's TXT keys; a
 #   presence change propagates; a call placed by peer name connects, an ambiguous name is
 #   refused with the instance ids; Blink-style and Ekiga-style services published with
-#   avahi-publish appear with the right URI and are not callable (nothing answers); a node
+#   avahi-publish appear with the right URI; the Blink-style one, with baresip behind it,
+#   is reachable and called by name, the Ekiga-style one (nothing behind) is not; a node
 #   that quits is gone; a node killed with its avahi-daemon is unreachable within 10 s;
 #   an avahi-daemon restart re-publishes and re-browses; a node started with no daemon
 #   says so, calls by address, and joins when the daemon starts.
@@ -33,10 +34,11 @@ no_calls() { lab_ctl --profile "$1" calls | jq -e '.calls | length == 0' >/dev/n
 id_of() { lab_ctl --profile "$1" status | jq -r .instance_id; }
 
 lab_bridge
-for n in 1 2 3; do
-  lab_host "$n"
-  lab_avahi_start "$n" || exit 1
-done
+for n in 1 2 3; do lab_host "$n"; done
+# Hosts 1 and 2 are on a second LAN too: each is one peer with paths on both.
+lab_second_link 1
+lab_second_link 2
+for n in 1 2 3; do lab_avahi_start "$n" || exit 1; done
 
 # ---- Three nodes see each other --------------------------------------------------------
 # Started together, as three people on a LAN might; timed from the start.
@@ -57,6 +59,22 @@ check "three nodes see each other, reachable, in ${seen} ms (< 2000)" [ "$seen" 
 check "a node does not list itself" has_not alice '.instance_id == "'"$alice_id"'"'
 check "the same display name on two hosts: two distinct peers" \
   has alice '.name == "Bob" and (.instance_id == "'"$bob_id"'" or .instance_id == "'"$carol_id"'")' 2
+# Another user's node on alice's host, with alice's display name: Avahi's local collision
+# renames it; alice lists it (only her own instance is hidden) and bob sees two Alices.
+LAB_PORT=5062 lab_node 1 alice2 --name Alice --user alice2 || exit 1
+alice2_id=$(id_of alice2)
+check "another user's node on the same host is listed there" until_true 3 has alice \
+  '.instance_id == "'"$alice2_id"'" and .reachable and (.addresses | any(.port == 5062))'
+check "and it lists the first one" until_true 3 has alice2 '.instance_id == "'"$alice_id"'" and .reachable'
+check "the same name on one host: two distinct peers elsewhere" until_true 3 has bob \
+  '.name == "Alice" and .reachable' 2
+check "Avahi's alternative name on a local collision" grep -q "publishing as 'Alice #2'" \
+  "$lab_work/alice2.log"
+lab_ctl --profile alice2 quit >/dev/null
+wait "${lab_node[alice2]}" 2>/dev/null
+unset "lab_node[alice2]"
+check "and it is gone when it quits" until_true 3 has_not bob '.instance_id == "'"$alice2_id"'"'
+
 check "a peer has its IPv4 and IPv6 link-local addresses" \
   has alice '.instance_id == "'"$bob_id"'" and (.addresses | any(.address == "198.18.4.2"))
              and (.addresses | any(.address | test("^fe80::.*%eth0$")))'
@@ -65,10 +83,14 @@ check "a peer carries uri, caps, fp and software" until_true 3 has alice '.insta
              and .caps == "audio,chat" and (.fp | test("^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$"))
              and .software == "Lanline/0.1.0"'
 
+check "a node on two LANs is one peer with an address on each" \
+  until_true 3 has alice '.instance_id == "'"$bob_id"'" and (.addresses | any(.address == "198.18.4.2"))
+                          and (.addresses | any(.address == "198.18.5.2"))'
+
 # ---- avahi-browse sees exactly the records of DESIGN.md ---------------------------------
 keys_of() {  # keys_of TYPE HOST-NAME: the sorted TXT keys of that host's IPv4 record
   lab_in 1 avahi-browse -rtp "$1" 2>/dev/null |
-    awk -F';' -v host="$2" '$1 == "=" && $3 == "IPv4" && $7 == host { print $10; exit }' |
+    awk -F';' -v host="$2" '$1 == "=" && $2 == "eth0" && $3 == "IPv4" && $7 == host { print $10; exit }' |
     grep -o '"[^"=]*=' | tr -d '"=' | sort | tr '\n' ' '
 }
 check "_sipuri._udp TXT keys" [ "$(keys_of _sipuri._udp disc-host2.local)" = \
@@ -76,7 +98,7 @@ check "_sipuri._udp TXT keys" [ "$(keys_of _sipuri._udp disc-host2.local)" = \
 check "_sipuri._tcp TXT keys" [ "$(keys_of _sipuri._tcp disc-host2.local)" = \
   "caps contact fp instance_id name note state txtvers " ]
 check "_sip._udp TXT keys" [ "$(keys_of _sip._udp disc-host2.local)" = "note presence software " ]
-names=$(lab_in 1 avahi-browse -rtp _sip._udp 2>/dev/null | awk -F';' '$1 == "=" && $3 == "IPv4" { print $4 }' | sort | tr '\n' '|')
+names=$(lab_in 1 avahi-browse -rtp _sip._udp 2>/dev/null | awk -F';' '$1 == "=" && $2 == "eth0" && $3 == "IPv4" { print $4 }' | sort | tr '\n' '|')
 check "Avahi's alternative name for the second 'Bob' (_sip._udp: $names)" \
   [ "$names" = 'Alice|Bob|Bob\032\0352|' ]
 
@@ -98,7 +120,57 @@ check "call by instance id" lab_ctl --profile alice call "$carol_id" >/dev/null
 check "the call by instance id connects" until_true 5 call_state carol established
 lab_ctl --profile alice hangup >/dev/null
 
+# ---- IPv6 link-local paths keep their scope and carry calls -----------------------------
+# With alice's IPv4 SIP port closed, bob's probes get answers over IPv6 link-local only:
+# alice stays reachable, the path is link-local with its interface, and a call by name
+# goes that way.
+for proto in udp tcp; do lab_in 1 iptables -A INPUT -p $proto --dport 5060 -j DROP; done
+check "with IPv4 closed, the peer is reachable over a link-local path" until_true 8 sh -c \
+  "'$LAB_BIN' ctl --profile bob peers | jq -e '.peers[] | select(.instance_id == \"$alice_id\")
+     | select(.reachable and (.path | test(\"^udp:\\\\[fe80::.*%eth[01]\\\\]:5060$\")))' >/dev/null"
+check "a call by name over IPv6 link-local" lab_ctl --profile bob call Alice >/dev/null
+check "the link-local call connects on both sides" until_true 5 sh -c \
+  "$(declare -f call_state lab_ctl); LAB_BIN='$LAB_BIN'; call_state bob established && call_state alice established"
+lab_ctl --profile bob hangup >/dev/null
+until_true 5 no_calls alice
+# The same by URI, the zone written as RFC 6874 has it.
+ll=$(lab_peers bob | jq -r 'select(.instance_id == "'"$alice_id"'") | .path' | sed 's/^udp:\[\(.*\)\]:5060$/\1/')
+check "a call to sip:alice@[${ll/\%/%25}]:5060" lab_ctl --profile bob call "sip:alice@[${ll/\%/%25}]:5060"
+check "connects" until_true 5 call_state alice established
+lab_ctl --profile bob hangup >/dev/null
+until_true 5 no_calls alice
+for proto in udp tcp; do lab_in 1 iptables -D INPUT -p $proto --dport 5060 -j DROP; done
+
+# ---- One of two cables unplugged: the peer stays reachable over the other ----------------
+lab_in 2 ip link set eth0 down
+check "with one LAN unplugged, a peer on two LANs is reachable over the other" until_true 8 sh -c \
+  "'$LAB_BIN' ctl --profile alice peers | jq -e '.peers[] | select(.instance_id == \"$bob_id\")
+     | select(.reachable and (.path | test(\"198.18.5.2|%eth1\")))' >/dev/null"
+check "and a call by name takes that path" lab_ctl --profile alice call "$bob_id"
+check "it rings there" until_true 5 call_state bob incoming
+lab_ctl --profile alice hangup >/dev/null
+until_true 5 no_calls bob
+lab_in 2 ip link set eth0 up
+
 # ---- Interop: Blink- and Ekiga-style records --------------------------------------------
+# Behind the Blink-style record a real SIP UA answers (baresip, auto-answering); behind the
+# Ekiga-style one nothing does.
+mkdir -p "$lab_work/baresip"
+sox -n -r 8000 -c 1 -b 16 -e signed-integer "$lab_work/tone.wav" synth 3 sine 440 2>/dev/null
+cat >"$lab_work/baresip/config" <<CONF
+sip_listen 198.18.4.3:5072
+audio_source aufile,$lab_work/tone.wav
+audio_player aufile,/dev/null
+module_path /usr/lib/baresip/modules
+module g711.so
+module aufile.so
+module_app account.so
+module_app menu.so
+CONF
+echo "<sip:blink@198.18.4.3:5072>;regint=0;answermode=auto;audio_codecs=PCMU" \
+  >"$lab_work/baresip/accounts"
+lab_exec 3 baresip -f "$lab_work/baresip" >"$lab_work/baresip.log" 2>&1 &
+lab_pids+=($!)
 lab_exec 3 avahi-publish -s "sip:blink@198.18.4.3:5072" _sipuri._udp 5072 txtvers=1 "name=Blink User" \
   "contact=<sip:blink@198.18.4.3:5072>" state=available note= >/dev/null 2>&1 &
 lab_pids+=($!)
@@ -110,11 +182,16 @@ check "a Blink-style _sipuri._udp service is a peer with its contact URI" until_
 check "an Ekiga-style _sip._udp service is a peer with sip:ADDRESS:PORT" until_true 5 has alice \
   '.name == "Ekiga User" and .uris[0] == "sip:198.18.4.3:5074" and .presence == "available"
    and .software == "Ekiga/4.0.1"'
-sleep 2.5  # their probes go unanswered (nothing listens on 5072 or 5074)
-check "peers with nothing behind them are not reachable" has_not alice \
-  '(.name == "Blink User" or .name == "Ekiga User") and .reachable'
+check "the Blink-style peer answers OPTIONS (baresip): reachable" until_true 5 has alice \
+  '.name == "Blink User" and .reachable'
+check "and is called by name" lab_ctl --profile alice call "Blink User"
+check "the call to baresip connects" until_true 5 call_state alice established
+lab_ctl --profile alice hangup >/dev/null
+until_true 5 no_calls alice
+sleep 2.5  # the Ekiga-style peer's probes go unanswered (nothing listens on 5074)
+check "a peer with nothing behind it is not reachable" has_not alice '.name == "Ekiga User" and .reachable'
 check "and cannot be called by name" sh -c \
-  "'$LAB_BIN' ctl --profile alice call 'Blink User' | grep -q 'not answering'"
+  "'$LAB_BIN' ctl --profile alice call 'Ekiga User' | grep -q 'not answering'"
 
 # ---- A node that quits is gone ----------------------------------------------------------
 lab_ctl --profile carol quit >/dev/null
@@ -125,14 +202,18 @@ check "a node that quits is gone from the others" until_true 5 sh -c \
    has_not alice '.instance_id == \"$carol_id\"' && has_not bob '.instance_id == \"$carol_id\"'"
 
 # ---- A node killed with its avahi-daemon: unreachable within 10 s -----------------------
-kill -9 "${lab_node[bob]}" "${lab_avahi[2]}"
+# The daemon first: killed the other way round it could still send the goodbyes of the
+# node's records when the node's D-Bus connection drops.
+kill -9 "${lab_avahi[2]}"
+kill -9 "${lab_node[bob]}"
 killed=$(now_ms)
 wait "${lab_node[bob]}" 2>/dev/null
 unset "lab_node[bob]"
 lab_avahi_stop 2 KILL
 until_true 12 has alice '.instance_id == "'"$bob_id"'" and (.reachable | not)'
 gone=$(($(now_ms) - killed))
-check "a node killed without a goodbye is unreachable in ${gone} ms (< 10000)" [ "$gone" -lt 10000 ]
+check "a node killed without a goodbye is unreachable in ${gone} ms (< 10000)" [ "$gone" -lt 10000 ] ||
+  lab_peers alice | jq -c 'select(.instance_id == "'"$bob_id"'")'
 check "and cannot be called by name" sh -c \
   "'$LAB_BIN' ctl --profile alice call '$bob_id' | grep -q 'not answering'"
 
@@ -159,6 +240,24 @@ dave_id=$(id_of dave)
 check "when the daemon starts, discovery starts by itself" until_true 5 sh -c \
   "$(declare -f has count lab_peers lab_ctl); LAB_BIN='$LAB_BIN';
    has alice '.instance_id == \"$dave_id\" and .reachable' && has dave '.instance_id == \"$alice_id\" and .reachable'"
+
+# ---- --no-discovery ----------------------------------------------------------------------
+lab_node 3 eve --name Eve --user eve --no-discovery
+sleep 2
+check "--no-discovery: the node is not published" has_not alice '.name == "Eve"'
+check "--no-discovery: and browses nothing" sh -c \
+  "'$LAB_BIN' ctl --profile eve peers | jq -e '.peers == [] and (.discovery | startswith(\"off\"))' >/dev/null"
+check "--no-discovery: presence is still kept" sh -c \
+  "'$LAB_BIN' ctl --profile eve presence busy | jq -e '.published == false' >/dev/null"
+
+# Every node still running quits cleanly; under a sanitizer build its report is in its log.
+for profile in "${!lab_node[@]}"; do
+  lab_ctl --profile "$profile" quit >/dev/null 2>&1
+  wait "${lab_node[$profile]}" 2>/dev/null
+  unset "lab_node[$profile]"
+done
+check "no sanitizer reports in any node's log" sh -c \
+  "! grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error' '$lab_work'/*.log"
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures checks failed; logs:"

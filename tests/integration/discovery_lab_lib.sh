@@ -14,7 +14,7 @@ lab_require() {
   if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
     echo "needs root and iproute2 for network namespaces"; exit 77
   fi
-  for tool in avahi-daemon dbus-daemon avahi-publish avahi-browse nsenter unshare jq; do
+  for tool in avahi-daemon dbus-daemon avahi-publish avahi-browse nsenter unshare jq baresip sox; do
     command -v "$tool" >/dev/null || { echo "needs $tool"; exit 77; }
   done
 }
@@ -29,6 +29,7 @@ lab_cleanup() {
   wait 2>/dev/null
   for host in "${!lab_ns[@]}"; do ip netns del "${lab_ns[$host]}" 2>/dev/null; done
   ip netns del "discbr-$lab_tag" 2>/dev/null
+  ip netns del "discbr2-$lab_tag" 2>/dev/null
   rm -rf "$lab_work"
 }
 
@@ -71,7 +72,7 @@ lab_host() {
 host-name=disc-host$n
 use-ipv4=yes
 use-ipv6=yes
-allow-interfaces=eth0
+allow-interfaces=eth0,eth1
 enable-dbus=yes
 [wide-area]
 enable-wide-area=no
@@ -86,6 +87,24 @@ CONF
     nsenter -t "${lab_holder[$n]}" -m test -S /run/dbus/system_bus_socket && break
     sleep 0.02
   done
+}
+
+# lab_second_link N: host N also plugs into a second LAN, 198.18.5.N/24 on eth1.
+lab_second_link() {
+  local n=$1
+  if ! ip netns list | grep -q "^discbr2-$lab_tag"; then
+    ip netns add "discbr2-$lab_tag"
+    ip -n "discbr2-$lab_tag" link add br0 type bridge
+    ip -n "discbr2-$lab_tag" link set br0 up
+  fi
+  ip link add "discx$n-$lab_tag" type veth peer name "discy$n-$lab_tag"
+  ip link set "discx$n-$lab_tag" netns "${lab_ns[$n]}"
+  ip link set "discy$n-$lab_tag" netns "discbr2-$lab_tag"
+  ip -n "discbr2-$lab_tag" link set "discy$n-$lab_tag" master br0
+  ip -n "discbr2-$lab_tag" link set "discy$n-$lab_tag" up
+  ip -n "${lab_ns[$n]}" link set "discx$n-$lab_tag" name eth1
+  ip -n "${lab_ns[$n]}" addr add "198.18.5.$n/24" dev eth1
+  ip -n "${lab_ns[$n]}" link set eth1 up
 }
 
 # lab_in N COMMAND...: runs COMMAND in host N (its network and its /run).
@@ -125,12 +144,13 @@ lab_avahi_stop() {
   lab_in "$n" rm -f /run/avahi-daemon/pid
 }
 
-# lab_spawn N PROFILE [OPTIONS...]: starts a headless node in host N.
+# lab_spawn N PROFILE [OPTIONS...]: starts a headless node in host N (SIP port $LAB_PORT,
+# default 5060).
 lab_spawn() {
   local n=$1 profile=$2
   shift 2
   lab_exec "$n" env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" XDG_CONFIG_HOME="$XDG_CONFIG_HOME" \
-    XDG_DATA_HOME="$XDG_DATA_HOME" "$LAB_BIN" --headless --profile "$profile" --sip-port 5060 "$@" \
+    XDG_DATA_HOME="$XDG_DATA_HOME" "$LAB_BIN" --headless --profile "$profile" --sip-port "${LAB_PORT:-5060}" "$@" \
     >>"$lab_work/$profile.log" 2>&1 &
   lab_node[$profile]=$!
 }

@@ -232,6 +232,27 @@ TEST(OfferAnswer, RejectionsCarryStatusAndWarning) {
   EXPECT_TRUE(std::holds_alternative<Rejection>(result));
 }
 
+// RFC 3264 8.2: a re-offer may turn the audio off (port 0), and a later one on again.
+TEST(OfferAnswer, ReofferMayDisableAndReenableAudio) {
+  Negotiator n = make();
+  answer(n, offer_with("m=audio 5000 RTP/AVP 0\r\nm=video 6000 RTP/AVP 31\r\n"));
+  Answer off = answer(n, offer_with("m=audio 0 RTP/AVP 0\r\nm=video 0 RTP/AVP 31\r\n"));
+  EXPECT_TRUE(off.audio.codecs.empty());
+  EXPECT_FALSE(off.audio.send);
+  Session s = parsed(off.sdp);
+  ASSERT_EQ(s.media.size(), 2u);
+  EXPECT_EQ(s.media[0].port, 0);
+  EXPECT_EQ(s.media[1].port, 0);
+  Answer on = answer(n, offer_with("m=audio 5002 RTP/AVP 8\r\nm=video 0 RTP/AVP 31\r\n"));
+  ASSERT_EQ(on.audio.codecs.size(), 1u);
+  EXPECT_EQ(on.audio.codecs[0].encoding, "PCMA");
+  EXPECT_EQ(parsed(on.sdp).media[0].port, 4000);
+  // Never negotiated: a first offer with audio off is refused.
+  Negotiator fresh = make();
+  EXPECT_TRUE(std::holds_alternative<Rejection>(
+      fresh.receive_offer(offer_with("m=audio 0 RTP/AVP 0\r\n"), false)));
+}
+
 TEST(OfferAnswer, RtcpMuxOnlyWhenOffered) {
   Negotiator n = make();
   Answer a = answer(n, offer_with("m=audio 5000 RTP/AVP 0\r\na=rtcp-mux\r\na=rtcp:5000\r\n"));
