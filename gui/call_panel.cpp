@@ -183,9 +183,11 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
   } else {
     ImGui::TextColored(colours::kDim, "Codec %s   Path %s", codec.empty() ? "-" : codec.c_str(),
                        path.empty() ? "direct" : path.c_str());
-    ImGui::TextColored(colours::kDim, "Loss %s%%   Jitter %s ms   RTT %s ms",
-                       loss.empty() ? "-" : loss.c_str(), jitter.empty() ? "-" : jitter.c_str(),
-                       rtt.empty() ? "-" : rtt.c_str());
+    auto with_unit = [](const std::string& value, const char* unit) {
+      return value.empty() ? std::string("-") : value + unit;
+    };
+    ImGui::TextColored(colours::kDim, "Loss %s   Jitter %s   RTT %s", with_unit(loss, "%").c_str(),
+                       with_unit(jitter, " ms").c_str(), with_unit(rtt, " ms").c_str());
   }
   ImGui::PopFont();
   ImGui::EndGroup();
