@@ -3,7 +3,8 @@
 #
 #   sudo bash scripts/run.sh [ARGS...]
 #
-# Extra arguments are passed to lanline, e.g. `scripts/run.sh parse msg.sip`.
+# Extra arguments are passed to lanline, e.g. `scripts/run.sh --profile bob` or
+# `scripts/run.sh parse msg.sip`.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -11,9 +12,6 @@ builddir=${LANLINE_BUILDDIR:-build}
 
 bash scripts/setup.sh
 
-# TODO: switch to plain `lanline` (the desktop app) once the app lands; until then
-# only `lanline parse` exists, so with no arguments this shows the help.
-if (($# == 0)); then
-  set -- --help
-fi
+# With no arguments: the desktop app. On a machine with no display it says so in one line
+# and runs the same node headless (stop it with Ctrl-C or `lanline ctl quit`).
 exec "$builddir/src/app/lanline" "$@"

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -127,6 +128,111 @@ bool load_config(const std::filesystem::path& file, NodeOptions& options, std::s
     return false;
   }
   return parse_config(text.str(), file.native(), options, error);
+}
+
+namespace {
+
+std::string quote_value(std::string_view value) {
+  std::string text = "\"";
+  for (char c : value) {
+    switch (c) {
+      case '"':
+        text += "\\\"";
+        break;
+      case '\\':
+        text += "\\\\";
+        break;
+      case '\t':
+        text += "\\t";
+        break;
+      case '\n':
+        text += "\\n";
+        break;
+      default:
+        text += c;
+    }
+  }
+  return text + "\"";
+}
+
+}  // namespace
+
+bool update_config(const std::filesystem::path& file,
+                   const std::vector<std::pair<std::string, std::string>>& values,
+                   std::string& error) {
+  NodeOptions check;
+  for (const auto& [key, value] : values) {
+    if (std::string problem = set_option(check, key, value); !problem.empty()) {
+      error = fmt::format("{}: {}", key, problem);
+      return false;
+    }
+  }
+  std::string old_text;
+  std::error_code code;
+  if (std::filesystem::exists(file, code)) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      error =
+          fmt::format("cannot read the config file {}: {}", file.native(), std::strerror(errno));
+      return false;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    old_text = text.str();
+  }
+  std::set<std::string> written;
+  std::string new_text;
+  std::string_view rest = old_text;
+  while (!rest.empty()) {
+    std::size_t newline = rest.find('\n');
+    std::string_view line = rest.substr(0, newline);
+    rest = newline == std::string_view::npos ? std::string_view{} : rest.substr(newline + 1);
+    std::string_view bare = trim(line);
+    std::size_t equals = bare.find('=');
+    if (!bare.empty() && bare.front() != '#' && equals != std::string_view::npos) {
+      std::string key(trim(bare.substr(0, equals)));
+      auto match = std::find_if(values.begin(), values.end(),
+                                [&](const auto& entry) { return entry.first == key; });
+      if (match != values.end()) {
+        new_text += key + " = " + quote_value(match->second) + "\n";
+        written.insert(key);
+        continue;
+      }
+    }
+    new_text += std::string(line) + "\n";
+  }
+  if (old_text.empty()) new_text = "# Lanline settings (written by the app; `key = value` lines)\n";
+  for (const auto& [key, value] : values) {
+    if (!written.count(key)) new_text += key + " = " + quote_value(value) + "\n";
+  }
+  // The result must load: never leave a file that stops the node from starting.
+  NodeOptions reloaded;
+  if (!parse_config(new_text, file.native(), reloaded, error)) return false;
+
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), code);
+  if (code) {
+    error = fmt::format("cannot create {}: {}", file.parent_path().native(), code.message());
+    return false;
+  }
+  std::filesystem::path temporary = file;
+  temporary += ".new";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << new_text;
+    out.flush();
+    if (!out) {
+      error = fmt::format("cannot write {}: {}", temporary.native(), std::strerror(errno));
+      std::filesystem::remove(temporary, code);
+      return false;
+    }
+  }
+  std::filesystem::rename(temporary, file, code);
+  if (code) {
+    error = fmt::format("cannot replace {}: {}", file.native(), code.message());
+    std::filesystem::remove(temporary, code);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace lanline::app

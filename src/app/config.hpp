@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "options.hpp"
 
@@ -19,5 +21,13 @@ bool parse_config(std::string_view text, std::string_view file_name, NodeOptions
 
 // Reads and applies `file`. A missing file is no error: every option keeps its default.
 bool load_config(const std::filesystem::path& file, NodeOptions& options, std::string& error);
+
+// Sets `values` (key, value) in `file`, keeping its other lines and comments: a key's
+// line is replaced in place, a new key is appended. Every value is checked with
+// set_option first, so the file always loads again. The new file replaces the old one
+// atomically (written beside it, then renamed). Creates the file and its folder.
+bool update_config(const std::filesystem::path& file,
+                   const std::vector<std::pair<std::string, std::string>>& values,
+                   std::string& error);
 
 }  // namespace lanline::app

@@ -29,8 +29,9 @@ constexpr auto kCommands = std::to_array<CommandSyntax>({
     {"unmute", ""},
     {"dtmf", "DIGITS"},
     {"message", "TARGET TEXT..."},
-    {"history", "TARGET"},
+    {"history", "[TARGET]"},
     {"calls", ""},
+    {"devices", ""},
     {"screen", "start|stop"},
     {"video", "on|off"},
     {"snapshot", "remote|local|screen PATH.png"},
@@ -96,11 +97,16 @@ std::optional<nlohmann::json> build_ctl_request(std::span<const std::string> arg
   };
 
   nlohmann::json request = {{"cmd", name}};
-  if (one_of(name, {"status", "peers", "mute", "unmute", "calls", "events", "quit"})) {
+  if (one_of(name, {"status", "peers", "mute", "unmute", "calls", "devices", "events", "quit"})) {
     if (!rest.empty()) return usage("takes no arguments");
-  } else if (one_of(name, {"call", "history"})) {
+  } else if (name == "call") {
     if (!count_between(1, 1) || rest[0].empty()) return usage("give one TARGET");
     request["target"] = rest[0];
+  } else if (name == "history") {
+    // With a TARGET: the chat and calls with that peer; without: the call log.
+    if (!count_between(0, 1) || (!rest.empty() && rest[0].empty()))
+      return usage("give at most one TARGET");
+    if (!rest.empty()) request["target"] = rest[0];
   } else if (one_of(name, {"answer", "decline", "hangup", "hold", "resume"})) {
     if (!count_between(0, 1)) return usage("takes at most one CALL id");
     if (!rest.empty()) request["call"] = call_id(rest[0]);

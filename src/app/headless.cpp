@@ -8,10 +8,8 @@
 #include <csignal>
 #include <memory>
 
-#include "control_server.hpp"
-#include "core/engine.hpp"
-#include "local_address.hpp"
 #include "logging.hpp"
+#include "node.hpp"
 
 namespace lanline::app {
 namespace {
@@ -68,56 +66,24 @@ int run_headless(const Profile& profile, const NodeOptions& options) {
   // A client that disconnects while we write to it must cost an EPIPE, not the process.
   std::signal(SIGPIPE, SIG_IGN);
 
-  std::string error;
-  if (!profile.prepare_socket_directory(error)) {
-    fmt::print(stderr, "lanline: {}\n", error);
-    return 1;
-  }
   ContextPtr context(g_main_context_new());
   ThreadDefault thread_default(context.get());
   LoopPtr loop(g_main_loop_new(context.get(), FALSE));
 
-  // Declared before the server, which must go first: it unsubscribes from the engine.
-  std::unique_ptr<core::Engine> engine;
-  // The socket is claimed before the engine binds its SIP port, so a second node for the
-  // same profile stops here and touches nothing.
-  ControlServerOptions server_options;
-  server_options.socket_path = profile.control_socket();
-  server_options.profile = profile.name();
-  std::unique_ptr<ControlServer> server =
-      ControlServer::create(context.get(), server_options, error);
-  if (!server) {
+  std::string error;
+  std::unique_ptr<Node> node = Node::create(context.get(), profile, options, error);
+  if (!node) {
     fmt::print(stderr, "lanline: {}\n", error);
     return 1;
   }
-
-  core::EngineOptions engine_options;
-  engine_options.profile = profile.name();
-  engine_options.display_name = options.name;
-  engine_options.user = options.user;
-  engine_options.sip_port = options.sip_port;
-  engine_options.auto_answer = options.auto_answer;
-  engine_options.sip_trace = options.sip_trace;
-  engine_options.audio_source = options.audio_source;
-  engine_options.audio_sink = options.audio_sink;
-  engine_options.audio_codecs = options.audio_codecs;
-  engine_options.discovery = !options.no_discovery;
-  engine_options.data_dir = profile.data_file().parent_path();
-  engine = core::Engine::create(context.get(), engine_options, error);
-  if (!engine) {
-    fmt::print(stderr, "lanline: {}\n", error);
-    return 1;
-  }
-  engine->on_quit([loop = loop.get()] {
+  node->on_quit([loop = loop.get()] {
     spdlog::info("stopping: a client asked to quit");
     g_main_loop_quit(loop);
   });
   SourcePtr on_sigint = watch_signal(SIGINT, context.get(), loop.get());
   SourcePtr on_sigterm = watch_signal(SIGTERM, context.get(), loop.get());
-  server->start(*engine);
 
-  fmt::print("lanline: {} ready on sip:{}@{}:{}, control socket {}\n", options.name, options.user,
-             first_lan_ipv4_address(), engine->sip_port(), profile.control_socket().native());
+  fmt::print("lanline: {}\n", node->ready_line());
   std::fflush(stdout);
 
   g_main_loop_run(loop.get());

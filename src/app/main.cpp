@@ -3,12 +3,14 @@
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <map>
 #include <set>
 
 #include "config.hpp"
 #include "ctl_command.hpp"
 #include "ctl_request.hpp"
+#include "desktop.hpp"
 #include "headless.hpp"
 #include "options.hpp"
 #include "parse_command.hpp"
@@ -78,7 +80,8 @@ struct NodeFlags {
   }
 };
 
-int run_node(bool headless, const std::string& profile_name, const NodeFlags& flags) {
+int run_node(bool headless, const std::string& profile_name, const NodeFlags& flags,
+             std::chrono::steady_clock::time_point started) {
   std::string error;
   std::optional<lanline::app::Profile> profile = lanline::app::Profile::create(profile_name, error);
   if (!profile) {
@@ -95,19 +98,21 @@ int run_node(bool headless, const std::string& profile_name, const NodeFlags& fl
     return 2;
   }
   lanline::app::fill_in_defaults(options);
-  if (!headless)
-    fmt::print(stderr, "lanline: the desktop app is not built yet; running headless\n");
+  if (!headless) return lanline::app::run_desktop(*profile, options, started);
   return lanline::app::run_headless(*profile, options);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  const auto started = std::chrono::steady_clock::now();
   CLI::App app{"Lanline: a serverless communicator for the local network"};
   app.require_subcommand(0, 1);
 
   bool headless = false;
-  app.add_flag("--headless", headless, "Run the node with no window (servers, tests, scripts)");
+  app.add_flag("--headless", headless,
+               "Run the node with no window (servers, tests, scripts); without it, `lanline` "
+               "opens the desktop app");
   std::string profile = "default";
   app.add_option("--profile", profile,
                  "Profile: its own config, data and control socket (default: default)")
@@ -148,5 +153,5 @@ int main(int argc, char** argv) {
     std::vector<std::string> args = ctl->remaining();
     return lanline::app::run_ctl(ctl_profile_option->count() ? ctl_profile : profile, args);
   }
-  return run_node(headless, profile, node_flags);
+  return run_node(headless, profile, node_flags, started);
 }

@@ -41,7 +41,11 @@ TEST(CtlRequest, TargetCommands) {
   EXPECT_EQ(request({"history", "alice"}), (json{{"cmd", "history"}, {"target", "alice"}}));
   usage_error({"call"});
   usage_error({"call", "a", "b"});
-  usage_error({"history"});
+  // Without a target, history is the call log.
+  EXPECT_EQ(request({"history"}), (json{{"cmd", "history"}}));
+  usage_error({"history", "a", "b"});
+  EXPECT_EQ(request({"devices"}), (json{{"cmd", "devices"}}));
+  usage_error({"devices", "x"});
 }
 
 TEST(CtlRequest, CallCommandsTakeAnOptionalCallId) {

@@ -1,0 +1,122 @@
+// What the window shows, built only from the engine's command replies and events (the
+// JSON of the control protocol). The GUI thread owns it; nothing here speaks SIP.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace lanline::gui {
+
+struct Peer {
+  std::string key;   // the history's peer key ("user@host"), also the conversation's
+  std::string name;  // display name
+  std::string uri;   // what `call` and `message` take for it
+  std::string instance_id;
+  std::string presence = "available";  // available | away | busy | offline
+  std::string note;
+  std::vector<std::string> caps;  // audio, video, screen, chat, ...
+  bool reachable = true;
+  bool discovered = false;  // from the peer list, not only from history
+};
+
+struct ChatLine {
+  std::int64_t time_ms = 0;
+  bool outgoing = false;
+  std::string text;
+  std::string state;  // received | sending | delivered | failed
+  std::uint64_t engine_id = 0;
+  std::string reason;
+};
+
+struct Conversation {
+  std::string key;
+  std::string name;
+  std::string uri;
+  std::vector<ChatLine> lines;
+  int unread = 0;
+  bool history_loaded = false;
+  std::int64_t last_activity_ms = 0;
+};
+
+struct Call {
+  std::uint64_t id = 0;
+  std::string state;      // calling | ringing | incoming | established | terminated
+  std::string direction;  // outgoing | incoming
+  std::string remote;
+  std::string name;
+  std::string peer;
+  bool local_hold = false;
+  bool remote_hold = false;
+  bool muted = false;
+  std::optional<std::chrono::steady_clock::time_point> answered;
+  nlohmann::json stats;  // the call's entry of `calls` (codec, path, loss, ...) when media has them
+};
+
+struct CallRecord {
+  std::string peer, remote, name, direction, result, reason;
+  std::int64_t start_ms = 0, duration_ms = 0;
+};
+
+struct Device {
+  std::string name, api;
+};
+
+struct Me {
+  std::string name, uri, profile;
+  int sip_port = 0;
+  std::string presence = "available";
+  std::string note;
+};
+
+class Model {
+ public:
+  // Every event of the control protocol; unknown ones are ignored.
+  void apply_event(const nlohmann::json& event);
+  void apply_status(const nlohmann::json& reply);
+  void apply_peers(const nlohmann::json& reply);
+  void apply_calls(const nlohmann::json& reply);
+  void apply_history(const std::string& key, const nlohmann::json& reply);
+  void apply_call_log(const nlohmann::json& reply);
+  void apply_devices(const nlohmann::json& reply);
+
+  // A conversation for `uri_or_key`, made if new.
+  Conversation& conversation(const std::string& key, const std::string& name,
+                             const std::string& uri);
+  // The call the in-call panel shows: established or being placed, newest first.
+  Call* active_call();
+  // The newest incoming call that still rings.
+  Call* ringing_call();
+  // Peers to list: discovered ones, then others we talked to; filtered by `search`.
+  std::vector<const Peer*> visible_peers(const std::string& search) const;
+  Peer* find_peer(const std::string& key);
+
+  Me me;
+  std::map<std::string, Peer> peers;  // by key
+  std::map<std::string, Conversation> conversations;
+  std::map<std::uint64_t, Call> calls;
+  std::vector<CallRecord> call_log;
+  std::vector<Device> sources, sinks;
+  std::string devices_note;
+  std::string open_chat;      // key of the conversation shown, "" for none
+  std::string last_error;     // the newest failed command, shown in the status line
+  std::string history_error;  // why history is off, if it is
+  bool call_log_stale = true;
+
+ private:
+  void remember_contact(const std::string& key, const std::string& name, const std::string& uri);
+  void on_call_state(const nlohmann::json& event);
+  void on_message(const nlohmann::json& event, bool outgoing);
+  void on_message_status(const nlohmann::json& event);
+  void on_peer(const nlohmann::json& event, bool removed);
+};
+
+// The peer key of an address, as the engine's history files it ("user@host").
+std::string key_of(const std::string& uri);
+
+}  // namespace lanline::gui

@@ -1,0 +1,160 @@
+#include "desktop.hpp"
+
+#include <fmt/core.h>
+#include <glib.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <thread>
+
+#include "config.hpp"
+#include "gui/engine_link.hpp"
+#include "gui/window.hpp"
+#include "headless.hpp"
+#include "logging.hpp"
+#include "node.hpp"
+
+namespace lanline::app {
+namespace {
+
+// Where fonts, sounds and icons are: LANLINE_DATA_DIR, else the installed data folder,
+// else the source tree's data/ (running from the build folder).
+std::string find_data_dir() {
+  namespace fs = std::filesystem;
+  std::error_code code;
+  if (const char* forced = std::getenv("LANLINE_DATA_DIR")) return forced;
+  for (const char* candidate : {LANLINE_INSTALLED_DATA_DIR, LANLINE_SOURCE_DATA_DIR}) {
+    if (fs::exists(fs::path(candidate) / "fonts" / "DejaVuSans.ttf", code)) return candidate;
+  }
+  return LANLINE_SOURCE_DATA_DIR;
+}
+
+gui::Settings settings_from(const NodeOptions& options) {
+  gui::Settings settings;
+  settings.name = options.name;
+  settings.audio_source = options.audio_source;
+  settings.audio_sink = options.audio_sink;
+  settings.stun = options.stun;
+  settings.turn = options.turn;
+  settings.sip_port = options.sip_port;
+  return settings;
+}
+
+// The settings panel's Save: the profile's config file, keeping its comments.
+std::string save_settings(const Profile& profile, const gui::Settings& settings) {
+  std::vector<std::pair<std::string, std::string>> values = {
+      {"name", settings.name},
+      {"sip-port", std::to_string(settings.sip_port)},
+  };
+  if (!settings.audio_source.empty()) values.emplace_back("audio-source", settings.audio_source);
+  if (!settings.audio_sink.empty()) values.emplace_back("audio-sink", settings.audio_sink);
+  values.emplace_back("stun", settings.stun);
+  values.emplace_back("turn", settings.turn);
+  // Empty STUN/TURN mean "none": left out rather than written as an invalid value.
+  std::erase_if(values, [](const auto& entry) {
+    return (entry.first == "stun" || entry.first == "turn" || entry.first == "name") &&
+           entry.second.empty();
+  });
+  std::string error;
+  if (!update_config(profile.config_file(), values, error)) return "Not saved: " + error;
+  spdlog::info("settings saved to {}", profile.config_file().native());
+  return "";
+}
+
+struct ContextUnref {
+  void operator()(GMainContext* context) const { g_main_context_unref(context); }
+};
+struct LoopUnref {
+  void operator()(GMainLoop* loop) const { g_main_loop_unref(loop); }
+};
+
+}  // namespace
+
+int run_desktop(const Profile& profile, const NodeOptions& options,
+                std::chrono::steady_clock::time_point started) {
+  const char* display = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  if ((!display || !*display) && (!wayland || !*wayland)) {
+    fmt::print(stderr,
+               "lanline: no display (DISPLAY/WAYLAND_DISPLAY unset): running headless; drive "
+               "it with `lanline ctl`, stop it with `lanline ctl quit` or Ctrl-C\n");
+    return run_headless(profile, options);
+  }
+  init_logging(options.log_level);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  gui::WindowOptions window_options;
+  window_options.title = "Lanline";
+  if (profile.name() != "default") window_options.title += " \u2014 " + profile.name();
+  window_options.data_dir = find_data_dir();
+  window_options.settings = settings_from(options);
+  window_options.save_settings = [&profile](const gui::Settings& settings) {
+    return save_settings(profile, settings);
+  };
+  window_options.started = started;
+  if (const char* layout = std::getenv("LANLINE_GUI_LAYOUT")) window_options.layout_file = layout;
+
+  std::string error;
+  std::unique_ptr<gui::Window> window = gui::Window::create(window_options, error);
+  if (!window) {
+    fmt::print(stderr, "lanline: {}: running headless\n", error);
+    return run_headless(profile, options);
+  }
+
+  // The engine's thread: builds the node on its own context, runs the loop, and tells
+  // the window when it stops (a client sent "quit").
+  std::unique_ptr<GMainContext, ContextUnref> context(g_main_context_new());
+  std::unique_ptr<GMainLoop, LoopUnref> loop(g_main_loop_new(context.get(), FALSE));
+  gui::EngineLink link(context.get(), window->wake_event());
+  std::promise<std::string> ready;
+  std::future<std::string> started_engine = ready.get_future();
+  std::thread engine([&] {
+    g_main_context_push_thread_default(context.get());
+    std::string node_error;
+    std::unique_ptr<Node> node = Node::create(context.get(), profile, options, node_error);
+    if (node) {
+      link.attach(node->handler());
+      node->on_quit([&loop] {
+        spdlog::info("stopping: a client asked to quit");
+        g_main_loop_quit(loop.get());
+      });
+      fmt::print("lanline: {}\n", node->ready_line());
+      std::fflush(stdout);
+      ready.set_value("");
+      g_main_loop_run(loop.get());
+      link.detach();
+      node.reset();
+      // The window may still be open: close it.
+      SDL_Event quit{};
+      quit.type = SDL_QUIT;
+      SDL_PushEvent(&quit);
+    } else {
+      ready.set_value(node_error);
+    }
+    g_main_context_pop_thread_default(context.get());
+  });
+  if (std::string node_error = started_engine.get(); !node_error.empty()) {
+    engine.join();
+    fmt::print(stderr, "lanline: {}\n", node_error);
+    return 1;
+  }
+
+  window->run(link);
+
+  // The window closed: stop the engine (if it has not stopped by itself).
+  g_main_context_invoke(
+      context.get(),
+      [](gpointer data) -> gboolean {
+        g_main_loop_quit(static_cast<GMainLoop*>(data));
+        return G_SOURCE_REMOVE;
+      },
+      loop.get());
+  engine.join();
+  return 0;
+}
+
+}  // namespace lanline::app

@@ -1,0 +1,86 @@
+#include "node.hpp"
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include "control_server.hpp"
+#include "core/audio_devices.hpp"
+#include "core/engine.hpp"
+#include "core/history_handler.hpp"
+#include "local_address.hpp"
+
+namespace lanline::app {
+
+// Members in the order they must be built; they are destroyed in reverse: the server
+// first (it unsubscribes from the handler), then the handler (from the engine).
+struct Node::Impl {
+  std::unique_ptr<core::Engine> engine;
+  std::unique_ptr<core::HistoryHandler> history;
+  std::unique_ptr<ControlServer> server;
+  std::string ready;
+};
+
+Node::Node() : impl_(std::make_unique<Impl>()) {}
+Node::~Node() {
+  // Explicit order: see Impl.
+  impl_->server.reset();
+  impl_->history.reset();
+  impl_->engine.reset();
+}
+
+std::unique_ptr<Node> Node::create(GMainContext* context, const Profile& profile,
+                                   const NodeOptions& options, std::string& error) {
+  if (!profile.prepare_socket_directory(error)) return nullptr;
+  std::unique_ptr<Node> node(new Node());
+  Impl& impl = *node->impl_;
+  // The socket is claimed before the engine binds its SIP port, so a second node for the
+  // same profile stops here and touches nothing.
+  ControlServerOptions server_options;
+  server_options.socket_path = profile.control_socket();
+  server_options.profile = profile.name();
+  impl.server = ControlServer::create(context, server_options, error);
+  if (!impl.server) return nullptr;
+
+  core::EngineOptions engine_options;
+  engine_options.profile = profile.name();
+  engine_options.display_name = options.name;
+  engine_options.user = options.user;
+  engine_options.sip_port = options.sip_port;
+  engine_options.auto_answer = options.auto_answer;
+  engine_options.sip_trace = options.sip_trace;
+  engine_options.audio_source = options.audio_source;
+  engine_options.audio_sink = options.audio_sink;
+  engine_options.audio_codecs = options.audio_codecs;
+  engine_options.discovery = !options.no_discovery;
+  engine_options.data_dir = profile.data_file().parent_path();
+  impl.engine = core::Engine::create(context, engine_options, error);
+  if (!impl.engine) return nullptr;
+
+  // A history that cannot be opened costs the history, not the node: calls and chat
+  // still work, and `history` answers with the reason.
+  std::string store_error;
+  std::unique_ptr<core::HistoryStore> store =
+      core::HistoryStore::open(profile.data_file(), store_error);
+  if (!store) spdlog::error("{}", store_error);
+  impl.history = std::make_unique<core::HistoryHandler>(*impl.engine, std::move(store), store_error,
+                                                        &core::list_audio_devices);
+  impl.server->start(*impl.history);
+  impl.ready = fmt::format("{} ready on sip:{}@{}:{}, control socket {}", options.name,
+                           options.user, first_lan_ipv4_address(), impl.engine->sip_port(),
+                           profile.control_socket().native());
+  return node;
+}
+
+core::CommandHandler& Node::handler() {
+  return *impl_->history;
+}
+
+void Node::on_quit(std::function<void()> callback) {
+  impl_->engine->on_quit(std::move(callback));
+}
+
+std::string Node::ready_line() const {
+  return impl_->ready;
+}
+
+}  // namespace lanline::app

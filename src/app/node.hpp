@@ -1,0 +1,41 @@
+// A running node, whichever face it has (`lanline --headless` or the desktop app): the
+// engine, the history kept beside it, and the control socket, all on one GLib main
+// context. Created and destroyed on the thread that runs that context.
+#pragma once
+
+#include <glib.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/command_handler.hpp"
+#include "options.hpp"
+#include "profile.hpp"
+
+namespace lanline::app {
+
+class Node {
+ public:
+  // `context` must be the calling thread's default context (GIO's asynchronous calls in
+  // the engine dispatch there). On failure returns nullptr and `error` says why.
+  static std::unique_ptr<Node> create(GMainContext* context, const Profile& profile,
+                                      const NodeOptions& options, std::string& error);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // What clients talk to: the engine with the history in front of it.
+  core::CommandHandler& handler();
+  // Called when a client sends "quit".
+  void on_quit(std::function<void()> callback);
+  // "NAME ready on sip:USER@ADDRESS:PORT, control socket PATH"
+  std::string ready_line() const;
+
+ private:
+  Node();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lanline::app

@@ -1,0 +1,62 @@
+// The command handler clients talk to (control socket and window alike): the engine,
+// with the history kept beside it. It forwards every command and event, writes what
+// happens (messages in and out, calls) to the HistoryStore, and answers the commands
+// the store and the device list serve: `history [TARGET]` and `devices`.
+//
+// Sitting in front of the engine rather than inside it keeps the engine's command set
+// about SIP and media, and lets the store be tested against a fake engine.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "core/command_handler.hpp"
+#include "core/history_store.hpp"
+
+namespace lanline::core {
+
+class HistoryHandler : public CommandHandler {
+ public:
+  // Lists audio devices: {"ok":true,"sources":[...],"sinks":[...]} or a failure.
+  using DeviceLister = std::function<nlohmann::json()>;
+  using Clock = std::function<std::int64_t()>;  // Unix time in milliseconds
+
+  // `store` may be null (it could not be opened); then `store_error` is the reason,
+  // history commands answer with it and everything else works.
+  HistoryHandler(CommandHandler& engine, std::unique_ptr<HistoryStore> store,
+                 std::string store_error, DeviceLister devices, Clock clock = {});
+  ~HistoryHandler() override;
+  HistoryHandler(const HistoryHandler&) = delete;
+  HistoryHandler& operator=(const HistoryHandler&) = delete;
+
+  nlohmann::json execute(const nlohmann::json& request) override;
+  std::uint64_t subscribe(EventSink sink) override;
+  void unsubscribe(std::uint64_t token) override;
+
+ private:
+  void on_engine_event(const nlohmann::json& event);
+  void record_call(nlohmann::json& event);
+  nlohmann::json history(const nlohmann::json& request);
+  void emit(const nlohmann::json& event);
+  void failed_write(const std::string& what, const std::string& error);
+  // A target as clients give it (a peer's name, instance id or address) as an address.
+  std::string resolve(const std::string& target);
+
+  CommandHandler& engine_;
+  std::unique_ptr<HistoryStore> store_;
+  std::string store_error_;
+  DeviceLister devices_;
+  Clock clock_;
+  std::uint64_t engine_token_ = 0;
+  std::map<std::uint64_t, EventSink> sinks_;
+  std::uint64_t next_token_ = 1;
+  std::map<std::uint64_t, StoredCall> live_calls_;  // by the engine's call id
+  std::set<std::uint64_t> declined_;                // calls we declined
+  std::map<std::uint64_t, std::string> sent_peer_;  // engine message id -> peer key
+};
+
+}  // namespace lanline::core

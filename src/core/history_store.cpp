@@ -1,0 +1,380 @@
+#include "core/history_store.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <system_error>
+
+namespace lanline::core {
+namespace {
+
+// One prepared statement, finalized exactly once.
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql) {
+    code_ = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool ok() const { return code_ == SQLITE_OK && stmt_; }
+  int prepare_code() const { return code_; }
+
+  Statement& bind(int index, std::string_view text) {
+    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int index, std::int64_t value) {
+    sqlite3_bind_int64(stmt_, index, value);
+    return *this;
+  }
+  int step() { return sqlite3_step(stmt_); }
+
+  std::string text(int column) const {
+    const unsigned char* value = sqlite3_column_text(stmt_, column);
+    return value ? std::string(reinterpret_cast<const char*>(value),
+                               static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+                 : std::string();
+  }
+  std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int code_ = SQLITE_ERROR;
+};
+
+std::string describe(sqlite3* db, int code) {
+  std::string text = sqlite3_errstr(code);
+  const char* detail = db ? sqlite3_errmsg(db) : nullptr;
+  if (detail && text != detail) text += std::string(" (") + detail + ")";
+  return text;
+}
+
+// What a person should do about a database SQLite cannot use.
+std::string advice(const std::filesystem::path& file, int code, const std::string& what) {
+  int primary = code & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    return "the history database " + file.native() + " is locked by another process (" + what +
+           "): is another Lanline node running with this profile? Stop it, or use another "
+           "--profile; history is off until then";
+  }
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    return "the history database " + file.native() + " is damaged (" + what +
+           "); Lanline left it untouched. Move it away to start a new history, or rescue it "
+           "with `sqlite3 " +
+           file.native() + " .recover`; history is off until then";
+  }
+  if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM) {
+    return "cannot open the history database " + file.native() + " for writing (" + what +
+           "): check the file's and its folder's owner and permissions; history is off until then";
+  }
+  return "the history database " + file.native() + " cannot be used (" + what +
+         "); history is off until then";
+}
+
+int exec(sqlite3* db, const char* sql) {
+  return sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+}
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS messages (
+  id INTEGER PRIMARY KEY,
+  peer TEXT NOT NULL,
+  remote TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+  text TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  engine_id INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS messages_by_peer ON messages (peer, time_ms);
+CREATE INDEX IF NOT EXISTS messages_by_engine_id ON messages (engine_id);
+CREATE TABLE IF NOT EXISTS calls (
+  id INTEGER PRIMARY KEY,
+  peer TEXT NOT NULL,
+  remote TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+  start_ms INTEGER NOT NULL,
+  answered_ms INTEGER NOT NULL DEFAULT 0,
+  duration_ms INTEGER NOT NULL DEFAULT 0,
+  result TEXT NOT NULL DEFAULT '',
+  end_code INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS calls_by_start ON calls (start_ms);
+CREATE INDEX IF NOT EXISTS calls_by_peer ON calls (peer, start_ms);
+)sql";
+
+Direction direction_from(const std::string& text) {
+  return text == "out" ? Direction::kOutgoing : Direction::kIncoming;
+}
+
+}  // namespace
+
+std::string peer_key(std::string_view uri) {
+  std::string_view text = uri;
+  // "Name <sip:...>" or "<sip:...>"
+  if (auto open = text.find('<'); open != std::string_view::npos) {
+    text.remove_prefix(open + 1);
+    text = text.substr(0, text.find('>'));
+  }
+  for (std::string_view scheme : {"sips:", "sip:", "SIPS:", "SIP:"}) {
+    if (text.substr(0, scheme.size()) == scheme) {
+      text.remove_prefix(scheme.size());
+      break;
+    }
+  }
+  text = text.substr(0, text.find_first_of(";?"));
+  std::string_view user;
+  if (auto at = text.rfind('@'); at != std::string_view::npos) {
+    user = text.substr(0, at + 1);
+    text.remove_prefix(at + 1);
+  }
+  // Drop the port: "[v6]:port" keeps the brackets' content, "host:port" loses ":port".
+  std::string_view host = text;
+  if (!host.empty() && host.front() == '[') {
+    host = host.substr(0, host.find(']') + 1);
+  } else if (host.find(':') == host.rfind(':')) {
+    host = host.substr(0, host.find(':'));
+  }
+  std::string key = std::string(user) + std::string(host);
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return key;
+}
+
+std::string_view to_string(Direction direction) {
+  return direction == Direction::kOutgoing ? "out" : "in";
+}
+
+HistoryStore::HistoryStore(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path file)
+    : db_(std::move(db)), file_(std::move(file)) {}
+HistoryStore::~HistoryStore() = default;
+
+std::unique_ptr<HistoryStore> HistoryStore::open(const std::filesystem::path& file,
+                                                 std::string& error) {
+  std::error_code io;
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), io);
+  if (io) {
+    error = "cannot create the folder of the history database " + file.native() + ": " +
+            io.message() + "; history is off until then";
+    return nullptr;
+  }
+  sqlite3* raw = nullptr;
+  int code =
+      sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  std::unique_ptr<sqlite3, Closer> db(raw);
+  if (code != SQLITE_OK) {
+    error = advice(file, code, describe(raw, code));
+    return nullptr;
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  // Another node may hold the lock for a moment; beyond that, say so rather than hang.
+  sqlite3_busy_timeout(raw, 2000);
+
+  // Read the header first: on a file that is not a database, or a damaged one, this is
+  // where SQLite says so, before anything is written.
+  int version = 0;
+  {
+    Statement query(raw, "PRAGMA user_version");
+    if (!query.ok()) {
+      error = advice(file, query.prepare_code(), describe(raw, query.prepare_code()));
+      return nullptr;
+    }
+    int step = query.step();
+    if (step != SQLITE_ROW) {
+      error = advice(file, step, describe(raw, step));
+      return nullptr;
+    }
+    version = static_cast<int>(query.integer(0));
+  }
+  if (version > kSchemaVersion) {
+    error = "the history database " + file.native() + " was written by a newer Lanline (schema " +
+            std::to_string(version) + ", this one knows " + std::to_string(kSchemaVersion) +
+            "); Lanline left it untouched: run the newer version, or use another --profile";
+    return nullptr;
+  }
+  if (version > 0) {
+    Statement check(raw, "PRAGMA quick_check");
+    if (!check.ok() || check.step() != SQLITE_ROW || check.text(0) != "ok") {
+      std::string what = check.ok() ? check.text(0) : describe(raw, check.prepare_code());
+      error = advice(file, SQLITE_CORRUPT, what.empty() ? "quick_check failed" : what);
+      return nullptr;
+    }
+  }
+  // WAL: a reader (another `ctl history`) never blocks the node writing a new message.
+  if (int wal = exec(raw, "PRAGMA journal_mode=WAL"); wal != SQLITE_OK) {
+    error = advice(file, wal, describe(raw, wal));
+    return nullptr;
+  }
+  exec(raw, "PRAGMA synchronous=NORMAL");
+  if (version < kSchemaVersion) {
+    std::string migrate = std::string("BEGIN IMMEDIATE;") + kSchema +
+                          "PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";COMMIT;";
+    if (int made = exec(raw, migrate.c_str()); made != SQLITE_OK) {
+      error = advice(file, made, describe(raw, made));
+      exec(raw, "ROLLBACK");
+      return nullptr;
+    }
+  }
+  return std::unique_ptr<HistoryStore>(new HistoryStore(std::move(db), file));
+}
+
+bool HistoryStore::add_message(StoredMessage& message, std::string& error) {
+  Statement insert(db_.get(),
+                   "INSERT INTO messages (peer, remote, name, direction, text, time_ms, state, "
+                   "engine_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!insert.ok()) {
+    error = describe(db_.get(), insert.prepare_code());
+    return false;
+  }
+  insert.bind(1, message.peer)
+      .bind(2, message.remote)
+      .bind(3, message.name)
+      .bind(4, to_string(message.direction))
+      .bind(5, message.text)
+      .bind(6, message.time_ms)
+      .bind(7, message.state)
+      .bind(8, static_cast<std::int64_t>(message.engine_id))
+      .bind(9, message.reason);
+  if (int code = insert.step(); code != SQLITE_DONE) {
+    error = describe(db_.get(), code);
+    return false;
+  }
+  message.id = sqlite3_last_insert_rowid(db_.get());
+  return true;
+}
+
+bool HistoryStore::set_message_state(std::uint64_t engine_id, std::string_view state,
+                                     std::string_view reason, std::string& error) {
+  Statement update(db_.get(),
+                   "UPDATE messages SET state = ?1, reason = ?2 WHERE id = (SELECT max(id) FROM "
+                   "messages WHERE engine_id = ?3 AND direction = 'out')");
+  if (!update.ok()) {
+    error = describe(db_.get(), update.prepare_code());
+    return false;
+  }
+  update.bind(1, state).bind(2, reason).bind(3, static_cast<std::int64_t>(engine_id));
+  if (int code = update.step(); code != SQLITE_DONE) {
+    error = describe(db_.get(), code);
+    return false;
+  }
+  return true;
+}
+
+bool HistoryStore::add_call(StoredCall& call, std::string& error) {
+  Statement insert(db_.get(),
+                   "INSERT INTO calls (peer, remote, name, direction, start_ms, answered_ms, "
+                   "duration_ms, result, end_code, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                   "?8, ?9, ?10)");
+  if (!insert.ok()) {
+    error = describe(db_.get(), insert.prepare_code());
+    return false;
+  }
+  insert.bind(1, call.peer)
+      .bind(2, call.remote)
+      .bind(3, call.name)
+      .bind(4, to_string(call.direction))
+      .bind(5, call.start_ms)
+      .bind(6, call.answered_ms)
+      .bind(7, call.duration_ms)
+      .bind(8, call.result)
+      .bind(9, static_cast<std::int64_t>(call.end_code))
+      .bind(10, call.reason);
+  if (int code = insert.step(); code != SQLITE_DONE) {
+    error = describe(db_.get(), code);
+    return false;
+  }
+  call.id = sqlite3_last_insert_rowid(db_.get());
+  return true;
+}
+
+bool HistoryStore::update_call(const StoredCall& call, std::string& error) {
+  Statement update(db_.get(),
+                   "UPDATE calls SET name = ?1, answered_ms = ?2, duration_ms = ?3, result = ?4, "
+                   "end_code = ?5, reason = ?6 WHERE id = ?7");
+  if (!update.ok()) {
+    error = describe(db_.get(), update.prepare_code());
+    return false;
+  }
+  update.bind(1, call.name)
+      .bind(2, call.answered_ms)
+      .bind(3, call.duration_ms)
+      .bind(4, call.result)
+      .bind(5, static_cast<std::int64_t>(call.end_code))
+      .bind(6, call.reason)
+      .bind(7, call.id);
+  if (int code = update.step(); code != SQLITE_DONE) {
+    error = describe(db_.get(), code);
+    return false;
+  }
+  return true;
+}
+
+std::vector<StoredMessage> HistoryStore::messages(std::string_view peer, int limit,
+                                                  std::string& error) const {
+  std::vector<StoredMessage> list;
+  Statement query(db_.get(),
+                  "SELECT id, peer, remote, name, direction, text, time_ms, state, engine_id, "
+                  "reason FROM (SELECT * FROM messages WHERE peer = ?1 ORDER BY id DESC LIMIT "
+                  "?2) ORDER BY id");
+  if (!query.ok()) {
+    error = describe(db_.get(), query.prepare_code());
+    return list;
+  }
+  query.bind(1, peer).bind(2, static_cast<std::int64_t>(limit));
+  int code;
+  while ((code = query.step()) == SQLITE_ROW) {
+    StoredMessage m;
+    m.id = query.integer(0);
+    m.peer = query.text(1);
+    m.remote = query.text(2);
+    m.name = query.text(3);
+    m.direction = direction_from(query.text(4));
+    m.text = query.text(5);
+    m.time_ms = query.integer(6);
+    m.state = query.text(7);
+    m.engine_id = static_cast<std::uint64_t>(query.integer(8));
+    m.reason = query.text(9);
+    list.push_back(std::move(m));
+  }
+  if (code != SQLITE_DONE) error = describe(db_.get(), code);
+  return list;
+}
+
+std::vector<StoredCall> HistoryStore::calls(std::string_view peer, int limit,
+                                            std::string& error) const {
+  std::vector<StoredCall> list;
+  Statement query(db_.get(),
+                  "SELECT id, peer, remote, name, direction, start_ms, answered_ms, duration_ms, "
+                  "result, end_code, reason FROM calls WHERE (?1 = '' OR peer = ?1) ORDER BY id "
+                  "DESC LIMIT ?2");
+  if (!query.ok()) {
+    error = describe(db_.get(), query.prepare_code());
+    return list;
+  }
+  query.bind(1, peer).bind(2, static_cast<std::int64_t>(limit));
+  int code;
+  while ((code = query.step()) == SQLITE_ROW) {
+    StoredCall c;
+    c.id = query.integer(0);
+    c.peer = query.text(1);
+    c.remote = query.text(2);
+    c.name = query.text(3);
+    c.direction = direction_from(query.text(4));
+    c.start_ms = query.integer(5);
+    c.answered_ms = query.integer(6);
+    c.duration_ms = query.integer(7);
+    c.result = query.text(8);
+    c.end_code = static_cast<int>(query.integer(9));
+    c.reason = query.text(10);
+    list.push_back(std::move(c));
+  }
+  if (code != SQLITE_DONE) error = describe(db_.get(), code);
+  return list;
+}
+
+}  // namespace lanline::core

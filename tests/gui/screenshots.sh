@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Screenshots of the desktop app's main states, for docs/screenshots/: the peer list,
+# an incoming call, a call in progress, a chat, the settings and the call log. A GUI node
+# under Xvfb (screen sized to the window) and two headless nodes that write and call it;
+# clicks are real X events (xdotool) at the controls the app's LANLINE_GUI_LAYOUT hook
+# names. PNGs via xwd | xwdtopnm | pnmtopng (netpbm).
+# Usage: tests/gui/screenshots.sh [LANLINE_BIN] [OUT_DIR]
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bin=${1:-$here/build/src/app/lanline}
+out=${2:-$here/docs/screenshots}
+for tool in Xvfb xdotool xwd xwdtopnm pnmtopng python3; do
+  command -v $tool >/dev/null || { echo "$tool is missing (see scripts/packages.txt)"; exit 1; }
+done
+mkdir -p "$out"
+work=$(mktemp -d /tmp/gui-shots.XXXXXX)
+pids=()
+cleanup() {
+  for file in "$work"/*.pid; do [ -f "$file" ] && pids+=("$(cat "$file")"); done
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  done
+  [ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+ctl() { "$bin" ctl "$@"; }
+
+exec 3<> <(:)
+Xvfb -displayfd 3 -screen 0 1100x720x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+xvfb_pid=$!
+display=""
+for _ in $(seq 50); do read -r -t 0.2 display <&3 && break; done
+exec 3>&-
+[ -n "$display" ] || { echo "Xvfb did not start"; exit 1; }
+export DISPLAY=:$display
+
+start_node() {
+  local profile=$1 user=$2 name=$3
+  shift 3
+  LANLINE_GUI_LAYOUT=$work/layout.json "$bin" "$@" --profile "$profile" --sip-port 0 \
+    --user "$user" --name "$name" --no-discovery >"$work/$profile.log" 2>&1 &
+  # Called as $(start_node ...), a subshell: the PID goes through a file to the cleanup.
+  echo $! >"$work/$profile.pid"
+  for _ in $(seq 100); do
+    if ctl --profile "$profile" status >"$work/$profile.status" 2>/dev/null; then
+      python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sip_port"])' "$work/$profile.status"
+      return 0
+    fi
+    sleep 0.1
+  done
+  cat "$work/$profile.log" >&2
+  return 1
+}
+rect() {
+  for _ in $(seq 50); do
+    local at
+    at=$(python3 -c '
+import json, sys
+try:
+    r = json.load(open(sys.argv[1])).get(sys.argv[2])
+except Exception:
+    r = None
+if r: print(int(r[0] + r[2] / 2), int(r[1] + r[3] / 2))' "$work/layout.json" "$1")
+    [ -n "$at" ] && { echo "$at"; return 0; }
+    sleep 0.1
+  done
+  echo "no control '$1'" >&2
+  return 1
+}
+# shellcheck disable=SC2046
+# Hover first, then press, as a hand does: ImGui's tabs and overlapping rows take a
+# press only on an item that was already hovered in the frame before.
+# (Separate xdotool calls: in one chain, `click` after `mousemove --window` is sent with
+# XSendEvent to the window instead of through XTEST like a real mouse.)
+click() {
+  xdotool mousemove --window "$window" $(rect "$1") && sleep 0.15 && xdotool click 1
+  sleep 0.4
+}
+park_mouse() { xdotool mousemove --window "$window" 760 520; sleep 0.3; }  # an empty spot of the stage
+shot() {
+  park_mouse
+  xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng >"$out/$1.png"
+  echo "wrote $out/$1.png"
+}
+
+alice=$(start_node shots-alice alice "Alice Martin") || exit 1
+bob=$(start_node shots-bob bob "Bob Nakamura" --headless) || exit 1
+carol=$(start_node shots-carol carol "Carol Diaz" --headless) || exit 1
+dan=$(start_node shots-dan dan "Dan Okafor" --headless) || exit 1
+for _ in $(seq 50); do
+  window=$(xdotool search --name '^Lanline' 2>/dev/null | head -1)
+  [ -n "$window" ] && break
+  sleep 0.1
+done
+A=sip:alice@127.0.0.1:$alice
+
+# Some life: messages both ways, a missed call, an answered one.
+ctl --profile shots-bob message "$A" "Are we still on for the design review at 3?" >/dev/null
+sleep 0.3
+ctl --profile shots-alice message "sip:bob@127.0.0.1:$bob" "Yes! Room 2 or a call?" >/dev/null
+sleep 0.3
+ctl --profile shots-bob message "$A" "Call is easier, I'm working from home today" >/dev/null
+ctl --profile shots-carol call "$A" >/dev/null
+sleep 1
+ctl --profile shots-carol hangup >/dev/null
+ctl --profile shots-dan call "$A" >/dev/null
+sleep 0.5
+ctl --profile shots-alice answer >/dev/null
+sleep 2
+ctl --profile shots-dan hangup >/dev/null
+ctl --profile shots-dan message "$A" "Thanks, sending the slides now" >/dev/null
+sleep 1
+shot peer-list
+
+# Incoming call.
+ctl --profile shots-bob call "$A" >/dev/null
+rect accept >/dev/null
+sleep 0.5
+shot incoming-call
+
+# In a call (answered with a click), a few seconds in, keypad open.
+click accept
+sleep 0.5
+click keypad
+sleep 3
+shot in-call
+click hangup
+sleep 0.5
+
+# Chat with Bob.
+click chat.0
+sleep 0.5
+shot chat
+click tab.recent
+sleep 0.5
+shot call-history
+click tab.people
+
+# Settings.
+click settings
+sleep 0.8
+shot settings
+for p in shots-bob shots-carol shots-dan shots-alice; do ctl --profile $p quit >/dev/null 2>&1; done

@@ -1,0 +1,227 @@
+// The handler in front of the engine, against a fake engine that answers commands and
+// emits the engine's events on demand, with a real store on a real file: every message
+// and call is filed with the right state and result, events reach clients with the
+// peer's key, and `history`/`devices` are answered here.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "core/history_handler.hpp"
+
+namespace lanline::core {
+namespace {
+
+using nlohmann::json;
+
+class FakeEngine : public CommandHandler {
+ public:
+  json execute(const json& request) override {
+    requests.push_back(request);
+    std::string cmd = request.value("cmd", "");
+    if (cmd == "message") return {{"ok", true}, {"message", ++message_id}};
+    if (cmd == "decline" || cmd == "answer") return {{"ok", true}, {"call", 7}};
+    if (cmd == "calls") return {{"ok", true}, {"calls", json::array()}};
+    if (cmd == "peers")
+      return {
+          {"ok", true},
+          {"peers",
+           {{{"name", "Carol"}, {"instance_id", "c-1"}, {"uris", {"sip:carol@192.0.2.9:5060"}}}}}};
+    return {{"ok", false}, {"error", "unknown command '" + cmd + "'; commands: status, calls"}};
+  }
+  std::uint64_t subscribe(EventSink sink) override {
+    sinks[++token] = std::move(sink);
+    return token;
+  }
+  void unsubscribe(std::uint64_t t) override { sinks.erase(t); }
+  void emit(const json& event) {
+    for (auto& [t, sink] : sinks)
+      sink(event);
+  }
+  std::vector<json> requests;
+  std::map<std::uint64_t, EventSink> sinks;
+  std::uint64_t token = 0;
+  std::uint64_t message_id = 0;
+};
+
+class HistoryHandlerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/lanline-handler-XXXXXX";
+    dir_ = mkdtemp(pattern);
+    std::string error;
+    auto store = HistoryStore::open(dir_ / "lanline.db", error);
+    ASSERT_TRUE(store) << error;
+    handler_ = std::make_unique<HistoryHandler>(
+        engine_, std::move(store), "",
+        [] {
+          return json{{"ok", true}, {"sources", json::array()}};
+        },
+        [this] { return now_ms_; });
+    handler_->subscribe([this](const json& event) { events_.push_back(event); });
+  }
+  void TearDown() override {
+    handler_.reset();
+    std::error_code code;
+    std::filesystem::remove_all(dir_, code);
+  }
+  json call_event(std::uint64_t id, const char* state, const char* direction, int end_code = 0) {
+    return {{"event", "call.state"},
+            {"id", id},
+            {"state", state},
+            {"direction", direction},
+            {"remote", "sip:bob@192.0.2.7:5070"},
+            {"name", "Bob"},
+            {"end_code", end_code},
+            {"end_reason", end_code ? "Busy Here" : ""}};
+  }
+
+  std::filesystem::path dir_;
+  FakeEngine engine_;
+  std::unique_ptr<HistoryHandler> handler_;
+  std::vector<json> events_;
+  std::int64_t now_ms_ = 1'000'000;
+};
+
+TEST_F(HistoryHandlerTest, MessagesOutAndInAreFiledWithTheirDeliveryState) {
+  json reply = handler_->execute(
+      {{"cmd", "message"}, {"target", "bob@192.0.2.7:5070"}, {"text", "hello bob"}});
+  ASSERT_TRUE(reply.value("ok", false));
+  ASSERT_EQ(engine_.requests.size(), 1u);  // the engine sent it
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0]["event"], "message.sent");
+  EXPECT_EQ(events_[0]["peer"], "bob@192.0.2.7");
+  EXPECT_EQ(events_[0]["state"], "sending");
+
+  now_ms_ += 50;
+  engine_.emit({{"event", "message.status"}, {"message", 1}, {"delivered", true}, {"code", 200}});
+  now_ms_ += 1000;
+  engine_.emit({{"event", "message.received"},
+                {"from", "sip:bob@192.0.2.7"},
+                {"name", "Bob"},
+                {"text", "hi alice"},
+                {"content_type", "text/plain"},
+                {"call", 0}});
+  ASSERT_EQ(events_.size(), 3u);
+  EXPECT_EQ(events_[1]["peer"], "bob@192.0.2.7");  // the status names the conversation
+  EXPECT_EQ(events_[2]["peer"], "bob@192.0.2.7");
+  EXPECT_EQ(events_[2]["text"], "hi alice");
+
+  // A second message that times out.
+  handler_->execute(
+      {{"cmd", "message"}, {"target", "sip:bob@192.0.2.7:5070"}, {"text", "still there?"}});
+  engine_.emit({{"event", "message.status"},
+                {"message", 2},
+                {"delivered", false},
+                {"code", 408},
+                {"reason", "Request Timeout"}});
+
+  json history = handler_->execute({{"cmd", "history"}, {"target", "sip:bob@192.0.2.7"}});
+  ASSERT_TRUE(history.value("ok", false)) << history.dump();
+  ASSERT_EQ(history["messages"].size(), 3u);
+  EXPECT_EQ(history["messages"][0]["text"], "hello bob");
+  EXPECT_EQ(history["messages"][0]["state"], "delivered");
+  EXPECT_EQ(history["messages"][0]["direction"], "out");
+  EXPECT_EQ(history["messages"][1]["text"], "hi alice");
+  EXPECT_EQ(history["messages"][1]["state"], "received");
+  EXPECT_EQ(history["messages"][1]["name"], "Bob");
+  EXPECT_EQ(history["messages"][1]["time_ms"], 1'001'050);
+  EXPECT_EQ(history["messages"][2]["state"], "failed");
+  EXPECT_EQ(history["messages"][2]["reason"], "Request Timeout");
+}
+
+TEST_F(HistoryHandlerTest, CallsAreFiledWithDirectionDurationAndResult) {
+  // Answered: incoming, established after 2 s, ended 30 s later.
+  engine_.emit(call_event(1, "incoming", "incoming"));
+  now_ms_ += 2000;
+  engine_.emit(call_event(1, "established", "incoming"));
+  now_ms_ += 30000;
+  engine_.emit(call_event(1, "terminated", "incoming"));
+  // Missed: rang and the caller gave up.
+  engine_.emit(call_event(2, "incoming", "incoming"));
+  engine_.emit(call_event(2, "terminated", "incoming", 487));
+  // Declined by us.
+  engine_.emit(call_event(7, "incoming", "incoming"));
+  ASSERT_TRUE(handler_->execute({{"cmd", "decline"}}).value("ok", false));
+  engine_.emit(call_event(7, "terminated", "incoming", 603));
+  // Outgoing and busy.
+  engine_.emit(call_event(8, "calling", "outgoing"));
+  engine_.emit(call_event(8, "terminated", "outgoing", 486));
+  // Outgoing and cancelled by us before an answer.
+  engine_.emit(call_event(9, "calling", "outgoing"));
+  engine_.emit(call_event(9, "terminated", "outgoing", 487));
+
+  json log = handler_->execute({{"cmd", "history"}});
+  ASSERT_TRUE(log.value("ok", false)) << log.dump();
+  ASSERT_EQ(log["calls"].size(), 5u);
+  EXPECT_EQ(log["calls"][0]["result"], "cancelled");  // newest first
+  EXPECT_EQ(log["calls"][1]["result"], "declined");
+  EXPECT_EQ(log["calls"][1]["direction"], "out");
+  EXPECT_EQ(log["calls"][2]["result"], "declined");
+  EXPECT_EQ(log["calls"][2]["direction"], "in");
+  EXPECT_EQ(log["calls"][3]["result"], "missed");
+  EXPECT_EQ(log["calls"][4]["result"], "answered");
+  EXPECT_EQ(log["calls"][4]["duration_ms"], 30000);
+  EXPECT_EQ(log["calls"][4]["name"], "Bob");
+  EXPECT_EQ(log["calls"][4]["peer"], "bob@192.0.2.7");
+
+  // The terminated event tells clients how the call was filed.
+  const json& last = events_.back();
+  EXPECT_EQ(last["event"], "call.state");
+  EXPECT_EQ(last["result"], "cancelled");
+  EXPECT_EQ(last["peer"], "bob@192.0.2.7");
+}
+
+TEST_F(HistoryHandlerTest, APeersNameOrInstanceIdIsFiledUnderItsAddress) {
+  handler_->execute({{"cmd", "message"}, {"target", "Carol"}, {"text", "by name"}});
+  handler_->execute({{"cmd", "message"}, {"target", "c-1"}, {"text", "by id"}});
+  EXPECT_EQ(events_[0]["peer"], "carol@192.0.2.9");
+  json by_name = handler_->execute({{"cmd", "history"}, {"target", "Carol"}});
+  ASSERT_EQ(by_name["messages"].size(), 2u) << by_name.dump();
+  json by_address = handler_->execute({{"cmd", "history"}, {"target", "carol@192.0.2.9"}});
+  EXPECT_EQ(by_address["messages"].size(), 2u);
+  // An unknown name is not guessed into someone else's history.
+  json unknown = handler_->execute({{"cmd", "history"}, {"target", "Nobody"}});
+  EXPECT_TRUE(unknown["messages"].empty());
+}
+
+TEST_F(HistoryHandlerTest, OtherCommandsPassThroughAndDevicesAreAnswered) {
+  EXPECT_TRUE(handler_->execute({{"cmd", "calls"}}).value("ok", false));
+  EXPECT_EQ(engine_.requests.back()["cmd"], "calls");
+  json devices = handler_->execute({{"cmd", "devices"}});
+  EXPECT_TRUE(devices.value("ok", false));
+  EXPECT_TRUE(devices.contains("sources"));
+  json unknown = handler_->execute({{"cmd", "frobnicate"}});
+  EXPECT_FALSE(unknown.value("ok", true));
+  EXPECT_NE(unknown["error"].get<std::string>().find("history, devices"), std::string::npos);
+  json bad_limit = handler_->execute({{"cmd", "history"}, {"limit", 0}});
+  EXPECT_FALSE(bad_limit.value("ok", true));
+}
+
+TEST(HistoryHandlerWithoutStore, HistorySaysWhyAndEverythingElseWorks) {
+  FakeEngine engine;
+  HistoryHandler handler(engine, nullptr, "the history database X is damaged", {});
+  std::vector<json> events;
+  handler.subscribe([&](const json& event) { events.push_back(event); });
+  json history = handler.execute({{"cmd", "history"}, {"target", "bob@h"}});
+  EXPECT_FALSE(history.value("ok", true));
+  EXPECT_EQ(history["error"], "the history database X is damaged");
+  EXPECT_TRUE(
+      handler.execute({{"cmd", "message"}, {"target", "bob@h"}, {"text", "x"}}).value("ok", false));
+  engine.emit({{"event", "message.received"}, {"from", "sip:bob@h"}, {"text", "y"}});
+  ASSERT_EQ(events.size(), 2u);  // message.sent and the received one, still delivered
+  EXPECT_EQ(events[1]["peer"], "bob@h");
+  EXPECT_FALSE(handler.execute({{"cmd", "devices"}}).value("ok", true));
+}
+
+TEST(HistoryHandlerLifetime, UnsubscribesFromTheEngine) {
+  FakeEngine engine;
+  {
+    HistoryHandler handler(engine, nullptr, "off", {});
+    EXPECT_EQ(engine.sinks.size(), 1u);
+  }
+  EXPECT_TRUE(engine.sinks.empty());
+}
+
+}  // namespace
+}  // namespace lanline::core
