@@ -3,9 +3,9 @@
 # in a call (10 s), resident memory idle and in a call (total RSS, and the part that is the
 # app's own: anonymous memory, not shared library pages). Compared in the same run against
 # the goals of issue 6 and against the same node run headless (what the window itself
-# adds). The window picks its renderer as it
-# would anywhere (no GPU here: SDL's software renderer); LANLINE_RENDERER=gl in the
-# environment measures the OpenGL path instead (Mesa's llvmpipe). Not run by `meson test`.
+# adds). The window picks its renderer as it would anywhere (no GPU here: SDL's software
+# renderer); LANLINE_RENDERER=gl in the environment measures the OpenGL path instead
+# (Mesa's llvmpipe). Not run by `meson test`.
 # Usage: [LANLINE_RENDERER=gl|software] tests/bench/gui_bench.sh [LANLINE_BIN] [IDLE_SECONDS]
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
