@@ -215,8 +215,8 @@ struct Window::Impl {
       SDL_GL_SwapWindow(window);
       return;
     }
-    // On a HiDPI drawable (Wayland, macOS) ImGui's coordinates are in window points.
-    SDL_RenderSetScale(renderer, io.DisplayFramebufferScale.x, io.DisplayFramebufferScale.y);
+    // A HiDPI drawable (Wayland, macOS) is scaled by the backend: ImGui's coordinates are in
+    // window points and it multiplies them by io.DisplayFramebufferScale.
     SDL_SetRenderDrawColor(renderer, 23, 26, 31, 255);  // 0.09, 0.10, 0.12 as on GL
     SDL_RenderClear(renderer);
     ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
