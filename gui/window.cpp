@@ -4,12 +4,14 @@
 #include <SDL_opengl.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <backends/imgui_impl_sdl.h>
+#include <backends/imgui_impl_sdlrenderer.h>
 #include <spdlog/spdlog.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string_view>
 
 #include "ringtone.hpp"
 
@@ -36,14 +38,61 @@ float display_scale(SDL_Window* window) {
   return std::clamp(scale, 1.0f, 3.0f);
 }
 
+// How the window draws. OpenGL 3 where there is a GPU; SDL's software renderer where the
+// only GL would be Mesa's llvmpipe (a VM, a container, Xvfb): llvmpipe costs 64 MB of
+// libLLVM and DRI libraries and compiles shaders for the first frame, while drawing
+// ImGui's few thousand triangles in software costs neither.
+enum class Renderer { gl, software };
+
+const char* renderer_name(Renderer renderer) {
+  return renderer == Renderer::gl ? "OpenGL 3" : "SDL software renderer";
+}
+
+// LANLINE_RENDERER=gl|software, else OpenGL only if there is a DRI render node: the cheap
+// test for a GPU, made without loading Mesa into the process (a GPU-less machine has no
+// /dev/dri/renderD*; the proprietary NVIDIA driver has them too). `forced` tells whether
+// the user chose, so a failing automatic choice may fall back.
+Renderer choose_renderer(bool& forced) {
+  forced = false;
+  if (const char* wanted = std::getenv("LANLINE_RENDERER"); wanted && *wanted) {
+    std::string_view value(wanted);
+    if (value == "gl" || value == "opengl") {
+      forced = true;
+      return Renderer::gl;
+    }
+    if (value == "software") {
+      forced = true;
+      return Renderer::software;
+    }
+    spdlog::warn("LANLINE_RENDERER={} is not known (use gl or software); choosing by the GPU",
+                 value);
+  }
+  std::error_code code;
+  for (const auto& entry : std::filesystem::directory_iterator("/dev/dri", code)) {
+    if (entry.path().filename().string().rfind("renderD", 0) == 0) return Renderer::gl;
+  }
+  return Renderer::software;
+}
+
+// The index of SDL's "software" render driver, or -1 (SDL then picks by the flags).
+int software_render_driver() {
+  for (int i = 0; i < SDL_GetNumRenderDrivers(); ++i) {
+    SDL_RendererInfo info{};
+    if (SDL_GetRenderDriverInfo(i, &info) == 0 && std::string_view(info.name) == "software")
+      return i;
+  }
+  return -1;
+}
+
 }  // namespace
 
 struct Window::Impl {
   WindowOptions options;
   SDL_Window* window = nullptr;
   SDL_GLContext gl = nullptr;
+  SDL_Renderer* renderer = nullptr;  // the software path
   ImGuiContext* imgui = nullptr;
-  bool sdl_ready = false, imgui_sdl = false, imgui_gl = false;
+  bool sdl_ready = false, imgui_sdl = false, imgui_gl = false, imgui_sdlrenderer = false;
   std::uint32_t wake = 0;
   Model model;
   UiState ui;
@@ -55,8 +104,10 @@ struct Window::Impl {
   ~Impl() {
     ringtone.reset();
     if (imgui_gl) ImGui_ImplOpenGL3_Shutdown();
+    if (imgui_sdlrenderer) ImGui_ImplSDLRenderer_Shutdown();
     if (imgui_sdl) ImGui_ImplSDL2_Shutdown();
     if (imgui) ImGui::DestroyContext(imgui);
+    if (renderer) SDL_DestroyRenderer(renderer);
     if (gl) SDL_GL_DeleteContext(gl);
     if (window) SDL_DestroyWindow(window);
     if (sdl_ready) SDL_Quit();
@@ -146,6 +197,72 @@ struct Window::Impl {
     ImGui::End();
   }
 
+  void begin_frame() {
+    if (imgui_gl)
+      ImGui_ImplOpenGL3_NewFrame();
+    else
+      ImGui_ImplSDLRenderer_NewFrame();
+  }
+
+  void present() {
+    ImGuiIO& io = ImGui::GetIO();
+    if (imgui_gl) {
+      glViewport(0, 0, static_cast<int>(io.DisplaySize.x * io.DisplayFramebufferScale.x),
+                 static_cast<int>(io.DisplaySize.y * io.DisplayFramebufferScale.y));
+      glClearColor(0.09f, 0.10f, 0.12f, 1.0f);
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+      SDL_GL_SwapWindow(window);
+      return;
+    }
+    // A HiDPI drawable (Wayland, macOS) is scaled by the backend: ImGui's coordinates are in
+    // window points and it multiplies them by io.DisplayFramebufferScale.
+    SDL_SetRenderDrawColor(renderer, 23, 26, 31, 255);  // 0.09, 0.10, 0.12 as on GL
+    SDL_RenderClear(renderer);
+    ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
+    SDL_RenderPresent(renderer);
+  }
+
+  // Opens the window for `renderer_kind`: an OpenGL 3.2 context, or an SDL_Renderer
+  // drawing in software into the window's X/Wayland shared-memory image.
+  bool open(Renderer renderer_kind, int width, int height, std::string& error) {
+    Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+    if (renderer_kind == Renderer::gl) flags |= SDL_WINDOW_OPENGL;
+    window = SDL_CreateWindow(options.title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                              width, height, flags);
+    if (!window) {
+      error = std::string("cannot open a window: ") + SDL_GetError();
+      return false;
+    }
+    if (renderer_kind == Renderer::gl) {
+      gl = SDL_GL_CreateContext(window);
+      if (!gl) {
+        error = std::string("cannot use OpenGL for the window: ") + SDL_GetError();
+        return false;
+      }
+      SDL_GL_MakeCurrent(window, gl);
+      SDL_GL_SetSwapInterval(1);
+      return true;
+    }
+    // Else SDL puts the window's own framebuffer on a GL texture, loading llvmpipe anyway.
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    renderer = SDL_CreateRenderer(window, software_render_driver(), SDL_RENDERER_SOFTWARE);
+    if (!renderer) {
+      error = std::string("cannot draw in the window: ") + SDL_GetError();
+      return false;
+    }
+    return true;
+  }
+
+  void close() {
+    if (renderer) SDL_DestroyRenderer(renderer);
+    if (gl) SDL_GL_DeleteContext(gl);
+    if (window) SDL_DestroyWindow(window);
+    renderer = nullptr;
+    gl = nullptr;
+    window = nullptr;
+  }
+
   void write_layout() {
     if (options.layout_file.empty()) return;
     nlohmann::json layout = nlohmann::json::object();
@@ -200,6 +317,8 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
   impl.sdl_ready = true;
   spdlog::debug("SDL video driver {}", SDL_GetCurrentVideoDriver());
   mark("SDL ready");
+  bool forced = false;
+  Renderer renderer_kind = choose_renderer(forced);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_FLAGS, 0);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
@@ -215,27 +334,24 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
     width = std::min(width, usable.w);
     height = std::min(height, usable.h);
   }
-  impl.window =
-      SDL_CreateWindow(options.title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width,
-                       height, SDL_WINDOW_OPENGL | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
-  if (!impl.window) {
-    error = std::string("cannot open a window: ") + SDL_GetError();
-    return nullptr;
+  if (!impl.open(renderer_kind, width, height, error)) {
+    if (forced || renderer_kind != Renderer::gl) return nullptr;
+    // A render node but no usable GL 3.2 (an old or broken driver): software still works.
+    spdlog::warn("{}; drawing in software instead", error);
+    error.clear();
+    impl.close();
+    renderer_kind = Renderer::software;
+    if (!impl.open(renderer_kind, width, height, error)) return nullptr;
   }
+  spdlog::info("window drawn with the {}{}", renderer_name(renderer_kind),
+               forced ? " (LANLINE_RENDERER)" : "");
   SDL_SetWindowMinimumSize(impl.window, 640, 420);
   std::string icon = options.data_dir + "/icons/lanline-64.bmp";
   if (SDL_Surface* surface = SDL_LoadBMP(icon.c_str())) {
     SDL_SetWindowIcon(impl.window, surface);
     SDL_FreeSurface(surface);
   }
-  impl.gl = SDL_GL_CreateContext(impl.window);
-  if (!impl.gl) {
-    error = std::string("cannot use OpenGL for the window: ") + SDL_GetError();
-    return nullptr;
-  }
-  SDL_GL_MakeCurrent(impl.window, impl.gl);
-  SDL_GL_SetSwapInterval(1);
-  mark("window and GL context");
+  mark("window and renderer");
 
   impl.imgui = ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
@@ -248,10 +364,16 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
   mark("fonts loaded");
   impl.ui.settings = options.settings;
   impl.ui.save_settings = options.save_settings;
-  impl.imgui_sdl = ImGui_ImplSDL2_InitForOpenGL(impl.window, impl.gl);
-  impl.imgui_gl = ImGui_ImplOpenGL3_Init("#version 150");
-  if (!impl.imgui_sdl || !impl.imgui_gl) {
-    error = "cannot start the window's renderer (OpenGL 3.2 is needed)";
+  if (renderer_kind == Renderer::gl) {
+    impl.imgui_sdl = ImGui_ImplSDL2_InitForOpenGL(impl.window, impl.gl);
+    impl.imgui_gl = ImGui_ImplOpenGL3_Init("#version 150");
+  } else {
+    impl.imgui_sdl = ImGui_ImplSDL2_InitForSDLRenderer(impl.window);
+    impl.imgui_sdlrenderer = ImGui_ImplSDLRenderer_Init(impl.renderer);
+  }
+  if (!impl.imgui_sdl || !(impl.imgui_gl || impl.imgui_sdlrenderer)) {
+    error = std::string("cannot start the window's renderer (") + renderer_name(renderer_kind) +
+            "); try LANLINE_RENDERER=software or LANLINE_RENDERER=gl";
     return nullptr;
   }
   impl.wake = SDL_RegisterEvents(1);
@@ -331,23 +453,17 @@ void Window::run(EngineLink& link) {
       impl.ringtone = std::make_unique<Ringtone>(impl.options.data_dir + "/sounds/ring.wav");
     if (impl.ringtone) impl.ringtone->update(ringing != nullptr);
 
-    ImGui_ImplOpenGL3_NewFrame();
+    impl.begin_frame();
     ImGui_ImplSDL2_NewFrame();
     ImGui::NewFrame();
     impl.ui.layout.clear();
     impl.draw(actions);
     ImGui::Render();
-    ImGuiIO& io = ImGui::GetIO();
-    glViewport(0, 0, static_cast<int>(io.DisplaySize.x * io.DisplayFramebufferScale.x),
-               static_cast<int>(io.DisplaySize.y * io.DisplayFramebufferScale.y));
-    glClearColor(0.09f, 0.10f, 0.12f, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-    SDL_GL_SwapWindow(impl.window);
+    impl.present();
     if (!impl.first_frame_done) {
       impl.first_frame_done = true;
-      // The font atlas now lives in a GL texture; its CPU copies (an 8-bit and a 32-bit
-      // image of the whole atlas) are megabytes that nothing reads again.
+      // The font atlas now lives in a texture (GL's or SDL's); its CPU copies (an 8-bit and a
+      // 32-bit image of the whole atlas) are megabytes that nothing reads again.
       ImFontAtlas* atlas = ImGui::GetIO().Fonts;
       spdlog::debug("font atlas {}x{}", atlas->TexWidth, atlas->TexHeight);
       atlas->ClearTexData();

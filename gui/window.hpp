@@ -1,7 +1,8 @@
-// The desktop window: SDL2 + OpenGL 3 + Dear ImGui on the GUI thread. It draws the
-// panels from the Model, which it updates from what the EngineLink delivers, and sleeps
-// in SDL_WaitEventTimeout between input and engine events (a 1 Hz tick only while a
-// call shows its duration), so an idle window costs almost nothing.
+// The desktop window: SDL2 + Dear ImGui on the GUI thread, drawn with OpenGL 3 where there
+// is a GPU and with SDL's software renderer where there is none. It draws the panels from
+// the Model, which it updates from what the EngineLink delivers, and sleeps in
+// SDL_WaitEventTimeout between input and engine events (a 1 Hz tick only while a call
+// shows its duration), so an idle window costs almost nothing.
 #pragma once
 
 #include <chrono>
@@ -24,7 +25,7 @@ struct WindowOptions {
 
 class Window {
  public:
-  // Initialises SDL video and opens the window. On failure (no display server, no GL)
+  // Initialises SDL video and opens the window. On failure (no display server, no renderer)
   // returns nullptr and `error` says why.
   static std::unique_ptr<Window> create(const WindowOptions& options, std::string& error);
   ~Window();

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The desktop app's costs, under Xvfb with Mesa's software OpenGL: time to the first
-# frame, CPU while idle (20 s) and in a call (10 s), resident memory idle and in a call
-# (total RSS, and the part that is the app's own: anonymous memory, not shared library
-# pages). Compared in the same run against the goals of issue 6 and against the same
-# node run headless (what the window itself adds). Not run by `meson test`.
-# Usage: tests/bench/gui_bench.sh [LANLINE_BIN] [IDLE_SECONDS]
+# The desktop app's costs, under Xvfb: time to the first frame, CPU while idle (20 s) and
+# in a call (10 s), resident memory idle and in a call (total RSS, and the part that is the
+# app's own: anonymous memory, not shared library pages). Compared in the same run against
+# the goals of issue 6 and against the same node run headless (what the window itself
+# adds). The window picks its renderer as it would anywhere (no GPU here: SDL's software
+# renderer); LANLINE_RENDERER=gl in the environment measures the OpenGL path instead
+# (Mesa's llvmpipe). Not run by `meson test`.
+# Usage: [LANLINE_RENDERER=gl|software] tests/bench/gui_bench.sh [LANLINE_BIN] [IDLE_SECONDS]
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bin=${1:-$here/build/src/app/lanline}
@@ -102,7 +104,8 @@ gui_call_anon=$(kb "$gui" RssAnon)
 headless_call_rss=$(kb "$headless" VmRSS)
 ctl --profile bench-headless hangup >/dev/null
 
-echo "Desktop app under Xvfb (Mesa llvmpipe software GL), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+renderer=$(sed -n 's/.*window drawn with the \(.*\)/\1/p' "$work/bench-gui.log" | head -1)
+echo "Desktop app under Xvfb, drawn with the ${renderer:-?}, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "first frame, app's own (main() to first swap): ${first_internal[*]} ms   goal < 300 ms"
 echo "first frame, wall clock (fork to first frame):  ${first_wall[*]} ms"
 echo "idle CPU over ${idle_seconds} s: GUI ${gui_idle_cpu}% of a core   goal < 1%   (headless node: ${headless_idle_cpu}%)"

@@ -4,7 +4,8 @@
 # avahi-daemon; the GUI node in host 1 draws on an Xvfb of ours, a headless node in host 2.
 # The peer appears in the window's list (name, presence), a presence change there reaches
 # the window's model, and a click on it rings the headless node. GUI_SHOT=FILE.png saves
-# the window with the peer listed.
+# the window with the peer listed. The window draws with OpenGL (LANLINE_RENDERER=gl:
+# Mesa's llvmpipe here), so the GL path stays tested where gui_test.sh draws in software.
 # Every name made here starts with "gui" and this shell's PID; everything started is
 # ended by PID and the namespaces are deleted on exit. Needs root.
 # Usage: gui_discovery_test.sh LANLINE_BIN
@@ -111,6 +112,7 @@ node() {
   local n=$1 profile=$2
   shift 2
   (exec nsenter -t "${holder[$n]}" -m -n env LANLINE_GUI_LAYOUT="$work/layout.json" \
+    LANLINE_RENDERER=gl \
     "$bin" "$@" --profile "$profile" --sip-port 5060 >"$work/$profile.log" 2>&1) &
   pids+=($!)
   until_true 10 ctl --profile "$profile" status >/dev/null 2>&1
@@ -121,6 +123,11 @@ window=""
 until_true 10 sh -c "xdotool search --name '^Lanline' >/dev/null 2>&1" &&
   window=$(xdotool search --name '^Lanline' | head -1)
 [ -n "$window" ] || { fail "the GUI opened a window"; exit 1; }
+if grep -q "window drawn with the OpenGL 3" "$work/guidisc-gui.log"; then
+  pass "LANLINE_RENDERER=gl: the window is drawn with OpenGL 3"
+else
+  fail "LANLINE_RENDERER=gl: the window is drawn with OpenGL 3"
+fi
 
 # The peer shows in the window's list: its row is the first one, its name in the model.
 peer_row() { python3 -c 'import json,sys; sys.exit("peer.0" not in json.load(open(sys.argv[1])))' "$work/layout.json" 2>/dev/null; }

@@ -95,6 +95,20 @@ for _ in $(seq 50); do
 done
 [ -n "$window" ] || { fail "the GUI opened a window"; exit 1; }
 pass "the GUI opened a window on $DISPLAY"
+# Without a GPU (no DRI render node) the window draws in software and never maps Mesa's
+# llvmpipe or libLLVM (64 MB); with one it keeps OpenGL. (gui_discovery_test.sh forces GL.)
+gui_pid=$(cat "$work/guitest-gui.pid")
+if compgen -G "/dev/dri/renderD*" >/dev/null; then
+  want="OpenGL 3"
+else
+  want="SDL software renderer"
+fi
+if grep -q "window drawn with the $want" "$work/guitest-gui.log" &&
+  { [ "$want" != "SDL software renderer" ] || ! grep -qiE 'libLLVM|_dri\.so' "/proc/$gui_pid/maps"; }; then
+  pass "the window is drawn with the $want"
+else
+  fail "the window is drawn with the $want (and without LLVM if in software)"
+fi
 
 # rect NAME: "X Y" of the named control's centre, waiting up to 5 s for it to appear.
 rect() {
