@@ -25,8 +25,8 @@ struct MediaCodec {
 
 // The result of one offer/answer exchange for the audio stream.
 struct NegotiatedAudio {
-  std::vector<MediaCodec> codecs;  // preferred first; codecs[0] is what we send. Empty: rejected
-  int telephone_event_send_pt = -1;     // RFC 4733, -1 when not agreed
+  std::vector<MediaCodec> codecs;    // preferred first; codecs[0] is what we send. Empty: rejected
+  int telephone_event_send_pt = -1;  // RFC 4733, -1 when not agreed
   int telephone_event_receive_pt = -1;
   std::string remote_address;  // the peer's media address (IPv4 or IPv6 text)
   std::uint16_t remote_rtp_port = 0;
