@@ -14,7 +14,10 @@ rounds=${2:-10}
 check=${3:-}
 source "$(dirname "$(readlink -f "$0")")/../integration/discovery_lab_lib.sh"
 lab_require
-trap lab_cleanup EXIT
+# Only the script itself cleans up: a subshell killed before it has reset its traps (a
+# watchdog ended early) would otherwise run this EXIT trap too, and end the nodes and
+# delete the work directory under the running test.
+trap '[ "$BASHPID" = "$$" ] && lab_cleanup' EXIT
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 stamp() { while IFS= read -r line; do echo "${EPOCHREALTIME/./} $line"; done; }  # microseconds

@@ -19,7 +19,10 @@ cleanup() {
   [ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
   rm -rf "$work"
 }
-trap cleanup EXIT
+# Only the script itself cleans up: a subshell killed before it has reset its traps (a
+# watchdog ended early) would otherwise run this EXIT trap too, and end the nodes and
+# delete the work directory under the running test.
+trap '[ "$BASHPID" = "$$" ] && cleanup' EXIT
 export XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 ctl() { "$bin" ctl "$@"; }

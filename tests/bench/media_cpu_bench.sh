@@ -47,7 +47,10 @@ cleanup() {
   pulse_lab_stop
   if [[ ${KEEP:-0} == 1 ]]; then echo "work directory kept: $work" >&2; else rm -rf "$work"; fi
 }
-trap cleanup EXIT
+# Only the script itself cleans up: a subshell killed before it has reset its traps (a
+# watchdog ended early) would otherwise run this EXIT trap too, and end the nodes and
+# delete the work directory under the running test.
+trap '[ "$BASHPID" = "$$" ] && cleanup' EXIT
 trap 'exit 130' INT TERM
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 

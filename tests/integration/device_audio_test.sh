@@ -31,7 +31,10 @@ cleanup() {
   pulse_lab_stop
   if [[ ${KEEP:-0} == 1 ]]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
 }
-trap cleanup EXIT
+# Only the script itself cleans up: a subshell killed before it has reset its traps (a
+# watchdog ended early) would otherwise run this EXIT trap too, and end the nodes and
+# delete the work directory under the running test.
+trap '[ "$BASHPID" = "$$" ] && cleanup' EXIT
 export XDG_RUNTIME_DIR=$work/xdg/run XDG_CONFIG_HOME=$work/xdg/config XDG_DATA_HOME=$work/xdg/data
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 pulse_lab_start "$work/pulse" spare mouth ear hush || { echo "no PulseAudio: skipped"; exit 77; }

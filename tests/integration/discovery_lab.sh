@@ -16,7 +16,10 @@ set -uo pipefail
 LAB_BIN=$(readlink -f "$1")
 source "$(dirname "$(readlink -f "$0")")/discovery_lab_lib.sh"
 lab_require
-trap lab_cleanup EXIT
+# Only the script itself cleans up: a subshell killed before it has reset its traps (a
+# watchdog ended early) would otherwise run this EXIT trap too, and end the nodes and
+# delete the work directory under the running test.
+trap '[ "$BASHPID" = "$$" ] && lab_cleanup' EXIT
 
 failures=0
 check() {  # check WHAT COMMAND...

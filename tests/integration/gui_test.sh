@@ -31,7 +31,10 @@ cleanup() {
   [ -n "${GUI_TEST_KEEP:-}" ] && cp -r "$work" "$GUI_TEST_KEEP"
   rm -rf "$work"
 }
-trap cleanup EXIT
+# Only the script itself cleans up: a subshell killed before it has reset its traps (a
+# watchdog ended early) would otherwise run this EXIT trap too, and end the nodes and
+# delete the work directory under the running test.
+trap '[ "$BASHPID" = "$$" ] && cleanup' EXIT
 # Under ASan (the sanitizer build of scripts/test.sh): the third-party libraries' own
 # leaks set aside (gui_lsan.supp), so that a node's exit status says whether Lanline
 # itself leaked or failed.

@@ -51,7 +51,10 @@ cleanup() {
   ip netns del "$ns_b" 2>/dev/null
   if [[ ${KEEP:-0} == 1 ]]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
 }
-trap cleanup EXIT
+# Only the script itself cleans up: a subshell killed before it has reset its traps (a
+# watchdog ended early) would otherwise run this EXIT trap too, and end the nodes and
+# delete the work directory under the running test.
+trap '[ "$BASHPID" = "$$" ] && cleanup' EXIT
 
 ip netns add "$ns_a" && ip netns add "$ns_b" || { echo "cannot create namespaces: skipped"; exit 77; }
 ip link add "bench-va$tag" type veth peer name "bench-vb$tag"
