@@ -5,6 +5,7 @@
 
 #include <gst/base/gstbasesink.h>
 
+#include "media/playout_trimmer.hpp"
 #include "media/wav_loop_source.hpp"
 
 namespace lanline::media {
@@ -14,13 +15,28 @@ namespace {
 // latency (the default 1024 samples would add 21 ms).
 constexpr int kSourceSamplesPerBuffer = 480;
 
-// The device's own buffer (GstAudioBaseSink/Src "buffer-time", "latency-time", in us).
+// The devices' own buffers (GstAudioBaseSink/Src "buffer-time", "latency-time", in us).
 // GStreamer's defaults, 200 ms and 10 ms, made pulsesink ask PulseAudio for a buffer of
 // hundreds of ms that it then ran through unevenly: tests/bench/latency_bench.sh heard
-// 2 to 4 clicks of 25, 330-380 ms late. 40 ms of buffer in 10 ms segments holds a
-// scheduling hiccup and costs at most that much latency.
-constexpr gint64 kDeviceBufferUs = 40000;
-constexpr gint64 kDeviceSegmentUs = 10000;
+// 2 to 4 clicks of 25, 330-380 ms late. Capture: 20 ms, two of its segments, holds a
+// scheduling hiccup of the sound server. Playback: 10 ms, since the device sink plays as
+// audio arrives (unsynced, below) and so keeps its buffer nearly full: every ms of it is a
+// ms of mouth-to-ear latency (20 ms measured about 10 ms slower; no click lost at 10 in
+// tests/bench/latency_bench.sh or tests/integration/device_audio_test.sh).
+constexpr gint64 kCaptureBufferUs = 20000;
+constexpr gint64 kPlayBufferUs = 10000;
+// The capture segment is webrtcdsp's processing block, 10 ms, and must not be smaller:
+// webrtcdsp (GStreamer 1.22) clears its input adapter whenever GstBaseTransform hands it
+// a buffer flagged discontinuous, and GstBaseTransform keeps that flag set until the
+// element has pushed an output buffer. A first capture buffer of 5 ms produces no output,
+// so the flag stays set, the adapter is cleared again on every following 5 ms buffer and
+// never holds the 10 ms the DSP needs: the echo canceller passed no audio at all (GST_DEBUG
+// webrtcdsp:6 shows "Received discont, clearing adapter." on every buffer). A smaller
+// segment would gain nothing anyway: the DSP waits for 10 ms of input before it outputs.
+constexpr gint64 kCaptureSegmentUs = 10000;
+// Playback has no such block: 5 ms segments let PulseAudio start playing a packet's audio
+// 5 ms sooner than 10 ms ones would (measured: no click lost, no underrun in the tests).
+constexpr gint64 kPlaySegmentUs = 5000;
 
 // autoaudiosrc/autoaudiosink pick their real element (pulsesrc, alsasink...) when they
 // go to READY and add it as a child: set its buffer then. A static trampoline: nothing
@@ -30,15 +46,19 @@ void on_device_element_added(GstBin* /*bin*/, GstElement* element, gpointer /*us
     GObjectClass* klass = G_OBJECT_GET_CLASS(element);
     if (g_object_class_find_property(klass, "buffer-time") &&
         g_object_class_find_property(klass, "latency-time")) {
-      g_object_set(element, "buffer-time", kDeviceBufferUs, "latency-time", kDeviceSegmentUs,
-                   nullptr);
+      const bool playback = GST_IS_BASE_SINK(element);
+      g_object_set(element, "buffer-time", playback ? kPlayBufferUs : kCaptureBufferUs,
+                   "latency-time", playback ? kPlaySegmentUs : kCaptureSegmentUs, nullptr);
     }
     // Unsynced: synced to the clock, pulsesink dropped most buffers as late even with the
     // smaller buffer (0 of 15 clicks heard), so the pipeline's latency figure does not
     // cover the device's. The jitter buffer already paces what reaches the sink. The cost:
     // drift between two sound cards' clocks is not corrected, PulseAudio's buffer absorbs
     // it (underrun or slow growth over a long call). Revisit with the latency query.
-    if (GST_IS_BASE_SINK(element)) g_object_set(element, "sync", FALSE, nullptr);
+    if (GST_IS_BASE_SINK(element)) {
+      g_object_set(element, "sync", FALSE, nullptr);
+      attach_playout_trimmer(element);
+    }
   } catch (...) {
   }
 }

@@ -17,12 +17,21 @@ namespace lanline::media {
 namespace {
 
 // The jitter buffer, sized for a LAN. Jitter on a switched LAN is well under 5 ms; what
-// the buffer must cover is one packet time (20 ms), so that Opus's in-band FEC copy of a
-// lost packet, carried in the next one, arrives before the lost one is due to play
-// (rtpjitterbuffer's do-lost event then lets opusdec decode it from the FEC data). 20 ms
-// for that plus 10 ms for scheduling jitter of the two hosts: 30 ms. GStreamer's jitter
-// buffer does not adapt its size; drop-on-latency keeps it from growing past that.
-constexpr guint kJitterBufferMs = 30;
+// the buffer must cover is the gap until the packet after a lost one arrives, so that
+// Opus's in-band FEC copy of the lost packet, carried in the next one, is there before the
+// lost one is due to play (rtpjitterbuffer's do-lost event then lets opusdec decode it
+// from the FEC data). Lanline sends Opus in 10 ms frames (kOpusFrame), so that is 10 ms,
+// plus 10 ms for scheduling jitter of the two hosts: 20 ms, which also holds one whole
+// 20 ms packet of a G.711/G.722 peer. GStreamer's jitter buffer does not adapt its size;
+// drop-on-latency keeps it from growing past that.
+constexpr guint kJitterBufferMs = 20;
+// Opus frames of 10 ms rather than the usual 20: the encoder waits for a whole frame
+// before it sends, so each frame's length is mouth-to-ear latency (tests/bench/
+// latency_bench.sh: about 10 ms less). The cost is 100 packets a second instead of 50,
+// about 16 kbit/s more of RTP/UDP/IP headers, nothing on a LAN. RFC 7587 makes a=ptime
+// a preference, not a rule, and every Opus decoder takes any frame length (baresip does:
+// tests/integration/baresip_interop.sh). A peer asking for more (ptime 40, 60) gets it.
+constexpr const char* kOpusFrame = "10";
 // Opus's expected loss for in-band FEC: a LAN rarely loses, Wi-Fi does, and 10 % makes the
 // encoder spend a little of its bitrate so that single losses are recovered.
 constexpr int kOpusExpectedLossPercent = 10;
@@ -132,6 +141,7 @@ struct AudioSession::Impl {
     gst_bin_add(bin, rtpbin);
     g_signal_connect(rtpbin, "request-pt-map", G_CALLBACK(&Impl::on_request_pt_map), this);
     g_signal_connect(rtpbin, "pad-added", G_CALLBACK(&Impl::on_pad_added), this);
+    g_signal_connect(rtpbin, "new-jitterbuffer", G_CALLBACK(&Impl::on_new_jitterbuffer), nullptr);
     const bool echo_cancel = config.source.kind == AudioSource::Kind::kDevice &&
                              config.sink.kind == AudioSink::Kind::kDevice;
     build_send(echo_cancel);
@@ -165,10 +175,7 @@ struct AudioSession::Impl {
     GstElement* payloader = make_element(codec.payloader);
     g_object_set(payloader, "pt", static_cast<guint>(config.send_pt), nullptr);
     if (config.send_codec == Codec::kOpus) {
-      const char* frame = config.ptime_ms <= 10   ? "10"
-                          : config.ptime_ms >= 60 ? "60"
-                          : config.ptime_ms >= 40 ? "40"
-                                                  : "20";
+      const char* frame = config.ptime_ms >= 60 ? "60" : config.ptime_ms >= 40 ? "40" : kOpusFrame;
       gst_util_set_object_arg(G_OBJECT(encoder), "audio-type", "voice");
       gst_util_set_object_arg(G_OBJECT(encoder), "frame-size", frame);
       g_object_set(encoder, "inband-fec", TRUE, "packet-loss-percentage", kOpusExpectedLossPercent,
@@ -406,6 +413,17 @@ struct AudioSession::Impl {
   }
 
   // A new stream from the peer (one per SSRC and payload type): to its decoder.
+  // By default rtpjitterbuffer holds the first packet for its whole latency (in case an
+  // earlier one arrives out of order) and then releases everything at once. A device sink
+  // plays as audio arrives (unsynced, see audio_endpoints.cpp), so that start-up burst
+  // would stay queued in the sound server for the whole call: 20 ms more mouth-to-ear
+  // latency (tests/bench/latency_bench.sh). Starting on the first packet costs nothing on
+  // a LAN, where packets do not overtake each other; later gaps still wait for the latency.
+  static void on_new_jitterbuffer(GstElement*, GstElement* jitterbuffer, guint /*session*/,
+                                  guint /*ssrc*/, gpointer) {
+    g_object_set(jitterbuffer, "faststart-min-packets", 1u, nullptr);
+  }
+
   static void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
     auto* self = static_cast<Impl*>(data);
     try {
