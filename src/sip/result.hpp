@@ -1,10 +1,10 @@
-// A value or a precise error: the return type of every parser in src/sip.
-// C++20 has no std::expected, so this is the small subset the stack needs.
+// The errors of every parser in src/sip, and their Result.
 #pragma once
 
 #include <string>
 #include <utility>
-#include <variant>
+
+#include "common/result.hpp"
 
 namespace lanline::sip {
 
@@ -29,27 +29,7 @@ struct ParseError {
 };
 
 template <class T>
-class Result {
- public:
-  Result(T value) : state_(std::move(value)) {}           // NOLINT: implicit by design
-  Result(ParseError error) : state_(std::move(error)) {}  // NOLINT: implicit by design
-
-  bool ok() const { return state_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-
-  T& value() & { return std::get<0>(state_); }
-  const T& value() const& { return std::get<0>(state_); }
-  T&& value() && { return std::get<0>(std::move(state_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
-  const ParseError& error() const { return std::get<1>(state_); }
-
- private:
-  std::variant<T, ParseError> state_;
-};
+using Result = lanline::Result<T, ParseError>;
 
 inline ParseError parse_error(ParseErrorCode code, std::string reason) {
   return ParseError{code, std::move(reason)};
