@@ -20,12 +20,15 @@ class Statement {
   bool ok() const { return code_ == SQLITE_OK && stmt_; }
   int prepare_code() const { return code_; }
 
+  // Binding to a statement that did not prepare does nothing: run() reports why.
   Statement& bind(int index, std::string_view text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    if (ok()) {
+      sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    }
     return *this;
   }
   Statement& bind(int index, std::int64_t value) {
-    sqlite3_bind_int64(stmt_, index, value);
+    if (ok()) sqlite3_bind_int64(stmt_, index, value);
     return *this;
   }
   int step() { return sqlite3_step(stmt_); }
@@ -70,6 +73,30 @@ std::string advice(const std::filesystem::path& file, int code, const std::strin
   }
   return "the history database " + file.native() + " cannot be used (" + what +
          "); history is off until then";
+}
+
+// Runs an INSERT or UPDATE to its end; false, with `error` saying why, if it did not.
+bool run(sqlite3* db, Statement& statement, std::string& error) {
+  const int code = statement.ok() ? statement.step() : statement.prepare_code();
+  if (code == SQLITE_DONE) return true;
+  error = describe(db, code);
+  return false;
+}
+
+// One `Row` per row of a SELECT, each made by read(statement); `error` says why the
+// list stopped short, if it did.
+template <class Row, class Read>
+std::vector<Row> rows(sqlite3* db, Statement& query, Read read, std::string& error) {
+  std::vector<Row> list;
+  if (!query.ok()) {
+    error = describe(db, query.prepare_code());
+    return list;
+  }
+  int code;
+  while ((code = query.step()) == SQLITE_ROW)
+    list.push_back(read(query));
+  if (code != SQLITE_DONE) error = describe(db, code);
+  return list;
 }
 
 int exec(sqlite3* db, const char* sql) {
@@ -227,10 +254,6 @@ bool HistoryStore::add_message(StoredMessage& message, std::string& error) {
   Statement insert(db_.get(),
                    "INSERT INTO messages (peer, remote, name, direction, text, time_ms, state, "
                    "engine_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-  if (!insert.ok()) {
-    error = describe(db_.get(), insert.prepare_code());
-    return false;
-  }
   insert.bind(1, message.peer)
       .bind(2, message.remote)
       .bind(3, message.name)
@@ -240,10 +263,7 @@ bool HistoryStore::add_message(StoredMessage& message, std::string& error) {
       .bind(7, message.state)
       .bind(8, static_cast<std::int64_t>(message.engine_id))
       .bind(9, message.reason);
-  if (int code = insert.step(); code != SQLITE_DONE) {
-    error = describe(db_.get(), code);
-    return false;
-  }
+  if (!run(db_.get(), insert, error)) return false;
   message.id = sqlite3_last_insert_rowid(db_.get());
   return true;
 }
@@ -253,16 +273,8 @@ bool HistoryStore::set_message_state(std::uint64_t engine_id, std::string_view s
   Statement update(db_.get(),
                    "UPDATE messages SET state = ?1, reason = ?2 WHERE id = (SELECT max(id) FROM "
                    "messages WHERE engine_id = ?3 AND direction = 'out')");
-  if (!update.ok()) {
-    error = describe(db_.get(), update.prepare_code());
-    return false;
-  }
   update.bind(1, state).bind(2, reason).bind(3, static_cast<std::int64_t>(engine_id));
-  if (int code = update.step(); code != SQLITE_DONE) {
-    error = describe(db_.get(), code);
-    return false;
-  }
-  return true;
+  return run(db_.get(), update, error);
 }
 
 bool HistoryStore::add_call(StoredCall& call, std::string& error) {
@@ -270,10 +282,6 @@ bool HistoryStore::add_call(StoredCall& call, std::string& error) {
                    "INSERT INTO calls (peer, remote, name, direction, start_ms, answered_ms, "
                    "duration_ms, result, end_code, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
                    "?8, ?9, ?10)");
-  if (!insert.ok()) {
-    error = describe(db_.get(), insert.prepare_code());
-    return false;
-  }
   insert.bind(1, call.peer)
       .bind(2, call.remote)
       .bind(3, call.name)
@@ -284,10 +292,7 @@ bool HistoryStore::add_call(StoredCall& call, std::string& error) {
       .bind(8, call.result)
       .bind(9, static_cast<std::int64_t>(call.end_code))
       .bind(10, call.reason);
-  if (int code = insert.step(); code != SQLITE_DONE) {
-    error = describe(db_.get(), code);
-    return false;
-  }
+  if (!run(db_.get(), insert, error)) return false;
   call.id = sqlite3_last_insert_rowid(db_.get());
   return true;
 }
@@ -296,10 +301,6 @@ bool HistoryStore::update_call(const StoredCall& call, std::string& error) {
   Statement update(db_.get(),
                    "UPDATE calls SET name = ?1, answered_ms = ?2, duration_ms = ?3, result = ?4, "
                    "end_code = ?5, reason = ?6 WHERE id = ?7");
-  if (!update.ok()) {
-    error = describe(db_.get(), update.prepare_code());
-    return false;
-  }
   update.bind(1, call.name)
       .bind(2, call.answered_ms)
       .bind(3, call.duration_ms)
@@ -307,74 +308,60 @@ bool HistoryStore::update_call(const StoredCall& call, std::string& error) {
       .bind(5, static_cast<std::int64_t>(call.end_code))
       .bind(6, call.reason)
       .bind(7, call.id);
-  if (int code = update.step(); code != SQLITE_DONE) {
-    error = describe(db_.get(), code);
-    return false;
-  }
-  return true;
+  return run(db_.get(), update, error);
 }
 
 std::vector<StoredMessage> HistoryStore::messages(std::string_view peer, int limit,
                                                   std::string& error) const {
-  std::vector<StoredMessage> list;
   Statement query(db_.get(),
                   "SELECT id, peer, remote, name, direction, text, time_ms, state, engine_id, "
                   "reason FROM (SELECT * FROM messages WHERE peer = ?1 ORDER BY id DESC LIMIT "
                   "?2) ORDER BY id");
-  if (!query.ok()) {
-    error = describe(db_.get(), query.prepare_code());
-    return list;
-  }
   query.bind(1, peer).bind(2, static_cast<std::int64_t>(limit));
-  int code;
-  while ((code = query.step()) == SQLITE_ROW) {
-    StoredMessage m;
-    m.id = query.integer(0);
-    m.peer = query.text(1);
-    m.remote = query.text(2);
-    m.name = query.text(3);
-    m.direction = direction_from(query.text(4));
-    m.text = query.text(5);
-    m.time_ms = query.integer(6);
-    m.state = query.text(7);
-    m.engine_id = static_cast<std::uint64_t>(query.integer(8));
-    m.reason = query.text(9);
-    list.push_back(std::move(m));
-  }
-  if (code != SQLITE_DONE) error = describe(db_.get(), code);
-  return list;
+  return rows<StoredMessage>(
+      db_.get(), query,
+      [](const Statement& row) {
+        StoredMessage m;
+        m.id = row.integer(0);
+        m.peer = row.text(1);
+        m.remote = row.text(2);
+        m.name = row.text(3);
+        m.direction = direction_from(row.text(4));
+        m.text = row.text(5);
+        m.time_ms = row.integer(6);
+        m.state = row.text(7);
+        m.engine_id = static_cast<std::uint64_t>(row.integer(8));
+        m.reason = row.text(9);
+        return m;
+      },
+      error);
 }
 
 std::vector<StoredCall> HistoryStore::calls(std::string_view peer, int limit,
                                             std::string& error) const {
-  std::vector<StoredCall> list;
   Statement query(db_.get(),
                   "SELECT id, peer, remote, name, direction, start_ms, answered_ms, duration_ms, "
                   "result, end_code, reason FROM calls WHERE (?1 = '' OR peer = ?1) ORDER BY id "
                   "DESC LIMIT ?2");
-  if (!query.ok()) {
-    error = describe(db_.get(), query.prepare_code());
-    return list;
-  }
   query.bind(1, peer).bind(2, static_cast<std::int64_t>(limit));
-  int code;
-  while ((code = query.step()) == SQLITE_ROW) {
-    StoredCall c;
-    c.id = query.integer(0);
-    c.peer = query.text(1);
-    c.remote = query.text(2);
-    c.name = query.text(3);
-    c.direction = direction_from(query.text(4));
-    c.start_ms = query.integer(5);
-    c.answered_ms = query.integer(6);
-    c.duration_ms = query.integer(7);
-    c.result = query.text(8);
-    c.end_code = static_cast<int>(query.integer(9));
-    c.reason = query.text(10);
-    list.push_back(std::move(c));
-  }
-  if (code != SQLITE_DONE) error = describe(db_.get(), code);
-  return list;
+  return rows<StoredCall>(
+      db_.get(), query,
+      [](const Statement& row) {
+        StoredCall c;
+        c.id = row.integer(0);
+        c.peer = row.text(1);
+        c.remote = row.text(2);
+        c.name = row.text(3);
+        c.direction = direction_from(row.text(4));
+        c.start_ms = row.integer(5);
+        c.answered_ms = row.integer(6);
+        c.duration_ms = row.integer(7);
+        c.result = row.text(8);
+        c.end_code = static_cast<int>(row.integer(9));
+        c.reason = row.text(10);
+        return c;
+      },
+      error);
 }
 
 }  // namespace lanline::core
