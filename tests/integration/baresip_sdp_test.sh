@@ -13,36 +13,10 @@ command -v baresip >/dev/null || { echo "baresip is not installed (Debian baresi
 modules=/usr/lib/baresip/modules
 [ -f $modules/opus.so ] && [ -f $modules/ausine.so ] || { echo "baresip's opus/ausine modules are missing"; exit 77; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$work"
-}
-# Only the script itself cleans up: a subshell killed before it has reset its traps (a
-# watchdog ended early) would otherwise run this EXIT trap too, and end the nodes and
-# delete the work directory under the running test.
-trap '[ "$BASHPID" = "$$" ] && cleanup' EXIT
-export XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data
-mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
-
-passed=0
-failed=0
-pass() { echo "PASS: $1"; passed=$((passed + 1)); }
-fail() {
-  echo "FAIL: $1"
-  failed=$((failed + 1))
-  for log in "$work"/*.log; do [ -f "$log" ] && { echo "--- $log"; tail -n 40 "$log"; }; done
-}
-free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$(dirname "$(readlink -f "$0")")/../lib/harness.sh"
+FAIL_LOG_LINES=40
+harness_start
 ctl() { "$bin" ctl --profile node "$@"; }
-wait_for() {  # wait_for SECONDS COMMAND...: until COMMAND succeeds
-  local tries=$(($1 * 10))
-  shift
-  for _ in $(seq "$tries"); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
 call_state() { ctl calls 2>/dev/null | grep -q "\"state\":\"$1\""; }
 
 node_port=$(free_port)
@@ -120,5 +94,4 @@ fi
 wait $bs_pid 2>/dev/null
 ctl quit >/dev/null 2>&1
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+harness_summary

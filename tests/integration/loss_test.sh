@@ -14,19 +14,12 @@ fi
 tag=$$
 ns_a=lnl-a-$tag
 ns_b=lnl-b-$tag
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
+source "$(dirname "$(readlink -f "$0")")/../lib/harness.sh"
+harness_start
+harness_cleanup_hook() {
   ip netns del "$ns_a" 2>/dev/null
   ip netns del "$ns_b" 2>/dev/null
-  rm -rf "$work"
 }
-# Only the script itself cleans up: a subshell killed before it has reset its traps (a
-# watchdog ended early) would otherwise run this EXIT trap too, and end the nodes and
-# delete the work directory under the running test.
-trap '[ "$BASHPID" = "$$" ] && cleanup' EXIT
 
 ip netns add "$ns_a" && ip netns add "$ns_b" || { echo "cannot create namespaces"; exit 77; }
 ip link add "va$tag" type veth peer name "vb$tag"
@@ -41,8 +34,6 @@ done
 ip -n "$ns_a" link set "va$tag" up
 ip -n "$ns_b" link set "vb$tag" up
 
-export XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data
-mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 ctl() { "$bin" ctl "$@"; }
 
 start_node() {  # start_node NAMESPACE PROFILE USER [OPTIONS...]

@@ -11,30 +11,10 @@ set -uo pipefail
 bin=$1
 wav_check=$2
 
-work=$(mktemp -d /tmp/lanline-media-XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$work"
-}
-# Only the script itself cleans up: a subshell killed before it has reset its traps (a
-# watchdog ended early) would otherwise run this EXIT trap too, and end the nodes and
-# delete the work directory under the running test.
-trap '[ "$BASHPID" = "$$" ] && cleanup' EXIT
-export XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data
-mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+source "$(dirname "$(readlink -f "$0")")/../lib/harness.sh"
+FAIL_LOG_LINES=12
+harness_start /tmp/lanline-media-XXXXXX
 
-passed=0
-failed=0
-pass() { echo "PASS: $1"; passed=$((passed + 1)); }
-fail() {
-  echo "FAIL: $1"
-  failed=$((failed + 1))
-  for log in "$work"/*.log; do [ -f "$log" ] && { echo "--- $log"; tail -n 12 "$log"; }; done
-}
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
 elapsed() { python3 -c "print(round($2 - $1, 2))"; }
 ctl() { "$bin" ctl "$@"; }
@@ -208,5 +188,4 @@ else
   fail "dtmf: call set up"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+harness_summary

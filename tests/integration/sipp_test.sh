@@ -14,30 +14,10 @@ scenarios=$2
 corpora=${3:-${LANLINE_CORPORA:-}}
 command -v sipp >/dev/null || { echo "sipp is not installed (Debian package sip-tester)"; exit 77; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$work"
-}
-# Only the script itself cleans up: a subshell killed before it has reset its traps (a
-# watchdog ended early) would otherwise run this EXIT trap too, and end the nodes and
-# delete the work directory under the running test.
-trap '[ "$BASHPID" = "$$" ] && cleanup' EXIT
-export XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data
-mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+source "$(dirname "$(readlink -f "$0")")/../lib/harness.sh"
+FAIL_LOG_LINES=15
+harness_start
 
-passed=0
-failed=0
-pass() { echo "PASS: $1"; passed=$((passed + 1)); }
-fail() {
-  echo "FAIL: $1"
-  failed=$((failed + 1))
-  for log in "$work"/*.log "$work"/*.out; do [ -f "$log" ] && { echo "--- $log"; tail -n 15 "$log"; }; done
-}
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_node PROFILE PORT [OPTIONS...]: a headless node, ready when `ctl status` answers.
 start_node() {
@@ -178,5 +158,4 @@ for transport in u1 t1; do
   ctl --profile "ring-$transport" quit >/dev/null 2>&1
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+harness_summary

@@ -1,0 +1,78 @@
+# The common frame of the integration tests (sourced, bash):
+#   harness_start [TEMPLATE]  makes $work (mktemp -d), points Lanline's XDG directories
+#                             into it, and on exit ends every PID in $pids (and calls
+#                             harness_cleanup_hook if the script defines one), then
+#                             deletes $work (kept when KEEP=1).
+#   pass TEXT / fail TEXT     count checks; fail prints the tail of every $work/*.log and
+#                             *.out ($FAIL_LOG_LINES lines, 20 by default).
+#   wait_for SECONDS CMD...   polls CMD every 0.1 s until it succeeds.
+#   free_port                 a port of 127.0.0.1 free for both UDP and TCP.
+#   harness_summary           prints "N passed, N failed"; its status is 0 only if none
+#                             failed (use it as the script's last command).
+# Only the script's own shell runs the cleanup: a subshell killed before it has reset
+# its traps (a watchdog ended early) would otherwise run the EXIT trap too, ending the
+# nodes and deleting the work directory under the running test.
+
+harness_start() {
+  work=$(mktemp -d "${1:-/tmp/lanline-test.XXXXXX}")
+  pids=()
+  passed=0
+  failed=0
+  export XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data
+  mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+  trap '[ "$BASHPID" = "$$" ] && harness_cleanup' EXIT
+}
+
+harness_cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+  declare -F harness_cleanup_hook >/dev/null && harness_cleanup_hook
+  if [[ ${KEEP:-0} == 1 ]]; then echo "work directory kept: $work" >&2; else rm -rf "$work"; fi
+}
+
+pass() {
+  echo "PASS: $1"
+  passed=$((passed + 1))
+}
+
+fail() {
+  echo "FAIL: $1"
+  failed=$((failed + 1))
+  local log
+  for log in "$work"/*.log "$work"/*.out; do
+    [ -f "$log" ] && { echo "--- $log"; tail -n "${FAIL_LOG_LINES:-20}" "$log"; }
+  done
+}
+
+wait_for() {
+  local tries=$(($1 * 10))
+  shift
+  for _ in $(seq "$tries"); do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+
+free_port() {
+  python3 - <<'PY'
+import socket
+while True:
+    tcp = socket.socket()
+    tcp.bind(("127.0.0.1", 0))
+    port = tcp.getsockname()[1]
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        udp.bind(("127.0.0.1", port))
+        print(port)
+        break
+    except OSError:
+        pass
+    finally:
+        udp.close()
+        tcp.close()
+PY
+}
+
+harness_summary() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
