@@ -9,32 +9,46 @@
 #include <cstdint>
 
 namespace lanline::media {
+
+bool TrimDecision::wants_to_drop(GstClockTime wait, GstClockTime duration) {
+  window_min_ = GST_CLOCK_TIME_IS_VALID(window_min_) ? std::min(window_min_, wait) : wait;
+  window_elapsed_ += duration;
+  if (window_elapsed_ >= kWindow) {
+    if (GST_CLOCK_TIME_IS_VALID(min_before_drop_)) {
+      // Did the last drop lower the floor by at least half of what was dropped? If not,
+      // the floor is an offset in the timestamps, not a queue: make it the target.
+      const bool futile = window_min_ + dropped_duration_ / 2 > min_before_drop_;
+      futile_drops_ = futile ? futile_drops_ + 1 : 0;
+      if (futile_drops_ >= kFutileDrops) {
+        target_ = std::min(kMaxTarget, std::max(target_, window_min_ + GST_MSECOND));
+        futile_drops_ = 0;
+        spdlog::debug("playout: waits of {} ms are the floor here; target raised to it",
+                      window_min_ / GST_MSECOND);
+      }
+      min_before_drop_ = GST_CLOCK_TIME_NONE;
+    }
+    trim_pending_ = window_min_ > target_;
+    pending_min_ = window_min_;
+    window_min_ = GST_CLOCK_TIME_NONE;
+    window_elapsed_ = 0;
+  }
+  // Not a buffer longer than the excess (with half a buffer's slack): dropping it would
+  // empty the queue and leave the speaker waiting.
+  return trim_pending_ && duration <= pending_min_ - target_ + duration / 2;
+}
+
+void TrimDecision::dropped(GstClockTime duration) {
+  spdlog::debug("playout: audio waited over {} ms for {} ms; dropped {} ms of silence",
+                pending_min_ / GST_MSECOND, kWindow / GST_MSECOND, duration / GST_MSECOND);
+  trim_pending_ = false;
+  min_before_drop_ = pending_min_;
+  dropped_duration_ = duration;
+}
+
 namespace {
 
-// The wait a buffer may have behind the sink: most of one 10 ms Opus packet. Below this
-// nothing is dropped.
-constexpr GstClockTime kTargetWait = 8 * GST_MSECOND;
-// How long the wait must stay above the target before a buffer is dropped: long enough
-// that one late packet (which empties the queue, then refills it) is not mistaken for a
-// standing queue.
-constexpr GstClockTime kWindow = 300 * GST_MSECOND;
-// Drops in a row that did not lower the wait before the target is raised to it, and how
-// far it may rise.
-constexpr int kFutileDrops = 3;
-constexpr GstClockTime kMaxTarget = 60 * GST_MSECOND;
 // Silence: every sample below -50 dBFS.
 constexpr double kSilencePeak = 0.0032;
-
-struct TrimmerState {
-  GstClockTime target = kTargetWait;
-  GstClockTime window_min = GST_CLOCK_TIME_NONE;
-  GstClockTime window_elapsed = 0;
-  bool trim_pending = false;
-  // After a drop: the window minimum before it, to see whether dropping helped.
-  GstClockTime min_before_drop = GST_CLOCK_TIME_NONE;
-  GstClockTime dropped_duration = 0;
-  int futile_drops = 0;  // drops in a row that did not lower the queue
-};
 
 // The peak of an S16 or F32 interleaved buffer, as a fraction of full scale; 1.0 (never
 // silent) for other formats.
@@ -86,7 +100,7 @@ GstClockTime waited(GstPad* pad, GstBuffer* buffer) {
 }
 
 GstPadProbeReturn on_buffer(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
-  auto* state = static_cast<TrimmerState*>(data);
+  auto* decision = static_cast<TrimDecision*>(data);
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
   GstAudioInfo audio;
   GstCaps* caps = gst_pad_get_current_caps(pad);
@@ -98,45 +112,15 @@ GstPadProbeReturn on_buffer(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
                                 GST_SECOND, GST_AUDIO_INFO_RATE(&audio));
   const GstClockTime wait = waited(pad, buffer);
   if (!GST_CLOCK_TIME_IS_VALID(wait)) return GST_PAD_PROBE_OK;
-
-  state->window_min =
-      GST_CLOCK_TIME_IS_VALID(state->window_min) ? std::min(state->window_min, wait) : wait;
-  state->window_elapsed += duration;
-  if (state->window_elapsed >= kWindow) {
-    if (GST_CLOCK_TIME_IS_VALID(state->min_before_drop)) {
-      // Did the last drop lower the floor by at least half of what was dropped? If not,
-      // the floor is the device's own latency: make it the target.
-      const bool futile = state->window_min + state->dropped_duration / 2 > state->min_before_drop;
-      state->futile_drops = futile ? state->futile_drops + 1 : 0;
-      if (state->futile_drops >= kFutileDrops) {
-        state->target =
-            std::min(kMaxTarget, std::max(state->target, state->window_min + GST_MSECOND));
-        state->futile_drops = 0;
-        spdlog::debug("playout: waits of {} ms are the floor here; target raised to it",
-                      state->window_min / GST_MSECOND);
-      }
-      state->min_before_drop = GST_CLOCK_TIME_NONE;
-    }
-    state->trim_pending = state->window_min > state->target;
-    if (state->trim_pending) state->min_before_drop = state->window_min;
-    state->window_min = GST_CLOCK_TIME_NONE;
-    state->window_elapsed = 0;
-  }
-
-  if (state->trim_pending && duration <= state->min_before_drop - state->target + duration / 2 &&
-      peak_of(buffer, audio) < kSilencePeak) {
-    state->trim_pending = false;
-    state->dropped_duration = duration;
-    spdlog::debug("playout: audio waited over {} ms for {} ms; dropped {} ms of silence",
-                  state->min_before_drop / GST_MSECOND, kWindow / GST_MSECOND,
-                  duration / GST_MSECOND);
+  if (decision->wants_to_drop(wait, duration) && peak_of(buffer, audio) < kSilencePeak) {
+    decision->dropped(duration);
     return GST_PAD_PROBE_DROP;
   }
   return GST_PAD_PROBE_OK;
 }
 
-void free_state(gpointer data) {
-  delete static_cast<TrimmerState*>(data);
+void free_decision(gpointer data) {
+  delete static_cast<TrimDecision*>(data);
 }
 
 }  // namespace
@@ -145,8 +129,7 @@ void attach_playout_trimmer(GstElement* audio_sink) {
   if (!GST_IS_AUDIO_BASE_SINK(audio_sink)) return;
   GstPad* pad = gst_element_get_static_pad(audio_sink, "sink");
   if (!pad) return;
-  auto* state = new TrimmerState;
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &on_buffer, state, &free_state);
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &on_buffer, new TrimDecision, &free_decision);
   gst_object_unref(pad);
 }
 

@@ -20,6 +20,41 @@
 
 namespace lanline::media {
 
+// The trimmer's decision, apart from GStreamer (tests/media/playout_trimmer_test.cpp).
+// For every buffer that reaches the sink: wants_to_drop() with how long it waited and how
+// long it plays; if that says yes and the buffer is silence, the caller drops it and says
+// so with dropped().
+class TrimDecision {
+ public:
+  bool wants_to_drop(GstClockTime wait, GstClockTime duration);
+  void dropped(GstClockTime duration);
+  // The wait it trims down to: 8 ms, or the floor it found dropping could not lower.
+  GstClockTime target() const { return target_; }
+
+ private:
+  GstClockTime target_ = kTargetWait;
+  GstClockTime window_min_ = GST_CLOCK_TIME_NONE;
+  GstClockTime window_elapsed_ = 0;
+  bool trim_pending_ = false;
+  GstClockTime pending_min_ = 0;  // the window minimum that set trim_pending_
+  // After a drop: the window minimum before it, to see whether dropping helped.
+  GstClockTime min_before_drop_ = GST_CLOCK_TIME_NONE;
+  GstClockTime dropped_duration_ = 0;
+  int futile_drops_ = 0;  // drops in a row that did not lower the wait
+
+ public:
+  // The wait a buffer may have behind the sink: most of one 10 ms Opus packet.
+  static constexpr GstClockTime kTargetWait = 8 * GST_MSECOND;
+  // How long the wait must stay above the target before a buffer is dropped: long enough
+  // that one late packet (which empties the queue, then refills it) is not mistaken for
+  // a standing queue.
+  static constexpr GstClockTime kWindow = 300 * GST_MSECOND;
+  // Drops in a row that did not lower the wait before the target is raised to it, and
+  // how far it may rise.
+  static constexpr int kFutileDrops = 3;
+  static constexpr GstClockTime kMaxTarget = 60 * GST_MSECOND;
+};
+
 // Attaches the trimmer to an audio sink (a GstAudioBaseSink: pulsesink, alsasink...) fed
 // from a jitter buffer; anything else is left alone. The probe lives as long as the sink's pad.
 void attach_playout_trimmer(GstElement* audio_sink);
