@@ -39,7 +39,7 @@ void meter(const char* label, std::optional<float> value, UiState& ui) {
   if (value) {
     ImGui::ProgressBar(*value, ImVec2(-1, 8 * ui.scale), "");
   } else {
-    // Wired to the stats; media does not report levels yet, so say so.
+    // No reading (no audio in this call yet): an empty, dimmed meter.
     ImGui::PushStyleColor(ImGuiCol_PlotHistogram, colours::kMuted);
     ImGui::ProgressBar(0.0f, ImVec2(-1, 8 * ui.scale), "");
     ImGui::PopStyleColor();
@@ -165,9 +165,9 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
   meter("Speaker", speaker, ui);
   ImGui::PopItemWidth();
   if (!mic && !speaker) {
-    // The meters read "mic_level"/"speaker_level" from the call's media figures; the
-    // media layer does not report levels yet.
-    ImGui::TextColored(colours::kDim, "Levels: not reported by the media engine yet");
+    // The meters read "mic_level"/"speaker_level" (dBFS) from the call's media figures;
+    // a call without media (or before it starts) has none.
+    ImGui::TextColored(colours::kDim, "Levels: no audio in this call yet");
   }
   std::string codec = stat(stats, {"codec", "audio_codec"});
   std::string path = stat(stats, {"path", "ice_path", "ice"});

@@ -3,10 +3,13 @@
 #include <gst/app/gstappsrc.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <stdexcept>
+#include <string_view>
 
 #include "media/gst_handles.hpp"
 #include "media/session_stats.hpp"
@@ -92,6 +95,36 @@ char dtmf_digit(int number) {
   return number >= 0 && number < 16 ? kDigits[number] : '?';
 }
 
+// The level meters' floor: digital silence reads -inf dB, reported as this.
+constexpr double kSilenceDb = -100.0;
+// How often the level meters report; each reading is the peak of that stretch. The
+// window shows the newest once a second.
+constexpr GstClockTime kLevelInterval = 100 * GST_MSECOND;
+
+// A `level` element: audio passes unchanged; it posts its readings on the bus.
+GstElement* level_meter(const char* name) {
+  GstElement* level = make_element("level", name);
+  g_object_set(level, "interval", kLevelInterval, "post-messages", TRUE, nullptr);
+  return level;
+}
+
+// The loudest channel's value of a level message's `field` ("rms", "peak", "decay").
+// `level` still posts GValueArrays (a GLib type deprecated since 2.32, kept by the element
+// for compatibility), hence the pragmas.
+double loudest_channel_db(const GstStructure* message, const char* field) {
+  double loudest = kSilenceDb;
+  const GValue* list = gst_structure_get_value(message, field);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (!list || !G_VALUE_HOLDS_BOXED(list)) return loudest;
+  const auto* channels = static_cast<const GValueArray*>(g_value_get_boxed(list));
+  for (guint i = 0; channels && i < channels->n_values; ++i) {
+    const double db = g_value_get_double(&channels->values[i]);
+    if (std::isfinite(db)) loudest = std::max(loudest, db);
+  }
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  return loudest;
+}
+
 void set_send_socket(GstElement* udpsink, GSocket* socket) {
   // multiudpsink keeps one socket per family; a given IPv6 socket goes in socket-v6.
   const bool v6 = g_socket_get_family(socket) == G_SOCKET_FAMILY_IPV6;
@@ -130,6 +163,9 @@ struct AudioSession::Impl {
   std::chrono::steady_clock::time_point last_time = std::chrono::steady_clock::now();
   double send_kbps = 0;
   double receive_kbps = 0;
+  // The level meters' latest readings (dBFS), from their bus messages.
+  double mic_level_db = kSilenceDb;
+  double speaker_level_db = kSilenceDb;
 
   ~Impl() { shutdown(); }
 
@@ -204,7 +240,10 @@ struct AudioSession::Impl {
     } else {
       link_or_throw(resample, format);
     }
-    link_or_throw(format, volume);
+    GstElement* mic_level = level_meter("miclevel");
+    gst_bin_add(bin, mic_level);
+    link_or_throw(format, mic_level);
+    link_or_throw(mic_level, volume);
     link_or_throw(volume, valve);
     link_or_throw(valve, encoder);
     link_or_throw(encoder, payloader);
@@ -253,15 +292,16 @@ struct AudioSession::Impl {
     std::string error;
     GstElement* sink = make_sink_bin(config.sink, error);
     if (!sink) throw std::runtime_error(error);
-    add_and_link(bin, {funnel, rate});
+    GstElement* speaker_level = level_meter("speakerlevel");
+    add_and_link(bin, {funnel, rate, speaker_level});
     gst_bin_add(bin, sink);
     if (echo_cancel) {
       GstElement* probe = make_element("webrtcechoprobe", "echoprobe");
       add_and_link(bin, {probe});
-      link_or_throw(rate, probe);
+      link_or_throw(speaker_level, probe);
       link_or_throw(probe, sink);
     } else {
-      link_or_throw(rate, sink);
+      link_or_throw(speaker_level, sink);
     }
     for (const ReceiveCodec& receive : config.receive_codecs) {
       const CodecInfo& info = codec_info(receive.codec);
@@ -519,6 +559,12 @@ struct AudioSession::Impl {
       }
       case GST_MESSAGE_ELEMENT: {
         const GstStructure* s = gst_message_get_structure(message);
+        if (s && gst_structure_has_name(s, "level")) {
+          const char* name = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
+          double& target = std::string_view(name) == "miclevel" ? mic_level_db : speaker_level_db;
+          target = loudest_channel_db(s, "peak");
+          break;
+        }
         int number = -1;
         if (s && gst_structure_has_name(s, "dtmf-event") &&
             gst_structure_get_int(s, "number", &number)) {
@@ -724,6 +770,8 @@ SessionStats AudioSession::stats() {
   }
   SessionStats stats;
   stats.codec = codec_label(impl.config.send_codec);
+  stats.mic_level_db = impl.mic_level_db;
+  stats.speaker_level_db = impl.speaker_level_db;
   stats.send_kbps = impl.send_kbps;
   stats.receive_kbps = impl.receive_kbps;
   stats.packets_sent = now.packets_sent;

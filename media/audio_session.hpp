@@ -61,10 +61,12 @@ struct SessionStats {
   double receive_kbps = 0;
   std::uint64_t packets_sent = 0;
   std::uint64_t packets_received = 0;
-  std::int64_t packets_lost = 0;  // of the peer's stream, as our jitter buffer counts them
-  double loss_fraction = 0;       // of our stream, from the peer's newest receiver report
-  double jitter_ms = 0;           // of the peer's stream, RFC 3550 A.8
-  double rtt_ms = -1;             // from the peer's RR (LSR/DLSR, RFC 3550 6.4.1); -1 none yet
+  std::int64_t packets_lost = 0;   // of the peer's stream, as our jitter buffer counts them
+  double loss_fraction = 0;        // of our stream, from the peer's newest receiver report
+  double jitter_ms = 0;            // of the peer's stream, RFC 3550 A.8
+  double rtt_ms = -1;              // from the peer's RR (LSR/DLSR, RFC 3550 6.4.1); -1 none yet
+  double mic_level_db = -100;      // what we send, before mute: peak of the last 100 ms, dBFS
+  double speaker_level_db = -100;  // what we play: peak of the last 100 ms, dBFS
 };
 
 class AudioSession {

@@ -54,7 +54,9 @@ struct MediaStats {
   std::int64_t packets_lost = 0;  // as the peer's receiver reports / our jitter buffer count
   double loss_fraction = 0;       // 0..1, from the newest receiver report
   double jitter_ms = 0;
-  double rtt_ms = -1;  // -1 until an RTCP round trip has been measured
+  double rtt_ms = -1;              // -1 until an RTCP round trip has been measured
+  double mic_level_db = -100;      // what we send (before mute), dBFS
+  double speaker_level_db = -100;  // what we play, dBFS
 };
 
 class CallMedia {

@@ -212,6 +212,8 @@ std::optional<MediaStats> MediaBridge::stats(std::uint64_t call_id) const {
   stats.loss_fraction = figures.loss_fraction;
   stats.jitter_ms = figures.jitter_ms;
   stats.rtt_ms = figures.rtt_ms;
+  stats.mic_level_db = figures.mic_level_db;
+  stats.speaker_level_db = figures.speaker_level_db;
   return stats;
 }
 

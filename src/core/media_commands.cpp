@@ -60,7 +60,9 @@ json media_json(const MediaBridge& media, std::uint64_t call_id) {
               {"packets_lost", stats->packets_lost},
               {"loss", rounded(stats->loss_fraction, 3)},
               {"jitter_ms", rounded(stats->jitter_ms, 2)},
-              {"rtt_ms", stats->rtt_ms < 0 ? json(nullptr) : json(rounded(stats->rtt_ms, 2))}};
+              {"rtt_ms", stats->rtt_ms < 0 ? json(nullptr) : json(rounded(stats->rtt_ms, 2))},
+              {"mic_level", rounded(stats->mic_level_db, 1)},
+              {"speaker_level", rounded(stats->speaker_level_db, 1)}};
 }
 
 }  // namespace lanline::core

@@ -186,6 +186,31 @@ TEST(AudioSession, MuteSendsSilence) {
   expect_tone(dir.file("a.wav"), 660);  // the other way is untouched
 }
 
+TEST(AudioSession, LevelMetersFollowWhatIsSentAndPlayed) {
+  MainContext context;
+  TempDir dir;
+  TwoSessions call(context, dir, {.codec = Codec::kOpus});
+  ASSERT_TRUE(call.a().session && call.b().session);
+  context.run_for(1500ms);
+  SessionStats a = call.a().session->stats();
+  SessionStats b = call.b().session->stats();
+  std::printf("    levels: a mic %.1f speaker %.1f, b mic %.1f speaker %.1f dBFS\n", a.mic_level_db,
+              a.speaker_level_db, b.mic_level_db, b.speaker_level_db);
+  // The test tones are at -13.5 dBFS RMS, so their peaks at about -10.5.
+  EXPECT_GT(a.mic_level_db, -20);
+  EXPECT_LT(a.mic_level_db, 0.1);
+  EXPECT_GT(b.speaker_level_db, -20);
+  // A muted: A's meter still shows its microphone, B hears (and shows) silence.
+  call.a().session->set_mute(true);
+  context.run_for(1500ms);
+  a = call.a().session->stats();
+  b = call.b().session->stats();
+  std::printf("    a muted: a mic %.1f, b speaker %.1f dBFS\n", a.mic_level_db, b.speaker_level_db);
+  call.stop();
+  EXPECT_GT(a.mic_level_db, -20);
+  EXPECT_LT(b.speaker_level_db, -60);
+}
+
 TEST(AudioSession, HoldStopsAudioAndResumeBringsItBack) {
   MainContext context;
   TempDir dir;
