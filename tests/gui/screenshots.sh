@@ -4,6 +4,8 @@
 # under Xvfb (screen sized to the window) and two headless nodes that write and call it;
 # clicks are real X events (xdotool) at the controls the app's LANLINE_GUI_LAYOUT hook
 # names. PNGs via xwd | xwdtopnm | pnmtopng (netpbm).
+# Test tones stand in for the microphones (no sound card under Xvfb), so the call's level
+# meters move.
 # Usage: tests/gui/screenshots.sh [LANLINE_BIN] [OUT_DIR]
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -45,7 +47,8 @@ start_node() {
   local profile=$1 user=$2 name=$3
   shift 3
   LANLINE_GUI_LAYOUT=$work/layout.json "$bin" "$@" --profile "$profile" --sip-port 0 \
-    --user "$user" --name "$name" --no-discovery >"$work/$profile.log" 2>&1 &
+    --user "$user" --name "$name" --no-discovery \
+    --audio-source "test:${tone:-440}" --audio-sink null >"$work/$profile.log" 2>&1 &
   # Called as $(start_node ...), a subshell: the PID goes through a file to the cleanup.
   echo $! >"$work/$profile.pid"
   for _ in $(seq 100); do
