@@ -177,7 +177,6 @@ struct AudioSession::Impl {
     gst_bin_add(bin, rtpbin);
     g_signal_connect(rtpbin, "request-pt-map", G_CALLBACK(&Impl::on_request_pt_map), this);
     g_signal_connect(rtpbin, "pad-added", G_CALLBACK(&Impl::on_pad_added), this);
-    g_signal_connect(rtpbin, "new-jitterbuffer", G_CALLBACK(&Impl::on_new_jitterbuffer), nullptr);
     const bool echo_cancel = config.source.kind == AudioSource::Kind::kDevice &&
                              config.sink.kind == AudioSink::Kind::kDevice;
     build_send(echo_cancel);
@@ -453,17 +452,6 @@ struct AudioSession::Impl {
   }
 
   // A new stream from the peer (one per SSRC and payload type): to its decoder.
-  // By default rtpjitterbuffer holds the first packet for its whole latency (in case an
-  // earlier one arrives out of order) and then releases everything at once. A device sink
-  // plays as audio arrives (unsynced, see audio_endpoints.cpp), so that start-up burst
-  // would stay queued in the sound server for the whole call: 20 ms more mouth-to-ear
-  // latency (tests/bench/latency_bench.sh). Starting on the first packet costs nothing on
-  // a LAN, where packets do not overtake each other; later gaps still wait for the latency.
-  static void on_new_jitterbuffer(GstElement*, GstElement* jitterbuffer, guint /*session*/,
-                                  guint /*ssrc*/, gpointer) {
-    g_object_set(jitterbuffer, "faststart-min-packets", 1u, nullptr);
-  }
-
   static void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
     auto* self = static_cast<Impl*>(data);
     try {
