@@ -92,21 +92,32 @@ all_delivered() {
   [ "$(grep -c '"event":"message.status"' "$work/a-events")" -ge "$messages" ]
 }
 until_true 90 all_delivered
+delivered=$(grep '"event":"message.status"' "$work/a-events" | grep -c '"delivered":true')
+# Each arrives once: never twice (retransmissions are absorbed), and only a MESSAGE
+# reported as not delivered may be missing.
+missing=0
 received_ok=1
 for i in $(seq "$messages"); do
   n=$(grep -c "\"text\":\"loss-test message $i\"" "$work/b-events")
-  if [ "$n" != 1 ]; then echo "message $i arrived $n times"; received_ok=0; fi
+  if [ "$n" -gt 1 ]; then echo "message $i arrived $n times"; received_ok=0; fi
+  [ "$n" = 0 ] && { echo "message $i did not arrive"; missing=$((missing + 1)); }
 done
-delivered=$(grep '"event":"message.status"' "$work/a-events" | grep -c '"delivered":true')
+[ "$missing" -le $((messages - delivered)) ] || received_ok=0
 dropped=$(ip netns exec "$ns_b" iptables -L INPUT -v -x -n | awk '/statistic/ {print $1}')
 echo "calls set up $set_up/$calls, torn down $torn_down/$calls; messages delivered $delivered/$messages" \
   "(bob's side dropped $dropped datagrams)"
 
+# Every MESSAGE must get its answer (message.status, counted above) and arrive once. At
+# 30% loss each way a request/response round trip fails half the time, so a MESSAGE can
+# exhaust all ~11 transmissions of its 32 s transaction (0.51^11, about 0.06% each, ~3%
+# for one of 50 in a run): one failure, reported as such, is SIP working as specified.
+statuses=$(grep -c '"event":"message.status"' "$work/a-events")
 passed=0
 failed=0
 for ok in $([ "$set_up" = "$calls" ] && echo 1 || echo 0) \
   $([ "$torn_down" = "$calls" ] && echo 1 || echo 0) \
-  $([ "$delivered" = "$messages" ] && echo 1 || echo 0) $received_ok; do
+  $([ "$statuses" = "$messages" ] && [ "$delivered" -ge $((messages - 1)) ] && echo 1 || echo 0) \
+  $received_ok; do
   if [ "$ok" = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
 [ "$failed" = 0 ] || { echo "--- a.log"; tail -20 "$work/a.log"; echo "--- b.log"; tail -20 "$work/b.log"; }
