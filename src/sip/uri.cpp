@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstring>
+#include <optional>
 
 #include "charset.hpp"
 #include "grammar.hpp"
@@ -472,6 +473,20 @@ bool same_host(const Uri& a, const Uri& b) {
   return charset::iequals(a.host, b.host);
 }
 
+// The first parameter of `list` with this name, names compared unescaped and without case
+// ("%6C%72" is "lr"). A name given twice (RFC 3261 19.1.1 forbids it, a peer may still
+// send it) counts by this first occurrence on both sides, so a URI always equals itself.
+std::optional<Param> first_named(const ParamList& list, std::string_view name) {
+  for (const Param& param : list) {
+    if (iequals_unescaped(param.name, name)) return param;
+  }
+  return std::nullopt;
+}
+
+bool is_first_of_its_name(const ParamList& list, const Param& param) {
+  return first_named(list, param.name)->name.data() == param.name.data();
+}
+
 bool same_param_value(const Param& a, const Param& b) {
   if (a.has_value != b.has_value) return false;
   return iequals_unescaped(a.value, b.value);
@@ -483,21 +498,15 @@ bool same_params(const ParamList& a, const ParamList& b) {
   static constexpr std::array<std::string_view, 5> kMustMatch{"user", "ttl", "method", "maddr",
                                                               "transport"};
   for (std::string_view name : kMustMatch) {
-    auto pa = a.find(name);
-    auto pb = b.find(name);
+    auto pa = first_named(a, name);
+    auto pb = first_named(b, name);
     if (pa.has_value() != pb.has_value()) return false;
     if (pa && !same_param_value(*pa, *pb)) return false;
   }
   for (const Param& pa : a) {
-    // Compare names unescaped: "%6C%72" and "lr" are the same parameter. A name given
-    // twice counts once, by its first occurrence, on both sides.
-    if (a.find(pa.name)->value.data() != pa.value.data()) continue;
-    for (const Param& pb : b) {
-      if (iequals_unescaped(pa.name, pb.name)) {
-        if (!same_param_value(pa, pb)) return false;
-        break;
-      }
-    }
+    if (!is_first_of_its_name(a, pa)) continue;
+    auto pb = first_named(b, pa.name);
+    if (pb && !same_param_value(pa, *pb)) return false;
   }
   return true;
 }
@@ -531,12 +540,12 @@ std::string tel_digits(std::string_view number) {
 bool same_param_set(const ParamList& a, const ParamList& b) {
   if (a.size() != b.size()) return false;
   for (const Param& pa : a) {
-    if (a.find(pa.name)->value.data() != pa.value.data()) continue;
-    auto pb = b.find(pa.name);
+    if (!is_first_of_its_name(a, pa)) continue;
+    auto pb = first_named(b, pa.name);
     if (!pb || !same_param_value(pa, *pb)) return false;
   }
   for (const Param& pb : b) {
-    if (!a.find(pb.name)) return false;
+    if (!first_named(a, pb.name)) return false;
   }
   return true;
 }

@@ -170,6 +170,24 @@ TEST(UriCompare, Ipv6AndTel) {
   EXPECT_FALSE(same("tel:+1-201-555-0123", "tel:+1-201-555-0124"));
 }
 
+// RFC 3261 19.1.1 forbids a parameter name twice; a peer may still send one. The first
+// occurrence counts, names compared unescaped, so a URI always equals itself (fuzz_uri
+// found "p%41r" then "par=x" then "par=y" comparing unequal to itself).
+TEST(UriCompare, ANameGivenTwiceCountsByItsFirstOccurrence) {
+  auto same = [](std::string_view a, std::string_view b) {
+    return uri_equivalent(must_parse(a), must_parse(b));
+  };
+  for (std::string_view uri :
+       {"sip:a@h;p%41r;par=x;par=y", "sip:a@h;par=x;PAR=y;p%61r", "sip:a@h;lr;lr;lr",
+        "sip:a@h;transport=tcp;%74ransport=udp", "tel:+1234;p%41r;par=x"}) {
+    EXPECT_TRUE(same(uri, uri)) << uri;
+  }
+  EXPECT_TRUE(same("sip:a@h;par=x;par=y", "sip:a@h;par=x"));
+  EXPECT_FALSE(same("sip:a@h;par=x;par=y", "sip:a@h;par=y"));
+  EXPECT_TRUE(same("sip:a@h;%74ransport=tcp", "sip:a@h;transport=TCP"));
+  EXPECT_FALSE(same("sip:a@h;%74ransport=tcp", "sip:a@h"));  // transport must match
+}
+
 TEST(Unescape, KeepsInvalidEscapes) {
   EXPECT_EQ(unescape("a%20b"), "a b");
   EXPECT_EQ(unescape("%Z%45"), "%ZE");
