@@ -10,39 +10,58 @@
 
 namespace lanline::media {
 
-bool TrimDecision::wants_to_drop(GstClockTime wait, GstClockTime duration) {
+GstClockTime TrimDecision::to_drop(GstClockTime wait, GstClockTime duration) {
   window_min_ = GST_CLOCK_TIME_IS_VALID(window_min_) ? std::min(window_min_, wait) : wait;
   window_elapsed_ += duration;
-  if (window_elapsed_ >= kWindow) {
-    if (GST_CLOCK_TIME_IS_VALID(min_before_drop_)) {
-      // Did the last drop lower the floor by at least half of what was dropped? If not,
-      // the floor is an offset in the timestamps, not a queue: make it the target.
-      const bool futile = window_min_ + dropped_duration_ / 2 > min_before_drop_;
-      futile_drops_ = futile ? futile_drops_ + 1 : 0;
-      if (futile_drops_ >= kFutileDrops) {
-        target_ = std::min(kMaxTarget, std::max(target_, window_min_ + GST_MSECOND));
-        futile_drops_ = 0;
-        spdlog::debug("playout: waits of {} ms are the floor here; target raised to it",
-                      window_min_ / GST_MSECOND);
-      }
-      min_before_drop_ = GST_CLOCK_TIME_NONE;
-    }
-    trim_pending_ = window_min_ > target_;
-    pending_min_ = window_min_;
-    window_min_ = GST_CLOCK_TIME_NONE;
-    window_elapsed_ = 0;
-  }
-  // Not a buffer longer than the excess (with half a buffer's slack): dropping it would
-  // empty the queue and leave the speaker waiting.
-  return trim_pending_ && duration <= pending_min_ - target_ + duration / 2;
+  played_ += duration;
+  if (window_elapsed_ >= kWindow) end_window();
+  // Never more than the excess: dropping more would leave the speaker waiting.
+  return excess_ >= kMinTrim ? std::min(excess_, duration) : 0;
 }
 
-void TrimDecision::dropped(GstClockTime duration) {
-  spdlog::debug("playout: audio waited over {} ms for {} ms; dropped {} ms of silence",
-                pending_min_ / GST_MSECOND, kWindow / GST_MSECOND, duration / GST_MSECOND);
-  trim_pending_ = false;
-  min_before_drop_ = pending_min_;
-  dropped_duration_ = duration;
+void TrimDecision::end_window() {
+  const bool dropped_since = dropped_ > 0;
+  if (GST_CLOCK_TIME_IS_VALID(min_before_drop_) && dropped_since) {
+    // Did the drops lower the floor by at least half of what was dropped? If not, the
+    // floor is an offset in the timestamps, not a queue: make it the target.
+    const bool futile = window_min_ + dropped_ / 2 > min_before_drop_;
+    futile_drops_ = futile ? futile_drops_ + 1 : 0;
+    if (futile_drops_ >= kFutileDrops) {
+      target_ = std::min(kMaxTarget, std::max(target_, window_min_ + GST_MSECOND));
+      futile_drops_ = 0;
+      calm_ = 0;
+      spdlog::debug("playout: waits of {} ms are the floor here; target raised to it",
+                    window_min_ / GST_MSECOND);
+    }
+    min_before_drop_ = GST_CLOCK_TIME_NONE;
+  }
+  calm_ += window_elapsed_;
+  const bool late = !dropped_since && played_ > kSettle &&
+                    GST_CLOCK_TIME_IS_VALID(last_window_min_) &&
+                    window_min_ > last_window_min_ + kLateJump;
+  if (late) {
+    const GstClockTime jump = window_min_ - last_window_min_;
+    target_ = std::min(kMaxTarget, target_ + jump);
+    calm_ = 0;
+    spdlog::debug("playout: audio came {} ms late; target now {} ms", jump / GST_MSECOND,
+                  target_ / GST_MSECOND);
+  } else if (calm_ >= kCalm && target_ > kTargetWait) {
+    target_ = std::max(kTargetWait, target_ - kTargetStep);
+    calm_ = 0;
+  }
+  excess_ = window_min_ > target_ ? window_min_ - target_ : 0;
+  min_before_drop_ = excess_ >= kMinTrim ? window_min_ : GST_CLOCK_TIME_NONE;
+  last_window_min_ = window_min_;
+  window_min_ = GST_CLOCK_TIME_NONE;
+  window_elapsed_ = 0;
+  dropped_ = 0;
+}
+
+void TrimDecision::dropped(GstClockTime amount) {
+  spdlog::debug("playout: audio waited {:.1f} ms or more for {} ms; dropped {:.1f} ms of silence",
+                (excess_ + target_) / 1e6, kWindow / GST_MSECOND, amount / 1e6);
+  excess_ = amount < excess_ ? excess_ - amount : 0;
+  dropped_ += amount;
 }
 
 namespace {
@@ -107,15 +126,32 @@ GstPadProbeReturn on_buffer(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   const bool known = caps && gst_audio_info_from_caps(&audio, caps);
   if (caps) gst_caps_unref(caps);
   if (!known || GST_AUDIO_INFO_BPF(&audio) == 0) return GST_PAD_PROBE_OK;
+  const int bpf = GST_AUDIO_INFO_BPF(&audio);
+  const gsize frames = gst_buffer_get_size(buffer) / bpf;
   const GstClockTime duration =
-      gst_util_uint64_scale_int(gst_buffer_get_size(buffer) / GST_AUDIO_INFO_BPF(&audio),
-                                GST_SECOND, GST_AUDIO_INFO_RATE(&audio));
+      gst_util_uint64_scale_int(frames, GST_SECOND, GST_AUDIO_INFO_RATE(&audio));
   const GstClockTime wait = waited(pad, buffer);
   if (!GST_CLOCK_TIME_IS_VALID(wait)) return GST_PAD_PROBE_OK;
-  if (decision->wants_to_drop(wait, duration) && peak_of(buffer, audio) < kSilencePeak) {
+  const GstClockTime drop = decision->to_drop(wait, duration);
+  if (drop == 0 || peak_of(buffer, audio) >= kSilencePeak) return GST_PAD_PROBE_OK;
+  const gsize drop_frames = std::min<gsize>(
+      frames, gst_util_uint64_scale_int(drop, GST_AUDIO_INFO_RATE(&audio), GST_SECOND));
+  if (drop_frames == 0) return GST_PAD_PROBE_OK;
+  if (drop_frames == frames) {
     decision->dropped(duration);
     return GST_PAD_PROBE_DROP;
   }
+  // Part of it: cut the silence from the buffer's start. The sink is unsynced (it plays
+  // samples as they come), so the timestamps only need to stay plausible.
+  buffer = gst_buffer_make_writable(buffer);
+  gst_buffer_resize(buffer, static_cast<gssize>(drop_frames * bpf),
+                    static_cast<gssize>((frames - drop_frames) * bpf));
+  const GstClockTime cut =
+      gst_util_uint64_scale_int(drop_frames, GST_SECOND, GST_AUDIO_INFO_RATE(&audio));
+  if (GST_BUFFER_PTS_IS_VALID(buffer)) GST_BUFFER_PTS(buffer) += cut;
+  if (GST_BUFFER_DURATION_IS_VALID(buffer)) GST_BUFFER_DURATION(buffer) = duration - cut;
+  GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  decision->dropped(cut);
   return GST_PAD_PROBE_OK;
 }
 

@@ -17,13 +17,17 @@
 # sink. Before the calls, two runs without a call check the harness:
 #   self-check  ear = mouth.monitor: the probe's own error (should be ~0);
 #   reference   a module-loopback of 40 ms from mouth.monitor to ear: should read ~40.
-# Each call: UA B auto-answers, UA A calls it over 127.0.0.1, 2 s to settle, then the
-# probe. Needs pulseaudio, pactl, libpulse-dev (to build the probe), baresip.
+# Each call: UA B auto-answers, UA A calls it over 127.0.0.1, SETTLE seconds (default 4)
+# to settle, then the probe. Needs pulseaudio, pactl, libpulse-dev (to build the probe), baresip.
 # Exit 0 when the run completed (whatever the figures), 1 when Lanline could not be
 # measured, 2 on a usage or setup error.
 set -uo pipefail
 
 clicks=25
+# An idle null sink runs with PulseAudio's longest latency, so a monitor source that a
+# call starts recording delivers its first audio ~1.4 s late, in one burst (both UAs'
+# logs: nothing from pulsesrc for 1.4 s after it uncorks). Measure after that has passed.
+settle=${SETTLE:-4}
 only=""
 bin_arg=""
 while (( $# )); do
@@ -135,7 +139,7 @@ baresip_call() {  # CODEC_LABEL BARESIP_CODEC
     sleep 0.1
   done
   if grep -q 'Call established' "$d/a/baresip.log"; then
-    sleep 2
+    sleep "$settle"
     stream_latencies
     measure "baresip -> baresip, $label"
   else
@@ -152,7 +156,7 @@ lanline_node() {  # PROFILE PORT SOURCE SINK [OPTIONS...]: sets NODE_PID
   shift 4
   PULSE_SOURCE=$src PULSE_SINK=$sink "$lanline" --headless --profile "$profile" --user "$profile" \
     --sip-port "$port" --no-discovery --audio-source device --audio-sink device "$@" \
-    > "$work/lanline-$profile.log" 2>&1 &
+    > "$work/lanline-$profile-$call_label.log" 2>&1 &
   NODE_PID=$!
   pids+=("$NODE_PID")
   local i
@@ -160,11 +164,12 @@ lanline_node() {  # PROFILE PORT SOURCE SINK [OPTIONS...]: sets NODE_PID
     "$lanline" ctl --profile "$profile" status >/dev/null 2>&1 && return 0
     sleep 0.1
   done
-  echo "lanline node $profile did not start: $(tail -n 3 "$work/lanline-$profile.log")" >&2
+  echo "lanline node $profile did not start: $(tail -n 3 "$work/lanline-$profile-$call_label.log")" >&2
   return 1
 }
 lanline_call() {  # LABEL [OPTIONS FOR BOTH NODES...]
   local label=$1 pa pb
+  call_label=$label  # names the nodes' logs (kept with KEEP=1)
   shift
   export XDG_RUNTIME_DIR=$work/xdg/run XDG_CONFIG_HOME=$work/xdg/config XDG_DATA_HOME=$work/xdg/data
   mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
@@ -180,7 +185,7 @@ lanline_call() {  # LABEL [OPTIONS FOR BOTH NODES...]
     sleep 0.1
   done
   if "$lanline" ctl --profile caller calls 2>/dev/null | grep -q '"state":"established"'; then
-    sleep 2
+    sleep "$settle"
     stream_latencies
     "$lanline" ctl --profile caller calls >&2
     measure "lanline -> lanline, $label"

@@ -1,6 +1,7 @@
 // The playout trimmer's decision (media/playout_trimmer.hpp), fed the waits a device sink
-// would see: a queue left over from the call's start is trimmed in silence, never in
-// speech; a constant offset that dropping cannot lower stops the dropping.
+// would see: a queue left over from the call's start is trimmed to the target in
+// silence, never in speech; late audio raises the target, calm brings it down; a
+// constant offset that dropping cannot lower stops the dropping.
 #include "media/playout_trimmer.hpp"
 
 #include <gtest/gtest.h>
@@ -11,94 +12,122 @@ namespace {
 constexpr GstClockTime kMs = GST_MSECOND;
 constexpr GstClockTime kPacket = 10 * kMs;
 
-// Feeds `count` 10 ms buffers; the queue in front of the sink is `queue`, less what was
-// dropped. Drops a buffer whenever the decision wants one and `silent` allows it. Returns
-// the number dropped.
-int feed(TrimDecision& decision, GstClockTime& queue, int count, bool silent) {
-  int drops = 0;
-  for (int i = 0; i < count; ++i) {
-    if (decision.wants_to_drop(queue, kPacket) && silent) {
-      decision.dropped(kPacket);
-      ++drops;
-      queue = queue > kPacket ? queue - kPacket : 0;  // the queue behind it moves up
+// A sink fed 10 ms buffers, with `queue` of audio waiting in front of it. The trimmer
+// drops what it asks for whenever `silent` allows; what it drops moves the queue up.
+struct Sink {
+  TrimDecision decision;
+  GstClockTime queue = 0;
+  GstClockTime dropped = 0;
+
+  void play(int buffers, bool silent) {
+    for (int i = 0; i < buffers; ++i) {
+      const GstClockTime drop = decision.to_drop(queue, kPacket);
+      if (drop > 0 && silent) {
+        decision.dropped(drop);
+        dropped += drop;
+        queue = queue > drop ? queue - drop : 0;
+      }
     }
   }
-  return drops;
-}
+};
 
 TEST(PlayoutTrimmer, TrimsAStandingQueueInSilenceDownToTheTarget) {
-  TrimDecision decision;
-  GstClockTime queue = 35 * kMs;
-  const int drops = feed(decision, queue, 300, true);  // 3 s of silence
-  EXPECT_EQ(drops, 3);
-  EXPECT_EQ(queue, 5 * kMs);
-  EXPECT_LE(queue, TrimDecision::kTargetWait);
-  EXPECT_EQ(decision.target(), TrimDecision::kTargetWait);
+  Sink sink;
+  sink.queue = 35 * kMs;
+  sink.play(300, true);  // 3 s of silence
+  EXPECT_EQ(sink.queue, TrimDecision::kTargetWait);
+  EXPECT_EQ(sink.dropped, 35 * kMs - TrimDecision::kTargetWait);
+  EXPECT_EQ(sink.decision.target(), TrimDecision::kTargetWait);
 }
 
-TEST(PlayoutTrimmer, DropsAtMostOneBufferPerWindow) {
-  TrimDecision decision;
-  GstClockTime queue = 200 * kMs;
-  // 1 s: windows end at 300, 600 and 900 ms, one drop after each.
-  EXPECT_EQ(feed(decision, queue, 100, true), 3);
+TEST(PlayoutTrimmer, DropsTheWholeExcessAfterOneWindow) {
+  Sink sink;
+  sink.queue = 200 * kMs;
+  sink.play(29, true);  // the first window is not over: nothing yet
+  EXPECT_EQ(sink.dropped, 0u);
+  sink.play(30, true);
+  EXPECT_EQ(sink.queue, TrimDecision::kTargetWait);
 }
 
 TEST(PlayoutTrimmer, NeverDropsSpeech) {
-  TrimDecision decision;
-  GstClockTime queue = 35 * kMs;
-  EXPECT_EQ(feed(decision, queue, 300, false), 0);
-  EXPECT_EQ(queue, 35 * kMs);
+  Sink sink;
+  sink.queue = 35 * kMs;
+  sink.play(300, false);
+  EXPECT_EQ(sink.queue, 35 * kMs);
+  EXPECT_EQ(sink.dropped, 0u);
   // The talker pauses: the queue goes then.
-  EXPECT_GT(feed(decision, queue, 100, true), 0);
-  EXPECT_LT(queue, 35 * kMs);
+  sink.play(100, true);
+  EXPECT_EQ(sink.queue, TrimDecision::kTargetWait);
 }
 
-TEST(PlayoutTrimmer, LeavesAShortQueueAlone) {
-  TrimDecision decision;
-  GstClockTime queue = 6 * kMs;
-  EXPECT_EQ(feed(decision, queue, 500, true), 0);
+TEST(PlayoutTrimmer, LeavesAQueueWithinAMillisecondOfTheTargetAlone) {
+  Sink sink;
+  sink.queue = TrimDecision::kTargetWait + TrimDecision::kMinTrim / 2;
+  sink.play(500, true);
+  EXPECT_EQ(sink.dropped, 0u);
 }
 
 TEST(PlayoutTrimmer, OneLatePacketIsNotAStandingQueue) {
   TrimDecision decision;
-  int drops = 0;
+  GstClockTime dropped = 0;
   for (int i = 0; i < 300; ++i) {
     const GstClockTime wait = i == 50 ? 40 * kMs : 2 * kMs;  // one packet 40 ms late
-    if (decision.wants_to_drop(wait, kPacket)) {
-      decision.dropped(kPacket);
-      ++drops;
-    }
+    const GstClockTime drop = decision.to_drop(wait, kPacket);
+    if (drop > 0) decision.dropped(drop);
+    dropped += drop;
   }
-  EXPECT_EQ(drops, 0);
+  EXPECT_EQ(dropped, 0u);
+}
+
+TEST(PlayoutTrimmer, LateAudioRaisesTheTargetAndCalmLowersItAgain) {
+  Sink sink;
+  sink.queue = 2 * kMs;
+  sink.play(400, true);  // past the settling time
+  EXPECT_EQ(sink.decision.target(), TrimDecision::kTargetWait);
+  // A packet 12 ms late: the speaker ran dry, and everything after plays 12 ms later.
+  sink.queue += 12 * kMs;
+  sink.play(60, true);
+  EXPECT_EQ(sink.decision.target(), 14 * kMs);
+  EXPECT_EQ(sink.queue, 14 * kMs);  // kept: the next such packet finds audio queued
+  EXPECT_EQ(sink.dropped, 0u);
+  // 10 s of calm take it down 1 ms, and the queue with it.
+  sink.play(1030, true);
+  EXPECT_EQ(sink.decision.target(), 13 * kMs);
+  EXPECT_EQ(sink.queue, 13 * kMs);
+  // It never rises past its limit.
+  sink.queue += 100 * kMs;
+  sink.play(60, true);
+  EXPECT_EQ(sink.decision.target(), TrimDecision::kMaxTarget);
+}
+
+TEST(PlayoutTrimmer, TheStartUpBurstIsTrimmedButNotTakenAsLateness) {
+  Sink sink;
+  sink.queue = 5 * kMs;
+  sink.play(60, true);
+  sink.queue = 800 * kMs;  // the jitter buffer's first release, concealment of set-up
+  sink.play(150, true);
+  EXPECT_EQ(sink.queue, TrimDecision::kTargetWait);
+  EXPECT_EQ(sink.decision.target(), TrimDecision::kTargetWait);
 }
 
 TEST(PlayoutTrimmer, AnOffsetThatDroppingCannotLowerRaisesTheTarget) {
   TrimDecision decision;
-  int drops = 0;
+  GstClockTime dropped = 0;
   for (int i = 0; i < 600; ++i) {  // 6 s, the wait stuck at 14 ms whatever is dropped
-    if (decision.wants_to_drop(14 * kMs, kPacket)) {
-      decision.dropped(kPacket);
-      ++drops;
-    }
+    const GstClockTime drop = decision.to_drop(14 * kMs, kPacket);
+    if (drop > 0) decision.dropped(drop);
+    dropped += drop;
   }
-  EXPECT_EQ(drops, TrimDecision::kFutileDrops);
   EXPECT_EQ(decision.target(), 15 * kMs);
+  EXPECT_EQ(dropped, TrimDecision::kFutileDrops * (14 * kMs - TrimDecision::kTargetWait));
 }
 
-TEST(PlayoutTrimmer, DropsAStartUpBurstOfConcealmentWhole) {
+TEST(PlayoutTrimmer, NeverDropsMoreThanTheExcess) {
   TrimDecision decision;
-  // The jitter buffer's "lost" packets of the call set-up, concealed as one long buffer
-  // that waited over a second.
-  // 290 ms of a window, then the long buffer ends it.
   for (int i = 0; i < 29; ++i)
-    EXPECT_FALSE(decision.wants_to_drop(1070 * kMs, kPacket));
-  EXPECT_TRUE(decision.wants_to_drop(1070 * kMs, 1000 * kMs));
-  // But never one longer than the excess: it would leave the speaker waiting.
-  TrimDecision other;
-  for (int i = 0; i < 29; ++i)
-    other.wants_to_drop(30 * kMs, kPacket);
-  EXPECT_FALSE(other.wants_to_drop(30 * kMs, 100 * kMs));
-  EXPECT_TRUE(other.wants_to_drop(30 * kMs, kPacket));
+    EXPECT_EQ(decision.to_drop(30 * kMs, kPacket), 0u);
+  // The window ends on a 100 ms buffer: only the excess of it goes.
+  EXPECT_EQ(decision.to_drop(30 * kMs, 100 * kMs), 30 * kMs - TrimDecision::kTargetWait);
 }
 
 }  // namespace
