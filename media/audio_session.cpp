@@ -578,27 +578,8 @@ struct AudioSession::Impl {
     }
   }
 
-  // Most of what a pipeline posts is of no use here: every element's state changes and
-  // every streaming thread's status, well over a hundred messages per call set up and
-  // torn down. Dropped where they are posted, they never queue up for the engine's thread,
-  // which also runs SIP (tests/bench/load_bench.sh sets up media for every call).
-  static GstBusSyncReply keep_what_is_handled(GstBus*, GstMessage* message, gpointer pipeline) {
-    switch (GST_MESSAGE_TYPE(message)) {
-      case GST_MESSAGE_ERROR:
-      case GST_MESSAGE_WARNING:
-      case GST_MESSAGE_LATENCY:
-      case GST_MESSAGE_ELEMENT:
-        return GST_BUS_PASS;
-      case GST_MESSAGE_STATE_CHANGED:
-        return GST_MESSAGE_SRC(message) == GST_OBJECT(pipeline) ? GST_BUS_PASS : GST_BUS_DROP;
-      default:
-        return GST_BUS_DROP;
-    }
-  }
-
   void watch_bus() {
     GstPtr<GstBus> bus(gst_pipeline_get_bus(GST_PIPELINE(pipeline.get())));
-    gst_bus_set_sync_handler(bus.get(), &Impl::keep_what_is_handled, pipeline.get(), nullptr);
     GSource* source = gst_bus_create_watch(bus.get());
     // GLib stores every callback as a GSourceFunc and calls it with the source's own
     // signature (GstBusFunc here); the detour through void(*)() is how G_SOURCE_FUNC casts.
