@@ -20,11 +20,13 @@ GstClockTime TrimDecision::to_drop(GstClockTime wait, GstClockTime duration) {
 }
 
 void TrimDecision::end_window() {
+  // Something was dropped only if the window before left an excess, so last_window_min_
+  // is then the floor the drops started from.
   const bool dropped_since = dropped_ > 0;
-  if (GST_CLOCK_TIME_IS_VALID(min_before_drop_) && dropped_since) {
+  if (dropped_since) {
     // Did the drops lower the floor by at least half of what was dropped? If not, the
     // floor is an offset in the timestamps, not a queue: make it the target.
-    const bool futile = window_min_ + dropped_ / 2 > min_before_drop_;
+    const bool futile = window_min_ + dropped_ / 2 > last_window_min_;
     futile_drops_ = futile ? futile_drops_ + 1 : 0;
     if (futile_drops_ >= kFutileDrops) {
       target_ = std::min(kMaxTarget, std::max(target_, window_min_ + GST_MSECOND));
@@ -33,7 +35,6 @@ void TrimDecision::end_window() {
       spdlog::debug("playout: waits of {} ms are the floor here; target raised to it",
                     window_min_ / GST_MSECOND);
     }
-    min_before_drop_ = GST_CLOCK_TIME_NONE;
   }
   calm_ += window_elapsed_;
   const bool late = !dropped_since && played_ > kSettle &&
@@ -50,7 +51,6 @@ void TrimDecision::end_window() {
     calm_ = 0;
   }
   excess_ = window_min_ > target_ ? window_min_ - target_ : 0;
-  min_before_drop_ = excess_ >= kMinTrim ? window_min_ : GST_CLOCK_TIME_NONE;
   last_window_min_ = window_min_;
   window_min_ = GST_CLOCK_TIME_NONE;
   window_elapsed_ = 0;

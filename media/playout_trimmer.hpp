@@ -65,10 +65,8 @@ class TrimDecision {
   GstClockTime window_min_ = GST_CLOCK_TIME_NONE;
   GstClockTime window_elapsed_ = 0;
   GstClockTime last_window_min_ = GST_CLOCK_TIME_NONE;
-  GstClockTime calm_ = 0;    // audio since the last late arrival (or target change)
-  GstClockTime excess_ = 0;  // what the last window left to drop
-  // After a drop: the window minimum before it, to see whether dropping helped.
-  GstClockTime min_before_drop_ = GST_CLOCK_TIME_NONE;
+  GstClockTime calm_ = 0;     // audio since the last late arrival (or target change)
+  GstClockTime excess_ = 0;   // what the last window left to drop
   GstClockTime dropped_ = 0;  // how much, since the window before
   int futile_drops_ = 0;      // drops in a row that did not lower the wait
 };
