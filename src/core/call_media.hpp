@@ -1,8 +1,8 @@
 // The seam between a call's signalling (UserAgent, sans-I/O) and its media (media/,
-// GStreamer on the engine's context). The UA asks for local ports before it writes an
-// offer or an answer, hands over the outcome of every completed offer/answer exchange
-// (initial, hold, resume, re-INVITE from the peer), and says when the call is over.
-// The UA's tests use a fake; the engine gives the real one.
+// GStreamer on the engine's context). The UA asks for the local transports before it
+// writes an offer or an answer (and may have to wait for them), hands over the outcome of every
+// completed offer/answer exchange (initial, hold, resume, re-INVITE from the peer), and says when
+// the call is over. The UA's tests use a fake; the engine gives the real one.
 #pragma once
 
 #include <cstdint>
@@ -37,11 +37,28 @@ struct NegotiatedAudio {
   int ptime_ms = 20;
 };
 
-// What we offer or answer with: our address and the ports bound for this call.
-struct LocalMedia {
-  std::string address;
+// The local end of one stream's transport: what our SDP writes for it. A plain socket
+// pair gives an address and two ports; ICE will add its credentials and candidates.
+struct LocalTransport {
+  std::string address;  // empty or a wildcard: the UA writes its own SIP address
   std::uint16_t rtp_port = 0;
   std::uint16_t rtcp_port = 0;
+};
+
+// What the UA asks for before its first offer or answer of a call.
+struct TransportRequest {
+  bool ipv6 = false;        // the peer is reached over IPv6
+  std::size_t streams = 1;  // one transport per stream we will offer or accept
+};
+
+// prepare()'s answer. A plain socket pair is ready at once; a transport that needs the
+// network first (ICE gathering) is pending and reports later through
+// UserAgent::media_ready(), on the engine's thread.
+enum class PrepareState { kReady, kPending, kFailed };
+struct Preparation {
+  PrepareState state = PrepareState::kFailed;
+  std::vector<LocalTransport> streams;  // kReady: one per stream asked for, in order
+  std::string error;                    // kFailed: what a person should read
 };
 
 // RTCP-derived figures for `lanline ctl calls`.
@@ -62,9 +79,11 @@ struct MediaStats {
 class CallMedia {
  public:
   virtual ~CallMedia() = default;
-  // Before the first offer or answer of a call: bind local ports for its audio, kept
-  // for the call's life. `ipv6` when the peer is reached over IPv6. nullopt: no ports.
-  virtual std::optional<LocalMedia> reserve(std::uint64_t call_id, bool ipv6) = 0;
+  // Before the first offer or answer of a call: set up the local end of its streams'
+  // transports, kept for the call's life. Ready at once, failed, or pending: then the
+  // outcome comes later (UserAgent::media_ready), and the UA holds its INVITE or its
+  // 2xx until then, within a bound. release() is owed unless this returned kFailed.
+  virtual Preparation prepare(std::uint64_t call_id, const TransportRequest& request) = 0;
   // After every completed offer/answer exchange: start the streams, or update them
   // (direction for hold, codec, remote address).
   virtual void apply(std::uint64_t call_id, const NegotiatedAudio& audio) = 0;

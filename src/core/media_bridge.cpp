@@ -102,24 +102,27 @@ std::unique_ptr<MediaBridge> MediaBridge::create(GMainContext* context,
   return bridge;
 }
 
-std::optional<LocalMedia> MediaBridge::reserve(std::uint64_t call_id, bool ipv6) {
+// A plain socket pair per stream, bound at once: always ready or failed.
+Preparation MediaBridge::prepare(std::uint64_t call_id, const TransportRequest& request) {
   Impl& impl = *impl_;
   auto& call = impl.calls[call_id];
+  Preparation prepared;
   if (!call.transport) {
-    std::string error;
-    call.transport =
-        media::UdpTransport::bind(ipv6, {impl.options.first_port, impl.options.last_port}, error);
+    call.transport = media::UdpTransport::bind(
+        request.ipv6, {impl.options.first_port, impl.options.last_port}, prepared.error);
     if (!call.transport) {
-      spdlog::error("call {}: no audio: {}", call_id, error);
+      spdlog::error("call {}: no audio: {}", call_id, prepared.error);
       impl.calls.erase(call_id);
-      return std::nullopt;
+      return prepared;
     }
   }
-  LocalMedia local;
+  LocalTransport local;
   local.address = call.transport->ipv6() ? impl.options.ipv6_address : impl.options.ipv4_address;
   local.rtp_port = call.transport->rtp_port();
   local.rtcp_port = call.transport->rtcp_port();
-  return local;
+  prepared.state = PrepareState::kReady;
+  prepared.streams.push_back(local);
+  return prepared;
 }
 
 void MediaBridge::apply(std::uint64_t call_id, const NegotiatedAudio& audio) {

@@ -30,7 +30,7 @@ class MediaBridge : public CallMedia {
                                              const MediaBridgeOptions& options, std::string& error);
   ~MediaBridge() override;
 
-  std::optional<LocalMedia> reserve(std::uint64_t call_id, bool ipv6) override;
+  Preparation prepare(std::uint64_t call_id, const TransportRequest& request) override;
   void apply(std::uint64_t call_id, const NegotiatedAudio& audio) override;
   void release(std::uint64_t call_id) override;
   bool set_mute(std::uint64_t call_id, bool muted) override;

@@ -986,15 +986,18 @@ bool UserAgent::reserve_media(Call& call) {
   sdp::LocalEndpoint local{local_for(call.peer).host, config_.media_port,
                            static_cast<std::uint16_t>(config_.media_port + 1)};
   if (config_.media) {
-    bool ipv6 = call.peer.address.find(':') != std::string::npos;
-    auto ports = config_.media->reserve(call.info.id, ipv6);
-    if (!ports) return false;
+    TransportRequest request;
+    request.ipv6 = call.peer.address.find(':') != std::string::npos;
+    Preparation prepared = config_.media->prepare(call.info.id, request);
+    if (prepared.state == PrepareState::kFailed) return false;
     call.media_reserved = true;
-    local.rtp_port = ports->rtp_port;
-    local.rtcp_port = ports->rtcp_port;
+    if (prepared.state != PrepareState::kReady || prepared.streams.empty()) return false;
+    const LocalTransport& ports = prepared.streams.front();
+    local.rtp_port = ports.rtp_port;
+    local.rtcp_port = ports.rtcp_port;
     // A wildcard bind says nothing a peer can send to: then the SIP address is ours.
-    if (!ports->address.empty() && ports->address != "0.0.0.0" && ports->address != "::") {
-      local.address = ports->address;
+    if (!ports.address.empty() && ports.address != "0.0.0.0" && ports.address != "::") {
+      local.address = ports.address;
     }
   }
   call.sdp->set_local(std::move(local));

@@ -28,13 +28,15 @@ struct FakeMedia : CallMedia {
   std::uint16_t next_port = 50000;
   bool refuse = false;
 
-  std::optional<LocalMedia> reserve(std::uint64_t call, bool ipv6) override {
-    events.push_back({"reserve", call, {}, ipv6});
-    if (refuse) return std::nullopt;
+  Preparation prepare(std::uint64_t call, const TransportRequest& request) override {
+    events.push_back({"reserve", call, {}, request.ipv6});
+    Preparation prepared;
+    if (refuse) return prepared;
     EXPECT_TRUE(live.insert(call).second) << "reserved twice: call " << call;
-    LocalMedia local{"", next_port, static_cast<std::uint16_t>(next_port + 1)};
+    prepared.state = PrepareState::kReady;
+    prepared.streams.push_back({"", next_port, static_cast<std::uint16_t>(next_port + 1)});
     next_port += 2;
-    return local;
+    return prepared;
   }
   void apply(std::uint64_t call, const NegotiatedAudio& audio) override {
     EXPECT_EQ(live.count(call), 1u) << "apply without reserve: call " << call;

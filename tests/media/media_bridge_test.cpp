@@ -41,7 +41,16 @@ std::unique_ptr<MediaBridge> bridge(MainContext& context, const std::string& sou
 }
 
 // What the UA would hand over after an exchange between the two, seen from one side.
-NegotiatedAudio agreed(const std::string& codec, int pt, const LocalMedia& peer) {
+// The bridge's transports are plain sockets: ready at once, never pending.
+std::optional<LocalTransport> reserve(MediaBridge& bridge, std::uint64_t call) {
+  Preparation prepared = bridge.prepare(call, TransportRequest{});
+  EXPECT_NE(prepared.state, PrepareState::kPending);
+  if (prepared.state != PrepareState::kReady) return std::nullopt;
+  EXPECT_EQ(prepared.streams.size(), 1u);
+  return prepared.streams.at(0);
+}
+
+NegotiatedAudio agreed(const std::string& codec, int pt, const LocalTransport& peer) {
   NegotiatedAudio audio;
   MediaCodec agreed_codec;
   agreed_codec.encoding = codec;
@@ -73,15 +82,15 @@ TEST(MediaBridge, BadSourceOrSinkIsAClearError) {
 TEST(MediaBridge, ReserveKeepsThePortsOfACall) {
   MainContext context;
   auto a = bridge(context, "test", "null");
-  auto first = a->reserve(7, false);
+  auto first = reserve(*a, 7);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->address, "127.0.0.1");
   EXPECT_EQ(first->rtp_port % 2, 0);
   EXPECT_EQ(first->rtcp_port, first->rtp_port + 1);
-  auto again = a->reserve(7, false);  // a re-INVITE's offer: the same ports
+  auto again = reserve(*a, 7);  // a re-INVITE's offer: the same ports
   ASSERT_TRUE(again);
   EXPECT_EQ(again->rtp_port, first->rtp_port);
-  auto other = a->reserve(8, false);
+  auto other = reserve(*a, 8);
   ASSERT_TRUE(other);
   EXPECT_NE(other->rtp_port, first->rtp_port);
   a->release(7);
@@ -92,7 +101,7 @@ TEST(MediaBridge, ReserveKeepsThePortsOfACall) {
 TEST(MediaBridge, NothingPlayableMeansNoAudioAndClearAnswers) {
   MainContext context;
   auto a = bridge(context, "test", "null");
-  auto local = a->reserve(1, false);
+  auto local = reserve(*a, 1);
   ASSERT_TRUE(local);
   a->apply(1, agreed("GSM", 3, *local));  // a codec media/ does not have
   EXPECT_FALSE(a->has_audio(1));
@@ -118,8 +127,8 @@ TEST(MediaBridge, FollowsTheCallsExchanges) {
     EXPECT_EQ(call, 2u);
     digits += digit;
   });
-  auto la = a->reserve(1, false);
-  auto lb = b->reserve(2, false);
+  auto la = reserve(*a, 1);
+  auto lb = reserve(*b, 2);
   ASSERT_TRUE(la && lb);
   a->apply(1, agreed("PCMU", 0, *lb));
   b->apply(2, agreed("PCMU", 0, *la));
