@@ -442,8 +442,8 @@ struct AudioSession::Impl {
       const CodecInfo& info = codec_info(receive.codec);
       return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio", "clock-rate",
                                  G_TYPE_INT, info.clock_rate, "encoding-name", G_TYPE_STRING,
-                                 std::string(info.encoding_name).c_str(), "payload", G_TYPE_INT,
-                                 static_cast<int>(pt), nullptr);
+                                 info.caps_encoding, "payload", G_TYPE_INT, static_cast<int>(pt),
+                                 nullptr);
     }
     if (static_cast<int>(pt) == self->config.dtmf_receive_pt) {
       return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "audio", "clock-rate",

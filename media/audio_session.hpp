@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "common/codec_table.hpp"
 #include "media/audio_endpoints.hpp"
-#include "media/codecs.hpp"
 #include "media/udp_transport.hpp"
 
 namespace lanline::media {

@@ -10,40 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "common/stream_description.hpp"
+
 namespace lanline::core {
-
-// One audio codec both sides agreed on. Each side receives on the payload type it wrote
-// in its own SDP (RFC 3264 5.1), so the two numbers can differ.
-struct MediaCodec {
-  std::string encoding;  // as in a=rtpmap, upper/lower case as the peer wrote it: "opus", "PCMU"
-  int clock_rate = 8000;
-  int channels = 1;
-  std::string fmtp;     // the peer's a=fmtp parameters for this codec ("useinbandfec=1;...")
-  int send_pt = -1;     // payload type in the peer's SDP: what we put in packets we send
-  int receive_pt = -1;  // payload type in our SDP: what the peer puts in packets it sends
-};
-
-// The result of one offer/answer exchange for the audio stream.
-struct NegotiatedAudio {
-  std::vector<MediaCodec> codecs;    // preferred first; codecs[0] is what we send. Empty: rejected
-  int telephone_event_send_pt = -1;  // RFC 4733, -1 when not agreed
-  int telephone_event_receive_pt = -1;
-  std::string remote_address;  // the peer's media address (IPv4 or IPv6 text)
-  std::uint16_t remote_rtp_port = 0;
-  std::uint16_t remote_rtcp_port = 0;  // a=rtcp, else RTP + 1; equal to RTP with rtcp-mux
-  bool rtcp_mux = false;               // RFC 5761, both sides agreed
-  bool send = true;                    // the direction lets us send
-  bool receive = true;                 // the direction lets us receive
-  int ptime_ms = 20;
-};
-
-// The local end of one stream's transport: what our SDP writes for it. A plain socket
-// pair gives an address and two ports; ICE will add its credentials and candidates.
-struct LocalTransport {
-  std::string address;  // empty or a wildcard: the UA writes its own SIP address
-  std::uint16_t rtp_port = 0;
-  std::uint16_t rtcp_port = 0;
-};
 
 // What the UA asks for before its first offer or answer of a call.
 struct TransportRequest {
@@ -84,9 +53,10 @@ class CallMedia {
   // outcome comes later (UserAgent::media_ready), and the UA holds its INVITE or its
   // 2xx until then, within a bound. release() is owed unless this returned kFailed.
   virtual Preparation prepare(std::uint64_t call_id, const TransportRequest& request) = 0;
-  // After every completed offer/answer exchange: start the streams, or update them
-  // (direction for hold, codec, remote address).
-  virtual void apply(std::uint64_t call_id, const NegotiatedAudio& audio) = 0;
+  // After every completed offer/answer exchange: the call's streams, one per m-line
+  // (rejected ones have no codecs). Start them, or update them (direction for hold,
+  // codec, remote address).
+  virtual void apply(std::uint64_t call_id, const std::vector<StreamDescription>& streams) = 0;
   // The call ended (or never got its answer): stop and free everything of it.
   virtual void release(std::uint64_t call_id) = 0;
 

@@ -12,9 +12,9 @@ namespace {
 
 // What needs a new pipeline when it changes; direction and remote address change live.
 struct Shape {
-  media::Codec send_codec;
+  Codec send_codec;
   int send_pt;
-  std::vector<std::pair<media::Codec, int>> receive;
+  std::vector<std::pair<Codec, int>> receive;
   int dtmf_send_pt;
   int dtmf_receive_pt;
   bool rtcp_mux;
@@ -39,27 +39,27 @@ struct MediaBridge::Impl {
   std::function<void(std::uint64_t, char)> dtmf_callback;
   std::function<void(std::uint64_t, const std::string&)> error_callback;
 
-  // The session's settings from the SDP outcome; nullopt when no codec is one we have.
+  // The audio session's settings from the call's main audio stream; nullopt when it is
+  // rejected or has no codec we can send.
   std::optional<media::SessionConfig> session_config(std::uint64_t call_id,
-                                                     const NegotiatedAudio& audio) {
+                                                     const StreamDescription& audio) {
     media::SessionConfig config;
     bool have_send = false;
-    for (const MediaCodec& codec : audio.codecs) {
-      auto known = media::codec_from_name(codec.encoding);
-      if (!known) continue;
+    for (const NegotiatedCodec& codec : audio.codecs) {
       if (!have_send && codec.send_pt >= 0) {
-        config.send_codec = *known;
+        config.send_codec = codec.codec;
         config.send_pt = codec.send_pt;
         have_send = true;
       }
-      if (codec.receive_pt >= 0) config.receive_codecs.push_back({*known, codec.receive_pt});
+      if (codec.receive_pt >= 0) config.receive_codecs.push_back({codec.codec, codec.receive_pt});
     }
     if (!have_send) return std::nullopt;
     config.dtmf_send_pt = audio.telephone_event_send_pt;
     config.dtmf_receive_pt = audio.telephone_event_receive_pt;
-    config.remote_address = audio.remote_address;
-    config.remote_rtp_port = audio.remote_rtp_port;
-    config.remote_rtcp_port = audio.remote_rtcp_port;
+    const PlainTransport& remote = audio.plain();
+    config.remote_address = remote.address;
+    config.remote_rtp_port = remote.rtp_port;
+    config.remote_rtcp_port = remote.rtcp_port;
     config.rtcp_mux = audio.rtcp_mux;
     config.send = audio.send;
     config.receive = audio.receive;
@@ -125,7 +125,7 @@ Preparation MediaBridge::prepare(std::uint64_t call_id, const TransportRequest& 
   return prepared;
 }
 
-void MediaBridge::apply(std::uint64_t call_id, const NegotiatedAudio& audio) {
+void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescription>& streams) {
   Impl& impl = *impl_;
   auto found = impl.calls.find(call_id);
   if (found == impl.calls.end() || !found->second.transport) {
@@ -133,13 +133,15 @@ void MediaBridge::apply(std::uint64_t call_id, const NegotiatedAudio& audio) {
     return;
   }
   Impl::Call& call = found->second;
+  // Audio is the only kind media/ plays yet; any other stream is left alone.
+  const StreamDescription* audio = find_stream(streams, StreamKind::kAudio);
   std::optional<media::SessionConfig> config;
-  if (!audio.codecs.empty()) config = impl.session_config(call_id, audio);
+  if (audio) config = impl.session_config(call_id, *audio);
   if (!config) {
     // Rejected stream (port 0) or nothing we can play: no pipeline, ports kept.
     if (call.session) {
       spdlog::info("call {}: audio stopped ({})", call_id,
-                   audio.codecs.empty() ? "stream rejected" : "no codec in common");
+                   !audio ? "stream rejected" : "no codec in common");
       call.session.reset();
       call.shape.reset();
     }

@@ -31,7 +31,7 @@ class MediaBridge : public CallMedia {
   ~MediaBridge() override;
 
   Preparation prepare(std::uint64_t call_id, const TransportRequest& request) override;
-  void apply(std::uint64_t call_id, const NegotiatedAudio& audio) override;
+  void apply(std::uint64_t call_id, const std::vector<StreamDescription>& streams) override;
   void release(std::uint64_t call_id) override;
   bool set_mute(std::uint64_t call_id, bool muted) override;
   bool send_dtmf(std::uint64_t call_id, const std::string& digits) override;

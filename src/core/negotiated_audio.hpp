@@ -1,12 +1,15 @@
-// From what offer/answer agreed (sdp::AudioAgreement) to what the media side is given
-// (core::NegotiatedAudio). It lives in core because src/sdp knows nothing of core.
+// From what offer/answer agreed for the audio stream (sdp::AudioAgreement) to the call's
+// stream descriptions CallMedia is given. Interim: it goes once the Negotiator writes
+// StreamDescriptions itself.
 #pragma once
 
-#include "core/call_media.hpp"
+#include <vector>
+
+#include "common/stream_description.hpp"
 #include "sdp/offer_answer.hpp"
 
 namespace lanline::core {
 
-NegotiatedAudio to_negotiated_audio(const sdp::AudioAgreement& agreement);
+std::vector<StreamDescription> to_streams(const sdp::AudioAgreement& agreement);
 
 }  // namespace lanline::core

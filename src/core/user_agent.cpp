@@ -1007,7 +1007,7 @@ bool UserAgent::reserve_media(Call& call) {
 
 void UserAgent::apply_media(Call& call, const sdp::AudioAgreement& agreement) {
   if (config_.media && call.media_reserved) {
-    config_.media->apply(call.info.id, to_negotiated_audio(agreement));
+    config_.media->apply(call.info.id, to_streams(agreement));
   }
 }
 

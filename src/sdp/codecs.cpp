@@ -5,7 +5,7 @@
 namespace lanline::sdp {
 
 std::optional<CodecSpec> codec_named(std::string_view name, const OpusOptions& opus) {
-  if (text::iequals(name, "opus")) {
+  if (lanline::codec_named(name) == Codec::kOpus) {
     std::string fmtp;
     auto add = [&fmtp](std::string parameter) {
       if (!fmtp.empty()) fmtp += ';';
@@ -16,25 +16,30 @@ std::optional<CodecSpec> codec_named(std::string_view name, const OpusOptions& o
     if (opus.max_average_bitrate != 0) {
       add("maxaveragebitrate=" + std::to_string(opus.max_average_bitrate));
     }
-    return CodecSpec{"opus", 48000, 2, 96, fmtp};
+    const CodecInfo& info = codec_info(Codec::kOpus);
+    return CodecSpec{std::string(info.encoding), info.clock_rate, info.channels, info.offered_pt,
+                     fmtp};
   }
-  // G.722 samples at 16 kHz but its RTP clock is 8000 (RFC 3551 4.5.2).
-  if (text::iequals(name, "g722")) return CodecSpec{"G722", 8000, 1, 9, {}};
-  if (text::iequals(name, "pcmu")) return CodecSpec{"PCMU", 8000, 1, 0, {}};
-  if (text::iequals(name, "pcma")) return CodecSpec{"PCMA", 8000, 1, 8, {}};
-  return std::nullopt;
+  auto codec = lanline::codec_named(name);
+  if (!codec) return std::nullopt;
+  const CodecInfo& info = codec_info(*codec);
+  return CodecSpec{std::string(info.encoding), info.clock_rate, info.channels, info.offered_pt, {}};
 }
 
 const std::vector<std::string>& known_codec_names() {
-  static const std::vector<std::string> kNames{"opus", "G722", "PCMU", "PCMA"};
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names;
+    for (const CodecInfo& info : kCodecTable)
+      names.emplace_back(info.encoding);
+    return names;
+  }();
   return kNames;
 }
 
 bool same_codec(const Rtpmap& map, const CodecSpec& codec) {
-  if (!text::iequals(map.encoding, codec.encoding) || map.clock_rate != codec.clock_rate) {
-    return false;
-  }
-  return text::iequals(codec.encoding, "opus") || map.channels == codec.channels;
+  auto theirs = codec_for_rtpmap(map.encoding, map.clock_rate, map.channels);
+  auto ours = codec_for_rtpmap(codec.encoding, codec.clock_rate, codec.channels);
+  return theirs && theirs == ours;
 }
 
 bool is_telephone_event(const Rtpmap& map) {

@@ -1,5 +1,6 @@
-// The audio codecs Lanline can negotiate, in the form it offers them (RFC 3551, 7587,
-// 4733), and how a codec in a peer's SDP is matched against them.
+// The audio codecs Lanline can negotiate (src/common/codec_table.hpp) in the form it
+// offers them (RFC 3551, 7587, 4733), and how a codec in a peer's SDP is matched
+// against them.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/codec_table.hpp"
 #include "session.hpp"
 
 namespace lanline::sdp {

@@ -20,7 +20,7 @@ struct FakeMedia : CallMedia {
   struct Event {
     std::string what;  // "reserve", "apply", "release"
     CallId call = 0;
-    NegotiatedAudio audio;
+    StreamDescription audio;  // the first stream applied
     bool ipv6 = false;
   };
   std::vector<Event> events;
@@ -38,9 +38,10 @@ struct FakeMedia : CallMedia {
     next_port += 2;
     return prepared;
   }
-  void apply(std::uint64_t call, const NegotiatedAudio& audio) override {
+  void apply(std::uint64_t call, const std::vector<StreamDescription>& streams) override {
     EXPECT_EQ(live.count(call), 1u) << "apply without reserve: call " << call;
-    events.push_back({"apply", call, audio, false});
+    EXPECT_FALSE(streams.empty());
+    events.push_back({"apply", call, streams.empty() ? StreamDescription{} : streams[0], false});
   }
   void release(std::uint64_t call) override {
     EXPECT_EQ(live.erase(call), 1u) << "release without reserve: call " << call;
@@ -58,11 +59,11 @@ struct FakeMedia : CallMedia {
     }
     return out;
   }
-  const NegotiatedAudio& last_applied() const {
+  const StreamDescription& last_applied() const {
     for (auto it = events.rbegin(); it != events.rend(); ++it) {
       if (it->what == "apply") return it->audio;
     }
-    static const NegotiatedAudio kNone;
+    static const StreamDescription kNone;
     ADD_FAILURE() << "nothing applied";
     return kNone;
   }
@@ -130,26 +131,24 @@ TEST_F(UaMediaTest, CallReservesAppliesAndReleasesOnBothSides) {
   net.run(milliseconds(100));
   EXPECT_EQ(alice_media.sequence(), "reserve apply");
 
-  const NegotiatedAudio& a = alice_media.last_applied();
+  const StreamDescription& a = alice_media.last_applied();
   ASSERT_FALSE(a.codecs.empty());
-  EXPECT_EQ(a.codecs[0].encoding, "opus");
-  EXPECT_EQ(a.codecs[0].clock_rate, 48000);
-  EXPECT_EQ(a.codecs[0].channels, 2);
+  EXPECT_EQ(a.codecs[0].codec, Codec::kOpus);
   EXPECT_EQ(a.codecs[0].send_pt, 96);
   EXPECT_EQ(a.codecs[0].receive_pt, 96);
   EXPECT_EQ(a.codecs[0].fmtp, "useinbandfec=1");
   EXPECT_EQ(a.telephone_event_send_pt, 100);  // the 48000 one, as Opus's clock
-  EXPECT_EQ(a.remote_address, "198.18.0.2");
-  EXPECT_EQ(a.remote_rtp_port, 50000);  // bob's fake counts from 50000 too
-  EXPECT_EQ(a.remote_rtcp_port, 50000);
+  EXPECT_EQ(a.plain().address, "198.18.0.2");
+  EXPECT_EQ(a.plain().rtp_port, 50000);  // bob's fake counts from 50000 too
+  EXPECT_EQ(a.plain().rtcp_port, 50000);
   EXPECT_TRUE(a.rtcp_mux);
   EXPECT_TRUE(a.send);
   EXPECT_TRUE(a.receive);
   EXPECT_EQ(a.ptime_ms, 20);
-  const NegotiatedAudio& b = bob_media.last_applied();
-  EXPECT_EQ(b.remote_address, "198.18.0.1");
+  const StreamDescription& b = bob_media.last_applied();
+  EXPECT_EQ(b.plain().address, "198.18.0.1");
   EXPECT_EQ(b.codecs.size(), 4u);  // opus, G722, PCMU, PCMA: all in common
-  EXPECT_EQ(b.codecs[0].encoding, "opus");
+  EXPECT_EQ(b.codecs[0].codec, Codec::kOpus);
 
   ASSERT_TRUE(alice.ua->hangup(call, net.now).ok());
   net.run(milliseconds(100));
@@ -270,11 +269,11 @@ TEST_F(UaMediaTest, CodecListLimitsTheAnswer) {
   dave.ua->answer(dave.calls.begin()->first, other.now);
   other.run(milliseconds(100));
   ASSERT_EQ(carol.calls[call].state, CallState::kEstablished);
-  const NegotiatedAudio& a = carol_media.last_applied();
+  const StreamDescription& a = carol_media.last_applied();
   ASSERT_EQ(a.codecs.size(), 2u);
-  EXPECT_EQ(a.codecs[0].encoding, "PCMU");  // carol offered PCMU before PCMA
+  EXPECT_EQ(a.codecs[0].codec, Codec::kPcmu);  // carol offered PCMU before PCMA
   EXPECT_EQ(a.codecs[0].send_pt, 0);
-  EXPECT_EQ(a.codecs[1].encoding, "PCMA");
+  EXPECT_EQ(a.codecs[1].codec, Codec::kPcma);
   EXPECT_EQ(a.telephone_event_send_pt, 101);  // at 8000, as PCMU's clock
   EXPECT_EQ(a.telephone_event_receive_pt, 101);
 }
@@ -298,9 +297,9 @@ TEST_F(UaMediaTest, PeerOverIpv6) {
   dave.ua->answer(dave.calls.begin()->first, other.now);
   other.run(milliseconds(100));
   ASSERT_EQ(carol.calls[call].state, CallState::kEstablished);
-  EXPECT_EQ(carol_media.last_applied().remote_address, "2001:db8::4");
+  EXPECT_EQ(carol_media.last_applied().plain().address, "2001:db8::4");
   EXPECT_TRUE(dave_media.events[0].ipv6);
-  EXPECT_EQ(dave_media.last_applied().remote_address, "2001:db8::3");
+  EXPECT_EQ(dave_media.last_applied().plain().address, "2001:db8::3");
 }
 
 // ---- A peer that is not Lanline: raw requests with SDP a phone would write ----
@@ -384,16 +383,16 @@ TEST_F(UaMediaRawTest, AnswersAPhoneWithItsNumbersAndRejectsVideo) {
   EXPECT_EQ(answer->media[1].type, "video");
   EXPECT_EQ(answer->media[1].port, 0);
 
-  const NegotiatedAudio& a = bob_media.last_applied();
+  const StreamDescription& a = bob_media.last_applied();
   ASSERT_EQ(a.codecs.size(), 2u);
-  EXPECT_EQ(a.codecs[0].encoding, "OPUS");
+  EXPECT_EQ(a.codecs[0].codec, Codec::kOpus);
   EXPECT_EQ(a.codecs[0].send_pt, 111);
   EXPECT_EQ(a.codecs[0].receive_pt, 111);
   EXPECT_EQ(a.codecs[0].fmtp, "useinbandfec=1; stereo=0");
-  EXPECT_EQ(a.codecs[1].encoding, "PCMU");
+  EXPECT_EQ(a.codecs[1].codec, Codec::kPcmu);
   EXPECT_EQ(a.telephone_event_send_pt, 101);  // no 48000 one offered: 8000 it is
-  EXPECT_EQ(a.remote_rtp_port, 7078);
-  EXPECT_EQ(a.remote_rtcp_port, 7079);
+  EXPECT_EQ(a.plain().rtp_port, 7078);
+  EXPECT_EQ(a.plain().rtcp_port, 7079);
   EXPECT_FALSE(a.rtcp_mux);
 }
 
@@ -446,12 +445,12 @@ TEST_F(UaMediaRawTest, OfferlessInviteTakesTheAnswerFromTheAck) {
   alice.send(ack(5, to_tag, 1, answer), bob.address);
   net.run(milliseconds(50));
   EXPECT_EQ(bob_media.sequence(), "reserve apply");
-  const NegotiatedAudio& a = bob_media.last_applied();
+  const StreamDescription& a = bob_media.last_applied();
   ASSERT_EQ(a.codecs.size(), 1u);
-  EXPECT_EQ(a.codecs[0].encoding, "PCMA");  // static type, no rtpmap needed
+  EXPECT_EQ(a.codecs[0].codec, Codec::kPcma);  // static type, no rtpmap needed
   EXPECT_EQ(a.codecs[0].send_pt, 8);
-  EXPECT_EQ(a.remote_rtp_port, 7000);
-  EXPECT_EQ(a.remote_rtcp_port, 7001);
+  EXPECT_EQ(a.plain().rtp_port, 7000);
+  EXPECT_EQ(a.plain().rtcp_port, 7001);
   EXPECT_EQ(bob.calls[incoming].state, CallState::kEstablished);
 
   // An offer-less re-INVITE: the same again, and c=0.0.0.0 in that answer is hold.

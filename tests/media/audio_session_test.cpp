@@ -449,8 +449,10 @@ TEST(AudioEndpoints, ParseWhatTheUserTypes) {
   EXPECT_EQ(parse_audio_sink("record:/x.wav", error)->path, "/x.wav");
   EXPECT_EQ(parse_audio_sink("null", error)->kind, AudioSink::Kind::kNull);
   EXPECT_FALSE(parse_audio_sink("speaker", error));
-  EXPECT_EQ(codec_from_name("PCMU"), Codec::kPcmu);
-  EXPECT_FALSE(codec_from_name("gsm"));
+  EXPECT_EQ(codec_named("PCMU"), Codec::kPcmu);
+  EXPECT_FALSE(codec_named("gsm"));
+  EXPECT_EQ(codec_for_rtpmap("OPUS", 48000, 1), Codec::kOpus);  // "opus/48000" is Opus too
+  EXPECT_FALSE(codec_for_rtpmap("PCMU", 16000, 1));
 }
 
 }  // namespace

@@ -50,20 +50,14 @@ std::optional<LocalTransport> reserve(MediaBridge& bridge, std::uint64_t call) {
   return prepared.streams.at(0);
 }
 
-NegotiatedAudio agreed(const std::string& codec, int pt, const LocalTransport& peer) {
-  NegotiatedAudio audio;
-  MediaCodec agreed_codec;
-  agreed_codec.encoding = codec;
-  agreed_codec.clock_rate = codec == "opus" ? 48000 : 8000;
-  agreed_codec.send_pt = pt;
-  agreed_codec.receive_pt = pt;
-  audio.codecs.push_back(agreed_codec);
+std::vector<StreamDescription> agreed(std::optional<Codec> codec, int pt,
+                                      const LocalTransport& peer) {
+  StreamDescription audio;
+  if (codec) audio.codecs.push_back(NegotiatedCodec{*codec, {}, pt, pt, {}});
   audio.telephone_event_send_pt = 101;
   audio.telephone_event_receive_pt = 101;
-  audio.remote_address = "127.0.0.1";
-  audio.remote_rtp_port = peer.rtp_port;
-  audio.remote_rtcp_port = peer.rtcp_port;
-  return audio;
+  audio.remote = PlainTransport{"127.0.0.1", peer.rtp_port, peer.rtcp_port};
+  return {audio};
 }
 
 TEST(MediaBridge, BadSourceOrSinkIsAClearError) {
@@ -103,14 +97,15 @@ TEST(MediaBridge, NothingPlayableMeansNoAudioAndClearAnswers) {
   auto a = bridge(context, "test", "null");
   auto local = reserve(*a, 1);
   ASSERT_TRUE(local);
-  a->apply(1, agreed("GSM", 3, *local));  // a codec media/ does not have
+  auto video_only = agreed(Codec::kPcmu, 0, *local);
+  video_only[0].kind = StreamKind::kVideo;  // no audio stream in the call: nothing to play
+  a->apply(1, video_only);
   EXPECT_FALSE(a->has_audio(1));
   EXPECT_FALSE(a->stats(1));
   EXPECT_FALSE(a->send_dtmf(1, "1"));
-  NegotiatedAudio rejected;  // port 0: no codecs
-  a->apply(1, rejected);
+  a->apply(1, agreed(std::nullopt, 0, *local));  // port 0: no codecs
   EXPECT_FALSE(a->has_audio(1));
-  a->apply(2, agreed("PCMU", 0, *local));  // never reserved
+  a->apply(2, agreed(Codec::kPcmu, 0, *local));  // never reserved
   EXPECT_FALSE(a->has_audio(2));
   EXPECT_FALSE(a->set_mute(2, true));
 }
@@ -130,8 +125,8 @@ TEST(MediaBridge, FollowsTheCallsExchanges) {
   auto la = reserve(*a, 1);
   auto lb = reserve(*b, 2);
   ASSERT_TRUE(la && lb);
-  a->apply(1, agreed("PCMU", 0, *lb));
-  b->apply(2, agreed("PCMU", 0, *la));
+  a->apply(1, agreed(Codec::kPcmu, 0, *lb));
+  b->apply(2, agreed(Codec::kPcmu, 0, *la));
   ASSERT_TRUE(a->has_audio(1) && b->has_audio(2));
   context.run_for(1000ms);
   EXPECT_TRUE(a->send_dtmf(1, "42"));
@@ -143,20 +138,20 @@ TEST(MediaBridge, FollowsTheCallsExchanges) {
   EXPECT_GT(stats->packets_received, 30u);
 
   // Hold by A (sendonly / recvonly) changes the running sessions, no new ones.
-  NegotiatedAudio hold_a = agreed("PCMU", 0, *lb);
-  hold_a.receive = false;
-  NegotiatedAudio hold_b = agreed("PCMU", 0, *la);
-  hold_b.send = false;
+  auto hold_a = agreed(Codec::kPcmu, 0, *lb);
+  hold_a[0].receive = false;
+  auto hold_b = agreed(Codec::kPcmu, 0, *la);
+  hold_b[0].send = false;
   a->apply(1, hold_a);
   b->apply(2, hold_b);
   context.run_for(500ms);
-  a->apply(1, agreed("PCMU", 0, *lb));
-  b->apply(2, agreed("PCMU", 0, *la));
+  a->apply(1, agreed(Codec::kPcmu, 0, *lb));
+  b->apply(2, agreed(Codec::kPcmu, 0, *la));
 
   // A re-INVITE moves the call to Opus: new pipelines on the same ports; A's mute stays.
   EXPECT_TRUE(a->set_mute(1, true));
-  a->apply(1, agreed("opus", 96, *lb));
-  b->apply(2, agreed("opus", 96, *la));
+  a->apply(1, agreed(Codec::kOpus, 96, *lb));
+  b->apply(2, agreed(Codec::kOpus, 96, *la));
   context.run_for(1000ms);
   EXPECT_EQ(b->stats(2)->codec, "opus/48000/2");
   b->release(2);  // b.wav now holds the Opus part: A muted, so silence

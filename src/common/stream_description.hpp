@@ -1,0 +1,120 @@
+// One negotiated stream of a call, per m-line: what offer/answer agreed (src/sdp fills it)
+// and what the media side runs (media/ reads it). One plain description, filled by one
+// side and read by the other, so the agreement is never copied field by field on its way
+// from SDP to GStreamer. No dependencies beyond the codec table.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/codec_table.hpp"
+
+namespace lanline {
+
+// RFC 4796 a=content: what a video stream shows. No attribute means main.
+enum class ContentRole { kMain, kSlides, kSpeaker, kSignLanguage, kAlt };
+
+// One codec both sides agreed on. Each side receives on the payload type it wrote in its
+// own SDP (RFC 3264 5.1), so the two numbers can differ.
+struct NegotiatedCodec {
+  Codec codec = Codec::kOpus;
+  std::string fmtp;     // the peer's a=fmtp for it: how the peer wants to receive
+  int send_pt = -1;     // its payload type in the peer's SDP: what we put in our packets
+  int receive_pt = -1;  // its payload type in ours: what the peer puts in its packets
+  // RFC 4585 a=rtcp-fb values both sides named for it ("nack", "nack pli", "ccm fir").
+  std::vector<std::string> rtcp_feedback;
+  bool operator==(const NegotiatedCodec&) const = default;
+};
+
+// Where the peer receives a stream without ICE: c= and m= (and a=rtcp, RFC 3605).
+struct PlainTransport {
+  std::string address;  // IPv4 or IPv6 text
+  std::uint16_t rtp_port = 0;
+  std::uint16_t rtcp_port = 0;  // a=rtcp, else RTP + 1; equal to RTP with rtcp-mux
+  bool operator==(const PlainTransport&) const = default;
+};
+
+// RFC 8839 5.1 a=candidate.
+struct IceCandidate {
+  std::string foundation;
+  int component = 1;  // 1 RTP, 2 RTCP
+  std::string transport = "UDP";
+  std::uint32_t priority = 0;
+  std::string address;
+  std::uint16_t port = 0;
+  std::string type = "host";  // host, srflx, prflx, relay
+  std::string related_address;
+  std::uint16_t related_port = 0;
+  bool operator==(const IceCandidate&) const = default;
+};
+
+// The peer's ICE parameters for a stream (RFC 8839 5.4): when both sides do ICE, media
+// flows on the pair the checks select, not to c=/m=.
+struct IceTransport {
+  std::string ufrag;
+  std::string pwd;
+  std::vector<IceCandidate> candidates;
+  bool lite = false;                 // a=ice-lite
+  PlainTransport default_candidate;  // c=/m=, RFC 8839 4.2
+  bool operator==(const IceTransport&) const = default;
+};
+
+// RFC 4145 / 5763 a=setup: which side opens the DTLS handshake.
+enum class DtlsSetup { kActpass, kActive, kPassive };
+
+// RFC 8122 a=fingerprint of the peer's certificate, and its setup role.
+struct DtlsParameters {
+  std::string hash_function;  // "sha-256"
+  std::string fingerprint;    // "AB:CD:..."
+  DtlsSetup setup = DtlsSetup::kActpass;
+  bool operator==(const DtlsParameters&) const = default;
+};
+
+struct StreamDescription {
+  std::size_t mline = 0;  // its place in the SDP
+  StreamKind kind = StreamKind::kAudio;
+  ContentRole content = ContentRole::kMain;
+  // Preferred first: codecs[0] is what we send. Empty: the stream is rejected (port 0).
+  std::vector<NegotiatedCodec> codecs;
+  int telephone_event_send_pt = -1;  // RFC 4733, audio only; -1 when not agreed
+  int telephone_event_receive_pt = -1;
+  bool send = true;     // the directions let us send
+  bool receive = true;  // and receive
+  int ptime_ms = 20;
+  bool rtcp_mux = false;  // RFC 5761, both sides agreed
+  std::variant<PlainTransport, IceTransport> remote;
+  std::optional<DtlsParameters> dtls;
+
+  bool accepted() const { return !codecs.empty(); }
+  // Where plain RTP goes: c=/m=, which an ICE peer also writes (its default candidate).
+  const PlainTransport& plain() const {
+    if (const auto* ice = std::get_if<IceTransport>(&remote)) return ice->default_candidate;
+    return std::get<PlainTransport>(remote);
+  }
+  bool operator==(const StreamDescription&) const = default;
+};
+
+// The local end of one stream's transport, what our SDP writes for it. A plain socket
+// pair gives an address and two ports; ICE will add its credentials and candidates.
+struct LocalTransport {
+  std::string address;  // empty or a wildcard: the UA writes its own SIP address
+  std::uint16_t rtp_port = 0;
+  std::uint16_t rtcp_port = 0;
+  bool operator==(const LocalTransport&) const = default;
+};
+
+// The first accepted stream of `kind` and `content`; nullptr when there is none.
+inline const StreamDescription* find_stream(const std::vector<StreamDescription>& streams,
+                                            StreamKind kind,
+                                            ContentRole content = ContentRole::kMain) {
+  for (const auto& s : streams) {
+    if (s.kind == kind && s.content == content && s.accepted()) return &s;
+  }
+  return nullptr;
+}
+
+}  // namespace lanline
