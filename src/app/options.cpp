@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "common/codec_table.hpp"
+
 namespace lanline::app {
 namespace {
 
@@ -113,7 +115,12 @@ std::string check_audio_source(std::string_view value) {
 // "opus,g722,pcmu,pcma" or any ordered part of it: the codecs a node offers and accepts,
 // preferred first (tests force one codec with it).
 std::string parse_audio_codecs(std::string_view value, std::vector<std::string>& out) {
-  static constexpr std::string_view kCodecs[] = {"opus", "g722", "pcmu", "pcma"};
+  std::string known;  // the table's audio codecs: "opus, g722, pcmu, pcma"
+  for (const CodecInfo& info : kCodecTable) {
+    if (info.kind != StreamKind::kAudio) continue;
+    if (!known.empty()) known += ", ";
+    known += info.name;
+  }
   std::vector<std::string> codecs;
   std::size_t start = 0;
   while (start <= value.size()) {
@@ -122,11 +129,12 @@ std::string parse_audio_codecs(std::string_view value, std::vector<std::string>&
         value.substr(start, comma == std::string_view::npos ? value.npos : comma - start));
     for (char& c : name)
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (std::find(std::begin(kCodecs), std::end(kCodecs), name) == std::end(kCodecs)) {
+    auto codec = codec_named(name);
+    if (!codec || codec_info(*codec).kind != StreamKind::kAudio) {
       return fmt::format(
-          "unknown audio codec '{}' in '{}': list some of opus, g722, pcmu, pcma, "
-          "separated by commas, preferred first",
-          name, value);
+          "unknown audio codec '{}' in '{}': list some of {}, separated by commas, preferred "
+          "first",
+          name, value, known);
     }
     if (std::find(codecs.begin(), codecs.end(), name) != codecs.end())
       return fmt::format("audio codec '{}' is listed twice in '{}'", name, value);

@@ -11,9 +11,10 @@
 
 namespace lanline {
 
-enum class StreamKind { kAudio, kVideo };
+// kOther: an m-line of a kind Lanline does not carry (application, text, message).
+enum class StreamKind { kAudio, kVideo, kOther };
 
-enum class Codec { kOpus, kG722, kPcmu, kPcma };
+enum class Codec { kOpus, kG722, kPcmu, kPcma, kVp8 };
 
 struct CodecInfo {
   Codec codec;
@@ -35,7 +36,10 @@ struct CodecInfo {
 };
 
 // In Lanline's default order of preference.
-inline constexpr std::array<CodecInfo, 4> kCodecTable{{
+// Video has no pipeline yet: the Negotiator offers and accepts it only when its
+// Capabilities list it, which nothing does by default (H.264 comes with its
+// packetization-mode rules, RFC 6184 8.1, when video does).
+inline constexpr std::array<CodecInfo, 5> kCodecTable{{
     {Codec::kOpus, StreamKind::kAudio, "opus", "opus", 48000, 2, 48000, -1, 96, "OPUS", "opusenc",
      "rtpopuspay", "rtpopusdepay", "opusdec"},
     {Codec::kG722, StreamKind::kAudio, "g722", "G722", 8000, 1, 16000, 9, 9, "G722", "avenc_g722",
@@ -44,6 +48,8 @@ inline constexpr std::array<CodecInfo, 4> kCodecTable{{
      "rtppcmupay", "rtppcmudepay", "mulawdec"},
     {Codec::kPcma, StreamKind::kAudio, "pcma", "PCMA", 8000, 1, 8000, 8, 8, "PCMA", "alawenc",
      "rtppcmapay", "rtppcmadepay", "alawdec"},
+    {Codec::kVp8, StreamKind::kVideo, "vp8", "VP8", 90000, 1, 0, -1, 97, "VP8", "vp8enc",
+     "rtpvp8pay", "rtpvp8depay", "vp8dec"},
 }};
 
 namespace codec_table_detail {

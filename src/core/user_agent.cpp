@@ -3,7 +3,6 @@
 #include <random>
 #include <variant>
 
-#include "core/negotiated_audio.hpp"
 #include "sip/parser.hpp"
 
 namespace lanline::core {
@@ -314,7 +313,7 @@ Outcome UserAgent::answer(CallId id, sip::TimePoint now) {
     return {id, "could not open ports for the call's audio"};
   }
   std::string body;
-  std::optional<sdp::AudioAgreement> agreed;
+  std::optional<sdp::Agreement> agreed;
   if (!call.remote_offer.empty()) {
     auto result = call.sdp->receive_offer(call.remote_offer, call.info.local_hold);
     if (const auto* rejection = std::get_if<sdp::Rejection>(&result)) {
@@ -324,7 +323,7 @@ Outcome UserAgent::answer(CallId id, sip::TimePoint now) {
     }
     auto& answer = std::get<sdp::Answer>(result);
     body = std::move(answer.sdp);
-    agreed = std::move(answer.audio);
+    agreed = std::move(answer.agreement);
   } else {
     // RFC 3261 13.2.1: an INVITE without an offer gets ours in the 2xx, its answer in the ACK.
     body = call.sdp->create_offer(wanted_direction(call));
@@ -686,7 +685,7 @@ void UserAgent::incoming_reinvite(Call& call, TransactionId server, const Messag
     return;
   }
   std::string body;
-  std::optional<sdp::AudioAgreement> agreed;
+  std::optional<sdp::Agreement> agreed;
   if (!request.body().empty()) {
     auto result = call.sdp->receive_offer(request.body(), call.info.local_hold);
     if (const auto* rejection = std::get_if<sdp::Rejection>(&result)) {
@@ -696,7 +695,7 @@ void UserAgent::incoming_reinvite(Call& call, TransactionId server, const Messag
     }
     auto& answer = std::get<sdp::Answer>(result);
     body = std::move(answer.sdp);
-    agreed = std::move(answer.audio);
+    agreed = std::move(answer.agreement);
     call.info.remote_hold = holds_us(agreed->remote_direction);
   } else {
     body = call.sdp->create_offer(wanted_direction(call));
@@ -983,8 +982,8 @@ sdp::Direction UserAgent::wanted_direction(const Call& call) const {
 
 bool UserAgent::reserve_media(Call& call) {
   if (call.ports_ready) return true;
-  sdp::LocalEndpoint local{local_for(call.peer).host, config_.media_port,
-                           static_cast<std::uint16_t>(config_.media_port + 1)};
+  LocalTransport local{local_for(call.peer).host, config_.media_port,
+                       static_cast<std::uint16_t>(config_.media_port + 1)};
   if (config_.media) {
     TransportRequest request;
     request.ipv6 = call.peer.address.find(':') != std::string::npos;
@@ -1005,9 +1004,9 @@ bool UserAgent::reserve_media(Call& call) {
   return true;
 }
 
-void UserAgent::apply_media(Call& call, const sdp::AudioAgreement& agreement) {
+void UserAgent::apply_media(Call& call, const sdp::Agreement& agreement) {
   if (config_.media && call.media_reserved) {
-    config_.media->apply(call.info.id, to_streams(agreement));
+    config_.media->apply(call.info.id, agreement.streams);
   }
 }
 
@@ -1022,8 +1021,8 @@ bool UserAgent::take_answer(Call& call, std::string_view body, bool reinvite) {
   std::string problem;
   if (!agreed) {
     problem = agreed.error().reason;
-  } else if (agreed->codecs.empty()) {
-    problem = "it accepted no audio";
+  } else if (!agreed->any_accepted()) {
+    problem = "it accepted none of the streams offered";
   }
   if (!problem.empty()) {
     send_bye(call);

@@ -171,7 +171,7 @@ class UserAgent : private sip::TransactionUser {
   // The CallMedia seam: ports before the first offer or answer, each completed exchange,
   // the end of the call.
   bool reserve_media(Call& call);
-  void apply_media(Call& call, const sdp::AudioAgreement& agreement);
+  void apply_media(Call& call, const sdp::Agreement& agreement);
   void release_media(Call& call);
   // An answer to our offer arrived (in a 2xx or an ACK): apply it, or end the call
   // (RFC 3261 13.2.2.4, 13.3.1.4) when it cannot be used.

@@ -16,30 +16,32 @@ std::optional<CodecSpec> codec_named(std::string_view name, const OpusOptions& o
     if (opus.max_average_bitrate != 0) {
       add("maxaveragebitrate=" + std::to_string(opus.max_average_bitrate));
     }
-    const CodecInfo& info = codec_info(Codec::kOpus);
-    return CodecSpec{std::string(info.encoding), info.clock_rate, info.channels, info.offered_pt,
-                     fmtp};
+    return CodecSpec{Codec::kOpus, codec_info(Codec::kOpus).offered_pt, fmtp};
   }
   auto codec = lanline::codec_named(name);
   if (!codec) return std::nullopt;
-  const CodecInfo& info = codec_info(*codec);
-  return CodecSpec{std::string(info.encoding), info.clock_rate, info.channels, info.offered_pt, {}};
+  return CodecSpec{*codec, codec_info(*codec).offered_pt, {}};
+}
+
+std::optional<CodecSpec> audio_codec_named(std::string_view name, const OpusOptions& opus) {
+  auto spec = codec_named(name, opus);
+  if (spec && codec_info(spec->codec).kind != StreamKind::kAudio) return std::nullopt;
+  return spec;
 }
 
 const std::vector<std::string>& known_codec_names() {
   static const std::vector<std::string> kNames = [] {
     std::vector<std::string> names;
-    for (const CodecInfo& info : kCodecTable)
-      names.emplace_back(info.encoding);
+    for (const CodecInfo& info : kCodecTable) {
+      if (info.kind == StreamKind::kAudio) names.emplace_back(info.encoding);
+    }
     return names;
   }();
   return kNames;
 }
 
-bool same_codec(const Rtpmap& map, const CodecSpec& codec) {
-  auto theirs = codec_for_rtpmap(map.encoding, map.clock_rate, map.channels);
-  auto ours = codec_for_rtpmap(codec.encoding, codec.clock_rate, codec.channels);
-  return theirs && theirs == ours;
+std::optional<Codec> codec_of(const Rtpmap& map) {
+  return codec_for_rtpmap(map.encoding, map.clock_rate, map.channels);
 }
 
 bool is_telephone_event(const Rtpmap& map) {

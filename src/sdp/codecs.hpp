@@ -14,12 +14,15 @@
 
 namespace lanline::sdp {
 
+// A codec as we offer it: the table's row, the payload type we write and our a=fmtp.
 struct CodecSpec {
-  std::string encoding;  // as written in a=rtpmap: "opus", "G722", "PCMU", "PCMA"
-  std::uint32_t clock_rate = 8000;
-  std::uint32_t channels = 1;
+  Codec codec = Codec::kPcmu;
   int payload_type = -1;  // the static type, or the dynamic one we offer it with
   std::string fmtp;       // what we write in our a=fmtp: what we want to receive
+
+  std::string_view encoding() const { return codec_info(codec).encoding; }
+  std::uint32_t clock_rate() const { return codec_info(codec).clock_rate; }
+  std::uint32_t channels() const { return codec_info(codec).channels; }
 };
 
 struct OpusOptions {
@@ -28,19 +31,20 @@ struct OpusOptions {
   std::uint32_t max_average_bitrate = 0;  // 0: not written
 };
 
-// "opus", "g722", "pcmu", "pcma" (any case); nullopt for a name Lanline cannot use.
+// A codec of the table by name (any case): "opus", "g722", "pcmu", "pcma", "vp8";
+// nullopt for a name Lanline cannot use. audio_codec_named: an audio one only.
 std::optional<CodecSpec> codec_named(std::string_view name, const OpusOptions& opus = {});
-// The names codec_named knows, in Lanline's order of preference.
+std::optional<CodecSpec> audio_codec_named(std::string_view name, const OpusOptions& opus = {});
+// The audio codecs' names, in Lanline's order of preference.
 const std::vector<std::string>& known_codec_names();
 
 // Payload types of the telephone-event formats we offer (RFC 4733), by clock rate.
 constexpr int kTelephoneEvent8000 = 101;
 constexpr int kTelephoneEvent48000 = 100;
 
-// Whether `map` (from a peer's SDP) is `codec`: same name (case-insensitive, RFC 4855 3),
-// clock rate and channels. Opus is always "opus/48000/2" (RFC 7587 7), but some phones
-// write "opus/48000": the channel count is not compared for it.
-bool same_codec(const Rtpmap& map, const CodecSpec& codec);
+// The codec `map` (from a peer's SDP) names, by the table's matching rule
+// (codec_for_rtpmap: name case-insensitive, clock rate, channels but for Opus).
+std::optional<Codec> codec_of(const Rtpmap& map);
 bool is_telephone_event(const Rtpmap& map);
 
 }  // namespace lanline::sdp

@@ -14,17 +14,31 @@ Capabilities Capabilities::from_names(const std::vector<std::string>& names,
                                       std::vector<std::string>* unknown, const OpusOptions& opus) {
   Capabilities caps;
   for (const auto& name : names) {
-    auto codec = codec_named(name, opus);
+    auto codec = audio_codec_named(name, opus);
     if (!codec) {
       if (unknown) unknown->push_back(name);
       continue;
     }
     bool twice = false;
     for (const auto& known : caps.codecs)
-      twice = twice || known.encoding == codec->encoding;
+      twice = twice || known.codec == codec->codec;
     if (!twice) caps.codecs.push_back(std::move(*codec));
   }
   return caps;
+}
+
+const std::vector<CodecSpec>& Capabilities::codecs_of(StreamKind kind) const {
+  static const std::vector<CodecSpec> kNone;
+  if (kind == StreamKind::kAudio) return codecs;
+  if (kind == StreamKind::kVideo) return video_codecs;
+  return kNone;
+}
+
+bool Agreement::any_accepted() const {
+  for (const auto& s : streams) {
+    if (s.accepted()) return true;
+  }
+  return false;
 }
 
 Direction answer_direction(Direction offered, bool hold) {
@@ -41,11 +55,74 @@ Direction answer_direction(Direction offered, bool hold) {
   return Direction::kSendRecv;
 }
 
+ContentRole content_role(const Media& media) {
+  auto value = media.attributes.value("content");
+  if (!value) return ContentRole::kMain;
+  // RFC 4796 5: a comma-separated list; the first role Lanline tells apart counts.
+  std::string_view rest = *value;
+  while (!rest.empty()) {
+    std::size_t comma = rest.find(',');
+    std::string_view role = text::trim(rest.substr(0, comma));
+    if (text::iequals(role, "slides")) return ContentRole::kSlides;
+    if (text::iequals(role, "main")) return ContentRole::kMain;
+    if (text::iequals(role, "speaker")) return ContentRole::kSpeaker;
+    if (text::iequals(role, "sl")) return ContentRole::kSignLanguage;
+    if (text::iequals(role, "alt")) return ContentRole::kAlt;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return ContentRole::kMain;
+}
+
+std::string_view to_string(ContentRole role) {
+  switch (role) {
+    case ContentRole::kMain:
+      return "main";
+    case ContentRole::kSlides:
+      return "slides";
+    case ContentRole::kSpeaker:
+      return "speaker";
+    case ContentRole::kSignLanguage:
+      return "sl";
+    case ContentRole::kAlt:
+      return "alt";
+  }
+  return "main";
+}
+
 namespace {
 
 bool is_plain_rtp(const Media& m) {
   // No SRTP yet (DTLS-SRTP comes with ICE): plain RTP profiles only.
   return m.proto == "RTP/AVP" || m.proto == "RTP/AVPF";
+}
+
+StreamKind kind_of(const Media& m) {
+  if (m.type == "audio") return StreamKind::kAudio;
+  if (m.type == "video") return StreamKind::kVideo;
+  return StreamKind::kOther;
+}
+
+std::string_view media_type(StreamKind kind) {
+  switch (kind) {
+    case StreamKind::kAudio:
+      return "audio";
+    case StreamKind::kVideo:
+      return "video";
+    case StreamKind::kOther:
+      break;
+  }
+  return "application";
+}
+
+// RFC 3264 6: a stream we do not take is answered with port 0, formats as offered.
+Media rejected_media(const Media& offered) {
+  Media rejected;
+  rejected.type = offered.type;
+  rejected.proto = offered.proto;
+  rejected.formats = offered.formats;
+  if (rejected.formats.empty()) rejected.formats.push_back("0");
+  return rejected;
 }
 
 // The direction a peer declared for `m`, with RFC 2543's c=0.0.0.0 hold folded in: a
@@ -61,20 +138,21 @@ Direction peer_direction(const Session& s, const Media& m) {
 }
 
 // The peer's media address, ports and timing for `m`.
-void fill_remote(const Session& s, const Media& m, AudioAgreement& a, bool mux) {
+void fill_remote(const Session& s, const Media& m, StreamDescription& stream, bool mux) {
   const Connection* c = s.connection_for(m);
-  a.remote_address = c ? c->address : std::string();
-  a.remote_rtp_port = m.port;
-  a.rtcp_mux = mux;
+  PlainTransport remote;
+  remote.address = c ? c->address : std::string();
+  remote.rtp_port = m.port;
   if (mux) {
-    a.remote_rtcp_port = m.port;
+    remote.rtcp_port = m.port;
   } else if (auto rtcp = m.rtcp()) {
-    a.remote_rtcp_port = rtcp->port;
+    remote.rtcp_port = rtcp->port;
   } else {
-    a.remote_rtcp_port = m.port == 65535 ? 0 : static_cast<std::uint16_t>(m.port + 1);
+    remote.rtcp_port = m.port == 65535 ? 0 : static_cast<std::uint16_t>(m.port + 1);
   }
-  a.remote_direction = peer_direction(s, m);
-  if (auto ptime = m.ptime()) a.ptime = *ptime;
+  stream.remote = remote;
+  stream.rtcp_mux = mux;
+  if (auto ptime = m.ptime()) stream.ptime_ms = static_cast<int>(*ptime);
 }
 
 // The telephone-event to use with `first` (RFC 4733 2.1: its clock is the codec's);
@@ -89,70 +167,99 @@ const Rtpmap* pick_event(const std::vector<Rtpmap>& events, std::uint32_t clock)
   return events.empty() ? nullptr : &events.front();
 }
 
-struct OfferAnalysis {
-  std::optional<Rejection> rejection;
-  std::size_t audio_index = 0;
-  bool has_audio = false;
+// One offered m-line as the answerer sees it.
+struct OfferedStream {
+  bool accept = false;
+  StreamKind kind = StreamKind::kAudio;
+  ContentRole content = ContentRole::kMain;
   std::vector<std::pair<Rtpmap, CodecSpec>> codecs;  // the offer's rtpmap, and ours
-  std::vector<Rtpmap> events;
+  std::vector<Rtpmap> events;                        // telephone-event, audio only
 };
 
-OfferAnalysis analyze(const Session& offer, const Capabilities& caps) {
-  OfferAnalysis out;
-  bool saw_audio = false;
-  bool saw_rtp_audio = false;
-  for (std::size_t i = 0; i < offer.media.size() && !out.has_audio; ++i) {
-    const Media& m = offer.media[i];
-    if (m.type != "audio" || m.port == 0) continue;
-    saw_audio = true;
-    if (!is_plain_rtp(m)) continue;
-    saw_rtp_audio = true;
-    if (!offer.connection_for(m)) {
-      // RFC 8866 5.7: c= at session level or in every media section; without it there is
-      // nowhere to send.
-      out.rejection = Rejection{400, 0, "the audio stream has no connection address (c=)"};
-      return out;
+struct OfferAnalysis {
+  std::optional<Rejection> rejection;
+  std::vector<OfferedStream> streams;  // one per m-line
+  std::size_t accepted = 0;
+  std::size_t main_index = 0;  // the stream whose direction tells hold: audio, else the first
+};
+
+// The codecs of `m` we have, in the offerer's order, and its telephone-events.
+void match_codecs(const Media& m, const Capabilities& caps, OfferedStream& out) {
+  std::vector<Rtpmap> events;
+  for (int pt : m.payload_types()) {
+    auto map = m.rtpmap(pt);
+    if (!map) continue;  // a dynamic type without rtpmap: we cannot know what it is
+    if (out.kind == StreamKind::kAudio && is_telephone_event(*map)) {
+      if (caps.telephone_event) events.push_back(*map);
+      continue;
     }
-    std::vector<std::pair<Rtpmap, CodecSpec>> codecs;
-    std::vector<Rtpmap> events;
-    for (int pt : m.payload_types()) {
-      auto map = m.rtpmap(pt);
-      if (!map) continue;  // a dynamic type without rtpmap: we cannot know what it is
-      if (is_telephone_event(*map)) {
-        if (caps.telephone_event) events.push_back(*map);
-        continue;
-      }
-      for (const auto& ours : caps.codecs) {
-        if (!same_codec(*map, ours)) continue;
-        bool twice = false;
-        for (const auto& [seen, spec] : codecs)
-          twice = twice || spec.encoding == ours.encoding;
-        if (!twice) codecs.emplace_back(*map, ours);
+    auto codec = codec_of(*map);
+    if (!codec) continue;
+    for (const auto& ours : caps.codecs_of(out.kind)) {
+      if (ours.codec != *codec) continue;
+      bool twice = false;
+      for (const auto& [seen, spec] : out.codecs)
+        twice = twice || spec.codec == ours.codec;
+      if (!twice) out.codecs.emplace_back(*map, ours);
+      break;
+    }
+  }
+  // Keep the events whose clock matches an agreed codec; else one at 8000.
+  for (const auto& e : events) {
+    for (const auto& [map, spec] : out.codecs) {
+      if (e.clock_rate == spec.clock_rate()) {
+        out.events.push_back(e);
         break;
       }
     }
-    if (codecs.empty()) continue;
-    // Keep the events whose clock matches an agreed codec; else one at 8000.
-    std::vector<Rtpmap> kept;
-    for (const auto& e : events) {
-      for (const auto& [map, spec] : codecs) {
-        if (e.clock_rate == spec.clock_rate) {
-          kept.push_back(e);
-          break;
-        }
-      }
-    }
-    if (kept.empty()) {
-      if (const Rtpmap* e = pick_event(events, 8000); e && e->clock_rate == 8000) {
-        kept.push_back(*e);
-      }
-    }
-    out.has_audio = true;
-    out.audio_index = i;
-    out.codecs = std::move(codecs);
-    out.events = std::move(kept);
   }
-  if (!out.has_audio) {
+  if (out.events.empty()) {
+    if (const Rtpmap* e = pick_event(events, 8000); e && e->clock_rate == 8000) {
+      out.events.push_back(*e);
+    }
+  }
+}
+
+OfferAnalysis analyze(const Session& offer, const Capabilities& caps) {
+  OfferAnalysis out;
+  out.streams.resize(offer.media.size());
+  bool saw_audio = false;
+  bool saw_rtp_audio = false;
+  bool main_is_audio = false;
+  for (std::size_t i = 0; i < offer.media.size(); ++i) {
+    const Media& m = offer.media[i];
+    OfferedStream& stream = out.streams[i];
+    stream.kind = kind_of(m);
+    stream.content = content_role(m);
+    if (stream.kind == StreamKind::kOther || m.port == 0) continue;
+    if (stream.kind == StreamKind::kAudio) saw_audio = true;
+    if (!is_plain_rtp(m)) continue;
+    if (stream.kind == StreamKind::kAudio) saw_rtp_audio = true;
+    bool taken = false;  // one stream per kind and role
+    for (std::size_t j = 0; j < i; ++j) {
+      const OfferedStream& earlier = out.streams[j];
+      taken = taken ||
+              (earlier.accept && earlier.kind == stream.kind && earlier.content == stream.content);
+    }
+    if (taken || caps.codecs_of(stream.kind).empty()) continue;
+    if (!offer.connection_for(m)) {
+      // RFC 8866 5.7: c= at session level or in every media section; without it there is
+      // nowhere to send.
+      out.rejection = Rejection{
+          400, 0,
+          "the " + std::string(media_type(stream.kind)) + " stream has no connection address (c=)"};
+      return out;
+    }
+    match_codecs(m, caps, stream);
+    if (stream.codecs.empty()) continue;
+    stream.accept = true;
+    if (out.accepted == 0 || (!main_is_audio && stream.kind == StreamKind::kAudio)) {
+      out.main_index = i;
+      main_is_audio = stream.kind == StreamKind::kAudio;
+    }
+    ++out.accepted;
+  }
+  if (out.accepted == 0) {
     Rejection r;
     if (!saw_audio) {
       r.warning = 304;
@@ -169,6 +276,76 @@ OfferAnalysis analyze(const Session& offer, const Capabilities& caps) {
   return out;
 }
 
+// The codec our offer wrote with payload type `pt` in `ours`, and the table's name for
+// it; nullopt when our offer has no such type. Telephone-event has no table entry.
+struct OfferedFormat {
+  Rtpmap map;
+  std::optional<Codec> codec;
+};
+std::optional<OfferedFormat> find_offered(const Media& ours, const Rtpmap& theirs) {
+  bool event = is_telephone_event(theirs);
+  auto codec = event ? std::nullopt : codec_of(theirs);
+  if (!event && !codec) return std::nullopt;
+  for (int our_pt : ours.payload_types()) {
+    auto our_map = ours.rtpmap(our_pt);
+    if (!our_map) continue;
+    bool same = event ? is_telephone_event(*our_map) && our_map->clock_rate == theirs.clock_rate
+                      : codec_of(*our_map) == codec;
+    if (same) return OfferedFormat{*our_map, codec};
+  }
+  return std::nullopt;
+}
+
+// One m-line of the peer's answer to ours: the agreed stream, or why it cannot be used.
+Result<StreamDescription> answered_stream(const Session& offer, const Media& ours,
+                                          const Session& answer, const Media& theirs,
+                                          StreamDescription stream) {
+  if (theirs.port == 0 || ours.port == 0) return stream;  // rejected (or not ours): no codecs
+  if (!answer.connection_for(theirs)) return Error{"the answer has no connection address (c=)"};
+  const std::string type(media_type(stream.kind));
+  for (int pt : theirs.payload_types()) {
+    auto map = theirs.rtpmap(pt);
+    if (!map) return Error{"payload type " + std::to_string(pt) + " in the answer has no rtpmap"};
+    // Find it in our offer, by name and rate (the number may differ: RFC 3264 6.1).
+    auto offered = find_offered(ours, *map);
+    if (!offered) {
+      return Error{"the answer has " + map->encoding + "/" + std::to_string(map->clock_rate) +
+                   " (payload type " + std::to_string(pt) + "), which was not offered"};
+    }
+    if (!offered->codec) continue;  // telephone-event, below
+    bool twice = false;
+    for (const auto& c : stream.codecs)
+      twice = twice || c.receive_pt == offered->map.payload_type;
+    if (twice) continue;
+    stream.codecs.push_back(NegotiatedCodec{
+        *offered->codec, theirs.fmtp(pt).value_or(""), pt, offered->map.payload_type, {}});
+  }
+  if (stream.codecs.empty()) return Error{"the answer accepts " + type + " but names no codec"};
+  if (stream.kind == StreamKind::kAudio) {
+    std::vector<Rtpmap> their_events;
+    for (int pt : theirs.payload_types()) {
+      auto map = theirs.rtpmap(pt);
+      if (map && is_telephone_event(*map)) their_events.push_back(*map);
+    }
+    if (const Rtpmap* e =
+            pick_event(their_events, codec_info(stream.codecs.front().codec).clock_rate)) {
+      stream.telephone_event_send_pt = e->payload_type;
+      for (int our_pt : ours.payload_types()) {
+        auto our_map = ours.rtpmap(our_pt);
+        if (our_map && is_telephone_event(*our_map) && our_map->clock_rate == e->clock_rate) {
+          stream.telephone_event_receive_pt = our_pt;
+        }
+      }
+    }
+  }
+  fill_remote(answer, theirs, stream, ours.rtcp_mux() && theirs.rtcp_mux());
+  Direction mine = offer.direction(ours);
+  Direction peer = peer_direction(answer, theirs);
+  stream.send = sends(mine) && receives(peer);
+  stream.receive = receives(mine) && sends(peer);
+  return stream;
+}
+
 }  // namespace
 
 Negotiator::Negotiator(Capabilities capabilities, std::uint64_t session_id)
@@ -176,17 +353,23 @@ Negotiator::Negotiator(Capabilities capabilities, std::uint64_t session_id)
 
 Session Negotiator::base_session() const {
   Session s;
-  bool v6 = local_.address.find(':') != std::string::npos;
+  std::string address = local_.empty() ? std::string() : local_.front().address;
+  bool v6 = address.find(':') != std::string::npos;
   s.origin.session_id = session_id_;
   s.origin.address_type = v6 ? "IP6" : "IP4";
-  s.origin.address = local_.address;
+  s.origin.address = address;
   s.name = capabilities_.session_name;
   Connection c;
   c.address_type = s.origin.address_type;
-  c.address = local_.address;
+  c.address = address;
   s.connection = c;
   s.timings.push_back(Timing{});
   return s;
+}
+
+// The transport of the `wanted_index`-th stream we carry; nullptr when none was given.
+const LocalTransport* Negotiator::transport_for(std::size_t wanted_index) const {
+  return wanted_index < local_.size() ? &local_[wanted_index] : nullptr;
 }
 
 // RFC 3264 8: the version goes up only when the description changes.
@@ -201,21 +384,22 @@ std::string Negotiator::stamp(Session session) {
   return print(session);
 }
 
-Media Negotiator::audio_media(const std::vector<CodecSpec>& codecs,
-                              const std::vector<Rtpmap>& events, std::string proto,
-                              Direction direction, bool mux, bool offer) const {
+Media Negotiator::stream_media(const Slot& slot, const std::vector<CodecSpec>& codecs,
+                               const std::vector<Rtpmap>& events, std::string proto,
+                               Direction direction, bool mux, bool offer,
+                               const LocalTransport* transport) const {
   Media m;
-  m.type = "audio";
-  m.port = local_.rtp_port;
+  m.type = std::string(media_type(slot.kind));
+  m.port = transport ? transport->rtp_port : 0;
   m.proto = std::move(proto);
   for (const auto& c : codecs)
     m.formats.push_back(std::to_string(c.payload_type));
   for (const auto& e : events)
     m.formats.push_back(std::to_string(e.payload_type));
   for (const auto& c : codecs) {
-    std::string map =
-        std::to_string(c.payload_type) + ' ' + c.encoding + '/' + std::to_string(c.clock_rate);
-    if (c.channels != 1) map += '/' + std::to_string(c.channels);
+    std::string map = std::to_string(c.payload_type) + ' ' + std::string(c.encoding()) + '/' +
+                      std::to_string(c.clock_rate());
+    if (c.channels() != 1) map += '/' + std::to_string(c.channels());
     m.attributes.add("rtpmap", map);
     if (!c.fmtp.empty()) m.attributes.add("fmtp", std::to_string(c.payload_type) + ' ' + c.fmtp);
   }
@@ -224,41 +408,85 @@ Media Negotiator::audio_media(const std::vector<CodecSpec>& codecs,
                                    std::to_string(e.clock_rate));
     m.attributes.add("fmtp", std::to_string(e.payload_type) + " 0-16");
   }
-  m.attributes.add("ptime", std::to_string(capabilities_.ptime));
+  if (slot.kind == StreamKind::kAudio)
+    m.attributes.add("ptime", std::to_string(capabilities_.ptime));
   // RFC 3605: the RTCP port. An offer names it even with rtcp-mux, for a peer that does
   // not multiplex (RFC 5761 5.1.1); an answer that agrees to multiplex needs none.
-  if (local_.rtcp_port != 0 && (offer || !mux)) {
-    m.attributes.add("rtcp", std::to_string(local_.rtcp_port));
+  if (transport && transport->rtcp_port != 0 && (offer || !mux)) {
+    m.attributes.add("rtcp", std::to_string(transport->rtcp_port));
   }
   if (mux) m.attributes.add("rtcp-mux");
+  if (slot.content != ContentRole::kMain) {
+    m.attributes.add("content", std::string(to_string(slot.content)));  // RFC 4796
+  }
   m.attributes.set_direction(direction);
   return m;
 }
 
-std::string Negotiator::create_offer(Direction direction) {
-  std::vector<Rtpmap> events;
-  if (capabilities_.telephone_event) {
-    for (const auto& c : capabilities_.codecs) {
-      if (c.clock_rate == 48000 && events.empty()) {
-        events.push_back(Rtpmap{kTelephoneEvent48000, "telephone-event", 48000, 1});
-      }
+bool Negotiator::add_stream(StreamKind kind, ContentRole content) {
+  if (capabilities_.codecs_of(kind).empty()) return false;
+  for (Slot& slot : layout_) {
+    if (slot.kind == kind && slot.content == content) {
+      slot.wanted = true;
+      return true;
     }
-    events.push_back(Rtpmap{kTelephoneEvent8000, "telephone-event", 8000, 1});
   }
+  // RFC 3264 8.1: a new stream goes after the existing m-lines.
+  layout_.push_back(Slot{kind, content, true, {}});
+  return true;
+}
+
+bool Negotiator::remove_stream(StreamKind kind, ContentRole content) {
+  for (Slot& slot : layout_) {
+    if (slot.kind == kind && slot.content == content && slot.wanted) {
+      slot.wanted = false;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::size_t Negotiator::offered_streams() const {
+  if (layout_.empty()) return capabilities_.codecs.empty() ? 0 : 1;
+  std::size_t n = 0;
+  for (const Slot& slot : layout_)
+    n += slot.wanted ? 1 : 0;
+  return n;
+}
+
+std::string Negotiator::create_offer(Direction direction) {
+  if (layout_.empty()) layout_.push_back(Slot{StreamKind::kAudio, ContentRole::kMain, true, {}});
   Session s = base_session();
-  Media audio =
-      audio_media(capabilities_.codecs, events, "RTP/AVP", direction, capabilities_.rtcp_mux, true);
-  if (layout_.empty()) {
-    layout_.push_back(audio);
-    audio_index_ = 0;
+  std::size_t carried = 0;
+  for (Slot& slot : layout_) {
+    const auto& codecs = capabilities_.codecs_of(slot.kind);
+    if (!slot.wanted || codecs.empty()) {
+      // RFC 3264 8.2: a stream removed (or one the peer offered that we never took) keeps
+      // its place with port 0.
+      if (slot.media.type.empty()) slot.media.type = std::string(media_type(slot.kind));
+      if (slot.media.formats.empty()) slot.media.formats.push_back("0");
+      slot.media.port = 0;
+      s.media.push_back(rejected_media(slot.media));
+      continue;
+    }
+    std::vector<Rtpmap> events;
+    if (slot.kind == StreamKind::kAudio && capabilities_.telephone_event) {
+      for (const auto& c : codecs) {
+        if (c.clock_rate() == 48000 && events.empty()) {
+          events.push_back(Rtpmap{kTelephoneEvent48000, "telephone-event", 48000, 1});
+        }
+      }
+      events.push_back(Rtpmap{kTelephoneEvent8000, "telephone-event", 8000, 1});
+    }
+    slot.media = stream_media(slot, codecs, events, "RTP/AVP", direction, capabilities_.rtcp_mux,
+                              true, transport_for(carried++));
+    s.media.push_back(slot.media);
   }
-  s.media = layout_;
-  s.media[audio_index_] = std::move(audio);
   pending_ = s;
   return stamp(std::move(s));
 }
 
-Result<AudioAgreement> Negotiator::receive_answer(std::string_view text) {
+Result<Agreement> Negotiator::receive_answer(std::string_view text) {
   if (!pending_) return Error{"an answer without an offer"};
   Session offer = std::move(*pending_);
   pending_.reset();
@@ -276,96 +504,61 @@ Result<AudioAgreement> Negotiator::receive_answer(std::string_view text) {
                    " where the offer's is " + offer.media[i].type};
     }
   }
-  const Media& ours = offer.media[audio_index_];
-  const Media& theirs = answer.media[audio_index_];
-  AudioAgreement a;
-  layout_ = offer.media;
-  if (theirs.port == 0) return a;  // the audio stream is rejected: no codecs
-  if (!answer.connection_for(theirs)) return Error{"the answer has no connection address (c=)"};
-  for (int pt : theirs.payload_types()) {
-    auto map = theirs.rtpmap(pt);
-    if (!map) return Error{"payload type " + std::to_string(pt) + " in the answer has no rtpmap"};
-    // Find it in our offer, by name and rate (the number may differ: RFC 3264 6.1).
-    std::optional<Rtpmap> offered;
-    for (int our_pt : ours.payload_types()) {
-      auto our_map = ours.rtpmap(our_pt);
-      if (!our_map) continue;
-      bool same =
-          is_telephone_event(*map)
-              ? is_telephone_event(*our_map) && our_map->clock_rate == map->clock_rate
-              : same_codec(
-                    *map,
-                    CodecSpec{
-                        our_map->encoding, our_map->clock_rate, our_map->channels, our_pt, {}});
-      if (same) {
-        offered = our_map;
-        break;
-      }
+  Agreement agreement;
+  bool main_found = false;
+  for (std::size_t i = 0; i < offer.media.size(); ++i) {
+    StreamDescription stream;
+    stream.mline = i;
+    stream.kind = layout_[i].kind;
+    stream.content = layout_[i].content;
+    auto agreed = answered_stream(offer, offer.media[i], answer, answer.media[i], stream);
+    if (!agreed) return agreed.error();
+    if (agreed->accepted() && !main_found) {
+      agreement.remote_direction = peer_direction(answer, answer.media[i]);
+      main_found = agreed->kind == StreamKind::kAudio;
     }
-    if (!offered) {
-      return Error{"the answer has " + map->encoding + "/" + std::to_string(map->clock_rate) +
-                   " (payload type " + std::to_string(pt) + "), which was not offered"};
-    }
-    if (is_telephone_event(*map)) continue;
-    bool twice = false;
-    for (const auto& c : a.codecs)
-      twice = twice || c.receive_pt == offered->payload_type;
-    if (twice) continue;
-    AgreedCodec codec;
-    codec.encoding = offered->encoding;
-    codec.clock_rate = offered->clock_rate;
-    codec.channels = offered->channels;
-    codec.fmtp = theirs.fmtp(pt).value_or("");
-    codec.send_pt = pt;
-    codec.receive_pt = offered->payload_type;
-    a.codecs.push_back(std::move(codec));
+    agreement.streams.push_back(std::move(agreed).value());
   }
-  if (a.codecs.empty()) return Error{"the answer accepts audio but names no codec"};
-  std::vector<Rtpmap> their_events;
-  for (int pt : theirs.payload_types()) {
-    auto map = theirs.rtpmap(pt);
-    if (map && is_telephone_event(*map)) their_events.push_back(*map);
-  }
-  if (const Rtpmap* e = pick_event(their_events, a.codecs.front().clock_rate)) {
-    a.telephone_event_send_pt = e->payload_type;
-    for (int our_pt : ours.payload_types()) {
-      auto our_map = ours.rtpmap(our_pt);
-      if (our_map && is_telephone_event(*our_map) && our_map->clock_rate == e->clock_rate) {
-        a.telephone_event_receive_pt = our_pt;
-      }
-    }
-  }
-  fill_remote(answer, theirs, a, ours.rtcp_mux() && theirs.rtcp_mux());
-  Direction mine = offer.direction(ours);
-  a.send = sends(mine) && receives(a.remote_direction);
-  a.receive = receives(mine) && sends(a.remote_direction);
-  return a;
+  return agreement;
 }
 
-// RFC 3264 8.2: in a session already negotiated, a new offer may turn the audio stream
-// off with port 0 at its place; that is answered (port 0 too), not refused.
-bool Negotiator::disables_audio(const Session& offer) const {
-  return !layout_.empty() && audio_index_ < offer.media.size() &&
-         offer.media[audio_index_].type == "audio" && offer.media[audio_index_].port == 0;
+// RFC 3264 8.2: in a session already negotiated, a new offer may turn every stream we
+// had off with port 0 at its place; that is answered (port 0 too), not refused.
+bool Negotiator::disables_all(const Session& offer) const {
+  if (layout_.empty() || offer.media.size() < layout_.size()) return false;
+  bool had_one = false;
+  for (std::size_t i = 0; i < layout_.size(); ++i) {
+    if (!layout_[i].wanted || layout_[i].media.port == 0) continue;
+    had_one = true;
+    if (offer.media[i].port != 0 || kind_of(offer.media[i]) != layout_[i].kind) return false;
+  }
+  return had_one;
 }
 
 Answer Negotiator::disabled_answer(const Session& offer) {
   pending_.reset();
-  layout_.clear();
-  for (const auto& m : offer.media) {
-    Media rejected;
-    rejected.type = m.type;
-    rejected.proto = m.proto;
-    rejected.formats = m.formats;
-    if (rejected.formats.empty()) rejected.formats.push_back("0");
-    layout_.push_back(std::move(rejected));
-  }
+  std::vector<Slot> kept;
   Session s = base_session();
-  s.media = layout_;
   Answer answer;
-  answer.audio.send = false;
-  answer.audio.receive = false;
-  answer.audio.remote_direction = Direction::kInactive;
+  for (std::size_t i = 0; i < offer.media.size(); ++i) {
+    Slot slot;
+    slot.kind = kind_of(offer.media[i]);
+    slot.content = content_role(offer.media[i]);
+    // Still ours: a later offer may turn it on again (RFC 3264 8.2) on the same transport.
+    slot.wanted = i < layout_.size() && layout_[i].wanted;
+    slot.media = rejected_media(offer.media[i]);
+    s.media.push_back(slot.media);
+    kept.push_back(std::move(slot));
+    StreamDescription stream;
+    stream.mline = i;
+    stream.kind = kept.back().kind;
+    stream.content = kept.back().content;
+    stream.send = false;
+    stream.receive = false;
+    answer.agreement.streams.push_back(std::move(stream));
+  }
+  layout_ = std::move(kept);
+  answer.agreement.remote_direction = Direction::kInactive;
   answer.sdp = stamp(std::move(s));
   return answer;
 }
@@ -376,62 +569,69 @@ std::optional<Rejection> Negotiator::check_offer(std::string_view text) const {
   return analyze(*parsed, capabilities_).rejection;
 }
 
+std::size_t Negotiator::accepted_streams(std::string_view text) const {
+  auto parsed = parse(text);
+  if (!parsed) return 0;
+  OfferAnalysis analysis = analyze(*parsed, capabilities_);
+  return analysis.rejection ? 0 : analysis.accepted;
+}
+
 std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text, bool hold) {
   auto parsed = parse(text);
   if (!parsed) return Rejection{400, 0, "the offer is not valid SDP: " + parsed.error().reason};
   const Session& offer = *parsed;
   OfferAnalysis analysis = analyze(offer, capabilities_);
-  if (analysis.rejection && disables_audio(offer)) return disabled_answer(offer);
+  if (analysis.rejection && disables_all(offer)) return disabled_answer(offer);
   if (analysis.rejection) return *analysis.rejection;
   pending_.reset();  // an offer from the peer replaces none of ours: glare is 491 above us
-  const Media& theirs = offer.media[analysis.audio_index];
-  std::vector<CodecSpec> codecs;
-  for (const auto& [map, spec] : analysis.codecs) {
-    CodecSpec c = spec;
-    c.payload_type = map.payload_type;  // RFC 3264 6.1: the offer's number for the codec
-    codecs.push_back(std::move(c));
-  }
-  bool mux = capabilities_.rtcp_mux && theirs.rtcp_mux();
-  Direction offered = peer_direction(offer, theirs);
-  Direction direction = answer_direction(offered, hold);
 
   Session s = base_session();
-  layout_.clear();
-  for (std::size_t i = 0; i < offer.media.size(); ++i) {
-    if (i == analysis.audio_index) {
-      layout_.push_back(audio_media(codecs, analysis.events, theirs.proto, direction, mux, false));
-      continue;
-    }
-    // RFC 3264 6: a stream we do not take is answered with port 0, formats as offered.
-    Media rejected;
-    rejected.type = offer.media[i].type;
-    rejected.proto = offer.media[i].proto;
-    rejected.formats = offer.media[i].formats;
-    if (rejected.formats.empty()) rejected.formats.push_back("0");
-    layout_.push_back(std::move(rejected));
-  }
-  audio_index_ = analysis.audio_index;
-  s.media = layout_;
-
   Answer answer;
-  AudioAgreement& a = answer.audio;
-  for (const auto& [map, spec] : analysis.codecs) {
-    AgreedCodec c;
-    c.encoding = map.encoding;
-    c.clock_rate = map.clock_rate;
-    c.channels = map.channels;
-    c.fmtp = theirs.fmtp(map.payload_type).value_or("");
-    c.send_pt = map.payload_type;
-    c.receive_pt = map.payload_type;
-    a.codecs.push_back(std::move(c));
+  std::vector<Slot> layout;
+  std::size_t carried = 0;
+  for (std::size_t i = 0; i < offer.media.size(); ++i) {
+    const Media& theirs = offer.media[i];
+    const OfferedStream& offered = analysis.streams[i];
+    StreamDescription stream;
+    stream.mline = i;
+    stream.kind = offered.kind;
+    stream.content = offered.content;
+    Slot slot{offered.kind, offered.content, offered.accept, {}};
+    if (!offered.accept) {
+      slot.media = rejected_media(theirs);
+      stream.send = false;
+      stream.receive = false;
+    } else {
+      std::vector<CodecSpec> codecs;
+      for (const auto& [map, spec] : offered.codecs) {
+        CodecSpec c = spec;
+        c.payload_type = map.payload_type;  // RFC 3264 6.1: the offer's number for the codec
+        codecs.push_back(std::move(c));
+        stream.codecs.push_back(NegotiatedCodec{spec.codec,
+                                                theirs.fmtp(map.payload_type).value_or(""),
+                                                map.payload_type,
+                                                map.payload_type,
+                                                {}});
+      }
+      if (const Rtpmap* e =
+              pick_event(offered.events, codec_info(stream.codecs.front().codec).clock_rate)) {
+        stream.telephone_event_send_pt = e->payload_type;
+        stream.telephone_event_receive_pt = e->payload_type;
+      }
+      bool mux = capabilities_.rtcp_mux && theirs.rtcp_mux();
+      Direction direction = answer_direction(peer_direction(offer, theirs), hold);
+      fill_remote(offer, theirs, stream, mux);
+      stream.send = sends(direction);
+      stream.receive = receives(direction);
+      slot.media = stream_media(slot, codecs, offered.events, theirs.proto, direction, mux, false,
+                                transport_for(carried++));
+    }
+    s.media.push_back(slot.media);
+    layout.push_back(std::move(slot));
+    answer.agreement.streams.push_back(std::move(stream));
   }
-  if (const Rtpmap* e = pick_event(analysis.events, a.codecs.front().clock_rate)) {
-    a.telephone_event_send_pt = e->payload_type;
-    a.telephone_event_receive_pt = e->payload_type;
-  }
-  fill_remote(offer, theirs, a, mux);
-  a.send = sends(direction);
-  a.receive = receives(direction);
+  layout_ = std::move(layout);
+  answer.agreement.remote_direction = peer_direction(offer, offer.media[analysis.main_index]);
   answer.sdp = stamp(std::move(s));
   return answer;
 }

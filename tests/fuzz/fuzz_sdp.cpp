@@ -65,7 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto written = sdp::parse(answer->sdp);
     if (!written.ok()) fail("our answer does not parse", input, written.error().reason);
     if (written->media.size() != parsed->media.size()) fail("answer m-line count", input);
-    if (answer->audio.codecs.empty()) fail("an answer with no codec", input);
+    if (!answer->agreement.any_accepted()) fail("an answer that accepts no stream", input);
+    if (answer->agreement.streams.size() != parsed->media.size()) fail("streams count", input);
     // The peer answering our answer's session as an offer must work too.
     sdp::Negotiator back = negotiator();
     if (back.check_offer(answer->sdp).has_value()) fail("we cannot take our own answer", input);
@@ -78,11 +79,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (agreed.ok()) {
     auto ours = sdp::parse(offer);
     if (!ours.ok()) fail("our offer does not parse", input);
-    for (const auto& codec : agreed->codecs) {
-      bool offered = false;
-      for (int pt : ours->media[0].payload_types())
-        offered = offered || pt == codec.receive_pt;
-      if (!offered) fail("agreed on a codec we did not offer", input);
+    for (const auto& stream : agreed->streams) {
+      for (const auto& codec : stream.codecs) {
+        bool offered = false;
+        for (int pt : ours->media[stream.mline].payload_types())
+          offered = offered || pt == codec.receive_pt;
+        if (!offered) fail("agreed on a codec we did not offer", input);
+      }
     }
   } else if (agreed.error().reason.empty()) {
     fail("answer refused without a reason", input);

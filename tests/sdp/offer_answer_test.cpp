@@ -3,6 +3,10 @@
 // hold, rejected streams, rtcp-mux), checking answers to our offer, and o= versioning.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <variant>
 
 #include "sdp/offer_answer.hpp"
@@ -16,6 +20,14 @@ Negotiator make(Capabilities caps = Capabilities::defaults()) {
   Negotiator n(std::move(caps), 7);
   n.set_local({"192.0.2.1", 4000, 4001});
   return n;
+}
+
+// The agreed main audio stream; a failure when there is none.
+const StreamDescription& audio(const Agreement& agreement) {
+  static const StreamDescription kNone;
+  const StreamDescription* stream = agreement.audio();
+  EXPECT_NE(stream, nullptr) << "no audio stream agreed";
+  return stream ? *stream : kNone;
 }
 
 Session parsed(const std::string& text) {
@@ -92,18 +104,18 @@ TEST(OfferAnswer, AnswerKeepsTheOfferersOrderAndNumbers) {
   EXPECT_EQ(s.media[0].formats, (std::vector<std::string>{"8", "0", "97", "9", "98"}));
   EXPECT_EQ(s.media[0].rtpmap(97), (Rtpmap{97, "opus", 48000, 2}));
   EXPECT_EQ(s.media[0].fmtp(97), "useinbandfec=1");  // what we want to receive
-  ASSERT_EQ(a.audio.codecs.size(), 4u);
-  EXPECT_EQ(a.audio.codecs[0].encoding, "PCMA");
-  EXPECT_EQ(a.audio.codecs[2].encoding, "opus");
-  EXPECT_EQ(a.audio.codecs[2].send_pt, 97);
-  EXPECT_EQ(a.audio.codecs[2].receive_pt, 97);
-  EXPECT_EQ(a.audio.codecs[2].fmtp, "useinbandfec=1;stereo=1");  // the peer's
+  ASSERT_EQ(audio(a.agreement).codecs.size(), 4u);
+  EXPECT_EQ(audio(a.agreement).codecs[0].codec, Codec::kPcma);
+  EXPECT_EQ(audio(a.agreement).codecs[2].codec, Codec::kOpus);
+  EXPECT_EQ(audio(a.agreement).codecs[2].send_pt, 97);
+  EXPECT_EQ(audio(a.agreement).codecs[2].receive_pt, 97);
+  EXPECT_EQ(audio(a.agreement).codecs[2].fmtp, "useinbandfec=1;stereo=1");  // the peer's
   // Only a 48000 event was offered, which matches Opus but not PCMA: still the one to use.
-  EXPECT_EQ(a.audio.telephone_event_send_pt, 98);
-  EXPECT_EQ(a.audio.remote_address, "198.51.100.2");
-  EXPECT_EQ(a.audio.remote_rtp_port, 5000);
-  EXPECT_EQ(a.audio.remote_rtcp_port, 5001);
-  EXPECT_FALSE(a.audio.rtcp_mux);
+  EXPECT_EQ(audio(a.agreement).telephone_event_send_pt, 98);
+  EXPECT_EQ(audio(a.agreement).plain().address, "198.51.100.2");
+  EXPECT_EQ(audio(a.agreement).plain().rtp_port, 5000);
+  EXPECT_EQ(audio(a.agreement).plain().rtcp_port, 5001);
+  EXPECT_FALSE(audio(a.agreement).rtcp_mux);
   EXPECT_FALSE(s.media[0].rtcp_mux());
   EXPECT_EQ(s.media[0].rtcp()->port, 4001);
 }
@@ -115,11 +127,11 @@ TEST(OfferAnswer, TelephoneEventMatchedByClockRate) {
                                   "a=rtpmap:102 telephone-event/8000\r\n"));
   // PCMU runs at 8000: the /48000 event is left out of the answer.
   EXPECT_EQ(parsed(a.sdp).media[0].formats, (std::vector<std::string>{"0", "102"}));
-  EXPECT_EQ(a.audio.telephone_event_send_pt, 102);
-  EXPECT_EQ(a.audio.telephone_event_receive_pt, 102);
+  EXPECT_EQ(audio(a.agreement).telephone_event_send_pt, 102);
+  EXPECT_EQ(audio(a.agreement).telephone_event_receive_pt, 102);
   Negotiator none = make();
   Answer b = answer(none, offer_with("m=audio 5000 RTP/AVP 0\r\n"));
-  EXPECT_EQ(b.audio.telephone_event_send_pt, -1);
+  EXPECT_EQ(audio(b.agreement).telephone_event_send_pt, -1);
 }
 
 TEST(OfferAnswer, DynamicTypeWithoutRtpmapAndDuplicatesAreSkipped) {
@@ -150,23 +162,23 @@ TEST(OfferAnswer, DirectionsAndHold) {
     Answer a = answer(n, offer_with("m=audio 5000 RTP/AVP 0\r\n" + c.attribute), c.hold);
     Session s = parsed(a.sdp);
     EXPECT_EQ(s.direction(s.media[0]), c.answered) << c.attribute << c.hold;
-    EXPECT_EQ(a.audio.send, c.send) << c.attribute << c.hold;
-    EXPECT_EQ(a.audio.receive, c.receive) << c.attribute << c.hold;
+    EXPECT_EQ(audio(a.agreement).send, c.send) << c.attribute << c.hold;
+    EXPECT_EQ(audio(a.agreement).receive, c.receive) << c.attribute << c.hold;
   }
   // Session-level direction, overridden at media level.
   Negotiator n = make();
   Answer a = answer(n, offer_with("m=audio 5000 RTP/AVP 0\r\n", "a=sendonly\r\n"));
-  EXPECT_EQ(a.audio.remote_direction, Direction::kSendOnly);
+  EXPECT_EQ(a.agreement.remote_direction, Direction::kSendOnly);
   Answer b = answer(n, offer_with("m=audio 5000 RTP/AVP 0\r\na=sendrecv\r\n", "a=sendonly\r\n"));
-  EXPECT_EQ(b.audio.remote_direction, Direction::kSendRecv);
+  EXPECT_EQ(b.agreement.remote_direction, Direction::kSendRecv);
 }
 
 TEST(OfferAnswer, NullAddressIsLegacyHold) {
   Negotiator n = make();
   Answer a = answer(n, offer_with("m=audio 5000 RTP/AVP 0\r\n", "", "0.0.0.0"));
-  EXPECT_EQ(a.audio.remote_direction, Direction::kSendOnly);
-  EXPECT_FALSE(a.audio.send);  // nowhere to send to
-  EXPECT_TRUE(a.audio.receive);
+  EXPECT_EQ(a.agreement.remote_direction, Direction::kSendOnly);
+  EXPECT_FALSE(audio(a.agreement).send);  // nowhere to send to
+  EXPECT_TRUE(audio(a.agreement).receive);
   Session s = parsed(a.sdp);
   EXPECT_EQ(s.direction(s.media[0]), Direction::kRecvOnly);
 }
@@ -189,7 +201,7 @@ TEST(OfferAnswer, OtherStreamsAreRejectedInPlace) {
   EXPECT_EQ(s.media[0].formats, std::vector<std::string>{"96"});
   EXPECT_EQ(s.media[1].proto, "RTP/SAVP");
   EXPECT_EQ(s.media[5].formats, std::vector<std::string>{"wb"});
-  EXPECT_EQ(a.audio.remote_rtp_port, 5002);
+  EXPECT_EQ(audio(a.agreement).plain().rtp_port, 5002);
   // Our next offer keeps the six m-lines in their places (RFC 3264 8).
   Session next = parsed(n.create_offer(Direction::kSendOnly));
   ASSERT_EQ(next.media.size(), 6u);
@@ -237,15 +249,17 @@ TEST(OfferAnswer, ReofferMayDisableAndReenableAudio) {
   Negotiator n = make();
   answer(n, offer_with("m=audio 5000 RTP/AVP 0\r\nm=video 6000 RTP/AVP 31\r\n"));
   Answer off = answer(n, offer_with("m=audio 0 RTP/AVP 0\r\nm=video 0 RTP/AVP 31\r\n"));
-  EXPECT_TRUE(off.audio.codecs.empty());
-  EXPECT_FALSE(off.audio.send);
+  EXPECT_FALSE(off.agreement.audio());
+  ASSERT_EQ(off.agreement.streams.size(), 2u);
+  EXPECT_TRUE(off.agreement.streams[0].codecs.empty());
+  EXPECT_FALSE(off.agreement.streams[0].send);
   Session s = parsed(off.sdp);
   ASSERT_EQ(s.media.size(), 2u);
   EXPECT_EQ(s.media[0].port, 0);
   EXPECT_EQ(s.media[1].port, 0);
   Answer on = answer(n, offer_with("m=audio 5002 RTP/AVP 8\r\nm=video 0 RTP/AVP 31\r\n"));
-  ASSERT_EQ(on.audio.codecs.size(), 1u);
-  EXPECT_EQ(on.audio.codecs[0].encoding, "PCMA");
+  ASSERT_EQ(audio(on.agreement).codecs.size(), 1u);
+  EXPECT_EQ(audio(on.agreement).codecs[0].codec, Codec::kPcma);
   EXPECT_EQ(parsed(on.sdp).media[0].port, 4000);
   // Never negotiated: a first offer with audio off is refused.
   Negotiator fresh = make();
@@ -256,8 +270,8 @@ TEST(OfferAnswer, ReofferMayDisableAndReenableAudio) {
 TEST(OfferAnswer, RtcpMuxOnlyWhenOffered) {
   Negotiator n = make();
   Answer a = answer(n, offer_with("m=audio 5000 RTP/AVP 0\r\na=rtcp-mux\r\na=rtcp:5000\r\n"));
-  EXPECT_TRUE(a.audio.rtcp_mux);
-  EXPECT_EQ(a.audio.remote_rtcp_port, 5000);
+  EXPECT_TRUE(audio(a.agreement).rtcp_mux);
+  EXPECT_EQ(audio(a.agreement).plain().rtcp_port, 5000);
   Session s = parsed(a.sdp);
   EXPECT_TRUE(s.media[0].rtcp_mux());
   EXPECT_FALSE(s.media[0].rtcp());  // multiplexed: no separate port to name
@@ -266,8 +280,8 @@ TEST(OfferAnswer, RtcpMuxOnlyWhenOffered) {
   Negotiator m = make(no_mux);
   EXPECT_FALSE(parsed(m.create_offer(Direction::kSendRecv)).media[0].rtcp_mux());
   Answer b = answer(m, offer_with("m=audio 5000 RTP/AVP 0\r\na=rtcp-mux\r\n"));
-  EXPECT_FALSE(b.audio.rtcp_mux);
-  EXPECT_EQ(b.audio.remote_rtcp_port, 5001);
+  EXPECT_FALSE(audio(b.agreement).rtcp_mux);
+  EXPECT_EQ(audio(b.agreement).plain().rtcp_port, 5001);
 }
 
 // ---- Answers to our offer ----
@@ -287,17 +301,17 @@ TEST(OfferAnswer, AnswerWithOtherNumbersMapsBothWays) {
                                    "a=rtpmap:126 telephone-event/48000\r\n"
                                    "a=rtcp-mux\r\na=ptime:40\r\n"));
   ASSERT_TRUE(agreed.ok()) << agreed.error().reason;
-  ASSERT_EQ(agreed->codecs.size(), 2u);
-  EXPECT_EQ(agreed->codecs[0].encoding, "opus");
-  EXPECT_EQ(agreed->codecs[0].send_pt, 111);
-  EXPECT_EQ(agreed->codecs[0].receive_pt, 96);
-  EXPECT_EQ(agreed->codecs[0].fmtp, "useinbandfec=1");
-  EXPECT_EQ(agreed->codecs[1].send_pt, 0);
-  EXPECT_EQ(agreed->telephone_event_send_pt, 126);
-  EXPECT_EQ(agreed->telephone_event_receive_pt, 100);
-  EXPECT_TRUE(agreed->rtcp_mux);
-  EXPECT_EQ(agreed->remote_rtcp_port, 6000);
-  EXPECT_EQ(agreed->ptime, 40u);
+  ASSERT_EQ(audio(*agreed).codecs.size(), 2u);
+  EXPECT_EQ(audio(*agreed).codecs[0].codec, Codec::kOpus);
+  EXPECT_EQ(audio(*agreed).codecs[0].send_pt, 111);
+  EXPECT_EQ(audio(*agreed).codecs[0].receive_pt, 96);
+  EXPECT_EQ(audio(*agreed).codecs[0].fmtp, "useinbandfec=1");
+  EXPECT_EQ(audio(*agreed).codecs[1].send_pt, 0);
+  EXPECT_EQ(audio(*agreed).telephone_event_send_pt, 126);
+  EXPECT_EQ(audio(*agreed).telephone_event_receive_pt, 100);
+  EXPECT_TRUE(audio(*agreed).rtcp_mux);
+  EXPECT_EQ(audio(*agreed).plain().rtcp_port, 6000);
+  EXPECT_EQ(audio(*agreed).ptime_ms, 40);
   EXPECT_FALSE(n.offer_pending());
 }
 
@@ -319,8 +333,8 @@ TEST(OfferAnswer, AnswerDirections) {
     n.create_offer(c.offered);
     auto agreed = n.receive_answer(answer_with("m=audio 6000 RTP/AVP 0\r\n" + c.answered));
     ASSERT_TRUE(agreed.ok());
-    EXPECT_EQ(agreed->send, c.send) << c.answered;
-    EXPECT_EQ(agreed->receive, c.receive) << c.answered;
+    EXPECT_EQ(audio(*agreed).send, c.send) << c.answered;
+    EXPECT_EQ(audio(*agreed).receive, c.receive) << c.answered;
   }
 }
 
@@ -357,7 +371,9 @@ TEST(OfferAnswer, InvalidAnswersAreRefused) {
   n.create_offer(Direction::kSendRecv);
   auto rejected = n.receive_answer(answer_with("m=audio 0 RTP/AVP 0\r\n"));
   ASSERT_TRUE(rejected.ok());
-  EXPECT_TRUE(rejected->codecs.empty());
+  EXPECT_FALSE(rejected->audio());
+  ASSERT_EQ(rejected->streams.size(), 1u);
+  EXPECT_TRUE(rejected->streams[0].codecs.empty());
 }
 
 TEST(OfferAnswer, VersionRisesOnlyOnChange) {
@@ -378,6 +394,176 @@ TEST(OfferAnswer, VersionRisesOnlyOnChange) {
   EXPECT_EQ(version(a.sdp), "3");
   EXPECT_EQ(parsed(a.sdp).origin.session_id, "7");
   EXPECT_EQ(version(answer(n, offer).sdp), "3");
+}
+
+// ---- Several streams (RFC 3264 6 and 8, RFC 4796) ------------------------------------
+
+// A real softphone's offer (baresip's INVITE in the corpora: audio, and video marked
+// a=content:main) with a third m-line for a shared screen as RFC 4796 7 writes one
+// (a video marked a=content:slides). Lanline has no video yet: the answer takes the audio
+// and rejects both video streams with port 0, each in its place.
+TEST(OfferAnswer, AudioVideoAndSlidesFromARealSoftphone) {
+  const char* env = std::getenv("LANLINE_CORPORA");
+  std::filesystem::path file =
+      std::filesystem::path(env ? env : LANLINE_CORPORA_DEFAULT) / "real/baresip/invite.sip";
+  std::ifstream in(file, std::ios::binary);
+  ASSERT_TRUE(in) << "the corpora are missing: cannot read " << file;
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string message = text.str();
+  // The file keeps the capture's line ends (LF); the SDP parser takes them (RFC 8866 5).
+  std::size_t body = message.find("\n\n");
+  ASSERT_NE(body, std::string::npos);
+  std::string offer = message.substr(body + 2) +
+                      "m=video 37774 RTP/AVP 96\n"
+                      "a=rtpmap:96 H264/90000\n"
+                      "a=fmtp:96 packetization-mode=1;profile-level-id=42e01f\n"
+                      "a=content:slides\n";
+  ASSERT_NE(offer.find("a=content:main"), std::string::npos);
+
+  Negotiator n = make();
+  EXPECT_FALSE(n.check_offer(offer));
+  EXPECT_EQ(n.accepted_streams(offer), 1u);
+  Answer a = answer(n, offer);
+  Session s = parsed(a.sdp);
+  ASSERT_EQ(s.media.size(), 3u);
+  EXPECT_EQ(s.media[0].type, "audio");
+  EXPECT_EQ(s.media[0].port, 4000);
+  EXPECT_EQ(s.media[0].formats, (std::vector<std::string>{"9", "0", "8", "101"}));
+  EXPECT_EQ(s.media[1].type, "video");
+  EXPECT_EQ(s.media[1].port, 0);
+  EXPECT_EQ(s.media[1].formats, (std::vector<std::string>{"96", "97", "98"}));
+  EXPECT_EQ(s.media[2].type, "video");
+  EXPECT_EQ(s.media[2].port, 0);
+  EXPECT_EQ(s.media[2].formats, (std::vector<std::string>{"96"}));
+
+  ASSERT_EQ(a.agreement.streams.size(), 3u);
+  const StreamDescription& voice = a.agreement.streams[0];
+  EXPECT_EQ(voice.kind, StreamKind::kAudio);
+  ASSERT_TRUE(voice.accepted());
+  EXPECT_EQ(voice.codecs[0].codec, Codec::kG722);  // the offerer's order
+  EXPECT_EQ(voice.telephone_event_send_pt, 101);
+  EXPECT_EQ(voice.plain(), (PlainTransport{"192.168.1.1", 7574, 7575}));
+  EXPECT_EQ(a.agreement.streams[1].kind, StreamKind::kVideo);
+  EXPECT_EQ(a.agreement.streams[1].content, ContentRole::kMain);
+  EXPECT_FALSE(a.agreement.streams[1].accepted());
+  EXPECT_EQ(a.agreement.streams[2].kind, StreamKind::kVideo);
+  EXPECT_EQ(a.agreement.streams[2].content, ContentRole::kSlides);
+  EXPECT_FALSE(a.agreement.streams[2].accepted());
+  EXPECT_EQ(a.agreement.streams[2].mline, 2u);
+
+  // Our re-offer (hold) keeps the three m-lines, the two video ones still at port 0.
+  Session hold = parsed(n.create_offer(Direction::kSendOnly));
+  ASSERT_EQ(hold.media.size(), 3u);
+  EXPECT_EQ(hold.media[0].port, 4000);
+  EXPECT_EQ(hold.media[1].port, 0);
+  EXPECT_EQ(hold.media[2].port, 0);
+}
+
+Capabilities with_video() {
+  Capabilities caps = Capabilities::defaults();
+  auto vp8 = codec_named("vp8");
+  EXPECT_TRUE(vp8);
+  if (vp8) caps.video_codecs.push_back(*vp8);
+  return caps;
+}
+
+// With a video codec, each kind and role is taken once, on its own transport; a second
+// audio stream is rejected; slides are answered as slides.
+TEST(OfferAnswer, EachKindAndRoleOnceOnItsOwnTransport) {
+  Negotiator n(with_video(), 7);
+  std::string offer = offer_with(
+      "m=audio 5000 RTP/AVP 0\r\n"
+      "m=video 5002 RTP/AVPF 100\r\na=rtpmap:100 VP8/90000\r\na=rtcp-fb:100 nack\r\n"
+      "m=audio 5004 RTP/AVP 0\r\n"
+      "m=video 5006 RTP/AVP 100\r\na=rtpmap:100 VP8/90000\r\na=content:slides\r\n"
+      "m=application 5008 UDP/BFCP *\r\n");
+  EXPECT_EQ(n.accepted_streams(offer), 3u);
+  n.set_local(std::vector<LocalTransport>{
+      {"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}, {"192.0.2.1", 4004, 4005}});
+  Answer a = answer(n, offer);
+  Session s = parsed(a.sdp);
+  ASSERT_EQ(s.media.size(), 5u);
+  EXPECT_EQ(s.media[0].port, 4000);
+  EXPECT_EQ(s.media[1].port, 4002);
+  EXPECT_EQ(s.media[1].proto, "RTP/AVPF");
+  EXPECT_EQ(s.media[1].rtpmap(100), (Rtpmap{100, "VP8", 90000, 1}));
+  EXPECT_FALSE(s.media[1].ptime());  // ptime is for audio
+  EXPECT_EQ(s.media[2].port, 0);     // a second main audio
+  EXPECT_EQ(s.media[3].port, 4004);
+  EXPECT_EQ(s.media[3].attributes.value("content"), "slides");
+  EXPECT_EQ(s.media[4].port, 0);  // BFCP: not a kind Lanline carries
+  EXPECT_EQ(s.media[4].type, "application");
+  ASSERT_EQ(a.agreement.streams.size(), 5u);
+  EXPECT_EQ(a.agreement.streams[1].codecs.at(0).codec, Codec::kVp8);
+  EXPECT_EQ(a.agreement.streams[1].plain().rtp_port, 5002);
+  EXPECT_EQ(a.agreement.streams[3].content, ContentRole::kSlides);
+  EXPECT_EQ(a.agreement.streams[4].kind, StreamKind::kOther);
+  EXPECT_EQ(a.agreement.audio(), &a.agreement.streams[0]);
+}
+
+// RFC 3264 8: a re-offer adds a stream after the others, removes one with port 0 in its
+// place, and adds it again in the same place.
+TEST(OfferAnswer, ReoffersAddAndRemoveStreams) {
+  Negotiator plain = make();
+  EXPECT_FALSE(plain.add_stream(StreamKind::kVideo));  // no video codec: nothing to add
+
+  Negotiator n(with_video(), 7);
+  n.set_local({"192.0.2.1", 4000, 4001});
+  EXPECT_EQ(n.offered_streams(), 1u);
+  ASSERT_EQ(parsed(n.create_offer(Direction::kSendRecv)).media.size(), 1u);
+  ASSERT_TRUE(n.receive_answer(answer_with("m=audio 6000 RTP/AVP 0\r\n")).ok());
+
+  ASSERT_TRUE(n.add_stream(StreamKind::kVideo));
+  EXPECT_EQ(n.offered_streams(), 2u);
+  n.set_local(std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}});
+  Session two = parsed(n.create_offer(Direction::kSendRecv));
+  ASSERT_EQ(two.media.size(), 2u);
+  EXPECT_EQ(two.media[1].type, "video");
+  EXPECT_EQ(two.media[1].port, 4002);
+  EXPECT_EQ(two.media[1].rtpmap(97), (Rtpmap{97, "VP8", 90000, 1}));
+  auto agreed = n.receive_answer(answer_with(
+      "m=audio 6000 RTP/AVP 0\r\nm=video 6002 RTP/AVP 97\r\na=rtpmap:97 VP8/90000\r\n"));
+  ASSERT_TRUE(agreed.ok()) << agreed.error().reason;
+  ASSERT_EQ(agreed->streams.size(), 2u);
+  EXPECT_TRUE(agreed->streams[1].accepted());
+  EXPECT_EQ(agreed->streams[1].plain().rtp_port, 6002);
+
+  ASSERT_TRUE(n.remove_stream(StreamKind::kVideo));
+  n.set_local({"192.0.2.1", 4000, 4001});
+  Session removed = parsed(n.create_offer(Direction::kSendRecv));
+  ASSERT_EQ(removed.media.size(), 2u);  // the m-line stays, at port 0
+  EXPECT_EQ(removed.media[1].port, 0);
+  agreed = n.receive_answer(answer_with("m=audio 6000 RTP/AVP 0\r\nm=video 0 RTP/AVP 97\r\n"));
+  ASSERT_TRUE(agreed.ok()) << agreed.error().reason;
+  EXPECT_FALSE(agreed->streams[1].accepted());
+
+  // Slides are new: after the others. Video again: in its old place.
+  ASSERT_TRUE(n.add_stream(StreamKind::kVideo, ContentRole::kSlides));
+  ASSERT_TRUE(n.add_stream(StreamKind::kVideo));
+  EXPECT_EQ(n.offered_streams(), 3u);
+  n.set_local(std::vector<LocalTransport>{
+      {"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}, {"192.0.2.1", 4004, 4005}});
+  Session three = parsed(n.create_offer(Direction::kSendRecv));
+  ASSERT_EQ(three.media.size(), 3u);
+  EXPECT_EQ(three.media[1].port, 4002);
+  EXPECT_FALSE(three.media[1].attributes.has("content"));
+  EXPECT_EQ(three.media[2].port, 4004);
+  EXPECT_EQ(three.media[2].attributes.value("content"), "slides");
+}
+
+TEST(OfferAnswer, ContentRoles) {
+  auto role = [](const std::string& value) {
+    Media m;
+    m.attributes.add("content", value);
+    return content_role(m);
+  };
+  EXPECT_EQ(content_role(Media{}), ContentRole::kMain);
+  EXPECT_EQ(role("slides"), ContentRole::kSlides);
+  EXPECT_EQ(role("Slides"), ContentRole::kSlides);
+  EXPECT_EQ(role("x-new,speaker"), ContentRole::kSpeaker);  // the first one we know
+  EXPECT_EQ(role("sl"), ContentRole::kSignLanguage);
+  EXPECT_EQ(role("unknown"), ContentRole::kMain);
 }
 
 }  // namespace
