@@ -1,11 +1,14 @@
 #include "config.hpp"
 
 #include <fmt/core.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <system_error>
@@ -20,90 +23,69 @@ std::string_view trim(std::string_view text) {
   return text.substr(begin, end - begin + 1);
 }
 
-// The value after '=': a double-quoted string with TOML's common escapes, or bare text
-// up to a " #" comment. Returns "" on success, else what is wrong.
-std::string read_value(std::string_view text, std::string& value) {
-  text = trim(text);
-  if (text.empty() || text.front() != '"') {
-    // '#' starts a comment at the start or after a blank; "a#b" stays a value.
-    std::size_t comment = 0;
-    while ((comment = text.find('#', comment)) != std::string_view::npos) {
-      if (comment == 0 || text[comment - 1] == ' ' || text[comment - 1] == '\t') break;
-      ++comment;
-    }
-    value = trim(text.substr(0, comment));
-    if (!value.empty() && value.front() == '\'')
-      return "use double quotes around a value, not single quotes";
-    return "";
+std::string_view line_of(std::string_view text, std::size_t number) {
+  for (std::size_t n = 1; n < number && !text.empty(); ++n) {
+    std::size_t newline = text.find('\n');
+    text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
   }
-  value.clear();
-  for (std::size_t i = 1; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '"') {
-      std::string_view rest = trim(text.substr(i + 1));
-      if (!rest.empty() && rest.front() != '#')
-        return fmt::format("unexpected '{}' after the closing quote", rest);
-      return "";
-    }
-    if (c != '\\') {
-      value += c;
-      continue;
-    }
-    if (++i == text.size()) break;
-    switch (text[i]) {
-      case '"':
-        value += '"';
-        break;
-      case '\\':
-        value += '\\';
-        break;
-      case 't':
-        value += '\t';
-        break;
-      case 'n':
-        value += '\n';
-        break;
-      default:
-        return fmt::format("unknown escape '\\{}' in the quoted value", text[i]);
-    }
+  return text.substr(0, text.find('\n'));
+}
+
+// toml++'s reason for a bad line, said so that a person knows what to change. The old
+// reader took bare words (`user = alice`); TOML needs text in double quotes.
+std::string explain(const toml::parse_error& problem, std::string_view line) {
+  std::string_view reason = problem.description();
+  std::size_t equals = line.find('=');
+  std::string_view key = equals == std::string_view::npos ? "" : trim(line.substr(0, equals));
+  std::string_view value = equals == std::string_view::npos ? "" : trim(line.substr(equals + 1));
+  if (reason.find("could not determine value type") != std::string_view::npos && !key.empty() &&
+      !value.empty()) {
+    return fmt::format("{}: '{}' is not a TOML value: text goes in double quotes ({} = \"{}\")",
+                       key, value, key, value);
   }
-  return "the quoted value has no closing '\"'";
+  if (reason.find("cannot redefine existing") != std::string_view::npos && !key.empty())
+    return fmt::format("{}: the key is set twice in this file", key);
+  if (!key.empty()) return fmt::format("{}: {}", key, reason);
+  return std::string(reason);
+}
+
+// A value of the file as set_option takes it: text, a whole number or true/false.
+std::optional<std::string> option_text(const toml::node& node) {
+  if (auto text = node.value<std::string>()) return *text;
+  if (node.is_integer()) return std::to_string(*node.value<std::int64_t>());
+  if (node.is_boolean()) return *node.value<bool>() ? "true" : "false";
+  return std::nullopt;
 }
 
 }  // namespace
 
 bool parse_config(std::string_view text, std::string_view file_name, NodeOptions& options,
                   std::string& error) {
-  std::set<std::string, std::less<>> seen;
-  int line_number = 0;
-  while (!text.empty()) {
-    std::size_t newline = text.find('\n');
-    std::string_view line = text.substr(0, newline);
-    text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
-    ++line_number;
-
-    line = trim(line);
-    if (line.empty() || line.front() == '#') continue;
-    auto fail = [&](std::string_view key, std::string_view problem) {
-      error = key.empty() ? fmt::format("{}:{}: {}", file_name, line_number, problem)
-                          : fmt::format("{}:{}: {}: {}", file_name, line_number, key, problem);
+  toml::table table;
+  try {
+    table = toml::parse(text, file_name);
+  } catch (const toml::parse_error& problem) {
+    std::size_t line = problem.source().begin.line;
+    error = fmt::format("{}:{}: {}", file_name, line, explain(problem, line_of(text, line)));
+    return false;
+  }
+  // In the file's order, so the first bad line is the one reported.
+  std::vector<std::pair<std::size_t, std::string_view>> keys;
+  for (const auto& [key, node] : table)
+    keys.emplace_back(node.source().begin.line, key.str());
+  std::sort(keys.begin(), keys.end());
+  for (const auto& [line, key] : keys) {
+    const toml::node& node = *table.get(key);
+    auto fail = [&, line = line, key = key](std::string_view problem) {
+      error = fmt::format("{}:{}: {}: {}", file_name, line, key, problem);
       return false;
     };
-    if (line.front() == '[')
-      return fail("", "sections are not used: write `key = value` lines only");
-    std::size_t equals = line.find('=');
-    if (equals == std::string_view::npos)
-      return fail("", fmt::format("'{}' is not `key = value`", line));
-    std::string_view key = trim(line.substr(0, equals));
-    if (key.empty()) return fail("", "a line starts with '=' and names no key");
-    if (!seen.insert(std::string(key)).second)
-      return fail(key, "the key is set twice in this file");
-
-    std::string value;
-    if (std::string problem = read_value(line.substr(equals + 1), value); !problem.empty())
-      return fail(key, problem);
-    if (std::string problem = set_option(options, key, value); !problem.empty())
-      return fail(key, problem);
+    if (node.is_table() || node.is_array())
+      return fail("sections and lists are not used: write `key = value` lines only");
+    auto value = option_text(node);
+    if (!value) return fail("write text in double quotes, or a whole number, or true/false");
+    if (std::string problem = set_option(options, key, *value); !problem.empty())
+      return fail(problem);
   }
   return true;
 }

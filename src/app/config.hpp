@@ -1,7 +1,7 @@
-// The profile's config file: one `key = value` per line, keys as in options.hpp, '#'
-// starts a comment, a value may be in double quotes (needed for leading or trailing
-// spaces or a '#'). Written this way, the file is also valid TOML, so a real TOML reader
-// can take over later without breaking anyone's file.
+// The profile's config file: TOML (read with toml++), one `key = value` per line, keys
+// as in options.hpp; text in double quotes, numbers and true/false bare, '#' starts a
+// comment. The app writes it line by line (update_config) so that a person's comments and
+// order stay, which toml++'s writer would not keep.
 #pragma once
 
 #include <filesystem>

@@ -34,7 +34,7 @@ TEST(ConfigWrite, CreatesTheFileAndItsFolder) {
 TEST(ConfigWrite, KeepsCommentsAndOtherKeysAndReplacesInPlace) {
   testkit::TempDir dir;
   auto file = dir.path() / "config";
-  { std::ofstream(file) << "# my settings\nname = Old Name  # who I am\nauto-answer = true\n"; }
+  { std::ofstream(file) << "# my settings\nname = \"Old Name\"  # who I am\nauto-answer = true\n"; }
   std::string error;
   ASSERT_TRUE(update_config(file, {{"name", "New Name"}, {"stun", "192.0.2.1:3478"}}, error))
       << error;

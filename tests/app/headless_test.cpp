@@ -59,7 +59,7 @@ class HeadlessTest : public ::testing::Test {
 TEST_F(HeadlessTest, ReadyLineThenCtlThenQuit) {
   std::filesystem::path config = dir_.path() / "config" / "lanline" / "h" / "config";
   std::filesystem::create_directories(config.parent_path());
-  std::ofstream(config) << "name = \"From Config\"\nuser = cfguser\nsip-port = 0\n";
+  std::ofstream(config) << "name = \"From Config\"\nuser = \"cfguser\"\nsip-port = 0\n";
   Child& node = start_node({"--headless", "--profile", "h", "--name", "Test Node"});
 
   std::string ready = read_text(node.out_file);
