@@ -69,18 +69,27 @@ void EngineLink::post(nlohmann::json request, Reply on_reply) {
 
 gboolean EngineLink::run_request(gpointer data) {
   auto* request = static_cast<Request*>(data);
-  EngineLink& link = *request->link;
-  Arrival arrival;
+  EngineLink* link = request->link;
+  // The reply may come later (a host name to look up); the handler never answers after
+  // it is gone, and the link outlives it.
+  auto reply = [link, on_reply = std::move(request->on_reply)](nlohmann::json value) mutable {
+    Arrival arrival;
+    arrival.value = std::move(value);
+    arrival.on_reply = std::move(on_reply);
+    link->deliver(std::move(arrival));
+  };
   try {
-    arrival.value = link.handler_
-                        ? link.handler_->execute(request->request)
-                        : nlohmann::json{{"ok", false}, {"error", "the engine has stopped"}};
+    if (!link->handler_) {
+      reply({{"ok", false}, {"error", "the engine has stopped"}});
+    } else {
+      link->handler_->execute_async(request->request, std::move(reply));
+    }
   } catch (const std::exception& e) {
     spdlog::error("window command {}: {}", request->request.dump(), e.what());
+    Arrival arrival;
     arrival.value = {{"ok", false}, {"error", e.what()}};
+    link->deliver(std::move(arrival));
   }
-  arrival.on_reply = std::move(request->on_reply);
-  link.deliver(std::move(arrival));
   return G_SOURCE_REMOVE;
 }
 

@@ -106,6 +106,25 @@ nlohmann::json execute_request(core::CommandHandler& handler, const nlohmann::js
   return reply;
 }
 
+void execute_request_async(core::CommandHandler& handler, const nlohmann::json& request,
+                           std::function<void(nlohmann::json)> done) {
+  auto finish = [request, done](nlohmann::json reply) {
+    if (!reply.is_object()) {
+      done(error_reply("internal error: the reply is not an object", request));
+      return;
+    }
+    if (auto id = request.find("id"); id != request.end()) reply["id"] = *id;
+    done(std::move(reply));
+  };
+  try {
+    handler.execute_async(request, finish);
+  } catch (const std::exception& e) {
+    done(error_reply(fmt::format("internal error: {}", e.what()), request));
+  } catch (...) {
+    done(error_reply("internal error", request));
+  }
+}
+
 std::string to_line(const nlohmann::json& object) {
   std::string line = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   line += '\n';

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,9 @@ nlohmann::json error_reply(std::string message, const nlohmann::json& request = 
 // Never throws: a handler that throws or answers something other than an object gives
 // an error reply.
 nlohmann::json execute_request(core::CommandHandler& handler, const nlohmann::json& request);
+// The same through CommandHandler::execute_async: `done` gets the reply, now or later.
+void execute_request_async(core::CommandHandler& handler, const nlohmann::json& request,
+                           std::function<void(nlohmann::json)> done);
 
 // One line of the protocol: compact JSON and '\n'. Invalid UTF-8 in strings (text a
 // peer sent) becomes U+FFFD instead of throwing.

@@ -209,10 +209,15 @@ struct ControlServer::Impl {
       }
       return;
     }
-    send(client, execute_request(*handler, parsed.request));
+    // The reply may come later (a host name to look up): the client is found again by
+    // id then, since it may have gone.
+    std::uint64_t id = client.id;
+    execute_request_async(*handler, parsed.request,
+                          [this, id](nlohmann::json reply) { deliver(id, reply); });
   }
 
-  // Found by id, not held by pointer: the engine may call a sink after the client went.
+  // Found by id, not held by pointer: the engine may call a sink (or answer a command)
+  // after the client went.
   void deliver(std::uint64_t id, const nlohmann::json& event) {
     auto it = clients.find(id);
     if (it == clients.end() || it->second->dead || it->second->closing) return;

@@ -18,6 +18,15 @@ class CommandHandler {
   // the caller copies in. Runs on the engine's thread.
   virtual nlohmann::json execute(const nlohmann::json& request) = 0;
 
+  // The same for a client that can wait: a command that needs the network first (a call
+  // or message to a host name, looked up off the engine thread) replies later. `reply`
+  // runs exactly once, on the engine's thread, now or later; never after the handler is
+  // destroyed. The control socket and the window use this one.
+  using ReplySink = std::function<void(nlohmann::json reply)>;
+  virtual void execute_async(const nlohmann::json& request, ReplySink reply) {
+    reply(execute(request));
+  }
+
   // Events ({"event":"call.state",...}) go to every subscriber until it unsubscribes.
   using EventSink = std::function<void(const nlohmann::json& event)>;
   virtual std::uint64_t subscribe(EventSink sink) = 0;

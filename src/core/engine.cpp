@@ -1,7 +1,5 @@
 #include "core/engine.hpp"
 
-#include <arpa/inet.h>
-#include <netdb.h>
 #include <spdlog/spdlog.h>
 
 #include <malloc.h>
@@ -12,6 +10,7 @@
 #include "core/local_identity.hpp"
 #include "core/media_bridge.hpp"
 #include "core/media_commands.hpp"
+#include "core/name_lookup.hpp"
 #include "core/node_identity.hpp"
 #include "core/scoped_address.hpp"
 #include "core/user_agent.hpp"
@@ -45,32 +44,27 @@ std::string normalise_target(const std::string& target) {
   return "sip:" + target;
 }
 
-// Where a URI's requests go: its IP address, or its host name looked up (hosts file,
-// DNS, or mDNS through nss-mdns where installed).
-std::optional<sip::Endpoint> destination(const sip::Uri& uri, std::string& error) {
+// A host name of a request's target, and its address once looked up (NameLookup).
+struct HostLookup {
+  std::string host;     // set by a command that needs it looked up first
+  std::string address;  // set when it has been
+};
+
+// Where a URI's requests go: its IP address, or the address its host name was looked up
+// to. nullopt with `lookup.host` set: look that up first.
+std::optional<sip::Endpoint> destination(const sip::Uri& uri, HostLookup& lookup,
+                                         std::string& error) {
   if (auto endpoint = sip::endpoint_for(uri)) return endpoint;
   if (uri.host_kind != sip::HostKind::kName) {
     error = "cannot send to " + std::string(uri.text);
     return std::nullopt;
   }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  addrinfo* result = nullptr;
-  std::string host(uri.host);
-  if (getaddrinfo(host.c_str(), nullptr, &hints, &result) != 0 || !result) {
-    error = "cannot find host '" + host + "': check the name, or call its IP address";
+  if (lookup.address.empty()) {
+    lookup.host = std::string(uri.host);
     return std::nullopt;
   }
-  char text[INET6_ADDRSTRLEN] = {};
-  const void* address =
-      result->ai_family == AF_INET6
-          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(result->ai_addr)->sin6_addr)
-          : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(result->ai_addr)->sin_addr);
-  inet_ntop(result->ai_family, address, text, sizeof text);
-  freeaddrinfo(result);
   sip::Endpoint endpoint;
-  endpoint.address = text;
+  endpoint.address = lookup.address;
   endpoint.port = static_cast<std::uint16_t>(uri.port_or_default());
   auto transport = uri.params.find("transport");
   if (transport && (transport->value == "tcp" || transport->value == "TCP")) {
@@ -88,6 +82,7 @@ struct Engine::Impl : UserAgentListener {
   std::unique_ptr<MediaBridge> media;  // before the UA, which holds a pointer to it
   std::unique_ptr<UserAgent> ua;
   std::unique_ptr<DiscoveryGlue> discovery;  // after `ua`, so it goes first
+  std::optional<NameLookup> names;           // host names of targets; cancelled at the end
   GSource* timer = nullptr;
   std::map<std::uint64_t, EventSink> subscribers;
   std::uint64_t next_subscriber = 1;
@@ -204,7 +199,9 @@ struct Engine::Impl : UserAgentListener {
     return std::nullopt;
   }
 
-  json call_command(const json& request) {
+  // call and message: a null reply with `lookup.host` set means the target's host name
+  // must be looked up first (execute_async does, then runs the command again).
+  json call_command(const json& request, HostLookup& lookup) {
     std::string target = request.value("target", "");
     if (target.empty()) return failure("call needs a target: a peer's name or a sip: address");
     std::string error;
@@ -225,15 +222,15 @@ struct Engine::Impl : UserAgentListener {
                      "' is neither a discovered peer (see `lanline ctl peers`) nor a " +
                      "SIP address (" + uri.error().reason + ")");
     }
-    auto to = destination(*uri, error);
-    if (!to) return failure(error);
+    auto to = destination(*uri, lookup, error);
+    if (!to) return lookup.host.empty() ? failure(error) : json();
     if (scoped) to->address += "%" + scoped->zone;
     Outcome outcome = ua->call(*uri, *to, now());
     if (!outcome.ok()) return failure(outcome.error);
     return json{{"ok", true}, {"call", outcome.id}};
   }
 
-  json message_command(const json& request) {
+  json message_command(const json& request, HostLookup& lookup) {
     std::string target = request.value("target", "");
     std::string text = request.value("text", "");
     if (target.empty() || text.empty()) return failure("message needs a target and a text");
@@ -243,16 +240,28 @@ struct Engine::Impl : UserAgentListener {
     auto uri = sip::parse_uri(uri_text);
     if (!uri) return failure("'" + target + "' is not a SIP address: " + uri.error().reason);
     std::string error;
-    auto to = destination(*uri, error);
-    if (!to) return failure(error);
+    auto to = destination(*uri, lookup, error);
+    if (!to) return lookup.host.empty() ? failure(error) : json();
     if (scoped) to->address += "%" + scoped->zone;
     Outcome outcome = ua->message(*uri, *to, text, now());
     if (!outcome.ok()) return failure(outcome.error);
     return json{{"ok", true}, {"message", outcome.id}};
   }
 
-  json execute(const json& request) {
+  // `lookup` is where call and message say they need a host name looked up (then the
+  // reply is null); nullptr: a caller that cannot wait, told so.
+  json execute(const json& request, HostLookup* lookup = nullptr) {
     std::string cmd = request.value("cmd", "");
+    if (cmd == "call" || cmd == "message") {
+      HostLookup none;
+      HostLookup& wanted = lookup ? *lookup : none;
+      json reply = cmd == "call" ? call_command(request, wanted) : message_command(request, wanted);
+      if (reply.is_null() && !lookup) {
+        return failure("'" + wanted.host + "' is a host name, looked up only for a client " +
+                       "that can wait for the answer (the control socket or the window)");
+      }
+      return reply;
+    }
     std::string error;
     auto with_call = [&](bool ringing_only, auto action) -> json {
       auto id = pick_call(request, ringing_only, error);
@@ -275,13 +284,11 @@ struct Engine::Impl : UserAgentListener {
       discovery->add_status(status);
       return status;
     }
-    if (cmd == "call") return call_command(request);
     if (cmd == "answer") return with_call(true, [&](CallId id) { return ua->answer(id, now()); });
     if (cmd == "decline") return with_call(true, [&](CallId id) { return ua->decline(id, now()); });
     if (cmd == "hangup") return with_call(false, [&](CallId id) { return ua->hangup(id, now()); });
     if (cmd == "hold") return with_call(false, [&](CallId id) { return ua->hold(id, now()); });
     if (cmd == "resume") return with_call(false, [&](CallId id) { return ua->resume(id, now()); });
-    if (cmd == "message") return message_command(request);
     if (is_media_command(cmd)) {
       auto id = pick_call(request, false, error);
       if (!id) return failure(error);
@@ -363,6 +370,7 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   std::unique_ptr<Engine> engine(new Engine());
   Impl& impl = *engine->impl_;
   impl.context = context;
+  impl.names.emplace(context);
   impl.options = options;
   net::TransportOptions transport_options;
   transport_options.port = options.sip_port;
@@ -410,6 +418,30 @@ nlohmann::json Engine::execute(const nlohmann::json& request) {
   json reply = impl_->execute(request);
   impl_->rearm();
   return reply;
+}
+
+void Engine::execute_async(const nlohmann::json& request, ReplySink reply) {
+  HostLookup lookup;
+  json now = impl_->execute(request, &lookup);
+  impl_->rearm();
+  if (!now.is_null()) {
+    reply(std::move(now));
+    return;
+  }
+  // Looked up off the engine thread; the command runs again with the address. The
+  // lookup dies with the engine (impl_->names), so `this` outlives the callback.
+  impl_->names->lookup(
+      lookup.host, [this, request, host = lookup.host, reply = std::move(reply)](
+                       std::optional<std::string> address, const std::string& error) {
+        if (!address) {
+          reply(failure(error));
+          return;
+        }
+        HostLookup found{host, *address};
+        json later = impl_->execute(request, &found);
+        impl_->rearm();
+        reply(later.is_null() ? failure("cannot find host '" + host + "'") : std::move(later));
+      });
 }
 
 std::uint64_t Engine::subscribe(EventSink sink) {

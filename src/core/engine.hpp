@@ -39,6 +39,7 @@ class Engine : public CommandHandler {
   ~Engine() override;
 
   nlohmann::json execute(const nlohmann::json& request) override;
+  void execute_async(const nlohmann::json& request, ReplySink reply) override;
   std::uint64_t subscribe(EventSink sink) override;
   void unsubscribe(std::uint64_t token) override;
 

@@ -141,7 +141,25 @@ json HistoryHandler::execute(const json& request) {
     if (!devices_) return failure("listing audio devices is not available in this build");
     return devices_();
   }
-  json reply = engine_.execute(request);
+  return after_engine(request, engine_.execute(request));
+}
+
+void HistoryHandler::execute_async(const json& request, ReplySink reply) {
+  std::string cmd = request.is_object() ? text_of(request, "cmd") : std::string();
+  if (cmd == "history" || cmd == "devices") {
+    reply(execute(request));
+    return;
+  }
+  // The engine may answer later (a host name to look up): file what it did then.
+  engine_.execute_async(request, [this, alive = std::weak_ptr<bool>(alive_), request,
+                                  reply = std::move(reply)](json answer) {
+    if (alive.expired()) return;
+    reply(after_engine(request, std::move(answer)));
+  });
+}
+
+json HistoryHandler::after_engine(const json& request, json reply) {
+  std::string cmd = request.is_object() ? text_of(request, "cmd") : std::string();
   if (!reply.value("ok", false)) {
     // The engine's list of commands does not know the two served here.
     if (reply.contains("error") && text_of(reply, "error").rfind("unknown command", 0) == 0)

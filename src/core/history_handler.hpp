@@ -34,6 +34,7 @@ class HistoryHandler : public CommandHandler {
   HistoryHandler& operator=(const HistoryHandler&) = delete;
 
   nlohmann::json execute(const nlohmann::json& request) override;
+  void execute_async(const nlohmann::json& request, ReplySink reply) override;
   std::uint64_t subscribe(EventSink sink) override;
   void unsubscribe(std::uint64_t token) override;
 
@@ -41,6 +42,8 @@ class HistoryHandler : public CommandHandler {
   void on_engine_event(const nlohmann::json& event);
   void record_call(nlohmann::json& event);
   nlohmann::json history(const nlohmann::json& request);
+  // What the engine answered to `request`, with what it did filed.
+  nlohmann::json after_engine(const nlohmann::json& request, nlohmann::json reply);
   void emit(const nlohmann::json& event);
   void failed_write(const std::string& what, const std::string& error);
   // A target as clients give it (a peer's name, instance id or address) as an address.
@@ -57,6 +60,8 @@ class HistoryHandler : public CommandHandler {
   std::map<std::uint64_t, StoredCall> live_calls_;  // by the engine's call id
   std::set<std::uint64_t> declined_;                // calls we declined
   std::map<std::uint64_t, std::string> sent_peer_;  // engine message id -> peer key
+  // Replies the engine gives later check it: this handler may be gone by then.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace lanline::core

@@ -53,6 +53,21 @@ nlohmann::json FakeHandler::execute(const nlohmann::json& request) {
   return {{"ok", true}, {"cmd", cmd}};
 }
 
+void FakeHandler::execute_async(const nlohmann::json& request, ReplySink reply) {
+  if (!later.count(request.value("cmd", ""))) {
+    reply(execute(request));
+    return;
+  }
+  requests.push_back(request);
+  waiting.push_back(std::move(reply));
+}
+
+void FakeHandler::answer_later(nlohmann::json reply) {
+  ReplySink sink = std::move(waiting.front());
+  waiting.erase(waiting.begin());
+  sink(std::move(reply));
+}
+
 std::uint64_t FakeHandler::subscribe(EventSink sink) {
   std::uint64_t token = next_token++;
   sinks.emplace(token, std::move(sink));

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,10 @@ class ScopedEnv {
 class FakeHandler : public core::CommandHandler {
  public:
   nlohmann::json execute(const nlohmann::json& request) override;
+  // A command in `later` is answered only when the test calls answer_later(): as the
+  // engine answers a call to a host name once it is looked up.
+  void execute_async(const nlohmann::json& request, ReplySink reply) override;
+  void answer_later(nlohmann::json reply);
   std::uint64_t subscribe(EventSink sink) override;
   void unsubscribe(std::uint64_t token) override;
 
@@ -64,6 +69,8 @@ class FakeHandler : public core::CommandHandler {
   std::map<std::string, std::function<nlohmann::json(const nlohmann::json&)>> actions;
   std::map<std::uint64_t, EventSink> sinks;
   std::vector<std::uint64_t> unsubscribed;
+  std::set<std::string> later;     // commands answered by answer_later()
+  std::vector<ReplySink> waiting;  // their replies, oldest first
   std::uint64_t next_token = 1;
 };
 

@@ -97,6 +97,41 @@ TEST_F(ControlServerTest, TwoRequestsInOneWriteGetTwoRepliesInOrder) {
   EXPECT_EQ((*second)["cmd"], "peers");
 }
 
+// A command the handler answers later (a call to a host name, once looked up) does not
+// hold the connection: requests after it are answered meanwhile, and its reply, with
+// its id, comes when it is ready. A client gone by then costs nothing.
+TEST_F(ControlServerTest, ALateReplyComesWithItsIdAndHoldsNothingUp) {
+  handler_.later.insert("call");
+  start();
+  TestClient client(options_.socket_path, context_);
+  client.send(R"({"id":1,"cmd":"call","target":"sip:bob@bob.example"})"
+              "\n"
+              R"({"id":2,"cmd":"status"})"
+              "\n");
+  auto first = client.read_json();
+  ASSERT_TRUE(first);
+  EXPECT_EQ((*first)["id"], 2);
+  ASSERT_EQ(handler_.waiting.size(), 1u);
+  handler_.answer_later({{"ok", true}, {"call", 4}});
+  auto late = client.read_json();
+  ASSERT_TRUE(late);
+  EXPECT_EQ(*late, (json{{"id", 1}, {"ok", true}, {"call", 4}}));
+
+  {
+    TestClient gone(options_.socket_path, context_);
+    gone.send(R"({"id":3,"cmd":"call","target":"sip:x@x.example"})"
+              "\n");
+    ASSERT_TRUE(pump_until(context_, [&] { return handler_.waiting.size() == 1; }));
+  }
+  ASSERT_TRUE(pump_until(context_, [&] { return server_->connections() == 1; }));
+  handler_.answer_later({{"ok", true}, {"call", 5}});  // its client has gone
+  client.send(R"({"id":4,"cmd":"status"})"
+              "\n");
+  auto after = client.read_json();
+  ASSERT_TRUE(after);
+  EXPECT_EQ((*after)["id"], 4);
+}
+
 TEST_F(ControlServerTest, RequestSplitOverWritesIsAnsweredOnceComplete) {
   start();
   TestClient client(options_.socket_path, context_);

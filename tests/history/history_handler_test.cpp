@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "core/history_handler.hpp"
 
@@ -29,6 +30,19 @@ class FakeEngine : public CommandHandler {
            {{{"name", "Carol"}, {"instance_id", "c-1"}, {"uris", {"sip:carol@192.0.2.9:5060"}}}}}};
     return {{"ok", false}, {"error", "unknown command '" + cmd + "'; commands: status, calls"}};
   }
+  // A message to a host name: the engine answers once the name is looked up.
+  void execute_async(const json& request, ReplySink reply) override {
+    if (request.value("target", "").find("example") == std::string::npos) {
+      reply(execute(request));
+      return;
+    }
+    waiting.emplace_back(request, std::move(reply));
+  }
+  void answer_waiting() {
+    auto [request, reply] = std::move(waiting.front());
+    waiting.erase(waiting.begin());
+    reply(execute(request));
+  }
   std::uint64_t subscribe(EventSink sink) override {
     sinks[++token] = std::move(sink);
     return token;
@@ -39,6 +53,7 @@ class FakeEngine : public CommandHandler {
       sink(event);
   }
   std::vector<json> requests;
+  std::vector<std::pair<json, ReplySink>> waiting;
   std::map<std::uint64_t, EventSink> sinks;
   std::uint64_t token = 0;
   std::uint64_t message_id = 0;
@@ -128,6 +143,35 @@ TEST_F(HistoryHandlerTest, MessagesOutAndInAreFiledWithTheirDeliveryState) {
   EXPECT_EQ(history["messages"][1]["time_ms"], 1'001'050);
   EXPECT_EQ(history["messages"][2]["state"], "failed");
   EXPECT_EQ(history["messages"][2]["reason"], "Request Timeout");
+}
+
+// A message the engine accepts later (its host name looked up first) is filed when the
+// engine's reply comes, and the client gets that reply; a reply after the handler is gone
+// is dropped.
+TEST_F(HistoryHandlerTest, AMessageAnsweredLaterIsFiledThen) {
+  std::optional<json> reply;
+  handler_->execute_async(
+      {{"cmd", "message"}, {"target", "sip:dan@dan.example"}, {"text", "later"}},
+      [&](json r) { reply = std::move(r); });
+  EXPECT_FALSE(reply);
+  EXPECT_TRUE(events_.empty());
+  ASSERT_EQ(engine_.waiting.size(), 1u);
+  engine_.answer_waiting();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->value("message", 0), 1);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0]["event"], "message.sent");
+  EXPECT_EQ(events_[0]["peer"], "dan@dan.example");
+  json history = handler_->execute({{"cmd", "history"}, {"target", "sip:dan@dan.example"}});
+  ASSERT_EQ(history["messages"].size(), 1u) << history.dump();
+  EXPECT_EQ(history["messages"][0]["text"], "later");
+
+  bool late = false;
+  handler_->execute_async({{"cmd", "message"}, {"target", "sip:dan@dan.example"}, {"text", "gone"}},
+                          [&](json) { late = true; });
+  handler_.reset();
+  engine_.answer_waiting();
+  EXPECT_FALSE(late);
 }
 
 TEST_F(HistoryHandlerTest, CallsAreFiledWithDirectionDurationAndResult) {
