@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets Lanline up (packages, release build) and starts it.
 #
-#   sudo bash scripts/run.sh [ARGS...]
+#   bash scripts/run.sh [ARGS...]    (as root, or as a user with sudo for the packages)
 #
 # Extra arguments are passed to lanline, e.g. `scripts/run.sh --profile bob` or
 # `scripts/run.sh parse msg.sip`.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Lanline needs (scripts/packages.txt) and builds it in release mode.
 #
-#   sudo bash scripts/setup.sh
+#   bash scripts/setup.sh     (as root, or as a user with sudo: only apt-get runs under it)
 #
 # Idempotent: installs only missing packages (apt-get update only when something is
 # missing), configures the build directory once and reconfigures it afterwards.
@@ -31,17 +31,21 @@ if ((${#missing[@]} == 0)); then
   log "all ${#packages[@]} packages from scripts/packages.txt are installed"
 else
   log "missing packages (${#missing[@]}): ${missing[*]}"
+  as_root=()
   if [[ $(id -u) -ne 0 ]]; then
-    log "not running as root, so they cannot be installed here. Install them with:"
-    printf '  sudo apt-get update && sudo apt-get install -y %s\n' "${missing[*]}"
-    log "or run this script as root: sudo bash scripts/setup.sh"
-    exit 1
+    if ! command -v sudo >/dev/null; then
+      log "installing packages needs root, and this machine has no sudo. As root, run:"
+      printf '  apt-get update && apt-get install -y %s\n' "${missing[*]}"
+      exit 1
+    fi
+    as_root=(sudo DEBIAN_FRONTEND=noninteractive)
+    log "installing them with sudo"
   fi
   export DEBIAN_FRONTEND=noninteractive
   log "apt-get update"
-  apt-get update -q
+  "${as_root[@]}" apt-get update -q
   log "apt-get install ${missing[*]}"
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 # --- configure and build ------------------------------------------------------------
