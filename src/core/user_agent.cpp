@@ -4,7 +4,7 @@
 #include <variant>
 
 #include "core/negotiated_audio.hpp"
-#include "sip/parser.hpp"
+#include "sip/parser.hpp"  // parse_uri
 
 namespace lanline::core {
 
@@ -94,18 +94,16 @@ struct UserAgent::Call {
   bool ports_ready = false;              // the negotiator knows our address and ports
   bool media_reserved = false;           // CallMedia::reserve() succeeded; release() is owed
 
-  // As caller.
+  // As caller. The INVITE itself stays with its transaction (layer_.request).
   TransactionId invite_tx = 0;
-  std::string invite_text;
   bool got_provisional = false;
   bool cancelling = false;
   bool cancel_sent = false;
-  std::string ack_text;  // the ACK for the 2xx, sent again if the 2xx is
+  std::optional<Message> ack;  // the ACK for the 2xx, sent again if the 2xx is
 
-  // As callee, and for any 2xx to an INVITE we sent back (13.3.1.4).
+  // As callee, and for any 2xx to an INVITE we sent back (13.3.1.4). The 2xx stays with
+  // its transaction, which resends it for us.
   TransactionId server_tx = 0;
-  std::string ok_text;
-  sip::Endpoint ok_to;
   sip::Duration ok_interval{0};
   bool awaiting_ack = false;
 
@@ -203,8 +201,7 @@ void UserAgent::advance(sip::TimePoint now) {
     Call& call = *it->second;
     switch (kind) {
       case kRetransmit2xx:
-        if (!call.awaiting_ack) break;
-        transport_.send(call.ok_text, call.ok_to);
+        if (!call.awaiting_ack || !layer_.resend_response(call.server_tx)) break;
         call.ok_interval = std::min(2 * call.ok_interval, timers_.t2);
         schedule(call.info.id, kRetransmit2xx, now + call.ok_interval);
         break;
@@ -285,9 +282,8 @@ Outcome UserAgent::call(const sip::Uri& target, const sip::Endpoint& destination
   spec.headers = {{"Allow", std::string(kAllow)}};
   spec.content_type = "application/sdp";
   spec.body = call.sdp->create_offer(sdp::Direction::kSendRecv);
-  call.invite_text = build_for(spec, call.peer);
   call.info.sip_call_id = spec.call_id;
-  call.invite_tx = send_request(call.invite_text, call.peer);
+  call.invite_tx = send_request(spec, call.peer);
   track(call, call.invite_tx);
   if (call.invite_tx == 0) {
     release_media(call);
@@ -368,11 +364,7 @@ Outcome UserAgent::hangup(CallId id, sip::TimePoint now) {
     case CallState::kRinging:
       // RFC 3261 9.1: CANCEL only once a provisional response has come back.
       call.cancelling = true;
-      if (call.got_provisional && !call.cancel_sent) {
-        auto invite = sip::parse_message(call.invite_text);
-        if (invite) send_request(sip::build_cancel(*invite), call.peer);
-        call.cancel_sent = true;
-      }
+      if (call.got_provisional && !call.cancel_sent) send_cancel(call);
       return {id, {}};
     case CallState::kEstablished:
       call.awaiting_ack = false;
@@ -428,7 +420,7 @@ Outcome UserAgent::message(const sip::Uri& target, const sip::Endpoint& destinat
   spec.content_type = "text/plain;charset=UTF-8";
   spec.body = text;
   sip::Endpoint to = destination;
-  TransactionId tx = send_request(build_for(spec, to), to);
+  TransactionId tx = send_request(spec, to);
   if (tx == 0) return {0, "could not send to " + sip::to_string(to)};
   std::uint64_t id = next_message_++;
   messages_[tx] = id;
@@ -447,7 +439,7 @@ Outcome UserAgent::message_in_call(CallId id, const std::string& text, sip::Time
   spec.content_type = "text/plain;charset=UTF-8";
   spec.body = text;
   sip::Endpoint to = call.peer;
-  TransactionId tx = send_request(build_for(spec, to), to);
+  TransactionId tx = send_request(spec, to);
   if (tx == 0) return {0, "could not send the message"};
   std::uint64_t message_id = next_message_++;
   messages_[tx] = message_id;
@@ -468,7 +460,7 @@ Outcome UserAgent::probe(const sip::Uri& target, const sip::Endpoint& destinatio
   spec.contact = false;
   spec.headers = {{"Accept", "application/sdp"}};
   sip::Endpoint to = destination;
-  TransactionId tx = send_request(build_for(spec, to), to);
+  TransactionId tx = send_request(spec, to);
   if (tx == 0) return {0, "could not send to " + sip::to_string(to)};
   std::uint64_t id = next_probe_++;
   probes_[tx] = id;
@@ -568,8 +560,9 @@ bool UserAgent::reject_if_unacceptable(TransactionId server, const Message& requ
         spec.code = 400;
         spec.reason = "Bad " + std::string(error.name) + ": " + error.reason;
         spec.to_tag = sip::random_token(6);
-        auto response = sip::parse_message(sip::build_response(request, spec));
-        if (response) layer_.send_response(server, std::move(response).value(), now_);
+        if (auto response = sip::build_response(request, spec)) {
+          layer_.send_response(server, std::move(response).value(), now_);
+        }
         return true;
       }
     }
@@ -788,11 +781,7 @@ void UserAgent::invite_response(Call& call, const Message& response) {
   if (code < 200) {
     if (code == 100) return;
     call.got_provisional = true;
-    if (call.cancelling && !call.cancel_sent) {
-      auto invite = sip::parse_message(call.invite_text);
-      if (invite) send_request(sip::build_cancel(*invite), call.peer);
-      call.cancel_sent = true;
-    }
+    if (call.cancelling && !call.cancel_sent) send_cancel(call);
     if (call.info.state == CallState::kCalling) {
       call.info.state = CallState::kRinging;
       notify(call);
@@ -802,10 +791,12 @@ void UserAgent::invite_response(Call& call, const Message& response) {
   if (code < 300) {
     if (call.has_dialog) {
       // A retransmitted 2xx: our ACK was lost (13.2.2.4).
-      if (response.to().tag == call.dialog.remote_tag) transport_.send(call.ack_text, call.peer);
+      if (response.to().tag == call.dialog.remote_tag && call.ack) {
+        transport_.send(call.ack->text(), call.peer);
+      }
       return;
     }
-    auto invite = sip::parse_message(call.invite_text);
+    const Message* invite = layer_.request(call.invite_tx);  // Accepted: it lives on
     if (!invite) return;
     call.dialog = sip::Dialog::as_uac(*invite, response);
     track_dialog(call);
@@ -815,9 +806,12 @@ void UserAgent::invite_response(Call& call, const Message& response) {
       }
     }
     sip::LocalContact local = local_for(call.peer);
-    sip::RequestSpec ack = sip::in_dialog_request(call.dialog, "ACK", invite->cseq().number);
-    call.ack_text = sip::build_request(local, ack);
-    transport_.send(call.ack_text, call.peer);
+    auto ack = sip::build_request(
+        local, sip::in_dialog_request(call.dialog, "ACK", invite->cseq().number));
+    if (ack) {
+      call.ack = std::move(ack).value();
+      transport_.send(call.ack->text(), call.peer);
+    }
     if (call.cancelling) {
       // The answer crossed our CANCEL: the call is up, so end it properly (15).
       send_bye(call);
@@ -839,8 +833,9 @@ void UserAgent::reinvite_response(Call& call, const Message& response) {
   call.reinvite_tx = 0;
   if (code < 300) {
     sip::LocalContact local = local_for(call.peer);
-    sip::RequestSpec ack = sip::in_dialog_request(call.dialog, "ACK", response.cseq().number);
-    transport_.send(sip::build_request(local, ack), call.peer);
+    auto ack = sip::build_request(
+        local, sip::in_dialog_request(call.dialog, "ACK", response.cseq().number));
+    if (ack) transport_.send(ack->text(), call.peer);
     call.info.local_hold = call.want_hold;
     if (!take_answer(call, response.body(), true)) return;
     notify(call);
@@ -899,23 +894,25 @@ void UserAgent::respond(TransactionId server, const Message& request, int code,
   spec.headers = std::move(headers);
   spec.content_type = std::move(content_type);
   spec.body = std::move(body);
-  auto response = sip::parse_message(sip::build_response(request, spec));
-  if (response) layer_.send_response(server, std::move(response).value(), now_);
+  if (auto response = sip::build_response(request, spec)) {
+    layer_.send_response(server, std::move(response).value(), now_);
+  }
 }
 
 // RFC 3261 18.1.1: a request within 200 bytes of the path MTU (1500 on a LAN), or over
 // 1300 bytes when the MTU is unknown, goes over TCP instead of UDP.
-std::string UserAgent::build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const {
+sip::Result<Message> UserAgent::build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const {
   constexpr std::size_t kLargestUdpRequest = 1300;
   sip::LocalContact local = local_for(to);
-  std::string text = sip::build_request(local, spec);
-  if (to.transport == sip::TransportKind::kUdp && text.size() > kLargestUdpRequest) {
+  auto request = sip::build_request(local, spec);
+  if (request && to.transport == sip::TransportKind::kUdp &&
+      request->text().size() > kLargestUdpRequest) {
     to.transport = sip::TransportKind::kTcp;
     to.connection = 0;
     local.transport = to.transport;
-    text = sip::build_request(local, spec);
+    request = sip::build_request(local, spec);
   }
-  return text;
+  return request;
 }
 
 sip::LocalContact UserAgent::local_for(const sip::Endpoint& peer) const {
@@ -942,28 +939,36 @@ bool UserAgent::send_2xx(Call& call, const Message& invite, TransactionId server
                   {"Server", config_.local.user_agent}};
   spec.content_type = "application/sdp";
   spec.body = std::move(body);
-  call.ok_text = sip::build_response(invite, spec);
-  call.ok_to = sip::TransactionLayer::response_destination(invite, *layer_.source(server));
-  auto ok = sip::parse_message(call.ok_text);
+  sip::Endpoint to = sip::TransactionLayer::response_destination(invite, *layer_.source(server));
+  auto ok = sip::build_response(invite, spec);
   if (!ok || !layer_.send_response(server, std::move(ok).value(), now_)) return false;
   call.awaiting_ack = true;
   call.ok_interval = timers_.t1;
-  if (!call.ok_to.reliable()) schedule(call.info.id, kRetransmit2xx, now_ + timers_.t1);
+  if (!to.reliable()) schedule(call.info.id, kRetransmit2xx, now_ + timers_.t1);
   schedule(call.info.id, kAckTimeout, now_ + 64 * timers_.t1);
   return true;
 }
 
-TransactionId UserAgent::send_request(const std::string& text, const sip::Endpoint& to) {
-  auto request = sip::parse_message(text);
+TransactionId UserAgent::send_request(const sip::RequestSpec& spec, sip::Endpoint& to) {
+  auto request = build_for(spec, to);
   if (!request) return 0;
   return layer_.send_request(std::move(request).value(), to, now_);
+}
+
+// RFC 3261 9.1: from the INVITE its client transaction holds, to the same place.
+void UserAgent::send_cancel(Call& call) {
+  call.cancel_sent = true;
+  const Message* invite = layer_.request(call.invite_tx);
+  if (!invite) return;
+  if (auto cancel = sip::build_cancel(*invite)) {
+    layer_.send_request(std::move(cancel).value(), call.peer, now_);
+  }
 }
 
 void UserAgent::send_bye(Call& call) {
   if (!call.has_dialog) return;
   sip::Endpoint to = call.peer;
-  std::string bye = build_for(sip::in_dialog_request(call.dialog, "BYE"), to);
-  send_request(bye, to);
+  send_request(sip::in_dialog_request(call.dialog, "BYE"), to);
 }
 
 void UserAgent::send_reinvite(Call& call) {
@@ -973,7 +978,7 @@ void UserAgent::send_reinvite(Call& call) {
                                                     : sdp::Direction::kSendRecv);
   spec.headers = {{"Allow", std::string(kAllow)}};
   sip::Endpoint to = call.peer;
-  call.reinvite_tx = send_request(build_for(spec, to), to);
+  call.reinvite_tx = send_request(spec, to);
   track(call, call.reinvite_tx);
 }
 

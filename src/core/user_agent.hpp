@@ -156,13 +156,15 @@ class UserAgent : private sip::TransactionUser {
   void respond(sip::TransactionId server, const sip::Message& request, int code,
                sip::ExtraHeaders headers = {}, std::string to_tag = {},
                std::string content_type = {}, std::string body = {});
-  sip::TransactionId send_request(const std::string& text, const sip::Endpoint& to);
+  // Builds and sends a request in a new client transaction; 0 if it could not be sent.
+  sip::TransactionId send_request(const sip::RequestSpec& spec, sip::Endpoint& to);
+  void send_cancel(Call& call);
   bool send_2xx(Call& call, const sip::Message& invite, sip::TransactionId server,
                 std::string body);
   // A 400 or 488 (with a Warning, RFC 3261 20.43) for an offer we cannot answer.
   void reject_offer(sip::TransactionId server, const sip::Message& request,
                     const sdp::Rejection& rejection, std::string to_tag = {});
-  std::string build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const;
+  sip::Result<sip::Message> build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const;
   // Our address as a peer at `peer` reaches it: same family, loopback for loopback.
   sip::LocalContact local_for(const sip::Endpoint& peer) const;
   void send_bye(Call& call);
