@@ -30,14 +30,6 @@ std::string_view to_string(CallState state) {
 
 namespace {
 
-enum TimerKind : int {
-  kRetransmit2xx = 1,  // RFC 3261 13.3.1.4: resend the 2xx until the ACK
-  kAckTimeout = 2,     // no ACK within 64*T1: end the call with a BYE
-  kReinviteRetry = 3,  // RFC 3261 14.1: try again after a 491
-  kForget = 4,         // a finished call is kept a while for late retransmissions
-  kRingTimeout = 5,    // nobody answered: 480, as phones do after a couple of minutes
-};
-
 constexpr sip::Duration kRingFor{120000};
 
 constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE";
@@ -200,37 +192,35 @@ void UserAgent::advance(sip::TimePoint now) {
     if (it == calls_.end()) continue;
     Call& call = *it->second;
     switch (kind) {
-      case kRetransmit2xx:
+      case CallTimer::kRetransmit2xx:
         if (!call.awaiting_ack || !layer_.resend_response(call.server_tx)) break;
         call.ok_interval = std::min(2 * call.ok_interval, timers_.t2);
-        schedule(call.info.id, kRetransmit2xx, now + call.ok_interval);
+        schedule(call.info.id, CallTimer::kRetransmit2xx, now + call.ok_interval);
         break;
-      case kAckTimeout:
+      case CallTimer::kAckTimeout:
         if (!call.awaiting_ack) break;
         call.awaiting_ack = false;
         send_bye(call);
         finish(call, 0, "the other side never confirmed the answer (no ACK)");
         break;
-      case kReinviteRetry:
+      case CallTimer::kReinviteRetry:
         if (call.info.state == CallState::kEstablished && call.reinvite_tx == 0) {
           if (call.offer_in_2xx) {  // RFC 3264 4: wait for the answer in the ACK first
-            schedule(call.info.id, kReinviteRetry, now + timers_.t1);
+            schedule(call.info.id, CallTimer::kReinviteRetry, now + timers_.t1);
           } else {
             send_reinvite(call);
           }
         }
         break;
-      case kForget:
+      case CallTimer::kForget:
         forget(call_id);
         break;
-      case kRingTimeout:
+      case CallTimer::kRingTimeout:
         if (call.info.state != CallState::kIncoming) break;
         if (const Message* invite = layer_.request(call.server_tx)) {
           respond(call.server_tx, *invite, 480, {}, call.dialog.local_tag);
         }
         finish(call, 480, "not answered");
-        break;
-      default:
         break;
     }
   }
@@ -247,7 +237,7 @@ std::optional<sip::TimePoint> UserAgent::next_timer() const {
   return next;
 }
 
-void UserAgent::schedule(CallId call, int kind, sip::TimePoint at) {
+void UserAgent::schedule(CallId call, CallTimer kind, sip::TimePoint at) {
   timers_queue_.emplace(at, std::make_pair(call, kind));
 }
 
@@ -626,7 +616,7 @@ void UserAgent::incoming_invite(TransactionId server, const Message& request,
   by_request_[call.request_key] = id;
   respond(server, request, 180, {{"Contact", local_for(call.peer).contact()}},
           call.dialog.local_tag);
-  schedule(id, kRingTimeout, now_ + kRingFor);
+  schedule(id, CallTimer::kRingTimeout, now_ + kRingFor);
   notify(call);
   if (config_.auto_answer) answer(id, now_);
 }
@@ -846,7 +836,7 @@ void UserAgent::reinvite_response(Call& call, const Message& response) {
     // RFC 3261 14.1: the Call-ID's owner waits 2.1 to 4 s, the other side up to 2 s.
     bool owner = call.info.direction == CallDirection::kOutgoing;
     std::uniform_int_distribution<int> wait(owner ? 2100 : 0, owner ? 4000 : 2000);
-    schedule(call.info.id, kReinviteRetry, now_ + sip::Duration(wait(random_engine())));
+    schedule(call.info.id, CallTimer::kReinviteRetry, now_ + sip::Duration(wait(random_engine())));
     return;
   }
   if (code == 481 || code == 408) {
@@ -944,8 +934,8 @@ bool UserAgent::send_2xx(Call& call, const Message& invite, TransactionId server
   if (!ok || !layer_.send_response(server, std::move(ok).value(), now_)) return false;
   call.awaiting_ack = true;
   call.ok_interval = timers_.t1;
-  if (!to.reliable()) schedule(call.info.id, kRetransmit2xx, now_ + timers_.t1);
-  schedule(call.info.id, kAckTimeout, now_ + 64 * timers_.t1);
+  if (!to.reliable()) schedule(call.info.id, CallTimer::kRetransmit2xx, now_ + timers_.t1);
+  schedule(call.info.id, CallTimer::kAckTimeout, now_ + 64 * timers_.t1);
   return true;
 }
 
@@ -1065,7 +1055,7 @@ void UserAgent::finish(Call& call, int code, std::string reason) {
   // went missing); a callee needs nothing more once the call is over, since BYE
   // retransmissions are answered by the transaction layer alone.
   bool caller = call.info.direction == CallDirection::kOutgoing;
-  schedule(call.info.id, kForget, now_ + (caller ? 64 * timers_.t1 : timers_.t4));
+  schedule(call.info.id, CallTimer::kForget, now_ + (caller ? 64 * timers_.t1 : timers_.t4));
 }
 
 void UserAgent::notify(const Call& call) {

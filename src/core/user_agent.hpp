@@ -186,7 +186,15 @@ class UserAgent : private sip::TransactionUser {
   void forget(CallId id);
   Call* call_by_dialog(const sip::Message& request);
   Call* call_by_transaction(sip::TransactionId id);
-  void schedule(CallId call, int kind, sip::TimePoint at);
+  // What a call's timer is for when it fires.
+  enum class CallTimer {
+    kRetransmit2xx,  // RFC 3261 13.3.1.4: resend the 2xx until the ACK
+    kAckTimeout,     // no ACK within 64*T1: end the call with a BYE
+    kReinviteRetry,  // RFC 3261 14.1: try again after a 491
+    kForget,         // a finished call is kept a while for late retransmissions
+    kRingTimeout,    // nobody answered: 480, as phones do after a couple of minutes
+  };
+  void schedule(CallId call, CallTimer kind, sip::TimePoint at);
 
   sip::TransactionLayer layer_;
   UserAgentListener& listener_;
@@ -202,7 +210,7 @@ class UserAgent : private sip::TransactionUser {
   std::unordered_map<std::string, CallId> by_request_;    // Call-ID, From tag, CSeq (8.2.2.2)
   std::map<sip::TransactionId, std::uint64_t> messages_;  // MESSAGE transaction -> message id
   std::uint64_t next_message_ = 1;
-  std::multimap<sip::TimePoint, std::pair<CallId, int>> timers_queue_;
+  std::multimap<sip::TimePoint, std::pair<CallId, CallTimer>> timers_queue_;
   std::map<sip::TransactionId, std::uint64_t> probes_;  // OPTIONS transaction -> probe id
   std::multimap<sip::TimePoint, sip::TransactionId> probe_deadlines_;
   std::uint64_t next_probe_ = 1;
