@@ -32,18 +32,6 @@ namespace {
 
 constexpr sip::Duration kRingFor{120000};
 
-constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE";
-
-std::mt19937_64& random_engine() {
-  thread_local std::mt19937_64 engine(std::random_device{}());
-  return engine;
-}
-
-bool is_text_type(const Message& message) {
-  const auto& type = message.content_type();
-  return !type || type->type == "text" || type->type == "TEXT";
-}
-
 // RFC 3264 8.4 (and c=0.0.0.0 folded in by sdp): the peer wants none of our media.
 bool holds_us(sdp::Direction peer) {
   return peer == sdp::Direction::kSendOnly || peer == sdp::Direction::kInactive;
@@ -86,7 +74,7 @@ struct UserAgent::Call {
   bool ports_ready = false;              // the negotiator knows our address and ports
   bool media_reserved = false;           // CallMedia::reserve() succeeded; release() is owed
 
-  // As caller. The INVITE itself stays with its transaction (layer_.request).
+  // As caller. The INVITE itself stays with its transaction (core_.layer().request).
   TransactionId invite_tx = 0;
   bool got_provisional = false;
   bool cancelling = false;
@@ -150,14 +138,7 @@ void UserAgent::forget(CallId id) {
 
 UserAgent::UserAgent(sip::TransportSender& transport, UserAgentListener& listener,
                      UserAgentConfig config, sip::TimerValues timers)
-    : layer_(transport, *this, timers),
-      listener_(listener),
-      transport_(transport),
-      config_(std::move(config)),
-      timers_(timers) {
-  capabilities_ = sdp::Capabilities::from_names(config_.codecs, nullptr, config_.opus);
-  capabilities_.telephone_event = config_.telephone_event;
-}
+    : core_(transport, *this, listener, std::move(config), timers), pager_(core_), prober_(core_) {}
 
 UserAgent::~UserAgent() {
   for (auto& [id, call] : calls_)
@@ -167,24 +148,14 @@ UserAgent::~UserAgent() {
 // ---- Driving ----
 
 void UserAgent::receive(Message message, const sip::Endpoint& from, sip::TimePoint now) {
-  now_ = now;
-  layer_.receive(std::move(message), from, now);
+  core_.set_now(now);
+  core_.layer().receive(std::move(message), from, now);
 }
 
 void UserAgent::advance(sip::TimePoint now) {
-  now_ = now;
-  layer_.advance(now);
-  while (!probe_deadlines_.empty() && probe_deadlines_.begin()->first <= now) {
-    TransactionId tx = probe_deadlines_.begin()->second;
-    probe_deadlines_.erase(probe_deadlines_.begin());
-    // Still unanswered: the peer is given up on now; the transaction runs on to Timer F
-    // below us, and its late answer, if any, finds no probe and is dropped.
-    if (auto it = probes_.find(tx); it != probes_.end()) {
-      std::uint64_t id = it->second;
-      probes_.erase(it);
-      listener_.on_probe_result(id, 408);
-    }
-  }
+  core_.set_now(now);
+  core_.layer().advance(now);
+  prober_.advance(now);
   while (!timers_queue_.empty() && timers_queue_.begin()->first <= now) {
     auto [call_id, kind] = timers_queue_.begin()->second;
     timers_queue_.erase(timers_queue_.begin());
@@ -193,8 +164,8 @@ void UserAgent::advance(sip::TimePoint now) {
     Call& call = *it->second;
     switch (kind) {
       case CallTimer::kRetransmit2xx:
-        if (!call.awaiting_ack || !layer_.resend_response(call.server_tx)) break;
-        call.ok_interval = std::min(2 * call.ok_interval, timers_.t2);
+        if (!call.awaiting_ack || !core_.layer().resend_response(call.server_tx)) break;
+        call.ok_interval = std::min(2 * call.ok_interval, core_.timers().t2);
         schedule(call.info.id, CallTimer::kRetransmit2xx, now + call.ok_interval);
         break;
       case CallTimer::kAckTimeout:
@@ -206,7 +177,7 @@ void UserAgent::advance(sip::TimePoint now) {
       case CallTimer::kReinviteRetry:
         if (call.info.state == CallState::kEstablished && call.reinvite_tx == 0) {
           if (call.offer_in_2xx) {  // RFC 3264 4: wait for the answer in the ACK first
-            schedule(call.info.id, CallTimer::kReinviteRetry, now + timers_.t1);
+            schedule(call.info.id, CallTimer::kReinviteRetry, now + core_.timers().t1);
           } else {
             send_reinvite(call);
           }
@@ -217,8 +188,8 @@ void UserAgent::advance(sip::TimePoint now) {
         break;
       case CallTimer::kRingTimeout:
         if (call.info.state != CallState::kIncoming) break;
-        if (const Message* invite = layer_.request(call.server_tx)) {
-          respond(call.server_tx, *invite, 480, {}, call.dialog.local_tag);
+        if (const Message* invite = core_.layer().request(call.server_tx)) {
+          core_.respond(call.server_tx, *invite, 480, {}, call.dialog.local_tag);
         }
         finish(call, 480, "not answered");
         break;
@@ -227,13 +198,11 @@ void UserAgent::advance(sip::TimePoint now) {
 }
 
 std::optional<sip::TimePoint> UserAgent::next_timer() const {
-  std::optional<sip::TimePoint> next = layer_.next_timer();
+  std::optional<sip::TimePoint> next = core_.layer().next_timer();
   if (!timers_queue_.empty() && (!next || timers_queue_.begin()->first < *next)) {
     next = timers_queue_.begin()->first;
   }
-  if (!probe_deadlines_.empty() && (!next || probe_deadlines_.begin()->first < *next)) {
-    next = probe_deadlines_.begin()->first;
-  }
+  if (auto probe = prober_.next_timer(); probe && (!next || *probe < *next)) next = probe;
   return next;
 }
 
@@ -245,7 +214,7 @@ void UserAgent::schedule(CallId call, CallTimer kind, sip::TimePoint at) {
 
 Outcome UserAgent::call(const sip::Uri& target, const sip::Endpoint& destination,
                         sip::TimePoint now) {
-  now_ = now;
+  core_.set_now(now);
   if (!target.is_sip()) return {0, "can only call sip: or sips: addresses"};
   auto owned = std::make_unique<Call>();
   Call& call = *owned;
@@ -255,25 +224,17 @@ Outcome UserAgent::call(const sip::Uri& target, const sip::Endpoint& destination
   call.info.remote_uri = std::string(target.text);
   call.peer = destination;
   call.session_id = random_engine()() >> 1;
-  call.sdp = std::make_unique<sdp::Negotiator>(capabilities_, call.session_id);
-  if (capabilities_.codecs.empty()) return {0, "no audio codec is enabled"};
+  call.sdp = std::make_unique<sdp::Negotiator>(core_.capabilities(), call.session_id);
+  if (core_.capabilities().codecs.empty()) return {0, "no audio codec is enabled"};
   if (!reserve_media(call)) return {0, "could not open ports for the call's audio"};
 
-  sip::LocalContact local = local_for(destination);
-  sip::RequestSpec spec;
-  spec.method = "INVITE";
-  spec.request_uri = std::string(target.text);
-  std::string from = "<sip:" + local.user + "@" + local.host_port() + ">";
-  if (!config_.display_name.empty()) from = "\"" + config_.display_name + "\" " + from;
-  spec.from = from + ";tag=" + sip::random_token(6);
-  spec.to = "<" + std::string(target.text) + ">";
-  spec.call_id = sip::random_token(10) + "@" + local.host;
-  spec.cseq = 1;
+  sip::RequestSpec spec =
+      core_.new_request("INVITE", target.text, destination, core_.config().display_name);
   spec.headers = {{"Allow", std::string(kAllow)}};
   spec.content_type = "application/sdp";
   spec.body = call.sdp->create_offer(sdp::Direction::kSendRecv);
   call.info.sip_call_id = spec.call_id;
-  call.invite_tx = send_request(spec, call.peer);
+  call.invite_tx = core_.send_request(spec, call.peer);
   track(call, call.invite_tx);
   if (call.invite_tx == 0) {
     release_media(call);
@@ -286,16 +247,16 @@ Outcome UserAgent::call(const sip::Uri& target, const sip::Endpoint& destination
 }
 
 Outcome UserAgent::answer(CallId id, sip::TimePoint now) {
-  now_ = now;
+  core_.set_now(now);
   auto it = calls_.find(id);
   if (it == calls_.end() || it->second->info.state != CallState::kIncoming) {
     return {id, "no ringing call " + std::to_string(id) + " to answer"};
   }
   Call& call = *it->second;
-  const Message* invite = layer_.request(call.server_tx);
+  const Message* invite = core_.layer().request(call.server_tx);
   if (!invite) return {id, "the caller has gone"};
   if (!reserve_media(call)) {
-    respond(call.server_tx, *invite, 500, {}, call.dialog.local_tag);
+    core_.respond(call.server_tx, *invite, 500, {}, call.dialog.local_tag);
     finish(call, 500, "could not open ports for the call's audio");
     return {id, "could not open ports for the call's audio"};
   }
@@ -327,21 +288,21 @@ Outcome UserAgent::answer(CallId id, sip::TimePoint now) {
 }
 
 Outcome UserAgent::decline(CallId id, sip::TimePoint now) {
-  now_ = now;
+  core_.set_now(now);
   auto it = calls_.find(id);
   if (it == calls_.end() || it->second->info.state != CallState::kIncoming) {
     return {id, "no ringing call " + std::to_string(id) + " to decline"};
   }
   Call& call = *it->second;
-  if (const Message* invite = layer_.request(call.server_tx)) {
-    respond(call.server_tx, *invite, 603, {}, call.dialog.local_tag);
+  if (const Message* invite = core_.layer().request(call.server_tx)) {
+    core_.respond(call.server_tx, *invite, 603, {}, call.dialog.local_tag);
   }
   finish(call, 603, "declined");
   return {id, {}};
 }
 
 Outcome UserAgent::hangup(CallId id, sip::TimePoint now) {
-  now_ = now;
+  core_.set_now(now);
   auto it = calls_.find(id);
   if (it == calls_.end() || it->second->info.state == CallState::kTerminated) {
     return {id, "no call " + std::to_string(id)};
@@ -367,7 +328,7 @@ Outcome UserAgent::hangup(CallId id, sip::TimePoint now) {
 }
 
 Outcome UserAgent::hold(CallId id, sip::TimePoint now) {
-  now_ = now;
+  core_.set_now(now);
   auto it = calls_.find(id);
   if (it == calls_.end() || it->second->info.state != CallState::kEstablished) {
     return {id, "no established call " + std::to_string(id)};
@@ -382,7 +343,7 @@ Outcome UserAgent::hold(CallId id, sip::TimePoint now) {
 }
 
 Outcome UserAgent::resume(CallId id, sip::TimePoint now) {
-  now_ = now;
+  core_.set_now(now);
   auto it = calls_.find(id);
   if (it == calls_.end() || it->second->info.state != CallState::kEstablished) {
     return {id, "no established call " + std::to_string(id)};
@@ -397,65 +358,25 @@ Outcome UserAgent::resume(CallId id, sip::TimePoint now) {
 
 Outcome UserAgent::message(const sip::Uri& target, const sip::Endpoint& destination,
                            const std::string& text, sip::TimePoint now) {
-  now_ = now;
-  if (!target.is_sip()) return {0, "can only send messages to sip: or sips: addresses"};
-  sip::LocalContact local = local_for(destination);
-  sip::RequestSpec spec;
-  spec.method = "MESSAGE";
-  spec.request_uri = std::string(target.text);
-  spec.from = "<sip:" + local.user + "@" + local.host_port() + ">;tag=" + sip::random_token(6);
-  spec.to = "<" + std::string(target.text) + ">";
-  spec.call_id = sip::random_token(10) + "@" + local.host;
-  spec.contact = false;
-  spec.content_type = "text/plain;charset=UTF-8";
-  spec.body = text;
-  sip::Endpoint to = destination;
-  TransactionId tx = send_request(spec, to);
-  if (tx == 0) return {0, "could not send to " + sip::to_string(to)};
-  std::uint64_t id = next_message_++;
-  messages_[tx] = id;
-  return {id, {}};
+  core_.set_now(now);
+  return pager_.send(target, destination, text);
 }
 
 Outcome UserAgent::message_in_call(CallId id, const std::string& text, sip::TimePoint now) {
-  now_ = now;
+  core_.set_now(now);
   auto it = calls_.find(id);
   if (it == calls_.end() || !it->second->has_dialog ||
       it->second->info.state == CallState::kTerminated) {
     return {0, "no call " + std::to_string(id) + " to send the message in"};
   }
   Call& call = *it->second;
-  sip::RequestSpec spec = sip::in_dialog_request(call.dialog, "MESSAGE");
-  spec.content_type = "text/plain;charset=UTF-8";
-  spec.body = text;
-  sip::Endpoint to = call.peer;
-  TransactionId tx = send_request(spec, to);
-  if (tx == 0) return {0, "could not send the message"};
-  std::uint64_t message_id = next_message_++;
-  messages_[tx] = message_id;
-  return {message_id, {}};
+  return pager_.send_in_dialog(call.dialog, call.peer, text);
 }
 
 Outcome UserAgent::probe(const sip::Uri& target, const sip::Endpoint& destination,
                          sip::TimePoint now) {
-  now_ = now;
-  if (!target.is_sip()) return {0, "can only probe sip: or sips: addresses"};
-  sip::LocalContact local = local_for(destination);
-  sip::RequestSpec spec;
-  spec.method = "OPTIONS";
-  spec.request_uri = std::string(target.text);
-  spec.from = "<sip:" + local.user + "@" + local.host_port() + ">;tag=" + sip::random_token(6);
-  spec.to = "<" + std::string(target.text) + ">";
-  spec.call_id = sip::random_token(10) + "@" + local.host;
-  spec.contact = false;
-  spec.headers = {{"Accept", "application/sdp"}};
-  sip::Endpoint to = destination;
-  TransactionId tx = send_request(spec, to);
-  if (tx == 0) return {0, "could not send to " + sip::to_string(to)};
-  std::uint64_t id = next_probe_++;
-  probes_[tx] = id;
-  probe_deadlines_.emplace(now + config_.probe_deadline, tx);
-  return {id, {}};
+  core_.set_now(now);
+  return prober_.probe(target, destination);
 }
 
 std::vector<CallInfo> UserAgent::calls() const {
@@ -488,7 +409,7 @@ void UserAgent::on_request(TransactionId server, const Message& request,
   if (!request.to().tag.empty()) {
     Call* call = call_by_dialog(request);
     if (!call) {
-      respond(server, request, 481);  // 12.2.2: no such dialog
+      core_.respond(server, request, 481);  // 12.2.2: no such dialog
       return;
     }
     incoming_in_dialog(*call, server, request);
@@ -499,23 +420,19 @@ void UserAgent::on_request(TransactionId server, const Message& request,
       incoming_invite(server, request, from);
       return;
     case Method::kOptions:
-      respond(server, request, 200,
-              {{"Allow", std::string(kAllow)},
-               {"Accept", "application/sdp, text/plain"},
-               {"Contact", local_for(from).contact()},
-               {"Server", config_.local.user_agent}});
+      prober_.answer(server, request, from);
       return;
     case Method::kMessage:
-      incoming_message(server, request, 0);
+      pager_.receive(server, request, 0);
       return;
     case Method::kBye:
-      respond(server, request, 481);
+      core_.respond(server, request, 481);
       return;
     case Method::kUnknown:
-      respond(server, request, 501, {{"Allow", std::string(kAllow)}});
+      core_.respond(server, request, 501, {{"Allow", std::string(kAllow)}});
       return;
     default:
-      respond(server, request, 405, {{"Allow", std::string(kAllow)}});
+      core_.respond(server, request, 405, {{"Allow", std::string(kAllow)}});
       return;
   }
 }
@@ -524,12 +441,12 @@ void UserAgent::on_request(TransactionId server, const Message& request,
 bool UserAgent::reject_if_unacceptable(TransactionId server, const Message& request) {
   const sip::Uri& uri = request.request_uri();
   if (!uri.is_sip()) {
-    respond(server, request, 416);
+    core_.respond(server, request, 416);
     return true;
   }
-  if (uri.has_user && sip::unescape(uri.user) != config_.local.user) {
+  if (uri.has_user && sip::unescape(uri.user) != core_.config().local.user) {
     // Not ours: a proxy would forward it, and with no hops left answer 483 (16.3).
-    respond(server, request, request.max_forwards() == 0 ? 483 : 404);
+    core_.respond(server, request, request.max_forwards() == 0 ? 483 : 404);
     return true;
   }
   if (request.method() != Method::kCancel) {
@@ -539,7 +456,7 @@ bool UserAgent::reject_if_unacceptable(TransactionId server, const Message& requ
       unsupported += tag;
     });
     if (!unsupported.empty()) {
-      respond(server, request, 420, {{"Unsupported", unsupported}});
+      core_.respond(server, request, 420, {{"Unsupported", unsupported}});
       return true;
     }
   }
@@ -551,7 +468,7 @@ bool UserAgent::reject_if_unacceptable(TransactionId server, const Message& requ
         spec.reason = "Bad " + std::string(error.name) + ": " + error.reason;
         spec.to_tag = sip::random_token(6);
         if (auto response = sip::build_response(request, spec)) {
-          layer_.send_response(server, std::move(response).value(), now_);
+          core_.layer().send_response(server, std::move(response).value(), core_.now());
         }
         return true;
       }
@@ -559,7 +476,7 @@ bool UserAgent::reject_if_unacceptable(TransactionId server, const Message& requ
     if (!request.body().empty() && request.content_type() &&
         !(request.content_type()->type == "application" &&
           request.content_type()->subtype == "sdp")) {
-      respond(server, request, 415, {{"Accept", "application/sdp"}});
+      core_.respond(server, request, 415, {{"Accept", "application/sdp"}});
       return true;
     }
   }
@@ -570,13 +487,13 @@ void UserAgent::incoming_invite(TransactionId server, const Message& request,
                                 const sip::Endpoint& from) {
   // RFC 3261 8.2.2.2: the same request arriving by a second path is a merged request.
   if (by_request_.count(request_key(request)) != 0) {
-    respond(server, request, 482);
+    core_.respond(server, request, 482);
     return;
   }
-  if (!config_.auto_answer) {
+  if (!core_.config().auto_answer) {
     for (const auto& [id, existing] : calls_) {
       if (existing->info.state == CallState::kIncoming) {
-        respond(server, request, 486);  // one ringing call at a time
+        core_.respond(server, request, 486);  // one ringing call at a time
         return;
       }
     }
@@ -584,7 +501,7 @@ void UserAgent::incoming_invite(TransactionId server, const Message& request,
   auto owned = std::make_unique<Call>();
   Call& call = *owned;
   call.session_id = random_engine()() >> 1;
-  call.sdp = std::make_unique<sdp::Negotiator>(capabilities_, call.session_id);
+  call.sdp = std::make_unique<sdp::Negotiator>(core_.capabilities(), call.session_id);
   if (!request.body().empty()) {
     // Refused before the phone rings: nobody should pick up a call that cannot work.
     if (auto rejection = call.sdp->check_offer(request.body())) {
@@ -614,24 +531,24 @@ void UserAgent::incoming_invite(TransactionId server, const Message& request,
   track_dialog(call);
   call.request_key = request_key(request);
   by_request_[call.request_key] = id;
-  respond(server, request, 180, {{"Contact", local_for(call.peer).contact()}},
-          call.dialog.local_tag);
-  schedule(id, CallTimer::kRingTimeout, now_ + kRingFor);
+  core_.respond(server, request, 180, {{"Contact", core_.local_for(call.peer).contact()}},
+                call.dialog.local_tag);
+  schedule(id, CallTimer::kRingTimeout, core_.now() + kRingFor);
   notify(call);
-  if (config_.auto_answer) answer(id, now_);
+  if (core_.config().auto_answer) answer(id, core_.now());
 }
 
 void UserAgent::incoming_in_dialog(Call& call, TransactionId server, const Message& request) {
   // 12.2.2: requests arrive in CSeq order; an older one is out of order.
   std::uint32_t cseq = request.cseq().number;
   if (call.dialog.remote_seq && cseq < *call.dialog.remote_seq) {
-    respond(server, request, 500, {{"Retry-After", "1"}});
+    core_.respond(server, request, 500, {{"Retry-After", "1"}});
     return;
   }
   call.dialog.remote_seq = cseq;
   switch (request.method()) {
     case Method::kBye:
-      respond(server, request, 200);
+      core_.respond(server, request, 200);
       if (call.info.state != CallState::kTerminated) {
         call.awaiting_ack = false;
         finish(call, 0, "the other side hung up");
@@ -641,31 +558,31 @@ void UserAgent::incoming_in_dialog(Call& call, TransactionId server, const Messa
       incoming_reinvite(call, server, request);
       return;
     case Method::kMessage:
-      incoming_message(server, request, call.info.id);
+      pager_.receive(server, request, call.info.id);
       return;
     case Method::kOptions:
-      respond(server, request, 200, {{"Allow", std::string(kAllow)}});
+      prober_.answer_in_dialog(server, request);
       return;
     case Method::kUnknown:
-      respond(server, request, 501, {{"Allow", std::string(kAllow)}});
+      core_.respond(server, request, 501, {{"Allow", std::string(kAllow)}});
       return;
     default:
-      respond(server, request, 405, {{"Allow", std::string(kAllow)}});
+      core_.respond(server, request, 405, {{"Allow", std::string(kAllow)}});
       return;
   }
 }
 
 void UserAgent::incoming_reinvite(Call& call, TransactionId server, const Message& request) {
   if (call.info.state != CallState::kEstablished) {
-    respond(server, request, 491);
+    core_.respond(server, request, 491);
     return;
   }
   if (call.reinvite_tx != 0) {
-    respond(server, request, 491);  // RFC 3261 14.2: glare with our own re-INVITE
+    core_.respond(server, request, 491);  // RFC 3261 14.2: glare with our own re-INVITE
     return;
   }
   if (call.awaiting_ack) {
-    respond(server, request, 500, {{"Retry-After", "1"}});  // 14.2: the last one is pending
+    core_.respond(server, request, 500, {{"Retry-After", "1"}});  // 14.2: the last one is pending
     return;
   }
   std::string body;
@@ -695,16 +612,16 @@ void UserAgent::incoming_reinvite(Call& call, TransactionId server, const Messag
 }
 
 void UserAgent::incoming_cancel(TransactionId server, const Message& request) {
-  auto invite_tx = layer_.find_invite_server(request);
+  auto invite_tx = core_.layer().find_invite_server(request);
   if (!invite_tx) {
-    respond(server, request, 481);  // 9.2: nothing to cancel
+    core_.respond(server, request, 481);  // 9.2: nothing to cancel
     return;
   }
-  respond(server, request, 200);
+  core_.respond(server, request, 200);
   Call* call = call_by_transaction(*invite_tx);
   if (call && call->info.state == CallState::kIncoming) {
-    if (const Message* invite = layer_.request(*invite_tx)) {
-      respond(*invite_tx, *invite, 487, {}, call->dialog.local_tag);
+    if (const Message* invite = core_.layer().request(*invite_tx)) {
+      core_.respond(*invite_tx, *invite, 487, {}, call->dialog.local_tag);
     }
     finish(*call, 487, "the caller hung up before the answer");
   }
@@ -721,42 +638,10 @@ void UserAgent::incoming_ack(const Message& ack) {
   }
 }
 
-void UserAgent::incoming_message(TransactionId server, const Message& request, CallId call) {
-  if (!is_text_type(request)) {
-    respond(server, request, 415, {{"Accept", "text/plain"}});  // RFC 3428 7
-    return;
-  }
-  respond(server, request, 200);
-  IncomingMessage message;
-  message.from_uri = std::string(request.from().uri.text);
-  message.from_name = request.from().display_name_text();
-  message.content_type = request.content_type() ? std::string(request.content_type()->type) + "/" +
-                                                      std::string(request.content_type()->subtype)
-                                                : "text/plain";
-  message.text = std::string(request.body());
-  message.call = call;
-  listener_.on_message(message);
-}
-
 // ---- Responses to what we sent ----
 
 void UserAgent::on_response(TransactionId client, const Message& response, const sip::Endpoint&) {
-  if (auto it = probes_.find(client); it != probes_.end()) {
-    if (response.status_code() >= 200) {
-      std::uint64_t id = it->second;
-      probes_.erase(it);
-      listener_.on_probe_result(id, response.status_code());
-    }
-    return;
-  }
-  if (auto it = messages_.find(client); it != messages_.end()) {
-    if (response.status_code() >= 200) {
-      listener_.on_message_result(it->second, response.status_code(),
-                                  std::string(response.reason()));
-      messages_.erase(it);
-    }
-    return;
-  }
+  if (prober_.on_response(client, response) || pager_.on_response(client, response)) return;
   Call* call = call_by_transaction(client);
   if (!call) return;
   if (client == call->invite_tx) {
@@ -782,11 +667,11 @@ void UserAgent::invite_response(Call& call, const Message& response) {
     if (call.has_dialog) {
       // A retransmitted 2xx: our ACK was lost (13.2.2.4).
       if (response.to().tag == call.dialog.remote_tag && call.ack) {
-        transport_.send(call.ack->text(), call.peer);
+        core_.send_direct(*call.ack, call.peer);
       }
       return;
     }
-    const Message* invite = layer_.request(call.invite_tx);  // Accepted: it lives on
+    const Message* invite = core_.layer().request(call.invite_tx);  // Accepted: it lives on
     if (!invite) return;
     call.dialog = sip::Dialog::as_uac(*invite, response);
     track_dialog(call);
@@ -795,12 +680,12 @@ void UserAgent::invite_response(Call& call, const Message& response) {
         call.peer = *endpoint;
       }
     }
-    sip::LocalContact local = local_for(call.peer);
+    sip::LocalContact local = core_.local_for(call.peer);
     auto ack = sip::build_request(
         local, sip::in_dialog_request(call.dialog, "ACK", invite->cseq().number));
     if (ack) {
       call.ack = std::move(ack).value();
-      transport_.send(call.ack->text(), call.peer);
+      core_.send_direct(*call.ack, call.peer);
     }
     if (call.cancelling) {
       // The answer crossed our CANCEL: the call is up, so end it properly (15).
@@ -822,10 +707,10 @@ void UserAgent::reinvite_response(Call& call, const Message& response) {
   if (code < 200) return;
   call.reinvite_tx = 0;
   if (code < 300) {
-    sip::LocalContact local = local_for(call.peer);
+    sip::LocalContact local = core_.local_for(call.peer);
     auto ack = sip::build_request(
         local, sip::in_dialog_request(call.dialog, "ACK", response.cseq().number));
-    if (ack) transport_.send(ack->text(), call.peer);
+    if (ack) core_.send_direct(*ack, call.peer);
     call.info.local_hold = call.want_hold;
     if (!take_answer(call, response.body(), true)) return;
     notify(call);
@@ -836,7 +721,8 @@ void UserAgent::reinvite_response(Call& call, const Message& response) {
     // RFC 3261 14.1: the Call-ID's owner waits 2.1 to 4 s, the other side up to 2 s.
     bool owner = call.info.direction == CallDirection::kOutgoing;
     std::uniform_int_distribution<int> wait(owner ? 2100 : 0, owner ? 4000 : 2000);
-    schedule(call.info.id, CallTimer::kReinviteRetry, now_ + sip::Duration(wait(random_engine())));
+    schedule(call.info.id, CallTimer::kReinviteRetry,
+             core_.now() + sip::Duration(wait(random_engine())));
     return;
   }
   if (code == 481 || code == 408) {
@@ -845,19 +731,8 @@ void UserAgent::reinvite_response(Call& call, const Message& response) {
 }
 
 void UserAgent::on_failure(TransactionId id, sip::TransactionFailure failure) {
+  if (prober_.on_failure(id, failure) || pager_.on_failure(id, failure)) return;
   bool timeout = failure == sip::TransactionFailure::kTimeout;
-  if (auto it = probes_.find(id); it != probes_.end()) {
-    std::uint64_t probe_id = it->second;
-    probes_.erase(it);
-    listener_.on_probe_result(probe_id, timeout ? 408 : 503);
-    return;
-  }
-  if (auto it = messages_.find(id); it != messages_.end()) {
-    listener_.on_message_result(it->second, timeout ? 408 : 503,
-                                timeout ? "no answer from the other side" : "could not send");
-    messages_.erase(it);
-    return;
-  }
   Call* call = call_by_transaction(id);
   if (!call) return;
   if (id == call->invite_tx) {
@@ -874,49 +749,6 @@ void UserAgent::on_failure(TransactionId id, sip::TransactionFailure failure) {
 
 // ---- Helpers ----
 
-void UserAgent::respond(TransactionId server, const Message& request, int code,
-                        sip::ExtraHeaders headers, std::string to_tag, std::string content_type,
-                        std::string body) {
-  sip::ResponseSpec spec;
-  spec.code = code;
-  // 8.2.6.2: a response that ends a request outside a dialog still carries a To tag.
-  spec.to_tag = to_tag.empty() ? sip::random_token(6) : std::move(to_tag);
-  spec.headers = std::move(headers);
-  spec.content_type = std::move(content_type);
-  spec.body = std::move(body);
-  if (auto response = sip::build_response(request, spec)) {
-    layer_.send_response(server, std::move(response).value(), now_);
-  }
-}
-
-// RFC 3261 18.1.1: a request within 200 bytes of the path MTU (1500 on a LAN), or over
-// 1300 bytes when the MTU is unknown, goes over TCP instead of UDP.
-sip::Result<Message> UserAgent::build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const {
-  constexpr std::size_t kLargestUdpRequest = 1300;
-  sip::LocalContact local = local_for(to);
-  auto request = sip::build_request(local, spec);
-  if (request && to.transport == sip::TransportKind::kUdp &&
-      request->text().size() > kLargestUdpRequest) {
-    to.transport = sip::TransportKind::kTcp;
-    to.connection = 0;
-    local.transport = to.transport;
-    request = sip::build_request(local, spec);
-  }
-  return request;
-}
-
-sip::LocalContact UserAgent::local_for(const sip::Endpoint& peer) const {
-  sip::LocalContact local = config_.local;
-  local.transport = peer.transport;
-  bool v6 = peer.address.find(':') != std::string::npos;
-  if (peer.address == "::1" || peer.address.rfind("127.", 0) == 0) {
-    local.host = v6 ? "::1" : "127.0.0.1";
-  } else if (v6 && !config_.ipv6_host.empty()) {
-    local.host = config_.ipv6_host;
-  }
-  return local;
-}
-
 // The 2xx to an INVITE or re-INVITE, with our SDP answer; the core resends it until the
 // ACK comes (RFC 3261 13.3.1.4), and ends the call if none comes within 64*T1.
 bool UserAgent::send_2xx(Call& call, const Message& invite, TransactionId server,
@@ -924,41 +756,37 @@ bool UserAgent::send_2xx(Call& call, const Message& invite, TransactionId server
   sip::ResponseSpec spec;
   spec.code = 200;
   spec.to_tag = call.dialog.local_tag;
-  spec.headers = {{"Contact", local_for(call.peer).contact()},
+  spec.headers = {{"Contact", core_.local_for(call.peer).contact()},
                   {"Allow", std::string(kAllow)},
-                  {"Server", config_.local.user_agent}};
+                  {"Server", core_.config().local.user_agent}};
   spec.content_type = "application/sdp";
   spec.body = std::move(body);
-  sip::Endpoint to = sip::TransactionLayer::response_destination(invite, *layer_.source(server));
+  sip::Endpoint to =
+      sip::TransactionLayer::response_destination(invite, *core_.layer().source(server));
   auto ok = sip::build_response(invite, spec);
-  if (!ok || !layer_.send_response(server, std::move(ok).value(), now_)) return false;
+  if (!ok || !core_.layer().send_response(server, std::move(ok).value(), core_.now())) return false;
   call.awaiting_ack = true;
-  call.ok_interval = timers_.t1;
-  if (!to.reliable()) schedule(call.info.id, CallTimer::kRetransmit2xx, now_ + timers_.t1);
-  schedule(call.info.id, CallTimer::kAckTimeout, now_ + 64 * timers_.t1);
+  call.ok_interval = core_.timers().t1;
+  if (!to.reliable())
+    schedule(call.info.id, CallTimer::kRetransmit2xx, core_.now() + core_.timers().t1);
+  schedule(call.info.id, CallTimer::kAckTimeout, core_.now() + 64 * core_.timers().t1);
   return true;
-}
-
-TransactionId UserAgent::send_request(const sip::RequestSpec& spec, sip::Endpoint& to) {
-  auto request = build_for(spec, to);
-  if (!request) return 0;
-  return layer_.send_request(std::move(request).value(), to, now_);
 }
 
 // RFC 3261 9.1: from the INVITE its client transaction holds, to the same place.
 void UserAgent::send_cancel(Call& call) {
   call.cancel_sent = true;
-  const Message* invite = layer_.request(call.invite_tx);
+  const Message* invite = core_.layer().request(call.invite_tx);
   if (!invite) return;
   if (auto cancel = sip::build_cancel(*invite)) {
-    layer_.send_request(std::move(cancel).value(), call.peer, now_);
+    core_.layer().send_request(std::move(cancel).value(), call.peer, core_.now());
   }
 }
 
 void UserAgent::send_bye(Call& call) {
   if (!call.has_dialog) return;
   sip::Endpoint to = call.peer;
-  send_request(sip::in_dialog_request(call.dialog, "BYE"), to);
+  core_.send_request(sip::in_dialog_request(call.dialog, "BYE"), to);
 }
 
 void UserAgent::send_reinvite(Call& call) {
@@ -968,7 +796,7 @@ void UserAgent::send_reinvite(Call& call) {
                                                     : sdp::Direction::kSendRecv);
   spec.headers = {{"Allow", std::string(kAllow)}};
   sip::Endpoint to = call.peer;
-  call.reinvite_tx = send_request(spec, to);
+  call.reinvite_tx = core_.send_request(spec, to);
   track(call, call.reinvite_tx);
 }
 
@@ -978,12 +806,12 @@ sdp::Direction UserAgent::wanted_direction(const Call& call) const {
 
 bool UserAgent::reserve_media(Call& call) {
   if (call.ports_ready) return true;
-  sdp::LocalEndpoint local{local_for(call.peer).host, config_.media_port,
-                           static_cast<std::uint16_t>(config_.media_port + 1)};
-  if (config_.media) {
+  sdp::LocalEndpoint local{core_.local_for(call.peer).host, core_.config().media_port,
+                           static_cast<std::uint16_t>(core_.config().media_port + 1)};
+  if (core_.config().media) {
     TransportRequest request;
     request.ipv6 = call.peer.address.find(':') != std::string::npos;
-    Preparation prepared = config_.media->prepare(call.info.id, request);
+    Preparation prepared = core_.config().media->prepare(call.info.id, request);
     if (prepared.state == PrepareState::kFailed) return false;
     call.media_reserved = true;
     if (prepared.state != PrepareState::kReady || prepared.streams.empty()) return false;
@@ -1001,15 +829,15 @@ bool UserAgent::reserve_media(Call& call) {
 }
 
 void UserAgent::apply_media(Call& call, const sdp::AudioAgreement& agreement) {
-  if (config_.media && call.media_reserved) {
-    config_.media->apply(call.info.id, to_negotiated_audio(agreement));
+  if (core_.config().media && call.media_reserved) {
+    core_.config().media->apply(call.info.id, to_negotiated_audio(agreement));
   }
 }
 
 void UserAgent::release_media(Call& call) {
   if (!call.media_reserved) return;
   call.media_reserved = false;
-  if (config_.media) config_.media->release(call.info.id);
+  if (core_.config().media) core_.config().media->release(call.info.id);
 }
 
 bool UserAgent::take_answer(Call& call, std::string_view body, bool reinvite) {
@@ -1039,8 +867,9 @@ void UserAgent::reject_offer(TransactionId server, const Message& request,
   for (char c : rejection.reason)
     text += (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '\'' : c;
   int code = rejection.warning != 0 ? rejection.warning : 399;
-  respond(server, request, rejection.status,
-          {{"Warning", std::to_string(code) + " lanline \"" + text + "\""}}, std::move(to_tag));
+  core_.respond(server, request, rejection.status,
+                {{"Warning", std::to_string(code) + " lanline \"" + text + "\""}},
+                std::move(to_tag));
 }
 
 void UserAgent::finish(Call& call, int code, std::string reason) {
@@ -1055,11 +884,12 @@ void UserAgent::finish(Call& call, int code, std::string reason) {
   // went missing); a callee needs nothing more once the call is over, since BYE
   // retransmissions are answered by the transaction layer alone.
   bool caller = call.info.direction == CallDirection::kOutgoing;
-  schedule(call.info.id, CallTimer::kForget, now_ + (caller ? 64 * timers_.t1 : timers_.t4));
+  schedule(call.info.id, CallTimer::kForget,
+           core_.now() + (caller ? 64 * core_.timers().t1 : core_.timers().t4));
 }
 
 void UserAgent::notify(const Call& call) {
-  listener_.on_call(call.info);
+  core_.listener().on_call(call.info);
 }
 
 UserAgent::Call* UserAgent::call_by_dialog(const Message& request) {
