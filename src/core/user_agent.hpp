@@ -3,6 +3,11 @@
 // and out of a dialog; OPTIONS; and the right answer to everything else. Like the
 // transaction layer below it, it does no I/O: fed messages and the time, it sends
 // through a TransportSender and reports to a UserAgentListener.
+//
+// UserAgent is the facade. Behind it each usage has its own files, as in resiprocate
+// and libre: InviteSession (invite_session.hpp) per call, Pager for MESSAGE, Prober for
+// OPTIONS, all sending through one UaCore. It owns them, with the indexes that find the
+// call of each message, and routes every request, response, failure and timer.
 #pragma once
 
 #include <cstdint>
@@ -13,17 +18,16 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/invite_session.hpp"
 #include "core/pager.hpp"
 #include "core/prober.hpp"
 #include "core/ua_core.hpp"
 #include "core/ua_types.hpp"
-#include "sdp/offer_answer.hpp"
-#include "sip/dialog.hpp"
 #include "sip/transaction_layer.hpp"
 
 namespace lanline::core {
 
-class UserAgent : private sip::TransactionUser {
+class UserAgent : private sip::TransactionUser, private SessionHost {
  public:
   UserAgent(sip::TransportSender& transport, UserAgentListener& listener, UserAgentConfig config,
             sip::TimerValues timers = {});
@@ -56,7 +60,13 @@ class UserAgent : private sip::TransactionUser {
   std::size_t calls_kept() const { return calls_.size(); }  // live and lingering
 
  private:
-  struct Call;
+  // A call with what the indexes know of it, to unindex it when it is forgotten.
+  struct CallEntry {
+    std::unique_ptr<InviteSession> session;
+    std::vector<sip::TransactionId> transactions;  // every id indexed for it
+    std::string dialog_key;                        // its key in by_dialog_, once it has one
+    std::string request_key;                       // incoming: its key in by_request_
+  };
 
   // TransactionUser
   void on_request(sip::TransactionId server, const sip::Message& request,
@@ -65,64 +75,35 @@ class UserAgent : private sip::TransactionUser {
                    const sip::Endpoint& from) override;
   void on_failure(sip::TransactionId id, sip::TransactionFailure failure) override;
 
+  // SessionHost
+  UaCore& core() override { return core_; }
+  void track(CallId call, sip::TransactionId id) override;
+  void track_dialog(CallId call, const sip::Dialog& dialog) override;
+  void schedule(CallId call, CallTimer kind, sip::TimePoint at) override;
+
   // Requests we receive.
   bool reject_if_unacceptable(sip::TransactionId server, const sip::Message& request);
   void incoming_invite(sip::TransactionId server, const sip::Message& request,
                        const sip::Endpoint& from);
-  void incoming_in_dialog(Call& call, sip::TransactionId server, const sip::Message& request);
-  void incoming_reinvite(Call& call, sip::TransactionId server, const sip::Message& request);
+  void incoming_in_dialog(InviteSession& session, sip::TransactionId server,
+                          const sip::Message& request);
   void incoming_cancel(sip::TransactionId server, const sip::Message& request);
-  void incoming_ack(const sip::Message& ack);
 
-  // Responses to what we sent.
-  void invite_response(Call& call, const sip::Message& response);
-  void reinvite_response(Call& call, const sip::Message& response);
-
-  // Helpers.
-  void send_cancel(Call& call);
-  bool send_2xx(Call& call, const sip::Message& invite, sip::TransactionId server,
-                std::string body);
-  // A 400 or 488 (with a Warning, RFC 3261 20.43) for an offer we cannot answer.
-  void reject_offer(sip::TransactionId server, const sip::Message& request,
-                    const sdp::Rejection& rejection, std::string to_tag = {});
-  void send_bye(Call& call);
-  void send_reinvite(Call& call);
-  sdp::Direction wanted_direction(const Call& call) const;
-  // The CallMedia seam: ports before the first offer or answer, each completed exchange,
-  // the end of the call.
-  bool reserve_media(Call& call);
-  void apply_media(Call& call, const sdp::AudioAgreement& agreement);
-  void release_media(Call& call);
-  // An answer to our offer arrived (in a 2xx or an ACK): apply it, or end the call
-  // (RFC 3261 13.2.2.4, 13.3.1.4) when it cannot be used.
-  bool take_answer(Call& call, std::string_view body, bool reinvite);
-  void finish(Call& call, int code, std::string reason);
-  void notify(const Call& call);
   // Indexes, so each message finds its call in constant time however many calls linger.
-  void track(Call& call, sip::TransactionId id);
-  void track_dialog(Call& call);
+  InviteSession* find(CallId id);
+  InviteSession* call_by_dialog(const sip::Message& request);
+  InviteSession* call_by_transaction(sip::TransactionId id);
   void forget(CallId id);
-  Call* call_by_dialog(const sip::Message& request);
-  Call* call_by_transaction(sip::TransactionId id);
-  // What a call's timer is for when it fires.
-  enum class CallTimer {
-    kRetransmit2xx,  // RFC 3261 13.3.1.4: resend the 2xx until the ACK
-    kAckTimeout,     // no ACK within 64*T1: end the call with a BYE
-    kReinviteRetry,  // RFC 3261 14.1: try again after a 491
-    kForget,         // a finished call is kept a while for late retransmissions
-    kRingTimeout,    // nobody answered: 480, as phones do after a couple of minutes
-  };
-  void schedule(CallId call, CallTimer kind, sip::TimePoint at);
 
   UaCore core_;  // the transaction layer below, the clock, what every usage sends through
   Pager pager_;
   Prober prober_;
   CallId next_call_ = 1;
-  std::map<CallId, std::unique_ptr<Call>> calls_;
+  std::map<CallId, CallEntry> calls_;
   std::unordered_map<sip::TransactionId, CallId> by_transaction_;
   std::unordered_map<std::string, CallId> by_dialog_;   // Call-ID, local tag, remote tag
   std::unordered_map<std::string, CallId> by_request_;  // Call-ID, From tag, CSeq (8.2.2.2)
-  std::multimap<sip::TimePoint, std::pair<CallId, CallTimer>> timers_queue_;
+  std::multimap<sip::TimePoint, std::pair<CallId, CallTimer>> timers_;  // the calls' timers
 };
 
 }  // namespace lanline::core
