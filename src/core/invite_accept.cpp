@@ -49,17 +49,28 @@ void InviteSession::ring() {
   notify();
 }
 
+// The 2xx carries our answer (or offer), so it waits for the transport when that is
+// pending: the INVITE stays unanswered until then, within the bound.
 Outcome InviteSession::answer() {
   CallId id = info_.id;
+  if (state_ == SessionState::kAwaitingTransport && !caller()) {
+    return {id, "call " + std::to_string(id) + " is being answered: its media is not ready yet"};
+  }
   if (caller() || state_ != SessionState::kProceeding) {
     return {id, "no ringing call " + std::to_string(id) + " to answer"};
   }
   const sip::Message* invite = core_.layer().request(server_tx_);
   if (!invite) return {id, "the caller has gone"};
-  if (media_.prepare(peer_, core_.local_for(peer_).host) != PrepareState::kReady) {
-    core_.respond(server_tx_, *invite, 500, {}, local_tag());
-    finish(500, "could not open ports for the call's audio");
-    return {id, "could not open ports for the call's audio"};
+  switch (prepare_transport()) {
+    case PrepareState::kFailed:
+      core_.respond(server_tx_, *invite, 500, {}, local_tag());
+      finish(500, "could not open ports for the call's audio");
+      return {id, "could not open ports for the call's audio"};
+    case PrepareState::kPending:
+      await_transport();
+      return {id, {}};
+    case PrepareState::kReady:
+      break;
   }
   if (!accept(*invite)) {
     return {id, terminated() ? info_.end_reason : "could not send the answer"};
@@ -94,7 +105,7 @@ bool InviteSession::accept(const sip::Message& invite) {
 
 Outcome InviteSession::decline() {
   CallId id = info_.id;
-  if (caller() || state_ != SessionState::kProceeding) {
+  if (state() != CallState::kIncoming) {
     return {id, "no ringing call " + std::to_string(id) + " to decline"};
   }
   if (const sip::Message* invite = core_.layer().request(server_tx_)) {

@@ -41,10 +41,25 @@ std::unique_ptr<InviteSession> InviteSession::outgoing(CallId id, SessionHost& h
   return session;
 }
 
+// The INVITE carries our offer, so it waits for the transport when that is pending; the
+// call is a call (kCalling to its users) from the start all the same.
 Outcome InviteSession::connect() {
-  if (media_.prepare(peer_, core_.local_for(peer_).host) != PrepareState::kReady) {
-    return {0, "could not open ports for the call's audio"};
+  switch (prepare_transport()) {
+    case PrepareState::kFailed:
+      return {0, "could not open ports for the call's audio"};
+    case PrepareState::kPending:
+      await_transport();
+      notify();
+      return {info_.id, {}};
+    case PrepareState::kReady:
+      break;
   }
+  if (std::string error = send_invite(); !error.empty()) return {0, std::move(error)};
+  notify();
+  return {info_.id, {}};
+}
+
+std::string InviteSession::send_invite() {
   sip::RequestSpec spec = core_.new_request("INVITE", target_, peer_, core_.config().display_name);
   spec.headers = {{"Allow", std::string(kAllow)}};
   spec.content_type = "application/sdp";
@@ -52,12 +67,11 @@ Outcome InviteSession::connect() {
   info_.sip_call_id = spec.call_id;
   invite_tx_ = core_.send_request(spec, peer_);  // over TCP when too large for UDP
   if (invite_tx_ == 0) {
-    return {0, "could not send to " + sip::to_string(peer_) + ": is the address right?"};
+    return "could not send to " + sip::to_string(peer_) + ": is the address right?";
   }
   host_.track(info_.id, invite_tx_);
   state_ = SessionState::kCalling;
-  notify();
-  return {info_.id, {}};
+  return {};
 }
 
 void InviteSession::on_invite_response(const sip::Message& response) {

@@ -4,6 +4,21 @@
 #include "core/invite_session.hpp"
 
 namespace lanline::core {
+namespace {
+
+// "4 s", "1.5 s": how a person reads a bound.
+std::string seconds(sip::Duration duration) {
+  auto ms = duration.count();
+  std::string out = std::to_string(ms / 1000);
+  if (ms % 1000 != 0) {
+    std::string fraction = std::to_string(1000 + ms % 1000).substr(1);
+    fraction.erase(fraction.find_last_not_of('0') + 1);
+    out += "." + fraction;
+  }
+  return out + " s";
+}
+
+}  // namespace
 
 InviteSession::InviteSession(CallId id, CallDirection direction, SessionHost& host,
                              sip::Endpoint peer)
@@ -24,6 +39,8 @@ CallInfo InviteSession::info() const {
 
 CallState InviteSession::state() const {
   switch (state_) {
+    case SessionState::kAwaitingTransport:
+      return caller() ? CallState::kCalling : CallState::kIncoming;
     case SessionState::kCalling:
     case SessionState::kCancelPending:
       return CallState::kCalling;
@@ -48,6 +65,10 @@ bool InviteSession::current(sip::TransactionId id) const {
 Outcome InviteSession::hangup() {
   CallId id = info_.id;
   switch (state_) {
+    case SessionState::kAwaitingTransport:
+      if (!caller()) return decline();
+      finish(487, "cancelled");  // nothing was sent: nothing to cancel on the wire
+      return {id, {}};
     case SessionState::kProceeding:
       if (!caller()) return decline();
       // RFC 3261 9.1: CANCEL only once a provisional response has come back.
@@ -141,9 +162,70 @@ void InviteSession::on_timer(CallTimer kind) {
       }
       finish(480, "not answered");
       return;
+    case CallTimer::kTransportBound:
+      if (state_ != SessionState::kAwaitingTransport) return;
+      transport_failed("the call's media transport was not ready within " +
+                       seconds(core_.config().media_ready_bound));
+      return;
     case CallTimer::kForget:  // the UserAgent's own
       return;
   }
+}
+
+PrepareState InviteSession::prepare_transport() {
+  return media_.prepare(peer_, core_.local_for(peer_).host);
+}
+
+// The message that carries our SDP waits, within a bound, for media_ready().
+void InviteSession::await_transport() {
+  state_ = SessionState::kAwaitingTransport;
+  host_.schedule(info_.id, CallTimer::kTransportBound,
+                 core_.now() + core_.config().media_ready_bound);
+}
+
+void InviteSession::media_ready(const Preparation& outcome) {
+  // Ended meanwhile (hung up, cancelled, past the bound), or never asked: the media side
+  // was told by release(), if it was owed one.
+  if (state_ != SessionState::kAwaitingTransport || !media_.pending()) return;
+  switch (media_.complete(outcome)) {
+    case PrepareState::kPending:
+      return;
+    case PrepareState::kFailed:
+      transport_failed(outcome.error.empty()
+                           ? "could not open ports for the call's audio"
+                           : "could not open ports for the call's audio: " + outcome.error);
+      return;
+    case PrepareState::kReady:
+      break;
+  }
+  if (caller()) {
+    if (std::string error = send_invite(); !error.empty()) {
+      finish(503, std::move(error));
+      return;
+    }
+    notify();  // it has its SIP Call-ID now
+    return;
+  }
+  state_ = SessionState::kProceeding;  // still unanswered, as accept() expects
+  const sip::Message* invite = core_.layer().request(server_tx_);
+  if (!invite) {
+    finish(500, "the caller has gone");
+    return;
+  }
+  if (!accept(*invite) && !terminated()) finish(500, "could not send the answer");
+}
+
+void InviteSession::transport_failed(std::string reason) {
+  if (!caller()) {
+    if (const sip::Message* invite = core_.layer().request(server_tx_)) {
+      sip::ResponseSpec spec;
+      spec.code = 500;
+      spec.to_tag = local_tag();
+      spec.headers = {{"Warning", warning(399, reason)}};
+      core_.respond(server_tx_, *invite, std::move(spec));
+    }
+  }
+  finish(500, std::move(reason));
 }
 
 // The 2xx to an INVITE or re-INVITE, with our SDP; the core resends it until the ACK
@@ -182,15 +264,18 @@ void InviteSession::send_bye() {
   core_.send_request(sip::in_dialog_request(*dialog_, "BYE"), to);
 }
 
+std::string InviteSession::warning(int code, std::string_view text) {
+  // warn-text is a quoted-string; 399 is "miscellaneous".
+  std::string out = std::to_string(code) + " lanline \"";
+  for (char c : text)
+    out += (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '\'' : c;
+  return out + "\"";
+}
+
 void InviteSession::reject_offer(sip::TransactionId server, const sip::Message& request,
                                  const sdp::Rejection& rejection, std::string to_tag) {
-  // RFC 3261 20.43: warn-text is a quoted-string; 399 is "miscellaneous".
-  std::string text;
-  for (char c : rejection.reason)
-    text += (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '\'' : c;
   int code = rejection.warning != 0 ? rejection.warning : 399;
-  core_.respond(server, request, rejection.status,
-                {{"Warning", std::to_string(code) + " lanline \"" + text + "\""}},
+  core_.respond(server, request, rejection.status, {{"Warning", warning(code, rejection.reason)}},
                 std::move(to_tag));
 }
 

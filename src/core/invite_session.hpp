@@ -23,10 +23,13 @@ namespace lanline::core {
 // a user sees (CallState) follows from it and the direction (InviteSession::state()).
 enum class SessionState {
   // Before the final response (13.2, 13.3, 17.1.1, 17.2.1).
-  kCalling,        // caller: INVITE sent, nothing but 100 back (17.1.1 Calling)
-  kProceeding,     // caller: a provisional response came; callee: ringing (Proceeding)
-  kCancelPending,  // caller hung up before any provisional: CANCEL may only follow one (9.1)
-  kCancelling,     // CANCEL sent: 487 ends the call, or a 2xx that crossed it (9.1, 15)
+  kAwaitingTransport,  // CallMedia::prepare() is pending, and the message with our SDP
+                       // waits for it: the caller's INVITE (none sent yet) or the
+                       // callee's 2xx (it answered; the INVITE is still unanswered)
+  kCalling,            // caller: INVITE sent, nothing but 100 back (17.1.1 Calling)
+  kProceeding,         // caller: a provisional response came; callee: ringing (Proceeding)
+  kCancelPending,      // caller hung up before any provisional: CANCEL may only follow one (9.1)
+  kCancelling,         // CANCEL sent: 487 ends the call, or a 2xx that crossed it (9.1, 15)
   // After the 2xx: the dialog is confirmed (12).
   kConfirmed,   // the session is up, no offer of ours outstanding
   kOfferIn2xx,  // our offer went in the 2xx to an offer-less (re-)INVITE; its answer comes
@@ -37,11 +40,12 @@ enum class SessionState {
 
 // What a call's timer is for when it fires.
 enum class CallTimer {
-  kRetransmit2xx,  // RFC 3261 13.3.1.4: resend the 2xx until the ACK
-  kAckTimeout,     // no ACK within 64*T1: end the call with a BYE
-  kReinviteRetry,  // RFC 3261 14.1: try again after a 491
-  kForget,         // a finished call is kept a while for late retransmissions
-  kRingTimeout,    // nobody answered: 480, as phones do after a couple of minutes
+  kRetransmit2xx,   // RFC 3261 13.3.1.4: resend the 2xx until the ACK
+  kAckTimeout,      // no ACK within 64*T1: end the call with a BYE
+  kReinviteRetry,   // RFC 3261 14.1: try again after a 491
+  kForget,          // a finished call is kept a while for late retransmissions
+  kRingTimeout,     // nobody answered: 480, as phones do after a couple of minutes
+  kTransportBound,  // the media transport is still not ready: the call fails
 };
 
 // What a session asks of the UserAgent that owns it: the core it sends through, the
@@ -89,6 +93,8 @@ class InviteSession {
   Outcome hangup();  // BYE, CANCEL or decline, as the state asks
   Outcome hold() { return modify(true); }
   Outcome resume() { return modify(false); }
+  // The outcome of a prepare() that was pending (UserAgent::media_ready).
+  void media_ready(const Preparation& outcome);
 
   // What the UserAgent routes here.
   void ring();  // callee: 180, and the ring timeout
@@ -114,6 +120,7 @@ class InviteSession {
   };
 
   // invite_connect.cpp
+  std::string send_invite();  // what went wrong, if anything
   void on_invite_response(const sip::Message& response);
   void on_invite_failure(sip::TransactionFailure failure);
   void send_cancel();
@@ -125,10 +132,17 @@ class InviteSession {
   void on_reinvite_response(const sip::Message& response);
   void on_reinvite_failure();
   // invite_session.cpp
+  PrepareState prepare_transport();
+  void await_transport();
+  // The transport will not be: the caller's call ends before any INVITE, the callee's
+  // INVITE gets a 500 saying why.
+  void transport_failed(std::string reason);
   bool send_2xx(sip::TransactionId server, const sip::Message& invite, std::string body);
   void resend_2xx();
   void send_bye();
-  // A 400 or 488 (with a Warning, RFC 3261 20.43) for an offer we cannot answer.
+  // RFC 3261 20.43: a Warning header's value, for a person to read.
+  static std::string warning(int code, std::string_view text);
+  // A 400 or 488 (with a Warning) for an offer we cannot answer.
   void reject_offer(sip::TransactionId server, const sip::Message& request,
                     const sdp::Rejection& rejection, std::string to_tag = {});
   // An answer to our offer arrived (in a 2xx or an ACK): apply it, or end the call

@@ -74,6 +74,10 @@ struct UserAgentConfig {
   // no media, and the SDP names media_port (tests of signalling alone).
   CallMedia* media = nullptr;
   std::uint16_t media_port = 40000;
+  // How long a call waits for a transport that prepare() left pending (ICE gathering
+  // takes a second or two): the caller sends no INVITE, the callee holds its 2xx, until
+  // media_ready() or this bound, when the call fails (a callee answers 500).
+  sip::Duration media_ready_bound{4000};
   // Audio codecs to offer and accept, in order of preference (sdp::codec_named's names;
   // unknown ones are left out).
   std::vector<std::string> codecs{"opus", "G722", "PCMU", "PCMA"};

@@ -197,6 +197,11 @@ Outcome UserAgent::probe(const sip::Uri& target, const sip::Endpoint& destinatio
   return prober_.probe(target, destination);
 }
 
+void UserAgent::media_ready(CallId id, const Preparation& outcome, sip::TimePoint now) {
+  core_.set_now(now);
+  if (InviteSession* session = find(id)) session->media_ready(outcome);
+}
+
 std::vector<CallInfo> UserAgent::calls() const {
   std::vector<CallInfo> out;
   for (const auto& [id, entry] : calls_) {

@@ -51,6 +51,10 @@ class UserAgent : private sip::TransactionUser, private SessionHost {
   // An out-of-dialog OPTIONS (RFC 3261 11) to learn whether a SIP node answers at
   // `destination`; the result comes to on_probe_result, by the deadline at the latest.
   Outcome probe(const sip::Uri& target, const sip::Endpoint& destination, sip::TimePoint now);
+  // The outcome of a CallMedia::prepare() that answered kPending, from the media side (on
+  // the engine's thread): kReady sends the call's held INVITE or 2xx, kFailed fails the
+  // call; too late (past the bound, or after a hangup) it changes nothing.
+  void media_ready(CallId id, const Preparation& outcome, sip::TimePoint now);
   std::size_t probes() const { return prober_.size(); }
 
   std::vector<CallInfo> calls() const;
