@@ -31,7 +31,9 @@ enum class SessionState {
   kCancelPending,      // caller hung up before any provisional: CANCEL may only follow one (9.1)
   kCancelling,         // CANCEL sent: 487 ends the call, or a 2xx that crossed it (9.1, 15)
   // After the 2xx: the dialog is confirmed (12).
-  kConfirmed,   // the session is up, no offer of ours outstanding
+  kConfirmed,   // the session is up, no offer of ours outstanding; also while a re-INVITE
+                // waits to retry after 491 (14.1): the retry is only a timer, and a hold,
+                // a resume or the peer's own re-INVITE may go first
   kOfferIn2xx,  // our offer went in the 2xx to an offer-less (re-)INVITE; its answer comes
                 // in the ACK (13.2.1, RFC 3264 4), and no new offer before it
   kReinviting,  // our re-INVITE awaits its final response (14.1): no second one meanwhile
