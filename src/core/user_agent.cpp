@@ -1,9 +1,7 @@
+// The facade: it owns the core, the usages and the indexes, and routes each request,
+// response, failure and timer to the usage it belongs to (RFC 3261 8.2 for what no
+// usage takes).
 #include "core/user_agent.hpp"
-
-#include <random>
-#include <variant>
-
-#include "sip/parser.hpp"
 
 namespace lanline::core {
 
@@ -29,96 +27,6 @@ std::string_view to_string(CallState state) {
 
 namespace {
 
-enum TimerKind : int {
-  kRetransmit2xx = 1,  // RFC 3261 13.3.1.4: resend the 2xx until the ACK
-  kAckTimeout = 2,     // no ACK within 64*T1: end the call with a BYE
-  kReinviteRetry = 3,  // RFC 3261 14.1: try again after a 491
-  kForget = 4,         // a finished call is kept a while for late retransmissions
-  kRingTimeout = 5,    // nobody answered: 480, as phones do after a couple of minutes
-};
-
-constexpr sip::Duration kRingFor{120000};
-
-constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE";
-
-std::mt19937_64& random_engine() {
-  thread_local std::mt19937_64 engine(std::random_device{}());
-  return engine;
-}
-
-bool is_text_type(const Message& message) {
-  const auto& type = message.content_type();
-  return !type || type->type == "text" || type->type == "TEXT";
-}
-
-// RFC 3264 8.4 (and c=0.0.0.0 folded in by sdp): the peer wants none of our media.
-bool holds_us(sdp::Direction peer) {
-  return peer == sdp::Direction::kSendOnly || peer == sdp::Direction::kInactive;
-}
-
-std::string describe_failure(int code, std::string_view reason) {
-  switch (code) {
-    case 404:
-      return "not found: no such user there";
-    case 408:
-      return "no answer from the other side";
-    case 480:
-      return "the other side is not available";
-    case 486:
-      return "busy";
-    case 487:
-      return "cancelled";
-    case 488:
-      return "the other side cannot use any of our codecs";
-    case 600:
-      return "busy everywhere";
-    case 603:
-      return "declined";
-    default:
-      return std::to_string(code) + " " + std::string(reason);
-  }
-}
-
-}  // namespace
-
-struct UserAgent::Call {
-  CallInfo info;
-  sip::Dialog dialog;
-  bool has_dialog = false;
-  sip::Endpoint peer;  // where our requests go
-  std::uint64_t session_id = 0;
-  std::unique_ptr<sdp::Negotiator> sdp;  // the call's offer/answer state (RFC 3264)
-  std::string remote_offer;              // incoming: the INVITE's offer, answered when we answer
-  bool offer_in_2xx = false;             // our 2xx carries the offer: the answer comes in the ACK
-  bool ports_ready = false;              // the negotiator knows our address and ports
-  bool media_reserved = false;           // CallMedia::reserve() succeeded; release() is owed
-
-  // As caller.
-  TransactionId invite_tx = 0;
-  std::string invite_text;
-  bool got_provisional = false;
-  bool cancelling = false;
-  bool cancel_sent = false;
-  std::string ack_text;  // the ACK for the 2xx, sent again if the 2xx is
-
-  // As callee, and for any 2xx to an INVITE we sent back (13.3.1.4).
-  TransactionId server_tx = 0;
-  std::string ok_text;
-  sip::Endpoint ok_to;
-  sip::Duration ok_interval{0};
-  bool awaiting_ack = false;
-
-  // re-INVITE we sent.
-  TransactionId reinvite_tx = 0;
-  bool want_hold = false;
-
-  std::vector<TransactionId> transactions;  // every id indexed for this call
-  std::string dialog_key;                   // its key in by_dialog_, once it has a dialog
-  std::string request_key;                  // incoming: its key in by_request_ (8.2.2.2)
-};
-
-namespace {
-
 std::string dialog_key(std::string_view call_id, std::string_view local_tag,
                        std::string_view remote_tag) {
   std::string key(call_id);
@@ -135,350 +43,169 @@ std::string request_key(const Message& request) {
 
 }  // namespace
 
-void UserAgent::track(Call& call, TransactionId id) {
-  if (id == 0) return;
-  by_transaction_[id] = call.info.id;
-  call.transactions.push_back(id);
+UserAgent::UserAgent(sip::TransportSender& transport, UserAgentListener& listener,
+                     UserAgentConfig config, sip::TimerValues timers)
+    : core_(transport, *this, listener, std::move(config), timers), pager_(core_), prober_(core_) {}
+
+UserAgent::~UserAgent() = default;  // each session releases its media, if that is owed
+
+// ---- Indexes ----
+
+void UserAgent::track(CallId call, TransactionId id) {
+  auto it = calls_.find(call);
+  if (id == 0 || it == calls_.end()) return;
+  by_transaction_[id] = call;
+  it->second.transactions.push_back(id);
 }
 
-void UserAgent::track_dialog(Call& call) {
-  call.has_dialog = true;
-  call.dialog_key = dialog_key(call.dialog.call_id, call.dialog.local_tag, call.dialog.remote_tag);
-  by_dialog_[call.dialog_key] = call.info.id;
+void UserAgent::track_dialog(CallId call, const sip::Dialog& dialog) {
+  auto it = calls_.find(call);
+  if (it == calls_.end()) return;
+  it->second.dialog_key = dialog_key(dialog.call_id, dialog.local_tag, dialog.remote_tag);
+  by_dialog_[it->second.dialog_key] = call;
 }
 
 void UserAgent::forget(CallId id) {
   auto it = calls_.find(id);
   if (it == calls_.end()) return;
-  for (TransactionId tx : it->second->transactions)
+  for (TransactionId tx : it->second.transactions)
     by_transaction_.erase(tx);
-  if (!it->second->dialog_key.empty()) by_dialog_.erase(it->second->dialog_key);
-  if (!it->second->request_key.empty()) by_request_.erase(it->second->request_key);
+  if (!it->second.dialog_key.empty()) by_dialog_.erase(it->second.dialog_key);
+  if (!it->second.request_key.empty()) by_request_.erase(it->second.request_key);
   calls_.erase(it);
 }
 
-UserAgent::UserAgent(sip::TransportSender& transport, UserAgentListener& listener,
-                     UserAgentConfig config, sip::TimerValues timers)
-    : layer_(transport, *this, timers),
-      listener_(listener),
-      transport_(transport),
-      config_(std::move(config)),
-      timers_(timers) {
-  capabilities_ = sdp::Capabilities::from_names(config_.codecs, nullptr, config_.opus);
-  capabilities_.telephone_event = config_.telephone_event;
+InviteSession* UserAgent::find(CallId id) {
+  auto it = calls_.find(id);
+  return it == calls_.end() ? nullptr : it->second.session.get();
 }
 
-UserAgent::~UserAgent() {
-  for (auto& [id, call] : calls_)
-    release_media(*call);
+InviteSession* UserAgent::call_by_dialog(const Message& request) {
+  auto it = by_dialog_.find(dialog_key(request.call_id(), request.to().tag, request.from().tag));
+  return it == by_dialog_.end() ? nullptr : find(it->second);
+}
+
+InviteSession* UserAgent::call_by_transaction(TransactionId id) {
+  auto it = by_transaction_.find(id);
+  if (it == by_transaction_.end()) return nullptr;
+  InviteSession* session = find(it->second);
+  return session && session->current(id) ? session : nullptr;
 }
 
 // ---- Driving ----
 
 void UserAgent::receive(Message message, const sip::Endpoint& from, sip::TimePoint now) {
-  now_ = now;
-  layer_.receive(std::move(message), from, now);
+  core_.set_now(now);
+  core_.layer().receive(std::move(message), from, now);
 }
 
 void UserAgent::advance(sip::TimePoint now) {
-  now_ = now;
-  layer_.advance(now);
-  while (!probe_deadlines_.empty() && probe_deadlines_.begin()->first <= now) {
-    TransactionId tx = probe_deadlines_.begin()->second;
-    probe_deadlines_.erase(probe_deadlines_.begin());
-    // Still unanswered: the peer is given up on now; the transaction runs on to Timer F
-    // below us, and its late answer, if any, finds no probe and is dropped.
-    if (auto it = probes_.find(tx); it != probes_.end()) {
-      std::uint64_t id = it->second;
-      probes_.erase(it);
-      listener_.on_probe_result(id, 408);
-    }
-  }
-  while (!timers_queue_.empty() && timers_queue_.begin()->first <= now) {
-    auto [call_id, kind] = timers_queue_.begin()->second;
-    timers_queue_.erase(timers_queue_.begin());
-    auto it = calls_.find(call_id);
-    if (it == calls_.end()) continue;
-    Call& call = *it->second;
-    switch (kind) {
-      case kRetransmit2xx:
-        if (!call.awaiting_ack) break;
-        transport_.send(call.ok_text, call.ok_to);
-        call.ok_interval = std::min(2 * call.ok_interval, timers_.t2);
-        schedule(call.info.id, kRetransmit2xx, now + call.ok_interval);
-        break;
-      case kAckTimeout:
-        if (!call.awaiting_ack) break;
-        call.awaiting_ack = false;
-        send_bye(call);
-        finish(call, 0, "the other side never confirmed the answer (no ACK)");
-        break;
-      case kReinviteRetry:
-        if (call.info.state == CallState::kEstablished && call.reinvite_tx == 0) {
-          if (call.offer_in_2xx) {  // RFC 3264 4: wait for the answer in the ACK first
-            schedule(call.info.id, kReinviteRetry, now + timers_.t1);
-          } else {
-            send_reinvite(call);
-          }
-        }
-        break;
-      case kForget:
-        forget(call_id);
-        break;
-      case kRingTimeout:
-        if (call.info.state != CallState::kIncoming) break;
-        if (const Message* invite = layer_.request(call.server_tx)) {
-          respond(call.server_tx, *invite, 480, {}, call.dialog.local_tag);
-        }
-        finish(call, 480, "not answered");
-        break;
-      default:
-        break;
+  core_.set_now(now);
+  core_.layer().advance(now);
+  prober_.advance(now);
+  while (!timers_.empty() && timers_.begin()->first <= now) {
+    auto [id, kind] = timers_.begin()->second;
+    timers_.erase(timers_.begin());
+    if (kind == CallTimer::kForget) {
+      forget(id);
+    } else if (InviteSession* session = find(id)) {
+      session->on_timer(kind);
     }
   }
 }
 
 std::optional<sip::TimePoint> UserAgent::next_timer() const {
-  std::optional<sip::TimePoint> next = layer_.next_timer();
-  if (!timers_queue_.empty() && (!next || timers_queue_.begin()->first < *next)) {
-    next = timers_queue_.begin()->first;
-  }
-  if (!probe_deadlines_.empty() && (!next || probe_deadlines_.begin()->first < *next)) {
-    next = probe_deadlines_.begin()->first;
-  }
+  std::optional<sip::TimePoint> next = core_.layer().next_timer();
+  if (!timers_.empty() && (!next || timers_.begin()->first < *next)) next = timers_.begin()->first;
+  if (auto probe = prober_.next_timer(); probe && (!next || *probe < *next)) next = probe;
   return next;
 }
 
-void UserAgent::schedule(CallId call, int kind, sip::TimePoint at) {
-  timers_queue_.emplace(at, std::make_pair(call, kind));
+void UserAgent::schedule(CallId call, CallTimer kind, sip::TimePoint at) {
+  timers_.emplace(at, std::make_pair(call, kind));
 }
 
 // ---- Commands ----
 
 Outcome UserAgent::call(const sip::Uri& target, const sip::Endpoint& destination,
                         sip::TimePoint now) {
-  now_ = now;
+  core_.set_now(now);
   if (!target.is_sip()) return {0, "can only call sip: or sips: addresses"};
-  auto owned = std::make_unique<Call>();
-  Call& call = *owned;
-  call.info.id = next_call_++;
-  call.info.direction = CallDirection::kOutgoing;
-  call.info.state = CallState::kCalling;
-  call.info.remote_uri = std::string(target.text);
-  call.peer = destination;
-  call.session_id = random_engine()() >> 1;
-  call.sdp = std::make_unique<sdp::Negotiator>(capabilities_, call.session_id);
-  if (capabilities_.codecs.empty()) return {0, "no audio codec is enabled"};
-  if (!reserve_media(call)) return {0, "could not open ports for the call's audio"};
-
-  sip::LocalContact local = local_for(destination);
-  sip::RequestSpec spec;
-  spec.method = "INVITE";
-  spec.request_uri = std::string(target.text);
-  std::string from = "<sip:" + local.user + "@" + local.host_port() + ">";
-  if (!config_.display_name.empty()) from = "\"" + config_.display_name + "\" " + from;
-  spec.from = from + ";tag=" + sip::random_token(6);
-  spec.to = "<" + std::string(target.text) + ">";
-  spec.call_id = sip::random_token(10) + "@" + local.host;
-  spec.cseq = 1;
-  spec.headers = {{"Allow", std::string(kAllow)}};
-  spec.content_type = "application/sdp";
-  spec.body = call.sdp->create_offer(sdp::Direction::kSendRecv);
-  call.invite_text = build_for(spec, call.peer);
-  call.info.sip_call_id = spec.call_id;
-  call.invite_tx = send_request(call.invite_text, call.peer);
-  track(call, call.invite_tx);
-  if (call.invite_tx == 0) {
-    release_media(call);
-    return {0, "could not send to " + sip::to_string(call.peer) + ": is the address right?"};
-  }
-  CallId id = call.info.id;
-  calls_.emplace(id, std::move(owned));
-  notify(call);
-  return {id, {}};
+  CallId id = next_call_++;
+  if (core_.capabilities().codecs.empty()) return {0, "no audio codec is enabled"};
+  // In the map before it sends, so that its transaction is indexed.
+  CallEntry& entry = calls_[id];
+  entry.session = InviteSession::outgoing(id, *this, target, destination);
+  Outcome outcome = entry.session->connect();
+  if (!outcome.ok()) forget(id);  // never told anyone: no call to report
+  return outcome;
 }
 
 Outcome UserAgent::answer(CallId id, sip::TimePoint now) {
-  now_ = now;
-  auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->info.state != CallState::kIncoming) {
-    return {id, "no ringing call " + std::to_string(id) + " to answer"};
-  }
-  Call& call = *it->second;
-  const Message* invite = layer_.request(call.server_tx);
-  if (!invite) return {id, "the caller has gone"};
-  if (!reserve_media(call)) {
-    respond(call.server_tx, *invite, 500, {}, call.dialog.local_tag);
-    finish(call, 500, "could not open ports for the call's audio");
-    return {id, "could not open ports for the call's audio"};
-  }
-  std::string body;
-  std::optional<sdp::Agreement> agreed;
-  if (!call.remote_offer.empty()) {
-    auto result = call.sdp->receive_offer(call.remote_offer, call.info.local_hold);
-    if (const auto* rejection = std::get_if<sdp::Rejection>(&result)) {
-      reject_offer(call.server_tx, *invite, *rejection, call.dialog.local_tag);
-      finish(call, rejection->status, rejection->reason);
-      return {id, rejection->reason};
-    }
-    auto& answer = std::get<sdp::Answer>(result);
-    body = std::move(answer.sdp);
-    agreed = std::move(answer.agreement);
-  } else {
-    // RFC 3261 13.2.1: an INVITE without an offer gets ours in the 2xx, its answer in the ACK.
-    body = call.sdp->create_offer(wanted_direction(call));
-    call.offer_in_2xx = true;
-  }
-  if (!send_2xx(call, *invite, call.server_tx, std::move(body))) {
-    return {id, "could not send the answer"};
-  }
-  call.info.state = CallState::kEstablished;
-  call.info.remote_hold = agreed && holds_us(agreed->remote_direction);
-  if (agreed) apply_media(call, *agreed);
-  notify(call);
-  return {id, {}};
+  core_.set_now(now);
+  InviteSession* session = find(id);
+  if (!session) return {id, "no ringing call " + std::to_string(id) + " to answer"};
+  return session->answer();
 }
 
 Outcome UserAgent::decline(CallId id, sip::TimePoint now) {
-  now_ = now;
-  auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->info.state != CallState::kIncoming) {
-    return {id, "no ringing call " + std::to_string(id) + " to decline"};
-  }
-  Call& call = *it->second;
-  if (const Message* invite = layer_.request(call.server_tx)) {
-    respond(call.server_tx, *invite, 603, {}, call.dialog.local_tag);
-  }
-  finish(call, 603, "declined");
-  return {id, {}};
+  core_.set_now(now);
+  InviteSession* session = find(id);
+  if (!session) return {id, "no ringing call " + std::to_string(id) + " to decline"};
+  return session->decline();
 }
 
 Outcome UserAgent::hangup(CallId id, sip::TimePoint now) {
-  now_ = now;
-  auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->info.state == CallState::kTerminated) {
-    return {id, "no call " + std::to_string(id)};
-  }
-  Call& call = *it->second;
-  switch (call.info.state) {
-    case CallState::kIncoming:
-      return decline(id, now);
-    case CallState::kCalling:
-    case CallState::kRinging:
-      // RFC 3261 9.1: CANCEL only once a provisional response has come back.
-      call.cancelling = true;
-      if (call.got_provisional && !call.cancel_sent) {
-        auto invite = sip::parse_message(call.invite_text);
-        if (invite) send_request(sip::build_cancel(*invite), call.peer);
-        call.cancel_sent = true;
-      }
-      return {id, {}};
-    case CallState::kEstablished:
-      call.awaiting_ack = false;
-      send_bye(call);
-      finish(call, 0, "hung up");
-      return {id, {}};
-    default:
-      return {id, "the call has ended"};
-  }
+  core_.set_now(now);
+  InviteSession* session = find(id);
+  if (!session) return {id, "no call " + std::to_string(id)};
+  return session->hangup();
 }
 
 Outcome UserAgent::hold(CallId id, sip::TimePoint now) {
-  now_ = now;
-  auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->info.state != CallState::kEstablished) {
-    return {id, "no established call " + std::to_string(id)};
-  }
-  Call& call = *it->second;
-  if (call.reinvite_tx != 0) return {id, "a hold or resume is already in progress"};
-  // RFC 3264 4: no new offer while one awaits its answer (our 2xx's, answered in the ACK).
-  if (call.offer_in_2xx) return {id, "the call is still being set up: try again in a moment"};
-  call.want_hold = true;
-  send_reinvite(call);
-  return {id, {}};
+  core_.set_now(now);
+  InviteSession* session = find(id);
+  if (!session) return {id, "no established call " + std::to_string(id)};
+  return session->hold();
 }
 
 Outcome UserAgent::resume(CallId id, sip::TimePoint now) {
-  now_ = now;
-  auto it = calls_.find(id);
-  if (it == calls_.end() || it->second->info.state != CallState::kEstablished) {
-    return {id, "no established call " + std::to_string(id)};
-  }
-  Call& call = *it->second;
-  if (call.reinvite_tx != 0) return {id, "a hold or resume is already in progress"};
-  if (call.offer_in_2xx) return {id, "the call is still being set up: try again in a moment"};
-  call.want_hold = false;
-  send_reinvite(call);
-  return {id, {}};
+  core_.set_now(now);
+  InviteSession* session = find(id);
+  if (!session) return {id, "no established call " + std::to_string(id)};
+  return session->resume();
 }
 
 Outcome UserAgent::message(const sip::Uri& target, const sip::Endpoint& destination,
                            const std::string& text, sip::TimePoint now) {
-  now_ = now;
-  if (!target.is_sip()) return {0, "can only send messages to sip: or sips: addresses"};
-  sip::LocalContact local = local_for(destination);
-  sip::RequestSpec spec;
-  spec.method = "MESSAGE";
-  spec.request_uri = std::string(target.text);
-  spec.from = "<sip:" + local.user + "@" + local.host_port() + ">;tag=" + sip::random_token(6);
-  spec.to = "<" + std::string(target.text) + ">";
-  spec.call_id = sip::random_token(10) + "@" + local.host;
-  spec.contact = false;
-  spec.content_type = "text/plain;charset=UTF-8";
-  spec.body = text;
-  sip::Endpoint to = destination;
-  TransactionId tx = send_request(build_for(spec, to), to);
-  if (tx == 0) return {0, "could not send to " + sip::to_string(to)};
-  std::uint64_t id = next_message_++;
-  messages_[tx] = id;
-  return {id, {}};
+  core_.set_now(now);
+  return pager_.send(target, destination, text);
 }
 
 Outcome UserAgent::message_in_call(CallId id, const std::string& text, sip::TimePoint now) {
-  now_ = now;
-  auto it = calls_.find(id);
-  if (it == calls_.end() || !it->second->has_dialog ||
-      it->second->info.state == CallState::kTerminated) {
+  core_.set_now(now);
+  InviteSession* session = find(id);
+  if (!session || !session->dialog() || session->terminated()) {
     return {0, "no call " + std::to_string(id) + " to send the message in"};
   }
-  Call& call = *it->second;
-  sip::RequestSpec spec = sip::in_dialog_request(call.dialog, "MESSAGE");
-  spec.content_type = "text/plain;charset=UTF-8";
-  spec.body = text;
-  sip::Endpoint to = call.peer;
-  TransactionId tx = send_request(build_for(spec, to), to);
-  if (tx == 0) return {0, "could not send the message"};
-  std::uint64_t message_id = next_message_++;
-  messages_[tx] = message_id;
-  return {message_id, {}};
+  return pager_.send_in_dialog(*session->dialog(), session->peer(), text);
 }
 
 Outcome UserAgent::probe(const sip::Uri& target, const sip::Endpoint& destination,
                          sip::TimePoint now) {
-  now_ = now;
-  if (!target.is_sip()) return {0, "can only probe sip: or sips: addresses"};
-  sip::LocalContact local = local_for(destination);
-  sip::RequestSpec spec;
-  spec.method = "OPTIONS";
-  spec.request_uri = std::string(target.text);
-  spec.from = "<sip:" + local.user + "@" + local.host_port() + ">;tag=" + sip::random_token(6);
-  spec.to = "<" + std::string(target.text) + ">";
-  spec.call_id = sip::random_token(10) + "@" + local.host;
-  spec.contact = false;
-  spec.headers = {{"Accept", "application/sdp"}};
-  sip::Endpoint to = destination;
-  TransactionId tx = send_request(build_for(spec, to), to);
-  if (tx == 0) return {0, "could not send to " + sip::to_string(to)};
-  std::uint64_t id = next_probe_++;
-  probes_[tx] = id;
-  probe_deadlines_.emplace(now + config_.probe_deadline, tx);
-  return {id, {}};
+  core_.set_now(now);
+  return prober_.probe(target, destination);
+}
+
+void UserAgent::media_ready(CallId id, const Preparation& outcome, sip::TimePoint now) {
+  core_.set_now(now);
+  if (InviteSession* session = find(id)) session->media_ready(outcome);
 }
 
 std::vector<CallInfo> UserAgent::calls() const {
   std::vector<CallInfo> out;
-  for (const auto& [id, call] : calls_) {
-    if (call->info.state != CallState::kTerminated) out.push_back(call->info);
+  for (const auto& [id, entry] : calls_) {
+    if (!entry.session->terminated()) out.push_back(entry.session->info());
   }
   return out;
 }
@@ -486,15 +213,15 @@ std::vector<CallInfo> UserAgent::calls() const {
 std::optional<CallInfo> UserAgent::find_call(CallId id) const {
   auto it = calls_.find(id);
   if (it == calls_.end()) return std::nullopt;
-  return it->second->info;
+  return it->second.session->info();
 }
 
 // ---- Requests we receive ----
 
 void UserAgent::on_request(TransactionId server, const Message& request,
                            const sip::Endpoint& from) {
-  if (server == 0) {
-    incoming_ack(request);
+  if (server == 0) {  // the ACK of a 2xx (13.3.1.4)
+    if (InviteSession* session = call_by_dialog(request)) session->on_ack(request);
     return;
   }
   if (reject_if_unacceptable(server, request)) return;
@@ -503,12 +230,12 @@ void UserAgent::on_request(TransactionId server, const Message& request,
     return;
   }
   if (!request.to().tag.empty()) {
-    Call* call = call_by_dialog(request);
-    if (!call) {
-      respond(server, request, 481);  // 12.2.2: no such dialog
+    InviteSession* session = call_by_dialog(request);
+    if (!session) {
+      core_.respond(server, request, 481);  // 12.2.2: no such dialog
       return;
     }
-    incoming_in_dialog(*call, server, request);
+    incoming_in_dialog(*session, server, request);
     return;
   }
   switch (request.method()) {
@@ -516,23 +243,19 @@ void UserAgent::on_request(TransactionId server, const Message& request,
       incoming_invite(server, request, from);
       return;
     case Method::kOptions:
-      respond(server, request, 200,
-              {{"Allow", std::string(kAllow)},
-               {"Accept", "application/sdp, text/plain"},
-               {"Contact", local_for(from).contact()},
-               {"Server", config_.local.user_agent}});
+      prober_.answer(server, request, from);
       return;
     case Method::kMessage:
-      incoming_message(server, request, 0);
+      pager_.receive(server, request, 0);
       return;
     case Method::kBye:
-      respond(server, request, 481);
+      core_.respond(server, request, 481);
       return;
     case Method::kUnknown:
-      respond(server, request, 501, {{"Allow", std::string(kAllow)}});
+      core_.respond(server, request, 501, {{"Allow", std::string(kAllow)}});
       return;
     default:
-      respond(server, request, 405, {{"Allow", std::string(kAllow)}});
+      core_.respond(server, request, 405, {{"Allow", std::string(kAllow)}});
       return;
   }
 }
@@ -541,12 +264,12 @@ void UserAgent::on_request(TransactionId server, const Message& request,
 bool UserAgent::reject_if_unacceptable(TransactionId server, const Message& request) {
   const sip::Uri& uri = request.request_uri();
   if (!uri.is_sip()) {
-    respond(server, request, 416);
+    core_.respond(server, request, 416);
     return true;
   }
-  if (uri.has_user && sip::unescape(uri.user) != config_.local.user) {
+  if (uri.has_user && sip::unescape(uri.user) != core_.config().local.user) {
     // Not ours: a proxy would forward it, and with no hops left answer 483 (16.3).
-    respond(server, request, request.max_forwards() == 0 ? 483 : 404);
+    core_.respond(server, request, request.max_forwards() == 0 ? 483 : 404);
     return true;
   }
   if (request.method() != Method::kCancel) {
@@ -556,7 +279,7 @@ bool UserAgent::reject_if_unacceptable(TransactionId server, const Message& requ
       unsupported += tag;
     });
     if (!unsupported.empty()) {
-      respond(server, request, 420, {{"Unsupported", unsupported}});
+      core_.respond(server, request, 420, {{"Unsupported", unsupported}});
       return true;
     }
   }
@@ -567,15 +290,16 @@ bool UserAgent::reject_if_unacceptable(TransactionId server, const Message& requ
         spec.code = 400;
         spec.reason = "Bad " + std::string(error.name) + ": " + error.reason;
         spec.to_tag = sip::random_token(6);
-        auto response = sip::parse_message(sip::build_response(request, spec));
-        if (response) layer_.send_response(server, std::move(response).value(), now_);
+        if (auto response = sip::build_response(request, spec)) {
+          core_.layer().send_response(server, std::move(response).value(), core_.now());
+        }
         return true;
       }
     }
     if (!request.body().empty() && request.content_type() &&
         !(request.content_type()->type == "application" &&
           request.content_type()->subtype == "sdp")) {
-      respond(server, request, 415, {{"Accept", "application/sdp"}});
+      core_.respond(server, request, 415, {{"Accept", "application/sdp"}});
       return true;
     }
   }
@@ -586,501 +310,73 @@ void UserAgent::incoming_invite(TransactionId server, const Message& request,
                                 const sip::Endpoint& from) {
   // RFC 3261 8.2.2.2: the same request arriving by a second path is a merged request.
   if (by_request_.count(request_key(request)) != 0) {
-    respond(server, request, 482);
+    core_.respond(server, request, 482);
     return;
   }
-  if (!config_.auto_answer) {
-    for (const auto& [id, existing] : calls_) {
-      if (existing->info.state == CallState::kIncoming) {
-        respond(server, request, 486);  // one ringing call at a time
+  if (!core_.config().auto_answer) {
+    for (const auto& [id, entry] : calls_) {
+      if (entry.session->state() == CallState::kIncoming) {
+        core_.respond(server, request, 486);  // one ringing call at a time
         return;
       }
     }
   }
-  auto owned = std::make_unique<Call>();
-  Call& call = *owned;
-  call.session_id = random_engine()() >> 1;
-  call.sdp = std::make_unique<sdp::Negotiator>(capabilities_, call.session_id);
-  if (!request.body().empty()) {
-    // Refused before the phone rings: nobody should pick up a call that cannot work.
-    if (auto rejection = call.sdp->check_offer(request.body())) {
-      reject_offer(server, request, *rejection);
-      return;
-    }
-    call.remote_offer = std::string(request.body());
-  }
-  call.info.id = next_call_++;
-  call.info.direction = CallDirection::kIncoming;
-  call.info.state = CallState::kIncoming;
-  call.info.remote_uri = std::string(request.from().uri.text);
-  call.info.remote_name = request.from().display_name_text();
-  call.info.sip_call_id = std::string(request.call_id());
-  call.server_tx = server;
-  call.dialog = sip::Dialog::as_uas(request, sip::random_token(6));
-  call.peer = from;
-  if (auto target = sip::parse_uri(call.dialog.remote_target); target) {
-    if (auto endpoint = sip::endpoint_for(*target)) {
-      call.peer = *endpoint;
-      if (from.reliable()) call.peer = from;  // keep using the caller's connection
-    }
-  }
-  CallId id = call.info.id;
-  calls_.emplace(id, std::move(owned));
-  track(call, server);
-  track_dialog(call);
-  call.request_key = request_key(request);
-  by_request_[call.request_key] = id;
-  respond(server, request, 180, {{"Contact", local_for(call.peer).contact()}},
-          call.dialog.local_tag);
-  schedule(id, kRingTimeout, now_ + kRingFor);
-  notify(call);
-  if (config_.auto_answer) answer(id, now_);
+  auto session = InviteSession::incoming(next_call_, *this, server, request, from);
+  if (!session) return;  // its offer was refused
+  CallId id = next_call_++;
+  CallEntry& entry = calls_[id];
+  entry.session = std::move(session);
+  entry.request_key = request_key(request);
+  by_request_[entry.request_key] = id;
+  entry.session->ring();
+  if (core_.config().auto_answer) answer(id, core_.now());
 }
 
-void UserAgent::incoming_in_dialog(Call& call, TransactionId server, const Message& request) {
-  // 12.2.2: requests arrive in CSeq order; an older one is out of order.
-  std::uint32_t cseq = request.cseq().number;
-  if (call.dialog.remote_seq && cseq < *call.dialog.remote_seq) {
-    respond(server, request, 500, {{"Retry-After", "1"}});
-    return;
-  }
-  call.dialog.remote_seq = cseq;
+void UserAgent::incoming_in_dialog(InviteSession& session, TransactionId server,
+                                   const Message& request) {
+  if (!session.in_order(server, request)) return;
   switch (request.method()) {
     case Method::kBye:
-      respond(server, request, 200);
-      if (call.info.state != CallState::kTerminated) {
-        call.awaiting_ack = false;
-        finish(call, 0, "the other side hung up");
-      }
+      session.on_bye(server, request);
       return;
     case Method::kInvite:
-      incoming_reinvite(call, server, request);
+      session.on_reinvite(server, request);
       return;
     case Method::kMessage:
-      incoming_message(server, request, call.info.id);
+      pager_.receive(server, request, session.id());
       return;
     case Method::kOptions:
-      respond(server, request, 200, {{"Allow", std::string(kAllow)}});
+      prober_.answer_in_dialog(server, request);
       return;
     case Method::kUnknown:
-      respond(server, request, 501, {{"Allow", std::string(kAllow)}});
+      core_.respond(server, request, 501, {{"Allow", std::string(kAllow)}});
       return;
     default:
-      respond(server, request, 405, {{"Allow", std::string(kAllow)}});
+      core_.respond(server, request, 405, {{"Allow", std::string(kAllow)}});
       return;
   }
-}
-
-void UserAgent::incoming_reinvite(Call& call, TransactionId server, const Message& request) {
-  if (call.info.state != CallState::kEstablished) {
-    respond(server, request, 491);
-    return;
-  }
-  if (call.reinvite_tx != 0) {
-    respond(server, request, 491);  // RFC 3261 14.2: glare with our own re-INVITE
-    return;
-  }
-  if (call.awaiting_ack) {
-    respond(server, request, 500, {{"Retry-After", "1"}});  // 14.2: the last one is pending
-    return;
-  }
-  std::string body;
-  std::optional<sdp::Agreement> agreed;
-  if (!request.body().empty()) {
-    auto result = call.sdp->receive_offer(request.body(), call.info.local_hold);
-    if (const auto* rejection = std::get_if<sdp::Rejection>(&result)) {
-      // RFC 3264 8: a refused offer leaves the session as it was.
-      reject_offer(server, request, *rejection);
-      return;
-    }
-    auto& answer = std::get<sdp::Answer>(result);
-    body = std::move(answer.sdp);
-    agreed = std::move(answer.agreement);
-    call.info.remote_hold = holds_us(agreed->remote_direction);
-  } else {
-    body = call.sdp->create_offer(wanted_direction(call));
-    call.offer_in_2xx = true;
-  }
-  if (!request.contact().contacts.empty()) {
-    call.dialog.remote_target = std::string(request.contact().contacts.front().uri.text);
-  }
-  call.server_tx = server;
-  track(call, server);
-  if (send_2xx(call, request, server, std::move(body)) && agreed) apply_media(call, *agreed);
-  notify(call);
 }
 
 void UserAgent::incoming_cancel(TransactionId server, const Message& request) {
-  auto invite_tx = layer_.find_invite_server(request);
+  auto invite_tx = core_.layer().find_invite_server(request);
   if (!invite_tx) {
-    respond(server, request, 481);  // 9.2: nothing to cancel
+    core_.respond(server, request, 481);  // 9.2: nothing to cancel
     return;
   }
-  respond(server, request, 200);
-  Call* call = call_by_transaction(*invite_tx);
-  if (call && call->info.state == CallState::kIncoming) {
-    if (const Message* invite = layer_.request(*invite_tx)) {
-      respond(*invite_tx, *invite, 487, {}, call->dialog.local_tag);
-    }
-    finish(*call, 487, "the caller hung up before the answer");
-  }
-}
-
-void UserAgent::incoming_ack(const Message& ack) {
-  Call* call = call_by_dialog(ack);
-  if (call && call->awaiting_ack && ack.cseq().number == call->dialog.remote_seq) {
-    call->awaiting_ack = false;  // 13.3.1.4: the 2xx has arrived
-    if (call->offer_in_2xx) {
-      call->offer_in_2xx = false;
-      if (take_answer(*call, ack.body(), false)) notify(*call);
-    }
-  }
-}
-
-void UserAgent::incoming_message(TransactionId server, const Message& request, CallId call) {
-  if (!is_text_type(request)) {
-    respond(server, request, 415, {{"Accept", "text/plain"}});  // RFC 3428 7
-    return;
-  }
-  respond(server, request, 200);
-  IncomingMessage message;
-  message.from_uri = std::string(request.from().uri.text);
-  message.from_name = request.from().display_name_text();
-  message.content_type = request.content_type() ? std::string(request.content_type()->type) + "/" +
-                                                      std::string(request.content_type()->subtype)
-                                                : "text/plain";
-  message.text = std::string(request.body());
-  message.call = call;
-  listener_.on_message(message);
+  core_.respond(server, request, 200);
+  if (InviteSession* session = call_by_transaction(*invite_tx)) session->on_cancel(*invite_tx);
 }
 
 // ---- Responses to what we sent ----
 
 void UserAgent::on_response(TransactionId client, const Message& response, const sip::Endpoint&) {
-  if (auto it = probes_.find(client); it != probes_.end()) {
-    if (response.status_code() >= 200) {
-      std::uint64_t id = it->second;
-      probes_.erase(it);
-      listener_.on_probe_result(id, response.status_code());
-    }
-    return;
-  }
-  if (auto it = messages_.find(client); it != messages_.end()) {
-    if (response.status_code() >= 200) {
-      listener_.on_message_result(it->second, response.status_code(),
-                                  std::string(response.reason()));
-      messages_.erase(it);
-    }
-    return;
-  }
-  Call* call = call_by_transaction(client);
-  if (!call) return;
-  if (client == call->invite_tx) {
-    invite_response(*call, response);
-  } else if (client == call->reinvite_tx) {
-    reinvite_response(*call, response);
-  }
-}
-
-void UserAgent::invite_response(Call& call, const Message& response) {
-  int code = response.status_code();
-  if (code < 200) {
-    if (code == 100) return;
-    call.got_provisional = true;
-    if (call.cancelling && !call.cancel_sent) {
-      auto invite = sip::parse_message(call.invite_text);
-      if (invite) send_request(sip::build_cancel(*invite), call.peer);
-      call.cancel_sent = true;
-    }
-    if (call.info.state == CallState::kCalling) {
-      call.info.state = CallState::kRinging;
-      notify(call);
-    }
-    return;
-  }
-  if (code < 300) {
-    if (call.has_dialog) {
-      // A retransmitted 2xx: our ACK was lost (13.2.2.4).
-      if (response.to().tag == call.dialog.remote_tag) transport_.send(call.ack_text, call.peer);
-      return;
-    }
-    auto invite = sip::parse_message(call.invite_text);
-    if (!invite) return;
-    call.dialog = sip::Dialog::as_uac(*invite, response);
-    track_dialog(call);
-    if (auto target = sip::parse_uri(call.dialog.remote_target); target) {
-      if (auto endpoint = sip::endpoint_for(*target); endpoint && !call.peer.reliable()) {
-        call.peer = *endpoint;
-      }
-    }
-    sip::LocalContact local = local_for(call.peer);
-    sip::RequestSpec ack = sip::in_dialog_request(call.dialog, "ACK", invite->cseq().number);
-    call.ack_text = sip::build_request(local, ack);
-    transport_.send(call.ack_text, call.peer);
-    if (call.cancelling) {
-      // The answer crossed our CANCEL: the call is up, so end it properly (15).
-      send_bye(call);
-      finish(call, 487, "cancelled");
-      return;
-    }
-    if (!take_answer(call, response.body(), false)) return;
-    call.info.state = CallState::kEstablished;
-    notify(call);
-    return;
-  }
-  finish(call, code,
-         call.cancelling && code == 487 ? "cancelled" : describe_failure(code, response.reason()));
-}
-
-void UserAgent::reinvite_response(Call& call, const Message& response) {
-  int code = response.status_code();
-  if (code < 200) return;
-  call.reinvite_tx = 0;
-  if (code < 300) {
-    sip::LocalContact local = local_for(call.peer);
-    sip::RequestSpec ack = sip::in_dialog_request(call.dialog, "ACK", response.cseq().number);
-    transport_.send(sip::build_request(local, ack), call.peer);
-    call.info.local_hold = call.want_hold;
-    if (!take_answer(call, response.body(), true)) return;
-    notify(call);
-    return;
-  }
-  call.sdp->rollback();  // no answer to our offer: the session stays as it was
-  if (code == 491) {
-    // RFC 3261 14.1: the Call-ID's owner waits 2.1 to 4 s, the other side up to 2 s.
-    bool owner = call.info.direction == CallDirection::kOutgoing;
-    std::uniform_int_distribution<int> wait(owner ? 2100 : 0, owner ? 4000 : 2000);
-    schedule(call.info.id, kReinviteRetry, now_ + sip::Duration(wait(random_engine())));
-    return;
-  }
-  if (code == 481 || code == 408) {
-    finish(call, code, "the call no longer exists on the other side");
-  }
+  if (prober_.on_response(client, response) || pager_.on_response(client, response)) return;
+  if (InviteSession* session = call_by_transaction(client)) session->on_response(client, response);
 }
 
 void UserAgent::on_failure(TransactionId id, sip::TransactionFailure failure) {
-  bool timeout = failure == sip::TransactionFailure::kTimeout;
-  if (auto it = probes_.find(id); it != probes_.end()) {
-    std::uint64_t probe_id = it->second;
-    probes_.erase(it);
-    listener_.on_probe_result(probe_id, timeout ? 408 : 503);
-    return;
-  }
-  if (auto it = messages_.find(id); it != messages_.end()) {
-    listener_.on_message_result(it->second, timeout ? 408 : 503,
-                                timeout ? "no answer from the other side" : "could not send");
-    messages_.erase(it);
-    return;
-  }
-  Call* call = call_by_transaction(id);
-  if (!call) return;
-  if (id == call->invite_tx) {
-    finish(*call, 408,
-           call->cancelling ? "cancelled"
-           : timeout        ? "no answer from the other side"
-                            : "could not reach the other side");
-  } else if (id == call->reinvite_tx) {
-    call->reinvite_tx = 0;
-    send_bye(*call);
-    finish(*call, 408, "the other side stopped answering");
-  }
-}
-
-// ---- Helpers ----
-
-void UserAgent::respond(TransactionId server, const Message& request, int code,
-                        sip::ExtraHeaders headers, std::string to_tag, std::string content_type,
-                        std::string body) {
-  sip::ResponseSpec spec;
-  spec.code = code;
-  // 8.2.6.2: a response that ends a request outside a dialog still carries a To tag.
-  spec.to_tag = to_tag.empty() ? sip::random_token(6) : std::move(to_tag);
-  spec.headers = std::move(headers);
-  spec.content_type = std::move(content_type);
-  spec.body = std::move(body);
-  auto response = sip::parse_message(sip::build_response(request, spec));
-  if (response) layer_.send_response(server, std::move(response).value(), now_);
-}
-
-// RFC 3261 18.1.1: a request within 200 bytes of the path MTU (1500 on a LAN), or over
-// 1300 bytes when the MTU is unknown, goes over TCP instead of UDP.
-std::string UserAgent::build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const {
-  constexpr std::size_t kLargestUdpRequest = 1300;
-  sip::LocalContact local = local_for(to);
-  std::string text = sip::build_request(local, spec);
-  if (to.transport == sip::TransportKind::kUdp && text.size() > kLargestUdpRequest) {
-    to.transport = sip::TransportKind::kTcp;
-    to.connection = 0;
-    local.transport = to.transport;
-    text = sip::build_request(local, spec);
-  }
-  return text;
-}
-
-sip::LocalContact UserAgent::local_for(const sip::Endpoint& peer) const {
-  sip::LocalContact local = config_.local;
-  local.transport = peer.transport;
-  bool v6 = peer.address.find(':') != std::string::npos;
-  if (peer.address == "::1" || peer.address.rfind("127.", 0) == 0) {
-    local.host = v6 ? "::1" : "127.0.0.1";
-  } else if (v6 && !config_.ipv6_host.empty()) {
-    local.host = config_.ipv6_host;
-  }
-  return local;
-}
-
-// The 2xx to an INVITE or re-INVITE, with our SDP answer; the core resends it until the
-// ACK comes (RFC 3261 13.3.1.4), and ends the call if none comes within 64*T1.
-bool UserAgent::send_2xx(Call& call, const Message& invite, TransactionId server,
-                         std::string body) {
-  sip::ResponseSpec spec;
-  spec.code = 200;
-  spec.to_tag = call.dialog.local_tag;
-  spec.headers = {{"Contact", local_for(call.peer).contact()},
-                  {"Allow", std::string(kAllow)},
-                  {"Server", config_.local.user_agent}};
-  spec.content_type = "application/sdp";
-  spec.body = std::move(body);
-  call.ok_text = sip::build_response(invite, spec);
-  call.ok_to = sip::TransactionLayer::response_destination(invite, *layer_.source(server));
-  auto ok = sip::parse_message(call.ok_text);
-  if (!ok || !layer_.send_response(server, std::move(ok).value(), now_)) return false;
-  call.awaiting_ack = true;
-  call.ok_interval = timers_.t1;
-  if (!call.ok_to.reliable()) schedule(call.info.id, kRetransmit2xx, now_ + timers_.t1);
-  schedule(call.info.id, kAckTimeout, now_ + 64 * timers_.t1);
-  return true;
-}
-
-TransactionId UserAgent::send_request(const std::string& text, const sip::Endpoint& to) {
-  auto request = sip::parse_message(text);
-  if (!request) return 0;
-  return layer_.send_request(std::move(request).value(), to, now_);
-}
-
-void UserAgent::send_bye(Call& call) {
-  if (!call.has_dialog) return;
-  sip::Endpoint to = call.peer;
-  std::string bye = build_for(sip::in_dialog_request(call.dialog, "BYE"), to);
-  send_request(bye, to);
-}
-
-void UserAgent::send_reinvite(Call& call) {
-  sip::RequestSpec spec = sip::in_dialog_request(call.dialog, "INVITE");
-  spec.content_type = "application/sdp";
-  spec.body = call.sdp->create_offer(call.want_hold ? sdp::Direction::kSendOnly
-                                                    : sdp::Direction::kSendRecv);
-  spec.headers = {{"Allow", std::string(kAllow)}};
-  sip::Endpoint to = call.peer;
-  call.reinvite_tx = send_request(build_for(spec, to), to);
-  track(call, call.reinvite_tx);
-}
-
-sdp::Direction UserAgent::wanted_direction(const Call& call) const {
-  return call.info.local_hold ? sdp::Direction::kSendOnly : sdp::Direction::kSendRecv;
-}
-
-bool UserAgent::reserve_media(Call& call) {
-  if (call.ports_ready) return true;
-  LocalTransport local{local_for(call.peer).host, config_.media_port,
-                       static_cast<std::uint16_t>(config_.media_port + 1)};
-  if (config_.media) {
-    TransportRequest request;
-    request.ipv6 = call.peer.address.find(':') != std::string::npos;
-    Preparation prepared = config_.media->prepare(call.info.id, request);
-    if (prepared.state == PrepareState::kFailed) return false;
-    call.media_reserved = true;
-    if (prepared.state != PrepareState::kReady || prepared.streams.empty()) return false;
-    const LocalTransport& ports = prepared.streams.front();
-    local.rtp_port = ports.rtp_port;
-    local.rtcp_port = ports.rtcp_port;
-    // A wildcard bind says nothing a peer can send to: then the SIP address is ours.
-    if (!ports.address.empty() && ports.address != "0.0.0.0" && ports.address != "::") {
-      local.address = ports.address;
-    }
-  }
-  call.sdp->set_local(std::move(local));
-  call.ports_ready = true;
-  return true;
-}
-
-void UserAgent::apply_media(Call& call, const sdp::Agreement& agreement) {
-  if (config_.media && call.media_reserved) {
-    config_.media->apply(call.info.id, agreement.streams);
-  }
-}
-
-void UserAgent::release_media(Call& call) {
-  if (!call.media_reserved) return;
-  call.media_reserved = false;
-  if (config_.media) config_.media->release(call.info.id);
-}
-
-bool UserAgent::take_answer(Call& call, std::string_view body, bool reinvite) {
-  auto agreed = call.sdp->receive_answer(body);
-  std::string problem;
-  if (!agreed) {
-    problem = agreed.error().reason;
-  } else if (!agreed->any_accepted()) {
-    problem = "it accepted none of the streams offered";
-  }
-  if (!problem.empty()) {
-    send_bye(call);
-    finish(call, 488, "the other side's answer cannot be used: " + problem);
-    return false;
-  }
-  call.info.remote_hold =
-      reinvite ? agreed->remote_direction == sdp::Direction::kInactive && !call.want_hold
-               : holds_us(agreed->remote_direction);
-  apply_media(call, *agreed);
-  return true;
-}
-
-void UserAgent::reject_offer(TransactionId server, const Message& request,
-                             const sdp::Rejection& rejection, std::string to_tag) {
-  // RFC 3261 20.43: warn-text is a quoted-string; 399 is "miscellaneous".
-  std::string text;
-  for (char c : rejection.reason)
-    text += (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '\'' : c;
-  int code = rejection.warning != 0 ? rejection.warning : 399;
-  respond(server, request, rejection.status,
-          {{"Warning", std::to_string(code) + " lanline \"" + text + "\""}}, std::move(to_tag));
-}
-
-void UserAgent::finish(Call& call, int code, std::string reason) {
-  if (call.info.state == CallState::kTerminated) return;
-  call.info.state = CallState::kTerminated;
-  call.info.end_code = code;
-  call.info.end_reason = std::move(reason);
-  call.awaiting_ack = false;
-  release_media(call);
-  notify(call);
-  // A caller keeps a finished call while the other side may still resend its 2xx (our ACK
-  // went missing); a callee needs nothing more once the call is over, since BYE
-  // retransmissions are answered by the transaction layer alone.
-  bool caller = call.info.direction == CallDirection::kOutgoing;
-  schedule(call.info.id, kForget, now_ + (caller ? 64 * timers_.t1 : timers_.t4));
-}
-
-void UserAgent::notify(const Call& call) {
-  listener_.on_call(call.info);
-}
-
-UserAgent::Call* UserAgent::call_by_dialog(const Message& request) {
-  auto it = by_dialog_.find(dialog_key(request.call_id(), request.to().tag, request.from().tag));
-  if (it == by_dialog_.end()) return nullptr;
-  auto call = calls_.find(it->second);
-  return call == calls_.end() ? nullptr : call->second.get();
-}
-
-UserAgent::Call* UserAgent::call_by_transaction(TransactionId id) {
-  auto it = by_transaction_.find(id);
-  if (it == by_transaction_.end()) return nullptr;
-  auto call = calls_.find(it->second);
-  if (call == calls_.end()) return nullptr;
-  Call& found = *call->second;
-  bool current = found.invite_tx == id || found.reinvite_tx == id || found.server_tx == id;
-  return current ? &found : nullptr;
+  if (prober_.on_failure(id, failure) || pager_.on_failure(id, failure)) return;
+  if (InviteSession* session = call_by_transaction(id)) session->on_failure(id, failure);
 }
 
 }  // namespace lanline::core

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "folding.hpp"
+#include "parser.hpp"
 
 namespace lanline::sip {
 namespace {
@@ -28,6 +29,12 @@ void end_headers(std::string& out, std::string_view content_type, std::string_vi
   out += std::to_string(body.size());
   out += "\r\n\r\n";
   out += body;
+}
+
+// The Message of the bytes a builder wrote. Stream framing: the Content-Length written
+// is the body's exact size.
+Result<Message> built_message(const std::string& bytes) {
+  return parse_message(bytes, Framing::kStream);
 }
 
 std::mt19937_64& generator() {
@@ -108,7 +115,7 @@ std::string_view reason_phrase(int code) {
   }
 }
 
-std::string build_response(const Message& request, const ResponseSpec& spec) {
+Result<Message> build_response(const Message& request, const ResponseSpec& spec) {
   std::string out;
   out.reserve(512 + spec.body.size());
   out += "SIP/2.0 ";
@@ -130,10 +137,10 @@ std::string build_response(const Message& request, const ResponseSpec& spec) {
   for (const auto& [name, value] : spec.headers)
     header(out, name, value);
   end_headers(out, spec.content_type, spec.body);
-  return out;
+  return built_message(out);
 }
 
-std::string build_ack_for_non2xx(const Message& invite, const Message& response) {
+Result<Message> build_ack_for_non2xx(const Message& invite, const Message& response) {
   std::string out;
   out.reserve(512);
   out += "ACK ";
@@ -147,10 +154,10 @@ std::string build_ack_for_non2xx(const Message& invite, const Message& response)
   header(out, "CSeq", std::to_string(invite.cseq().number) + " ACK");
   copy_headers(out, invite, HeaderId::kRoute);
   end_headers(out, {}, {});
-  return out;
+  return built_message(out);
 }
 
-std::string build_cancel(const Message& invite) {
+Result<Message> build_cancel(const Message& invite) {
   std::string out;
   out.reserve(512);
   out += "CANCEL ";
@@ -164,7 +171,7 @@ std::string build_cancel(const Message& invite) {
   header(out, "CSeq", std::to_string(invite.cseq().number) + " CANCEL");
   copy_headers(out, invite, HeaderId::kRoute);
   end_headers(out, {}, {});
-  return out;
+  return built_message(out);
 }
 
 std::optional<std::string> build_error_response(std::string_view raw, const ParseError& error) {

@@ -1,7 +1,6 @@
 // Client transactions: INVITE (RFC 3261 17.1.1, with RFC 6026's Accepted state) and
 // non-INVITE (17.1.2). Timer names follow the RFC: A/B/D/M for INVITE, E/F/K otherwise.
 #include "builder.hpp"
-#include "parser.hpp"
 #include "transaction_layer.hpp"
 
 namespace lanline::sip {
@@ -47,8 +46,7 @@ void TransactionLayer::client_response(Transaction& t, const Message& response,
           t.state = TransactionState::kCompleted;
           stop_timer(t, kRetransmit);
           stop_timer(t, kTimeout);
-          auto ack = parse_message(build_ack_for_non2xx(t.request, response));
-          if (ack) t.ack = std::move(ack).value();
+          if (auto ack = build_ack_for_non2xx(t.request, response)) t.ack = std::move(ack).value();
           if (t.ack && !send(t, t.ack->text())) return;
           Duration d = timers_.timer_d(t.peer.reliable());
           if (d.count() == 0) {

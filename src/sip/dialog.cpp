@@ -80,7 +80,7 @@ std::string LocalContact::contact() const {
   return out + ">";
 }
 
-std::string build_request(const LocalContact& local, const RequestSpec& spec) {
+Result<Message> build_request(const LocalContact& local, const RequestSpec& spec) {
   std::string out;
   out.reserve(600 + spec.body.size());
   auto header = [&out](std::string_view name, std::string_view value) {
@@ -108,7 +108,8 @@ std::string build_request(const LocalContact& local, const RequestSpec& spec) {
   header("Content-Length", std::to_string(spec.body.size()));
   out += "\r\n";
   out += spec.body;
-  return out;
+  // Stream framing: the Content-Length written is the body's exact size.
+  return parse_message(out, Framing::kStream);
 }
 
 RequestSpec in_dialog_request(Dialog& dialog, std::string method,

@@ -60,7 +60,8 @@ struct RequestSpec {
   std::string body;
 };
 
-std::string build_request(const LocalContact& local, const RequestSpec& spec);
+// The request, written once (see builder.hpp).
+Result<Message> build_request(const LocalContact& local, const RequestSpec& spec);
 
 // A request inside `dialog` (12.2.1.1): Request-URI is the remote target, Route the
 // route set, CSeq the next local number (or `cseq` as given, for an ACK or CANCEL).

@@ -1,7 +1,6 @@
 // Server transactions: INVITE (RFC 3261 17.2.1, with RFC 6026's Accepted state) and
 // non-INVITE (17.2.2). Timer names follow the RFC: G/H/I/L for INVITE, J otherwise.
 #include "builder.hpp"
-#include "parser.hpp"
 #include "transaction_layer.hpp"
 
 namespace lanline::sip {
@@ -16,7 +15,7 @@ void TransactionLayer::server_start(Transaction& t, TimePoint) {
   t.state = TransactionState::kProceeding;
   ResponseSpec spec;
   spec.code = 100;
-  auto trying = parse_message(build_response(t.request, spec));
+  auto trying = build_response(t.request, spec);
   if (!trying) return;
   t.last_response = std::move(trying).value();
   send(t, t.last_response->text());

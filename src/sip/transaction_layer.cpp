@@ -162,6 +162,18 @@ bool TransactionLayer::send_response(TransactionId server, Message response, Tim
   return ok;
 }
 
+bool TransactionLayer::resend_response(TransactionId server) {
+  Reentry guard(*this);
+  auto it = transactions_.find(server);
+  if (it == transactions_.end()) return false;
+  Transaction& t = it->second;
+  if (t.kind != TransactionKind::kServerInvite || t.state != TransactionState::kAccepted ||
+      !t.last_response) {
+    return false;
+  }
+  return send(t, t.last_response->text());
+}
+
 void TransactionLayer::advance(TimePoint now) {
   Reentry guard(*this);
   while (!queue_.empty() && queue_.begin()->first <= now) {

@@ -79,6 +79,10 @@ class TransactionLayer {
   // Sends a response in a server transaction. False if the transaction has ended or
   // already sent a final response.
   bool send_response(TransactionId server, Message response, TimePoint now);
+  // RFC 3261 13.3.1.4 with RFC 6026 7.1: the core's retransmission of its 2xx to an
+  // INVITE, sent again from the Accepted transaction that holds it, so the core keeps no
+  // copy. False once the transaction has left Accepted (Timer L) or could not send.
+  bool resend_response(TransactionId server);
 
   // Fires every timer that is due; call at next_timer() or later.
   void advance(TimePoint now);
@@ -90,7 +94,8 @@ class TransactionLayer {
 
   // RFC 3261 9.2: the INVITE server transaction a CANCEL refers to.
   std::optional<TransactionId> find_invite_server(const Message& cancel) const;
-  // The request a server transaction is working on.
+  // The request of a transaction while it lives: the one a server transaction answers,
+  // or the one a client transaction sent (its INVITE, for a CANCEL or a dialog).
   const Message* request(TransactionId id) const;
   const Endpoint* source(TransactionId id) const;
 

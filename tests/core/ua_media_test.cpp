@@ -1,10 +1,12 @@
 // The UA drives the CallMedia seam: ports reserved before the first offer or answer,
 // every completed offer/answer exchange applied (initial, hold, resume, offer-less
-// INVITE, re-INVITE either way), released when the call ends however it ends; and
-// offers it cannot take refused with the right status and Warning. The media is a fake
+// INVITE, re-INVITE either way), released when the call ends however it ends; a
+// transport that is ready later waited for, within a bound; and offers it cannot take
+// refused with the right status and Warning. The media is a fake
 // that records the calls: the seam's other side is tested in media/.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 
 #include "sdp/parser.hpp"
@@ -22,30 +24,40 @@ struct FakeMedia : CallMedia {
     CallId call = 0;
     StreamDescription audio;  // the first stream applied
     bool ipv6 = false;
+    std::size_t streams = 0;                 // prepare: how many transports were asked for
+    std::vector<StreamDescription> applied;  // apply: every m-line's stream
   };
   std::vector<Event> events;
   std::set<CallId> live;
   std::uint16_t next_port = 50000;
   bool refuse = false;
+  bool pending = false;  // answer kPending: the test calls media_ready() itself
 
   Preparation prepare(std::uint64_t call, const TransportRequest& request) override {
-    events.push_back({"reserve", call, {}, request.ipv6});
+    events.push_back({"reserve", call, {}, request.ipv6, request.streams, {}});
     Preparation prepared;
     if (refuse) return prepared;
     EXPECT_TRUE(live.insert(call).second) << "reserved twice: call " << call;
+    if (pending) {
+      prepared.state = PrepareState::kPending;
+      return prepared;
+    }
     prepared.state = PrepareState::kReady;
-    prepared.streams.push_back({"", next_port, static_cast<std::uint16_t>(next_port + 1)});
-    next_port += 2;
+    for (std::size_t i = 0; i < request.streams; ++i) {
+      prepared.streams.push_back({"", next_port, static_cast<std::uint16_t>(next_port + 1)});
+      next_port += 2;
+    }
     return prepared;
   }
   void apply(std::uint64_t call, const std::vector<StreamDescription>& streams) override {
     EXPECT_EQ(live.count(call), 1u) << "apply without reserve: call " << call;
     EXPECT_FALSE(streams.empty());
-    events.push_back({"apply", call, streams.empty() ? StreamDescription{} : streams[0], false});
+    events.push_back(
+        {"apply", call, streams.empty() ? StreamDescription{} : streams[0], false, 0, streams});
   }
   void release(std::uint64_t call) override {
     EXPECT_EQ(live.erase(call), 1u) << "release without reserve: call " << call;
-    events.push_back({"release", call, {}, false});
+    events.push_back({"release", call, {}, false, 0, {}});
   }
   bool set_mute(std::uint64_t, bool) override { return true; }
   bool send_dtmf(std::uint64_t, const std::string&) override { return true; }
@@ -68,6 +80,39 @@ struct FakeMedia : CallMedia {
     return kNone;
   }
 };
+
+// What media_ready() is told when a pending transport is ready at `port`.
+Preparation ready_at(std::uint16_t port) {
+  Preparation prepared;
+  prepared.state = PrepareState::kReady;
+  prepared.streams.push_back({"", port, static_cast<std::uint16_t>(port + 1)});
+  return prepared;
+}
+
+Preparation failed_with(std::string error) {
+  Preparation prepared;
+  prepared.state = PrepareState::kFailed;
+  prepared.error = std::move(error);
+  return prepared;
+}
+
+// How many messages `node` sent that satisfy `pred`.
+std::size_t count_sent(const Node& node, const std::function<bool(const sip::Message&)>& pred) {
+  std::size_t n = 0;
+  for (const auto& bytes : node.sent) {
+    auto m = sip::parse_message(bytes);
+    if (m && pred(*m)) ++n;
+  }
+  return n;
+}
+
+bool is_invite(const sip::Message& m) {
+  return m.is_request() && m.method() == sip::Method::kInvite;
+}
+
+bool is_ok(const sip::Message& m) {
+  return m.is_response() && m.status_code() == 200;
+}
 
 // The first message `node` sent from index `from` on that satisfies `pred`.
 std::optional<sip::Message> find_sent(const Node& node, std::size_t from,
@@ -302,6 +347,170 @@ TEST_F(UaMediaTest, PeerOverIpv6) {
   EXPECT_EQ(dave_media.last_applied().plain().address, "2001:db8::3");
 }
 
+// ---- Transports that are ready later (prepare() answers kPending) ----
+
+TEST_F(UaMediaTest, CallerSendsItsInviteWhenTheTransportIsReady) {
+  alice_media.pending = true;
+  Outcome outcome = alice.ua->call(uri("sip:bob@198.18.0.2"), bob.address, net.now);
+  ASSERT_TRUE(outcome.ok()) << outcome.error;
+  CallId call = outcome.id;
+  EXPECT_EQ(alice.calls[call].state, CallState::kCalling);  // a call from the start
+  net.run(milliseconds(1000));
+  EXPECT_EQ(count_sent(alice, is_invite), 0u);
+  EXPECT_TRUE(bob.calls.empty());
+  EXPECT_EQ(alice_media.sequence(), "reserve");
+
+  alice.ua->media_ready(call, ready_at(50100), net.now);
+  EXPECT_EQ(count_sent(alice, is_invite), 1u);
+  auto invite = find_sent(alice, 0, is_invite);
+  ASSERT_TRUE(invite);
+  auto offer = sdp::parse(invite->body());
+  ASSERT_TRUE(offer.ok()) << offer.error().reason;
+  EXPECT_EQ(offer->media[0].port, 50100);
+  ASSERT_TRUE(offer->media[0].rtcp());
+  EXPECT_EQ(offer->media[0].rtcp()->port, 50101);
+  EXPECT_EQ(alice.calls[call].sip_call_id, std::string(invite->call_id()));
+
+  net.run(milliseconds(100));
+  EXPECT_EQ(count_sent(alice, is_invite), 1u);  // answered at once: never resent
+  ASSERT_TRUE(bob.ua->answer(incoming_at_bob(), net.now).ok());
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice.calls[call].state, CallState::kEstablished);
+  EXPECT_EQ(bob_media.last_applied().plain().rtp_port, 50100);
+  ASSERT_TRUE(alice.ua->hangup(call, net.now).ok());
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice_media.sequence(), "reserve apply release");
+}
+
+TEST_F(UaMediaTest, CalleeHoldsItsAnswerUntilTheTransportIsReady) {
+  bob_media.pending = true;
+  CallId call = place_call();
+  CallId incoming = incoming_at_bob();
+  ASSERT_NE(incoming, 0u);
+  ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
+  EXPECT_FALSE(bob.ua->answer(incoming, net.now).ok());  // once is enough
+  net.run(milliseconds(1000));
+  EXPECT_EQ(count_sent(bob, is_ok), 0u);
+  EXPECT_EQ(bob.calls[incoming].state, CallState::kIncoming);  // still unanswered
+  EXPECT_EQ(alice.calls[call].state, CallState::kRinging);
+
+  bob.ua->media_ready(incoming, ready_at(51000), net.now);
+  EXPECT_EQ(count_sent(bob, is_ok), 1u);
+  auto ok = find_sent(bob, 0, is_ok);
+  ASSERT_TRUE(ok);
+  auto answer = sdp::parse(ok->body());
+  ASSERT_TRUE(answer.ok()) << answer.error().reason;
+  EXPECT_EQ(answer->media[0].port, 51000);
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice.calls[call].state, CallState::kEstablished);
+  EXPECT_EQ(bob.calls[incoming].state, CallState::kEstablished);
+  EXPECT_EQ(alice_media.last_applied().plain().rtp_port, 51000);
+  EXPECT_EQ(bob_media.sequence(), "reserve apply");
+}
+
+TEST_F(UaMediaTest, CallerTransportNeverReadyEndsTheCallUnsent) {
+  alice_media.pending = true;
+  CallId call = alice.ua->call(uri("sip:bob@198.18.0.2"), bob.address, net.now).id;
+  net.run(milliseconds(3900));
+  EXPECT_EQ(alice.calls[call].state, CallState::kCalling);
+  net.run(milliseconds(200));  // past the 4 s bound
+  EXPECT_TRUE(alice.sent.empty());
+  EXPECT_EQ(alice.calls[call].state, CallState::kTerminated);
+  EXPECT_EQ(alice.calls[call].end_code, 500);
+  EXPECT_EQ(alice.calls[call].end_reason, "the call's media transport was not ready within 4 s");
+  EXPECT_EQ(alice_media.sequence(), "reserve release");
+  // Too late: it changes nothing, and nothing more is owed.
+  alice.ua->media_ready(call, ready_at(50100), net.now);
+  net.run(milliseconds(100));
+  EXPECT_TRUE(alice.sent.empty());
+  EXPECT_EQ(alice_media.sequence(), "reserve release");
+}
+
+TEST_F(UaMediaTest, CalleeTransportNeverReadyAnswers500) {
+  bob_media.pending = true;
+  CallId call = place_call();
+  CallId incoming = incoming_at_bob();
+  ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
+  net.run(milliseconds(4100));
+  auto error = find_sent(
+      bob, 0, [](const sip::Message& m) { return m.is_response() && m.status_code() >= 200; });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->status_code(), 500);
+  EXPECT_NE(error->text().find("Warning: 399 lanline \"the call's media transport was not ready "
+                               "within 4 s\""),
+            std::string::npos)
+      << error->text();
+  EXPECT_EQ(count_sent(bob, is_ok), 0u);
+  EXPECT_EQ(bob.calls[incoming].state, CallState::kTerminated);
+  EXPECT_EQ(bob.calls[incoming].end_code, 500);
+  EXPECT_EQ(alice.calls[call].state, CallState::kTerminated);
+  EXPECT_EQ(alice.calls[call].end_code, 500);
+  EXPECT_EQ(bob_media.sequence(), "reserve release");
+  EXPECT_TRUE(alice_media.live.empty());
+}
+
+TEST_F(UaMediaTest, TransportThatFailsLaterFailsTheCall) {
+  alice_media.pending = true;
+  CallId call = alice.ua->call(uri("sip:bob@198.18.0.2"), bob.address, net.now).id;
+  net.run(milliseconds(500));
+  alice.ua->media_ready(call, failed_with("no ICE candidates"), net.now);
+  EXPECT_TRUE(alice.sent.empty());
+  EXPECT_EQ(alice.calls[call].state, CallState::kTerminated);
+  EXPECT_EQ(alice.calls[call].end_reason,
+            "could not open ports for the call's audio: no ICE candidates");
+  EXPECT_EQ(alice_media.sequence(), "reserve release");  // pending, so release is owed
+
+  alice_media.pending = false;
+  bob_media.pending = true;
+  call = place_call();
+  CallId incoming = incoming_at_bob();
+  ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
+  bob.ua->media_ready(incoming, failed_with("no ICE candidates"), net.now);
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice.calls[call].end_code, 500);
+  EXPECT_EQ(bob.calls[incoming].end_code, 500);
+  EXPECT_EQ(bob_media.sequence(), "reserve release");
+  net.run(milliseconds(5000));  // the bound passes without a second end or release
+  EXPECT_EQ(bob_media.sequence(), "reserve release");
+}
+
+TEST_F(UaMediaTest, HangupWhileTheTransportIsPending) {
+  // The caller: nothing was sent, so nothing is sent.
+  alice_media.pending = true;
+  CallId call = alice.ua->call(uri("sip:bob@198.18.0.2"), bob.address, net.now).id;
+  net.run(milliseconds(500));
+  ASSERT_TRUE(alice.ua->hangup(call, net.now).ok());
+  net.run(milliseconds(5000));
+  EXPECT_TRUE(alice.sent.empty());
+  EXPECT_EQ(alice.calls[call].state, CallState::kTerminated);
+  EXPECT_EQ(alice.calls[call].end_code, 487);
+  EXPECT_EQ(alice_media.sequence(), "reserve release");
+
+  // The callee: its INVITE is still unanswered, so a hangup declines it.
+  alice_media.pending = false;
+  bob_media.pending = true;
+  call = place_call();
+  CallId incoming = incoming_at_bob();
+  ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
+  ASSERT_TRUE(bob.ua->hangup(incoming, net.now).ok());
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice.calls[call].end_code, 603);
+  bob.ua->media_ready(incoming, ready_at(51000), net.now);  // too late
+  net.run(milliseconds(5000));
+  EXPECT_EQ(count_sent(bob, is_ok), 0u);
+  EXPECT_EQ(bob_media.sequence(), "reserve release");
+
+  // The caller gives up while the callee waits: CANCEL, 487, one release.
+  call = place_call();
+  incoming = incoming_at_bob();
+  ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
+  ASSERT_TRUE(alice.ua->hangup(call, net.now).ok());
+  net.run(milliseconds(200));
+  EXPECT_EQ(alice.calls[call].end_code, 487);
+  EXPECT_EQ(bob.calls[incoming].end_code, 487);
+  EXPECT_EQ(bob_media.sequence(), "reserve release reserve release");
+}
+
 // ---- A peer that is not Lanline: raw requests with SDP a phone would write ----
 
 std::string invite(int n, const std::string& body, const std::string& to_tag = "", int cseq = 1) {
@@ -382,6 +591,14 @@ TEST_F(UaMediaRawTest, AnswersAPhoneWithItsNumbersAndRejectsVideo) {
   EXPECT_EQ(answer->direction(audio), sdp::Direction::kSendRecv);
   EXPECT_EQ(answer->media[1].type, "video");
   EXPECT_EQ(answer->media[1].port, 0);
+
+  // One transport asked for: the one stream taken. Every m-line is applied, the
+  // video one rejected (no codecs) in its place.
+  ASSERT_EQ(bob_media.events.front().what, "reserve");
+  EXPECT_EQ(bob_media.events.front().streams, 1u);
+  ASSERT_EQ(bob_media.events.back().applied.size(), 2u);
+  EXPECT_EQ(bob_media.events.back().applied[1].kind, StreamKind::kVideo);
+  EXPECT_FALSE(bob_media.events.back().applied[1].accepted());
 
   const StreamDescription& a = bob_media.last_applied();
   ASSERT_EQ(a.codecs.size(), 2u);
@@ -468,6 +685,32 @@ TEST_F(UaMediaRawTest, OfferlessInviteTakesTheAnswerFromTheAck) {
   EXPECT_EQ(bob_media.sequence(), "reserve apply apply");
   EXPECT_FALSE(bob_media.last_applied().send);
   EXPECT_TRUE(bob.calls[incoming].remote_hold);
+}
+
+// The 2xx to an offer-less INVITE carries our offer: it waits for the transport too.
+TEST_F(UaMediaRawTest, OfferlessInviteWaitsForTheTransport) {
+  bob_media.pending = true;
+  alice.send(invite(8, ""), bob.address);
+  net.run(milliseconds(50));
+  CallId incoming = incoming_at_bob();
+  ASSERT_NE(incoming, 0u);
+  ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
+  net.run(milliseconds(1000));
+  EXPECT_EQ(count_sent(bob, is_ok), 0u);
+  bob.ua->media_ready(incoming, ready_at(52000), net.now);
+  auto ok = find_sent(bob, 0, is_ok);
+  ASSERT_TRUE(ok);
+  auto offer = sdp::parse(ok->body());
+  ASSERT_TRUE(offer.ok());
+  EXPECT_EQ(offer->media[0].port, 52000);
+  std::string answer =
+      "v=0\r\no=phone 9 9 IN IP4 198.18.0.1\r\ns=-\r\nc=IN IP4 198.18.0.1\r\nt=0 0\r\n"
+      "m=audio 7000 RTP/AVP 0\r\n";
+  alice.send(ack(8, std::string(ok->to().tag), 1, answer), bob.address);
+  net.run(milliseconds(50));
+  EXPECT_EQ(bob.calls[incoming].state, CallState::kEstablished);
+  EXPECT_EQ(bob_media.sequence(), "reserve apply");
+  EXPECT_EQ(bob_media.last_applied().plain().rtp_port, 7000);
 }
 
 // RFC 3261 13.3.1.4: an ACK whose answer cannot be used ends the call with a BYE.

@@ -88,7 +88,9 @@ std::string ok_for(const sip::Message& request, const std::string& body = "") {
     spec.content_type = "text/plain";
     spec.body = body;
   }
-  return sip::build_response(request, spec);
+  auto response = sip::build_response(request, spec);
+  EXPECT_TRUE(response.ok());
+  return response ? std::string(response->text()) : std::string();
 }
 
 std::size_t count(std::string_view haystack, std::string_view needle) {

@@ -74,11 +74,17 @@ std::string request_text(std::string_view method, std::string_view branch,
          m + "\r\nContent-Length: 0\r\n\r\n";
 }
 
+// What a builder wrote, which must be a message.
+Message built(Result<Message> message) {
+  EXPECT_TRUE(message.ok()) << (message.ok() ? "" : message.error().reason);
+  return std::move(message).value();
+}
+
 Message response_to(const Message& request, int code, std::string tag = "b1") {
   ResponseSpec spec;
   spec.code = code;
   spec.to_tag = std::move(tag);
-  return parse(build_response(request, spec));
+  return built(build_response(request, spec));
 }
 
 class TransactionTest : public ::testing::Test {
@@ -147,7 +153,7 @@ TEST_F(TransactionTest, InviteClientProceedingWaitsForTheFinalResponse) {
 // retransmitted response without bothering the user, and ends after Timer D (32 s).
 TEST_F(TransactionTest, InviteClientAcknowledgesFailureResponses) {
   Message invite = parse(request_text("INVITE", "z9hG4bKa"));
-  std::string busy = build_response(invite, ResponseSpec{486, "", "b1", {}, "", ""});
+  std::string busy(built(build_response(invite, ResponseSpec{486, "", "b1", {}, "", ""})).text());
   TransactionId id = layer_.send_request(std::move(invite), udp_peer, now_);
   run_until(100);
   layer_.receive(parse(busy), udp_peer, now_);
@@ -173,7 +179,7 @@ TEST_F(TransactionTest, InviteClientAcknowledgesFailureResponses) {
 // RFC 6026: after a 2xx the transaction is Accepted and passes further 2xx up.
 TEST_F(TransactionTest, InviteClientAcceptedPassesRetransmitted2xx) {
   Message invite = parse(request_text("INVITE", "z9hG4bKa"));
-  std::string ok = build_response(invite, ResponseSpec{200, "", "b1", {}, "", ""});
+  std::string ok(built(build_response(invite, ResponseSpec{200, "", "b1", {}, "", ""})).text());
   TransactionId id = layer_.send_request(std::move(invite), udp_peer, now_);
   layer_.receive(parse(ok), udp_peer, now_);
   EXPECT_EQ(layer_.state(id), TransactionState::kAccepted);
@@ -260,9 +266,9 @@ TEST_F(TransactionTest, InviteServerConfirmedByAckThenTimerI) {
   layer_.send_response(id, parse(std::string(busy.text())), now_);
   run_until(700);
   std::size_t sent = transport_.sent.size();
-  layer_.receive(parse(build_ack_for_non2xx(invite, busy)), alice, now_);
+  layer_.receive(built(build_ack_for_non2xx(invite, busy)), alice, now_);
   EXPECT_EQ(layer_.state(id), TransactionState::kConfirmed);
-  layer_.receive(parse(build_ack_for_non2xx(invite, busy)), alice, now_);  // absorbed
+  layer_.receive(built(build_ack_for_non2xx(invite, busy)), alice, now_);  // absorbed
   run_until(5690);
   EXPECT_EQ(layer_.state(id), TransactionState::kConfirmed);
   run_until(5710);
@@ -291,6 +297,29 @@ TEST_F(TransactionTest, InviteServerAcceptedPassesAckToTheCore) {
   EXPECT_EQ(user_.requests[1], std::make_pair(TransactionId{0}, std::string("ACK")));
   run_until(32010);
   EXPECT_EQ(layer_.state(id), TransactionState::kTerminated);
+}
+
+// RFC 6026 7.1: the core resends its 2xx from the Accepted transaction, byte for byte,
+// until Timer L ends it; nothing else can be resent that way.
+TEST_F(TransactionTest, InviteServerResendsTheCoresTwoHundred) {
+  Endpoint alice{"198.18.0.1", 5060, TransportKind::kUdp, 0};
+  Message invite = parse(request_text("INVITE", "z9hG4bKs"));
+  layer_.receive(parse(std::string(invite.text())), alice, now_);
+  TransactionId id = user_.requests.at(0).first;
+  EXPECT_FALSE(layer_.resend_response(id));  // only the 100 so far
+  ASSERT_TRUE(layer_.send_response(id, response_to(invite, 200), now_));
+  std::string sent = transport_.sent.back().bytes;
+  EXPECT_TRUE(layer_.resend_response(id));
+  EXPECT_EQ(transport_.sent.back().bytes, sent);
+  EXPECT_EQ(transport_.sent.back().to, alice);
+  run_until(32010);
+  EXPECT_EQ(layer_.state(id), TransactionState::kTerminated);
+  EXPECT_FALSE(layer_.resend_response(id));
+  Message options = parse(request_text("OPTIONS", "z9hG4bKs2"));
+  layer_.receive(parse(std::string(options.text())), alice, now_);
+  TransactionId other = user_.requests.back().first;
+  layer_.send_response(other, response_to(options, 200), now_);
+  EXPECT_FALSE(layer_.resend_response(other));  // a non-INVITE answers retransmissions itself
 }
 
 // 17.2.2: a non-INVITE server absorbs retransmissions until it answers, then repeats its
@@ -327,14 +356,14 @@ TEST_F(TransactionTest, CancelMatchesItsInvite) {
   Message invite = parse(request_text("INVITE", "z9hG4bKc"));
   layer_.receive(parse(std::string(invite.text())), alice, now_);
   TransactionId invite_id = user_.requests.at(0).first;
-  Message cancel = parse(build_cancel(invite));
+  Message cancel = built(build_cancel(invite));
   EXPECT_EQ(layer_.find_invite_server(cancel), invite_id);
   layer_.receive(std::move(cancel), alice, now_);
   ASSERT_EQ(user_.requests.size(), 2u);
   EXPECT_EQ(user_.requests[1].second, "CANCEL");
   EXPECT_NE(user_.requests[1].first, invite_id);
   EXPECT_FALSE(
-      layer_.find_invite_server(parse(build_cancel(parse(request_text("INVITE", "z9hG4bKz"))))));
+      layer_.find_invite_server(built(build_cancel(parse(request_text("INVITE", "z9hG4bKz"))))));
 }
 
 // A user that answers from inside on_request and then still reads the request: over TCP

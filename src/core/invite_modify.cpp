@@ -1,0 +1,106 @@
+// A re-INVITE either way (RFC 3261 14, libre's sipsess/modify.c): ours for hold and
+// resume (RFC 3264 8.4), the peer's answered with our current hold, and glare, when both
+// offer at once: 491, then a random wait before trying again (14.1).
+#include "core/invite_session.hpp"
+
+namespace lanline::core {
+
+Outcome InviteSession::modify(bool hold) {
+  CallId id = info_.id;
+  if (state() != CallState::kEstablished) return {id, "no established call " + std::to_string(id)};
+  if (state_ == SessionState::kReinviting) return {id, "a hold or resume is already in progress"};
+  // RFC 3264 4: no new offer while one awaits its answer (our 2xx's, answered in the ACK).
+  if (state_ == SessionState::kOfferIn2xx) {
+    return {id, "the call is still being set up: try again in a moment"};
+  }
+  want_hold_ = hold;
+  send_reinvite();
+  return {id, {}};
+}
+
+void InviteSession::send_reinvite() {
+  sip::RequestSpec spec = sip::in_dialog_request(*dialog_, "INVITE");
+  spec.content_type = "application/sdp";
+  spec.body = media_.offer(local_direction(want_hold_));
+  spec.headers = {{"Allow", std::string(kAllow)}};
+  sip::Endpoint to = peer_;
+  reinvite_tx_ = core_.send_request(spec, to);
+  if (reinvite_tx_ == 0) return;
+  host_.track(info_.id, reinvite_tx_);
+  state_ = SessionState::kReinviting;
+}
+
+void InviteSession::on_reinvite(sip::TransactionId server, const sip::Message& request) {
+  if (state() != CallState::kEstablished || state_ == SessionState::kReinviting) {
+    core_.respond(server, request, 491);  // RFC 3261 14.2: glare with our own re-INVITE
+    return;
+  }
+  if (unacked_) {
+    core_.respond(server, request, 500, {{"Retry-After", "1"}});  // 14.2: the last one is pending
+    return;
+  }
+  std::string body;
+  std::optional<SessionMedia::LocalAnswer> answer;
+  if (!request.body().empty()) {
+    auto result = media_.answer(request.body(), info_.local_hold);
+    if (const auto* rejection = std::get_if<sdp::Rejection>(&result)) {
+      // RFC 3264 8: a refused offer leaves the session as it was.
+      reject_offer(server, request, *rejection);
+      return;
+    }
+    answer = std::move(std::get<SessionMedia::LocalAnswer>(result));
+    body = std::move(answer->sdp);
+    info_.remote_hold = answer->remote_hold;
+  } else {
+    body = media_.offer(local_direction(info_.local_hold));
+  }
+  if (!request.contact().contacts.empty()) {
+    dialog_->remote_target = std::string(request.contact().contacts.front().uri.text);
+  }
+  server_tx_ = server;
+  host_.track(info_.id, server);
+  if (send_2xx(server, request, std::move(body))) {
+    if (answer) {
+      media_.apply(answer->agreed);
+    } else {
+      state_ = SessionState::kOfferIn2xx;
+    }
+  }
+  notify();
+}
+
+void InviteSession::on_reinvite_response(const sip::Message& response) {
+  int code = response.status_code();
+  if (code < 200) return;
+  reinvite_tx_ = 0;
+  if (state_ == SessionState::kReinviting) state_ = SessionState::kConfirmed;
+  if (code < 300) {
+    if (auto ack =
+            sip::build_request(core_.local_for(peer_),
+                               sip::in_dialog_request(*dialog_, "ACK", response.cseq().number))) {
+      core_.send_direct(*ack, peer_);
+    }
+    if (terminated()) return;  // hung up meanwhile: the ACK was still owed
+    info_.local_hold = want_hold_;
+    if (!take_answer(response.body(), SessionMedia::Exchange::kReinvite)) return;
+    notify();
+    return;
+  }
+  media_.rollback();  // no answer to our offer: the session stays as it was
+  if (code == 491) {
+    // RFC 3261 14.1: the Call-ID's owner waits 2.1 to 4 s, the other side up to 2 s.
+    std::uniform_int_distribution<int> wait(caller() ? 2100 : 0, caller() ? 4000 : 2000);
+    host_.schedule(info_.id, CallTimer::kReinviteRetry,
+                   core_.now() + sip::Duration(wait(random_engine())));
+    return;
+  }
+  if (code == 481 || code == 408) finish(code, "the call no longer exists on the other side");
+}
+
+void InviteSession::on_reinvite_failure() {
+  reinvite_tx_ = 0;
+  send_bye();
+  finish(408, "the other side stopped answering");
+}
+
+}  // namespace lanline::core

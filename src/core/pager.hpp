@@ -1,0 +1,37 @@
+// MESSAGE (RFC 3428), pager-mode instant messages: sent outside any dialog or inside a
+// call's, and received either way. Each one we send is a non-INVITE transaction whose
+// final response, or its end without one, the listener hears as on_message_result.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/ua_core.hpp"
+
+namespace lanline::core {
+
+class Pager {
+ public:
+  explicit Pager(UaCore& core) : core_(core) {}
+
+  Outcome send(const sip::Uri& target, const sip::Endpoint& destination, const std::string& text);
+  // Inside a call's dialog (RFC 3261 12.2.1.1), to the call's peer.
+  Outcome send_in_dialog(sip::Dialog& dialog, const sip::Endpoint& peer, const std::string& text);
+  // A MESSAGE for us; `call` is the call whose dialog carried it, 0 outside a dialog.
+  void receive(sip::TransactionId server, const sip::Message& request, CallId call);
+
+  // False when the transaction is not one of the pager's.
+  bool on_response(sip::TransactionId client, const sip::Message& response);
+  bool on_failure(sip::TransactionId id, sip::TransactionFailure failure);
+
+ private:
+  // The new message's id, 0 if it could not be sent.
+  std::uint64_t send(const sip::RequestSpec& spec, sip::Endpoint& to);
+
+  UaCore& core_;
+  std::map<sip::TransactionId, std::uint64_t> sent_;  // MESSAGE transaction -> message id
+  std::uint64_t next_id_ = 1;
+};
+
+}  // namespace lanline::core

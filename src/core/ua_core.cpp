@@ -1,0 +1,89 @@
+#include "core/ua_core.hpp"
+
+namespace lanline::core {
+
+std::mt19937_64& random_engine() {
+  thread_local std::mt19937_64 engine(std::random_device{}());
+  return engine;
+}
+
+UaCore::UaCore(sip::TransportSender& transport, sip::TransactionUser& user,
+               UserAgentListener& listener, UserAgentConfig config, sip::TimerValues timers)
+    : layer_(transport, user, timers),
+      transport_(transport),
+      listener_(listener),
+      config_(std::move(config)),
+      timers_(timers) {
+  capabilities_ = sdp::Capabilities::from_names(config_.codecs, nullptr, config_.opus);
+  capabilities_.telephone_event = config_.telephone_event;
+}
+
+sip::LocalContact UaCore::local_for(const sip::Endpoint& peer) const {
+  sip::LocalContact local = config_.local;
+  local.transport = peer.transport;
+  bool v6 = peer.address.find(':') != std::string::npos;
+  if (peer.address == "::1" || peer.address.rfind("127.", 0) == 0) {
+    local.host = v6 ? "::1" : "127.0.0.1";
+  } else if (v6 && !config_.ipv6_host.empty()) {
+    local.host = config_.ipv6_host;
+  }
+  return local;
+}
+
+sip::RequestSpec UaCore::new_request(std::string method, std::string_view target,
+                                     const sip::Endpoint& to, std::string_view display_name) const {
+  sip::LocalContact local = local_for(to);
+  sip::RequestSpec spec;
+  spec.method = std::move(method);
+  spec.request_uri = std::string(target);
+  std::string from = "<sip:" + local.user + "@" + local.host_port() + ">";
+  if (!display_name.empty()) from = "\"" + std::string(display_name) + "\" " + from;
+  spec.from = from + ";tag=" + sip::random_token(6);
+  spec.to = "<" + std::string(target) + ">";
+  spec.call_id = sip::random_token(10) + "@" + local.host;
+  return spec;
+}
+
+// RFC 3261 18.1.1: a request within 200 bytes of the path MTU (1500 on a LAN), or over
+// 1300 bytes when the MTU is unknown, goes over TCP instead of UDP.
+sip::Result<sip::Message> UaCore::build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const {
+  constexpr std::size_t kLargestUdpRequest = 1300;
+  sip::LocalContact local = local_for(to);
+  auto request = sip::build_request(local, spec);
+  if (request && to.transport == sip::TransportKind::kUdp &&
+      request->text().size() > kLargestUdpRequest) {
+    to.transport = sip::TransportKind::kTcp;
+    to.connection = 0;
+    local.transport = to.transport;
+    request = sip::build_request(local, spec);
+  }
+  return request;
+}
+
+sip::TransactionId UaCore::send_request(const sip::RequestSpec& spec, sip::Endpoint& to) {
+  auto request = build_for(spec, to);
+  if (!request) return 0;
+  return layer_.send_request(std::move(request).value(), to, now_);
+}
+
+void UaCore::send_direct(const sip::Message& message, const sip::Endpoint& to) {
+  transport_.send(message.text(), to);
+}
+
+bool UaCore::respond(sip::TransactionId server, const sip::Message& request,
+                     sip::ResponseSpec spec) {
+  if (spec.to_tag.empty()) spec.to_tag = sip::random_token(6);
+  auto response = sip::build_response(request, spec);
+  return response && layer_.send_response(server, std::move(response).value(), now_);
+}
+
+void UaCore::respond(sip::TransactionId server, const sip::Message& request, int code,
+                     sip::ExtraHeaders headers, std::string to_tag) {
+  sip::ResponseSpec spec;
+  spec.code = code;
+  spec.to_tag = std::move(to_tag);
+  spec.headers = std::move(headers);
+  respond(server, request, std::move(spec));
+}
+
+}  // namespace lanline::core

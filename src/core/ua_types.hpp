@@ -1,0 +1,99 @@
+// The UA's public vocabulary: a call as its users see it, what the UA reports to its
+// listener, its configuration and a command's outcome. user_agent.hpp includes it; the
+// usages behind the UserAgent (invite_session, pager, prober) use it without knowing
+// the facade.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/call_media.hpp"
+#include "sdp/codecs.hpp"
+#include "sip/dialog.hpp"
+#include "sip/timers.hpp"
+
+namespace lanline::core {
+
+enum class CallDirection { kOutgoing, kIncoming };
+enum class CallState {
+  kCalling,      // INVITE sent, nothing back yet beyond 100
+  kRinging,      // outgoing: the callee rings (18x)
+  kIncoming,     // incoming: we ring, waiting for answer or decline
+  kEstablished,  // 2xx and ACK
+  kTerminated,
+};
+std::string_view to_string(CallState state);
+
+using CallId = std::uint64_t;
+
+struct CallInfo {
+  CallId id = 0;
+  CallDirection direction = CallDirection::kOutgoing;
+  CallState state = CallState::kCalling;
+  std::string remote_uri;   // the peer's address
+  std::string remote_name;  // the peer's display name, if any
+  std::string sip_call_id;
+  bool local_hold = false;   // we put the call on hold
+  bool remote_hold = false;  // the peer did
+  int end_code = 0;          // the SIP status that ended it, 0 for a BYE
+  std::string end_reason;    // what a person should read
+};
+
+struct IncomingMessage {
+  std::string from_uri;
+  std::string from_name;
+  std::string content_type;
+  std::string text;
+  CallId call = 0;  // the call whose dialog carried it, 0 outside a dialog
+};
+
+class UserAgentListener {
+ public:
+  virtual ~UserAgentListener() = default;
+  virtual void on_call(const CallInfo& call) = 0;  // after every change of a call
+  virtual void on_message(const IncomingMessage& message) = 0;
+  // The final answer to a MESSAGE we sent: 2xx delivered; 408 when nothing came back.
+  virtual void on_message_result(std::uint64_t message_id, int code, const std::string& reason) = 0;
+  // The end of an OPTIONS probe (probe()): the final status a SIP node answered with, or
+  // 408 when nothing came before the probe's deadline, 503 when it could not be sent.
+  virtual void on_probe_result(std::uint64_t probe_id, int code) {
+    (void)probe_id;
+    (void)code;
+  }
+};
+
+struct UserAgentConfig {
+  sip::LocalContact local;  // our user, IPv4 address, port
+  std::string ipv6_host;    // our IPv6 address, for peers reached over IPv6 (may be empty)
+  std::string display_name;
+  bool auto_answer = false;
+  // The media of each call: prepare() before our first offer or answer, apply() after
+  // every completed exchange, release() at its end. It must outlive the UserAgent. Null:
+  // no media, and the SDP names media_port (tests of signalling alone).
+  CallMedia* media = nullptr;
+  std::uint16_t media_port = 40000;
+  // How long a call waits for a transport that prepare() left pending (ICE gathering
+  // takes a second or two): the caller sends no INVITE, the callee holds its 2xx, until
+  // media_ready() or this bound, when the call fails (a callee answers 500).
+  sip::Duration media_ready_bound{4000};
+  // Audio codecs to offer and accept, in order of preference (sdp::codec_named's names;
+  // unknown ones are left out).
+  std::vector<std::string> codecs{"opus", "G722", "PCMU", "PCMA"};
+  sdp::OpusOptions opus;
+  bool telephone_event = true;
+  // How long a probe waits for an answer. Far shorter than Timer F (32 s), so a peer that
+  // vanished without a goodbye is found out within seconds; with T1 = 500 ms the OPTIONS
+  // still goes out three times over UDP in that time.
+  sip::Duration probe_deadline{2000};
+};
+
+// The answer to a command: an id, or an error a person can act on.
+struct Outcome {
+  std::uint64_t id = 0;
+  std::string error;
+  bool ok() const { return error.empty(); }
+};
+
+}  // namespace lanline::core
