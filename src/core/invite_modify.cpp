@@ -72,6 +72,7 @@ void InviteSession::on_reinvite(sip::TransactionId server, const sip::Message& r
 void InviteSession::on_reinvite_response(const sip::Message& response) {
   int code = response.status_code();
   if (code < 200) return;
+  sip::TransactionId tx = reinvite_tx_;
   reinvite_tx_ = 0;
   if (state_ == SessionState::kReinviting) state_ = SessionState::kConfirmed;
   if (code < 300) {
@@ -79,6 +80,8 @@ void InviteSession::on_reinvite_response(const sip::Message& response) {
             sip::build_request(core_.local_for(peer_),
                                sip::in_dialog_request(*dialog_, "ACK", response.cseq().number))) {
       core_.send_direct(*ack, peer_);
+      acked_reinvite_tx_ = tx;
+      reinvite_ack_ = std::move(ack).value();
     }
     if (terminated()) return;  // hung up meanwhile: the ACK was still owed
     info_.local_hold = want_hold_;

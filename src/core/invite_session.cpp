@@ -59,7 +59,8 @@ CallState InviteSession::state() const {
 }
 
 bool InviteSession::current(sip::TransactionId id) const {
-  return id == invite_tx_ || id == reinvite_tx_ || id == server_tx_;
+  return id == invite_tx_ || id == reinvite_tx_ || id == server_tx_ ||
+         (id == acked_reinvite_tx_ && id != 0);
 }
 
 Outcome InviteSession::hangup() {
@@ -124,6 +125,8 @@ void InviteSession::on_response(sip::TransactionId client, const sip::Message& r
     on_invite_response(response);
   } else if (client == reinvite_tx_) {
     on_reinvite_response(response);
+  } else if (client == acked_reinvite_tx_ && response.status_code() / 100 == 2 && reinvite_ack_) {
+    core_.send_direct(*reinvite_ack_, peer_);  // a retransmitted 2xx: our ACK was lost
   }
 }
 

@@ -172,6 +172,10 @@ class InviteSession {
   sip::TransactionId reinvite_tx_ = 0;  // our re-INVITE, while kReinviting
   sip::TransactionId server_tx_ = 0;    // the INVITE or re-INVITE we answer last
   std::optional<sip::Message> ack_;     // caller: the ACK of the 2xx, sent again if it is
+  // Our last re-INVITE that got a 2xx, and its ACK: a retransmission of that 2xx means
+  // the ACK was lost, and is answered with it again (RFC 3261 13.2.2.4).
+  sip::TransactionId acked_reinvite_tx_ = 0;
+  std::optional<sip::Message> reinvite_ack_;
   std::optional<Unacknowledged2xx> unacked_;
 };
 

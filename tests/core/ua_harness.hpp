@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -55,6 +56,8 @@ struct Network {
   };
   std::deque<Datagram> in_flight;
   std::vector<Node*> nodes;
+  // A datagram this says to drop is lost on purpose (besides the random `loss`).
+  std::function<bool(const Datagram&)> drop;
 
   void run(milliseconds duration) {
     sip::TimePoint end = now + duration;
@@ -64,7 +67,7 @@ struct Network {
       while (!in_flight.empty() && in_flight.front().at + milliseconds(2) <= now) {
         Datagram d = std::move(in_flight.front());
         in_flight.pop_front();
-        if (lost(random)) continue;
+        if (lost(random) || (drop && drop(d))) continue;
         for (Node* node : nodes) {
           if (node->address.address == d.to.address && node->address.port == d.to.port) {
             auto message = sip::parse_message(d.bytes);

@@ -203,6 +203,33 @@ TEST_F(UaMediaTest, CallReservesAppliesAndReleasesOnBothSides) {
   EXPECT_TRUE(bob_media.live.empty());
 }
 
+// RFC 3261 13.2.2.4: every retransmission of a 2xx gets an ACK, a re-INVITE's too. The
+// first ACK of alice's hold is lost: bob sends its 2xx again, alice acknowledges it
+// again, and the call outlives bob's 64*T1 wait for an ACK.
+TEST_F(UaMediaTest, ALostAckOfAReinviteIsSentAgain) {
+  auto [call, incoming] = established();
+  int acks_dropped = 0;
+  net.drop = [&](const Network::Datagram& d) {
+    bool reinvite_ack =
+        d.bytes.rfind("ACK ", 0) == 0 && d.bytes.find("CSeq: 2 ACK") != std::string::npos;
+    if (reinvite_ack && acks_dropped == 0) {
+      ++acks_dropped;
+      return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(alice.ua->hold(call, net.now).ok());
+  net.run(milliseconds(40000));
+  EXPECT_EQ(acks_dropped, 1);
+  std::size_t acks = 0;
+  for (const std::string& bytes : alice.sent)
+    acks += bytes.rfind("ACK ", 0) == 0 && bytes.find("CSeq: 2 ACK") != std::string::npos;
+  EXPECT_GE(acks, 2u) << "the retransmitted 2xx was not acknowledged again";
+  EXPECT_EQ(bob.calls[incoming].state, CallState::kEstablished) << bob.calls[incoming].end_reason;
+  EXPECT_EQ(alice.calls[call].state, CallState::kEstablished);
+  EXPECT_TRUE(alice.calls[call].local_hold);
+}
+
 TEST_F(UaMediaTest, HoldAndResumeAreAppliedBothWays) {
   auto [call, incoming] = established();
   ASSERT_TRUE(alice.ua->hold(call, net.now).ok());
