@@ -36,7 +36,4 @@ GstElement* make_source_bin(const AudioSource& source, std::string& error);
 // is final (AudioSession::stop).
 GstElement* make_sink_bin(const AudioSink& sink, std::string& error);
 
-// Creates an element or throws std::runtime_error naming the missing plugin.
-GstElement* make_element(const char* factory, const char* name = nullptr);
-
 }  // namespace lanline::media

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "media/gst_build.hpp"
 #include "media/gst_handles.hpp"
 #include "media/session_stats.hpp"
 #include "net/glib_callbacks.hpp"
@@ -50,37 +51,6 @@ GstCaps* raw_caps(int rate) {
   return gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "rate", G_TYPE_INT,
                              rate, "channels", G_TYPE_INT, 1, "layout", G_TYPE_STRING,
                              "interleaved", nullptr);
-}
-
-GstElement* capsfilter(GstCaps* caps) {
-  GstElement* filter = make_element("capsfilter");
-  g_object_set(filter, "caps", caps, nullptr);
-  gst_caps_unref(caps);
-  return filter;
-}
-
-void link_or_throw(GstElement* from, GstElement* to) {
-  if (!gst_element_link(from, to)) {
-    throw std::runtime_error(std::string("cannot link ") + GST_ELEMENT_NAME(from) + " to " +
-                             GST_ELEMENT_NAME(to));
-  }
-}
-
-void link_pads_or_throw(GstPad* from, GstPad* to) {
-  GstPadLinkReturn result = gst_pad_link(from, to);
-  if (result != GST_PAD_LINK_OK) {
-    throw std::runtime_error(std::string("cannot link pad ") + GST_PAD_NAME(from) + " to " +
-                             GST_PAD_NAME(to) + ": " + gst_pad_link_get_name(result));
-  }
-}
-
-void add_and_link(GstBin* bin, std::initializer_list<GstElement*> chain) {
-  GstElement* previous = nullptr;
-  for (GstElement* element : chain) {
-    gst_bin_add(bin, element);
-    if (previous) link_or_throw(previous, element);
-    previous = element;
-  }
 }
 
 int dtmf_event_number(char digit) {
