@@ -92,6 +92,39 @@ TEST(MediaBridge, ReserveKeepsThePortsOfACall) {
   a->release(9);  // never reserved: nothing happens
 }
 
+// A transport per stream: a call that will carry two streams gets two socket pairs, and
+// the audio of the second m-line plays on the second pair.
+TEST(MediaBridge, PrepareGivesEachStreamItsOwnPorts) {
+  MainContext context;
+  auto a = bridge(context, "test", "null");
+  Preparation prepared = a->prepare(3, TransportRequest{.ipv6 = false, .streams = 2});
+  ASSERT_EQ(prepared.state, PrepareState::kReady);
+  ASSERT_EQ(prepared.streams.size(), 2u);
+  EXPECT_NE(prepared.streams[0].rtp_port, prepared.streams[1].rtp_port);
+  EXPECT_EQ(prepared.streams[1].rtcp_port, prepared.streams[1].rtp_port + 1);
+  auto again = a->prepare(3, TransportRequest{.ipv6 = false, .streams = 2});
+  ASSERT_EQ(again.streams.size(), 2u);
+  EXPECT_EQ(again.streams[1].rtp_port, prepared.streams[1].rtp_port);
+
+  // Video on m-line 0 (left alone), audio on m-line 1; the peer is a second bridge.
+  auto b = bridge(context, "test:660", "null");
+  auto lb = reserve(*b, 4);
+  ASSERT_TRUE(lb);
+  auto streams = agreed(Codec::kPcmu, 0, *lb);
+  streams[0].mline = 1;
+  StreamDescription video;
+  video.kind = StreamKind::kVideo;
+  streams.insert(streams.begin(), video);
+  a->apply(3, streams);
+  ASSERT_TRUE(a->has_audio(3));
+  b->apply(4, agreed(Codec::kPcmu, 0,
+                     LocalTransport{"127.0.0.1", prepared.streams[1].rtp_port,
+                                    prepared.streams[1].rtcp_port}));
+  EXPECT_TRUE(context.run_until([&] { return a->stats(3)->packets_received > 20; }, 3000ms));
+  a->release(3);
+  b->release(4);
+}
+
 TEST(MediaBridge, NothingPlayableMeansNoAudioAndClearAnswers) {
   MainContext context;
   auto a = bridge(context, "test", "null");
