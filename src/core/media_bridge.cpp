@@ -12,12 +12,26 @@
 namespace lanline::core {
 namespace {
 
+// Which of the call's prepared transports `stream` is on. The UA hands the transports
+// prepare() gave it to the streams our SDP carries, one each in m-line order, and none to
+// an m-line at port 0; so a stream's transport is the number of accepted streams before
+// it. (A stream we offered and the peer rejected also had one in our offer: once the UA
+// offers several streams, StreamDescription should say which transport it is on.)
+std::size_t transport_index(const std::vector<StreamDescription>& streams,
+                            const StreamDescription& stream) {
+  std::size_t index = 0;
+  for (const StreamDescription& other : streams) {
+    if (&other == &stream) break;
+    if (other.accepted()) ++index;
+  }
+  return index;
+}
+
 // Whether the running pipeline, built for `built`, can take `next` as it runs: direction
 // and remote address change live; anything else (codecs, payload types, telephone-event,
-// ptime, rtcp-mux, which m-line) builds a new one.
+// ptime, rtcp-mux) builds a new one.
 bool takes_live(const StreamDescription& built, const StreamDescription& next) {
-  return media::AudioBranch::takes_live(built, next) && built.rtcp_mux == next.rtcp_mux &&
-         built.mline == next.mline;
+  return media::AudioBranch::takes_live(built, next) && built.rtcp_mux == next.rtcp_mux;
 }
 
 std::string direction_label(bool send, bool receive) {
@@ -39,6 +53,7 @@ struct MediaBridge::Impl {
     std::unique_ptr<media::CallPipeline> pipeline;     // nullptr while there is no audio
     media::AudioBranch* audio = nullptr;               // in pipeline
     media::MediaTransport* audio_transport = nullptr;  // in pipeline
+    std::size_t audio_sockets = 0;                     // which of `sockets` it is on
     bool muted = false;
   };
   std::map<std::uint64_t, Call> calls;
@@ -51,13 +66,14 @@ struct MediaBridge::Impl {
     call.pipeline.reset();  // finishes a recording first
   }
 
-  // A new call pipeline for `audio` on its stream's sockets; false (logged and reported)
-  // when it cannot be built or does not start.
-  bool start_audio(std::uint64_t call_id, Call& call, const StreamDescription& audio);
+  // A new call pipeline for `audio` on `call.sockets[sockets]`; false (logged and
+  // reported) when it cannot be built or does not start.
+  bool start_audio(std::uint64_t call_id, Call& call, const StreamDescription& audio,
+                   std::size_t sockets);
 };
 
 bool MediaBridge::Impl::start_audio(std::uint64_t call_id, Call& call,
-                                    const StreamDescription& audio) {
+                                    const StreamDescription& audio, std::size_t sockets) {
   const std::string name = "call " + std::to_string(call_id);
   std::string error;
   auto fail = [&] {
@@ -65,8 +81,9 @@ bool MediaBridge::Impl::start_audio(std::uint64_t call_id, Call& call,
     if (error_callback) error_callback(call_id, error);
     return false;
   };
-  if (audio.mline >= call.sockets.size()) {
-    error = "no transport was prepared for m-line " + std::to_string(audio.mline);
+  if (sockets >= call.sockets.size()) {
+    error = "no transport was prepared for stream " + std::to_string(sockets + 1) + " (m-line " +
+            std::to_string(audio.mline) + ")";
     return fail();
   }
   media::PipelineEvents pipeline_events;
@@ -75,7 +92,7 @@ bool MediaBridge::Impl::start_audio(std::uint64_t call_id, Call& call,
   };
   auto pipeline = media::CallPipeline::create(context, name, std::move(pipeline_events), error);
   if (!pipeline) return fail();
-  auto transport = media::UdpMediaTransport::create(*call.sockets[audio.mline], audio, name, error);
+  auto transport = media::UdpMediaTransport::create(*call.sockets[sockets], audio, name, error);
   if (!transport) return fail();
   media::AudioEvents events;
   events.on_dtmf = [this, call_id](char digit) {
@@ -93,6 +110,7 @@ bool MediaBridge::Impl::start_audio(std::uint64_t call_id, Call& call,
   call.pipeline = std::move(pipeline);
   call.audio = branch_in_pipeline;
   call.audio_transport = transport_in_pipeline;
+  call.audio_sockets = sockets;
   const NegotiatedCodec* sent = media::codec_to_send(audio);
   const PlainTransport& remote = audio.plain();
   spdlog::info("{}: audio {} pt {} to {}:{}{}", name, codec_label(sent->codec), sent->send_pt,
@@ -173,7 +191,9 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
     }
     return;
   }
-  if (call.audio && takes_live(call.audio->config().stream, *audio)) {
+  const std::size_t sockets = transport_index(streams, *audio);
+  if (call.audio && call.audio_sockets == sockets &&
+      takes_live(call.audio->config().stream, *audio)) {
     call.audio->set_direction(audio->send, audio->receive);
     call.audio_transport->set_remote(audio->plain());
     spdlog::info("call {}: audio {}", call_id, direction_label(audio->send, audio->receive));
@@ -182,7 +202,7 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
   // A new codec or payload type (a re-INVITE changed it): a new pipeline on the same
   // sockets. A recording starts again.
   Impl::stop_audio(call);
-  impl.start_audio(call_id, call, *audio);
+  impl.start_audio(call_id, call, *audio, sockets);
 }
 
 void MediaBridge::release(std::uint64_t call_id) {
