@@ -89,17 +89,20 @@ StreamSlot CallPipeline::next_slot() const {
 
 bool CallPipeline::add_stream(std::unique_ptr<MediaTransport> transport,
                               std::unique_ptr<MediaBranch> branch, std::string& error) {
-  auto stream = std::make_unique<Stream>();
-  stream->transport = std::move(transport);
-  stream->branch = std::move(branch);
   const auto session = static_cast<unsigned>(streams_.size());
+  // Kept even when it does not link: its elements are in the pipeline by then, and the
+  // receive gate points at it.
+  streams_.push_back(std::make_unique<Stream>());
+  Stream& stream = *streams_.back();
+  stream.transport = std::move(transport);
+  stream.branch = std::move(branch);
   try {
-    link_stream(session, *stream);
+    link_stream(session, stream);
   } catch (const std::exception& e) {
     error = e.what();
+    broken_ = error;
     return false;
   }
-  streams_.push_back(std::move(stream));
   return true;
 }
 
@@ -143,6 +146,10 @@ void CallPipeline::link_stream(unsigned session, Stream& stream) {
 }
 
 bool CallPipeline::start(std::string& error) {
+  if (!broken_.empty()) {
+    error = "the media pipeline is incomplete: " + broken_;
+    return false;
+  }
   watch_bus();
   if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     error = "the media pipeline does not start (see the log for the element that failed)";

@@ -45,7 +45,7 @@ class CallPipeline {
   StreamSlot next_slot() const;
   // Adds a stream (before start()): the transport's and the branch's elements (the branch
   // built on next_slot()), linked through its rtpbin session. The pipeline owns both from
-  // now on; false with `error` when they do not link.
+  // now on; false with `error` when they do not link (the pipeline then does not start).
   bool add_stream(std::unique_ptr<MediaTransport> transport, std::unique_ptr<MediaBranch> branch,
                   std::string& error);
   // Watches the bus and plays. false with `error` (the cause is logged).
@@ -84,6 +84,7 @@ class CallPipeline {
   // Filled before start() only: the streaming threads read it without a lock.
   std::vector<std::unique_ptr<Stream>> streams_;
   net::SourceHandle bus_watch_;
+  std::string broken_;  // why a stream did not link; start() refuses then
   bool stopped_ = false;
 };
 
