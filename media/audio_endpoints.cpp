@@ -5,6 +5,7 @@
 
 #include <gst/base/gstbasesink.h>
 
+#include "media/gst_build.hpp"
 #include "media/playout_trimmer.hpp"
 #include "media/wav_loop_source.hpp"
 
@@ -83,16 +84,6 @@ void add_chain(GstElement* bin, std::initializer_list<GstElement*> chain) {
 }
 
 }  // namespace
-
-GstElement* make_element(const char* factory, const char* name) {
-  GstElement* element = gst_element_factory_make(factory, name);
-  if (!element) {
-    throw std::runtime_error(std::string("GStreamer element '") + factory +
-                             "' is missing: install gstreamer1.0-plugins-good/bad/ugly and "
-                             "gstreamer1.0-libav");
-  }
-  return element;
-}
 
 std::optional<AudioSource> parse_audio_source(std::string_view text, std::string& error) {
   AudioSource source;

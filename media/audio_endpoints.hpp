@@ -33,10 +33,7 @@ std::optional<AudioSink> parse_audio_sink(std::string_view text, std::string& er
 GstElement* make_source_bin(const AudioSource& source, std::string& error);
 // A bin with one "sink" ghost pad taking raw audio. For kRecord its elements are named
 // "wavenc" and "recordfile": end-of-stream must reach the latter before the WAV header
-// is final (AudioSession::stop).
+// is final (AudioBranch::finish).
 GstElement* make_sink_bin(const AudioSink& sink, std::string& error);
-
-// Creates an element or throws std::runtime_error naming the missing plugin.
-GstElement* make_element(const char* factory, const char* name = nullptr);
 
 }  // namespace lanline::media

@@ -29,14 +29,14 @@ bool flag(const GstStructure* s, const char* field) {
 // rtpsession hands the sources over as a GValueArray, deprecated in GLib but still its API.
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
-RtpCounters read_rtp_counters(GstElement* rtpbin, int clock_rate) {
+RtpCounters read_rtp_counters(GstElement* rtpbin, unsigned session, int clock_rate) {
   RtpCounters counters;
-  GObject* session = nullptr;
-  g_signal_emit_by_name(rtpbin, "get-internal-session", 0u, &session);
-  if (!session) return counters;
+  GObject* internal = nullptr;
+  g_signal_emit_by_name(rtpbin, "get-internal-session", session, &internal);
+  if (!internal) return counters;
   GstStructure* stats = nullptr;
-  g_object_get(session, "stats", &stats, nullptr);
-  g_object_unref(session);
+  g_object_get(internal, "stats", &stats, nullptr);
+  g_object_unref(internal);
   if (!stats) return counters;
   const GValue* sources = gst_structure_get_value(stats, "source-stats");
   if (sources && G_VALUE_HOLDS(sources, g_value_array_get_type())) {
@@ -65,6 +65,17 @@ RtpCounters read_rtp_counters(GstElement* rtpbin, int clock_rate) {
   }
   gst_structure_free(stats);
   return counters;
+}
+
+void Bitrates::update(const RtpCounters& now) {
+  auto time = std::chrono::steady_clock::now();
+  double seconds = std::chrono::duration<double>(time - last_time_).count();
+  if (seconds < 0.5) return;
+  send_kbps_ = static_cast<double>(now.octets_sent - last_.octets_sent) * 8 / seconds / 1000;
+  receive_kbps_ =
+      static_cast<double>(now.octets_received - last_.octets_received) * 8 / seconds / 1000;
+  last_ = now;
+  last_time_ = time;
 }
 
 }  // namespace lanline::media

@@ -1,8 +1,10 @@
-// RTCP figures of one rtpbin session, read from its RTPSession's "stats" structure.
+// RTCP figures of one rtpbin session, read from its RTPSession's "stats" structure, and
+// the bitrates between two readings.
 #pragma once
 
 #include <gst/gst.h>
 
+#include <chrono>
 #include <cstdint>
 
 namespace lanline::media {
@@ -18,7 +20,23 @@ struct RtpCounters {
   double rtt_ms = -1;             // from the remote's report block; -1 none
 };
 
-// Session 0 of `rtpbin`. `clock_rate` turns jitter from RTP units into milliseconds.
-RtpCounters read_rtp_counters(GstElement* rtpbin, int clock_rate);
+// Session `session` of `rtpbin`. `clock_rate` turns jitter from RTP units into
+// milliseconds.
+RtpCounters read_rtp_counters(GstElement* rtpbin, unsigned session, int clock_rate);
+
+// Send and receive bitrates over the time since the previous reading (at least half a
+// second of it; a reading sooner keeps the last figures).
+class Bitrates {
+ public:
+  void update(const RtpCounters& now);
+  double send_kbps() const { return send_kbps_; }
+  double receive_kbps() const { return receive_kbps_; }
+
+ private:
+  RtpCounters last_;
+  std::chrono::steady_clock::time_point last_time_ = std::chrono::steady_clock::now();
+  double send_kbps_ = 0;
+  double receive_kbps_ = 0;
+};
 
 }  // namespace lanline::media

@@ -1,8 +1,8 @@
-// The network end of a call's audio for plain SIP peers: one UDP socket for RTP and one
-// for RTCP (RTP port even, RTCP the next one, RFC 3550 11), bound before the offer or
-// answer is written and kept for the call's life. The pipeline receives and sends on
-// these very sockets, so RTP is symmetric (RFC 4961): the peer sees our packets come
-// from the port it sends to. ICE will bring its own sockets through the same seam.
+// The sockets of one stream for plain SIP peers: one UDP socket for RTP and one for RTCP
+// (RTP port even, RTCP the next one, RFC 3550 11), bound before the offer or answer is
+// written and kept for the call's life. Each pipeline's UdpMediaTransport receives and
+// sends on these very sockets, so RTP is symmetric (RFC 4961): the peer sees our packets
+// come from the port it sends to. ICE brings its own through another MediaTransport.
 #pragma once
 
 #include <gio/gio.h>

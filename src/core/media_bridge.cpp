@@ -4,23 +4,41 @@
 
 #include <algorithm>
 
-#include "media/audio_session.hpp"
+#include "media/audio_branch.hpp"
+#include "media/call_pipeline.hpp"
+#include "media/udp_media_transport.hpp"
 #include "media/udp_transport.hpp"
 
 namespace lanline::core {
 namespace {
 
-// What needs a new pipeline when it changes; direction and remote address change live.
-struct Shape {
-  Codec send_codec;
-  int send_pt;
-  std::vector<std::pair<Codec, int>> receive;
-  int dtmf_send_pt;
-  int dtmf_receive_pt;
-  bool rtcp_mux;
-  int ptime_ms;
-  bool operator==(const Shape&) const = default;
-};
+// Which of the call's prepared transports `stream` is on. The UA hands the transports
+// prepare() gave it to the streams our SDP carries, one each in m-line order, and none to
+// an m-line at port 0; so a stream's transport is the number of accepted streams before
+// it. (A stream we offered and the peer rejected also had one in our offer: once the UA
+// offers several streams, StreamDescription should say which transport it is on.)
+std::size_t transport_index(const std::vector<StreamDescription>& streams,
+                            const StreamDescription& stream) {
+  std::size_t index = 0;
+  for (const StreamDescription& other : streams) {
+    if (&other == &stream) break;
+    if (other.accepted()) ++index;
+  }
+  return index;
+}
+
+// Whether the running pipeline, built for `built`, can take `next` as it runs: direction
+// and remote address change live; anything else (codecs, payload types, telephone-event,
+// ptime, rtcp-mux) builds a new one.
+bool takes_live(const StreamDescription& built, const StreamDescription& next) {
+  return media::AudioBranch::takes_live(built, next) && built.rtcp_mux == next.rtcp_mux;
+}
+
+std::string direction_label(bool send, bool receive) {
+  if (send && receive) return "send+receive";
+  if (send) return "send";
+  return receive ? "receive" : "inactive";
+}
 
 }  // namespace
 
@@ -30,60 +48,82 @@ struct MediaBridge::Impl {
   media::AudioSource source;
   media::AudioSink sink;
   struct Call {
-    std::unique_ptr<media::UdpTransport> transport;
-    std::unique_ptr<media::AudioSession> session;
-    std::optional<Shape> shape;
+    // One socket pair per stream, in the order prepare() handed them out (the m-lines').
+    std::vector<std::unique_ptr<media::UdpTransport>> sockets;
+    std::unique_ptr<media::CallPipeline> pipeline;     // nullptr while there is no audio
+    media::AudioBranch* audio = nullptr;               // in pipeline
+    media::MediaTransport* audio_transport = nullptr;  // in pipeline
+    std::size_t audio_sockets = 0;                     // which of `sockets` it is on
     bool muted = false;
   };
   std::map<std::uint64_t, Call> calls;
   std::function<void(std::uint64_t, char)> dtmf_callback;
   std::function<void(std::uint64_t, const std::string&)> error_callback;
 
-  // The audio session's settings from the call's main audio stream; nullopt when it is
-  // rejected or has no codec we can send.
-  std::optional<media::SessionConfig> session_config(std::uint64_t call_id,
-                                                     const StreamDescription& audio) {
-    media::SessionConfig config;
-    bool have_send = false;
-    for (const NegotiatedCodec& codec : audio.codecs) {
-      if (!have_send && codec.send_pt >= 0) {
-        config.send_codec = codec.codec;
-        config.send_pt = codec.send_pt;
-        have_send = true;
-      }
-      if (codec.receive_pt >= 0) config.receive_codecs.push_back({codec.codec, codec.receive_pt});
-    }
-    if (!have_send) return std::nullopt;
-    config.dtmf_send_pt = audio.telephone_event_send_pt;
-    config.dtmf_receive_pt = audio.telephone_event_receive_pt;
-    const PlainTransport& remote = audio.plain();
-    config.remote_address = remote.address;
-    config.remote_rtp_port = remote.rtp_port;
-    config.remote_rtcp_port = remote.rtcp_port;
-    config.rtcp_mux = audio.rtcp_mux;
-    config.send = audio.send;
-    config.receive = audio.receive;
-    config.ptime_ms = audio.ptime_ms > 0 ? audio.ptime_ms : 20;
-    config.source = source;
-    config.sink = sink;
-    config.name = "call " + std::to_string(call_id);
-    return config;
+  static void stop_audio(Call& call) {
+    call.audio = nullptr;
+    call.audio_transport = nullptr;
+    call.pipeline.reset();  // finishes a recording first
   }
 
-  static Shape shape_of(const media::SessionConfig& config) {
-    Shape shape{config.send_codec, config.send_pt, {}, config.dtmf_send_pt, config.dtmf_receive_pt,
-                config.rtcp_mux,   config.ptime_ms};
-    for (const auto& receive : config.receive_codecs)
-      shape.receive.emplace_back(receive.codec, receive.pt);
-    return shape;
-  }
+  // A new call pipeline for `audio` on `call.sockets[sockets]`; false (logged and
+  // reported) when it cannot be built or does not start.
+  bool start_audio(std::uint64_t call_id, Call& call, const StreamDescription& audio,
+                   std::size_t sockets);
 };
+
+bool MediaBridge::Impl::start_audio(std::uint64_t call_id, Call& call,
+                                    const StreamDescription& audio, std::size_t sockets) {
+  const std::string name = "call " + std::to_string(call_id);
+  std::string error;
+  auto fail = [&] {
+    spdlog::error("{}: no audio: {}", name, error);
+    if (error_callback) error_callback(call_id, error);
+    return false;
+  };
+  if (sockets >= call.sockets.size()) {
+    error = "no transport was prepared for stream " + std::to_string(sockets + 1) + " (m-line " +
+            std::to_string(audio.mline) + ")";
+    return fail();
+  }
+  media::PipelineEvents pipeline_events;
+  pipeline_events.on_error = [this, call_id](const std::string& problem) {
+    if (error_callback) error_callback(call_id, problem);
+  };
+  auto pipeline = media::CallPipeline::create(context, name, std::move(pipeline_events), error);
+  if (!pipeline) return fail();
+  auto transport = media::UdpMediaTransport::create(*call.sockets[sockets], audio, name, error);
+  if (!transport) return fail();
+  media::AudioEvents events;
+  events.on_dtmf = [this, call_id](char digit) {
+    if (dtmf_callback) dtmf_callback(call_id, digit);
+  };
+  auto branch = media::AudioBranch::create(pipeline->next_slot(), {audio, source, sink, name},
+                                           std::move(events), error);
+  if (!branch) return fail();
+  media::AudioBranch* branch_in_pipeline = branch.get();
+  media::MediaTransport* transport_in_pipeline = transport.get();
+  if (!pipeline->add_stream(std::move(transport), std::move(branch), error) ||
+      !pipeline->start(error)) {
+    return fail();
+  }
+  call.pipeline = std::move(pipeline);
+  call.audio = branch_in_pipeline;
+  call.audio_transport = transport_in_pipeline;
+  call.audio_sockets = sockets;
+  const NegotiatedCodec* sent = media::codec_to_send(audio);
+  const PlainTransport& remote = audio.plain();
+  spdlog::info("{}: audio {} pt {} to {}:{}{}", name, codec_label(sent->codec), sent->send_pt,
+               remote.address, remote.rtp_port, audio.rtcp_mux ? " (rtcp-mux)" : "");
+  if (call.muted) call.audio->set_mute(true);
+  return true;
+}
 
 MediaBridge::MediaBridge() : impl_(std::make_unique<Impl>()) {}
 MediaBridge::~MediaBridge() {
   // Every recording is finished (header written) before the node goes.
   for (auto& [id, call] : impl_->calls) {
-    if (call.session) call.session->stop();
+    if (call.pipeline) call.pipeline->stop();
   }
 }
 
@@ -102,88 +142,73 @@ std::unique_ptr<MediaBridge> MediaBridge::create(GMainContext* context,
   return bridge;
 }
 
-// A plain socket pair per stream, bound at once: always ready or failed.
+// A plain socket pair per stream, bound at once: always ready or failed. A later
+// exchange (re-INVITE) gets the same pairs, and more if it asks for more streams.
 Preparation MediaBridge::prepare(std::uint64_t call_id, const TransportRequest& request) {
   Impl& impl = *impl_;
   auto& call = impl.calls[call_id];
   Preparation prepared;
-  if (!call.transport) {
-    call.transport = media::UdpTransport::bind(
+  const std::size_t wanted = std::max<std::size_t>(1, request.streams);
+  const bool first = call.sockets.empty();
+  while (call.sockets.size() < wanted) {
+    auto sockets = media::UdpTransport::bind(
         request.ipv6, {impl.options.first_port, impl.options.last_port}, prepared.error);
-    if (!call.transport) {
+    if (!sockets) {
       spdlog::error("call {}: no audio: {}", call_id, prepared.error);
-      impl.calls.erase(call_id);
+      if (first) impl.calls.erase(call_id);  // else its running streams stay until release()
       return prepared;
     }
+    call.sockets.push_back(std::move(sockets));
   }
-  LocalTransport local;
-  local.address = call.transport->ipv6() ? impl.options.ipv6_address : impl.options.ipv4_address;
-  local.rtp_port = call.transport->rtp_port();
-  local.rtcp_port = call.transport->rtcp_port();
+  for (std::size_t i = 0; i < wanted; ++i) {
+    const media::UdpTransport& sockets = *call.sockets[i];
+    LocalTransport local;
+    local.address = sockets.ipv6() ? impl.options.ipv6_address : impl.options.ipv4_address;
+    local.rtp_port = sockets.rtp_port();
+    local.rtcp_port = sockets.rtcp_port();
+    prepared.streams.push_back(local);
+  }
   prepared.state = PrepareState::kReady;
-  prepared.streams.push_back(local);
   return prepared;
 }
 
 void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescription>& streams) {
   Impl& impl = *impl_;
   auto found = impl.calls.find(call_id);
-  if (found == impl.calls.end() || !found->second.transport) {
+  if (found == impl.calls.end() || found->second.sockets.empty()) {
     spdlog::warn("call {}: media agreed but no ports were reserved; no audio", call_id);
     return;
   }
   Impl::Call& call = found->second;
   // Audio is the only kind media/ plays yet; any other stream is left alone.
   const StreamDescription* audio = find_stream(streams, StreamKind::kAudio);
-  std::optional<media::SessionConfig> config;
-  if (audio) config = impl.session_config(call_id, *audio);
-  if (!config) {
+  if (!audio || !media::codec_to_send(*audio)) {
     // Rejected stream (port 0) or nothing we can play: no pipeline, ports kept.
-    if (call.session) {
+    if (call.pipeline) {
       spdlog::info("call {}: audio stopped ({})", call_id,
                    !audio ? "stream rejected" : "no codec in common");
-      call.session.reset();
-      call.shape.reset();
+      Impl::stop_audio(call);
     }
     return;
   }
-  Shape shape = Impl::shape_of(*config);
-  if (call.session && call.shape == shape) {
-    call.session->set_direction(config->send, config->receive);
-    call.session->set_remote(config->remote_address, config->remote_rtp_port,
-                             config->remote_rtcp_port);
-    spdlog::info("call {}: audio {}{}", call_id, config->send ? "send" : "",
-                 config->receive ? (config->send ? "+receive" : "receive")
-                                 : (config->send ? "" : "inactive"));
+  const std::size_t sockets = transport_index(streams, *audio);
+  if (call.audio && call.audio_sockets == sockets &&
+      takes_live(call.audio->config().stream, *audio)) {
+    call.audio->set_direction(audio->send, audio->receive);
+    call.audio_transport->set_remote(audio->plain());
+    spdlog::info("call {}: audio {}", call_id, direction_label(audio->send, audio->receive));
     return;
   }
   // A new codec or payload type (a re-INVITE changed it): a new pipeline on the same
   // sockets. A recording starts again.
-  if (call.session) call.session->stop();
-  call.session.reset();
-  media::SessionEvents events;
-  events.on_dtmf = [this, call_id](char digit) {
-    if (impl_->dtmf_callback) impl_->dtmf_callback(call_id, digit);
-  };
-  events.on_error = [this, call_id](const std::string& error) {
-    if (impl_->error_callback) impl_->error_callback(call_id, error);
-  };
-  std::string error;
-  call.session =
-      media::AudioSession::create(impl.context, *call.transport, *config, std::move(events), error);
-  if (!call.session) {
-    spdlog::error("call {}: no audio: {}", call_id, error);
-    if (impl.error_callback) impl.error_callback(call_id, error);
-    return;
-  }
-  call.shape = shape;
-  if (call.muted) call.session->set_mute(true);
+  Impl::stop_audio(call);
+  impl.start_audio(call_id, call, *audio, sockets);
 }
 
 void MediaBridge::release(std::uint64_t call_id) {
   auto found = impl_->calls.find(call_id);
   if (found == impl_->calls.end()) return;
-  if (found->second.session) found->second.session->stop();
+  Impl::stop_audio(found->second);
   impl_->calls.erase(found);
 }
 
@@ -191,20 +216,20 @@ bool MediaBridge::set_mute(std::uint64_t call_id, bool muted) {
   auto found = impl_->calls.find(call_id);
   if (found == impl_->calls.end()) return false;
   found->second.muted = muted;
-  if (found->second.session) found->second.session->set_mute(muted);
+  if (found->second.audio) found->second.audio->set_mute(muted);
   return true;
 }
 
 bool MediaBridge::send_dtmf(std::uint64_t call_id, const std::string& digits) {
   auto found = impl_->calls.find(call_id);
-  if (found == impl_->calls.end() || !found->second.session) return false;
-  return found->second.session->send_dtmf(digits);
+  if (found == impl_->calls.end() || !found->second.audio) return false;
+  return found->second.audio->send_dtmf(digits);
 }
 
 std::optional<MediaStats> MediaBridge::stats(std::uint64_t call_id) const {
   auto found = impl_->calls.find(call_id);
-  if (found == impl_->calls.end() || !found->second.session) return std::nullopt;
-  media::SessionStats figures = found->second.session->stats();
+  if (found == impl_->calls.end() || !found->second.audio) return std::nullopt;
+  media::AudioStats figures = found->second.audio->stats();
   MediaStats stats;
   stats.codec = figures.codec;
   stats.send_kbps = figures.send_kbps;
@@ -232,7 +257,7 @@ void MediaBridge::on_error(std::function<void(std::uint64_t, const std::string&)
 
 bool MediaBridge::has_audio(std::uint64_t call_id) const {
   auto found = impl_->calls.find(call_id);
-  return found != impl_->calls.end() && found->second.session;
+  return found != impl_->calls.end() && found->second.audio;
 }
 
 }  // namespace lanline::core

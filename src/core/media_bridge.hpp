@@ -1,5 +1,7 @@
-// core::CallMedia on media/: the outcome of each SDP exchange becomes an audio session of
-// the call (codec, payload types, remote address, direction), run on the engine's context.
+// core::CallMedia on media/: per call a socket pair per stream, bound by prepare() and kept
+// for the call's life, and one call pipeline (media/call_pipeline.hpp) built from the
+// outcome of each SDP exchange: the audio stream's branch over a plain-UDP transport on
+// its sockets. Run on the engine's context.
 #pragma once
 
 #include <glib.h>

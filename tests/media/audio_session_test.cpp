@@ -1,6 +1,7 @@
-// Two audio sessions in one process, talking over loopback sockets: for every codec, each
+// Two audio calls in one process, talking over loopback sockets: for every codec, each
 // sends its own tone (A 440 Hz, B 660 Hz) and records what it gets; the recordings are
-// then listened to by analysis. Real pipelines, real sockets, no device.
+// then listened to by analysis. Real pipelines (a call pipeline with an audio branch over
+// a plain-UDP transport, as the engine builds them), real sockets, no device.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -10,7 +11,9 @@
 #include <string>
 
 #include "../net/loop_support.hpp"
-#include "media/audio_session.hpp"
+#include "media/audio_branch.hpp"
+#include "media/call_pipeline.hpp"
+#include "media/udp_media_transport.hpp"
 #include "media/udp_transport.hpp"
 #include "stall_watch.hpp"
 #include "wav_analysis.hpp"
@@ -34,9 +37,40 @@ class TempDir {
   std::string path_;
 };
 
+// What the engine's MediaBridge builds for a call's audio: a call pipeline with one audio
+// branch over a plain-UDP transport on `sockets`. nullptr with `error`.
+std::unique_ptr<CallPipeline> start_audio(GMainContext* context, const UdpTransport& sockets,
+                                          AudioBranchConfig config, PipelineEvents pipeline_events,
+                                          AudioEvents events, AudioBranch*& audio,
+                                          std::string& error) {
+  audio = nullptr;
+  auto pipeline = CallPipeline::create(context, config.name, std::move(pipeline_events), error);
+  if (!pipeline) return nullptr;
+  auto transport = UdpMediaTransport::create(sockets, config.stream, config.name, error);
+  if (!transport) return nullptr;
+  auto branch =
+      AudioBranch::create(pipeline->next_slot(), std::move(config), std::move(events), error);
+  if (!branch) return nullptr;
+  AudioBranch* built = branch.get();
+  if (!pipeline->add_stream(std::move(transport), std::move(branch), error)) return nullptr;
+  if (!pipeline->start(error)) return nullptr;
+  audio = built;
+  return pipeline;
+}
+
+// One agreed codec, on `send_pt` towards the peer and `receive_pt` from it.
+StreamDescription audio_stream(Codec codec, int send_pt, int receive_pt, const std::string& address,
+                               std::uint16_t rtp_port, std::uint16_t rtcp_port) {
+  StreamDescription stream;
+  stream.codecs = {NegotiatedCodec{codec, {}, send_pt, receive_pt, {}}};
+  stream.remote = PlainTransport{address, rtp_port, rtcp_port};
+  return stream;
+}
+
 struct Peer {
   std::unique_ptr<UdpTransport> transport;
-  std::unique_ptr<AudioSession> session;
+  std::unique_ptr<CallPipeline> pipeline;
+  AudioBranch* audio = nullptr;  // in pipeline
   std::string received_dtmf;
   std::string errors;
 };
@@ -73,37 +107,35 @@ class TwoSessions {
   Peer& b() { return b_; }
 
   void stop() {
-    if (a_.session) a_.session->stop();
-    if (b_.session) b_.session->stop();
+    if (a_.pipeline) a_.pipeline->stop();
+    if (b_.pipeline) b_.pipeline->stop();
   }
 
  private:
   void start(Peer& peer, const std::string& name, const CallSetup& setup, int send_pt,
              int receive_pt, const UdpTransport& remote, const char* address, int hz,
              const std::string& record) {
-    SessionConfig config;
+    AudioBranchConfig config;
     config.name = name;
-    config.send_codec = setup.codec;
-    config.send_pt = send_pt;
-    config.receive_codecs = {{setup.codec, receive_pt}};
+    config.stream = audio_stream(setup.codec, send_pt, receive_pt, address, remote.rtp_port(),
+                                 setup.rtcp_mux ? remote.rtp_port() : remote.rtcp_port());
     if (setup.dtmf) {
-      config.dtmf_send_pt = name == "a" ? 100 : 101;
-      config.dtmf_receive_pt = name == "a" ? 101 : 100;
+      config.stream.telephone_event_send_pt = name == "a" ? 100 : 101;
+      config.stream.telephone_event_receive_pt = name == "a" ? 101 : 100;
     }
-    config.remote_address = address;
-    config.remote_rtp_port = remote.rtp_port();
-    config.remote_rtcp_port = setup.rtcp_mux ? remote.rtp_port() : remote.rtcp_port();
-    config.rtcp_mux = setup.rtcp_mux;
+    config.stream.rtcp_mux = setup.rtcp_mux;
     config.source.kind = AudioSource::Kind::kTest;
     config.source.hz = hz;
     config.sink.kind = AudioSink::Kind::kRecord;
     config.sink.path = record;
-    SessionEvents events;
+    PipelineEvents pipeline_events;
+    pipeline_events.on_error = [&peer](const std::string& error) { peer.errors += error + "; "; };
+    AudioEvents events;
     events.on_dtmf = [&peer](char digit) { peer.received_dtmf += digit; };
-    events.on_error = [&peer](const std::string& error) { peer.errors += error + "; "; };
     std::string error;
-    peer.session = AudioSession::create(context_.get(), *peer.transport, config, events, error);
-    ASSERT_TRUE(peer.session) << error;
+    peer.pipeline = start_audio(context_.get(), *peer.transport, config, pipeline_events, events,
+                                peer.audio, error);
+    ASSERT_TRUE(peer.pipeline) << error;
   }
 
   MainContext& context_;
@@ -186,9 +218,9 @@ TEST_P(CodecTest, BothTonesArriveWhole) {
     MainContext context;
     TempDir dir;
     TwoSessions call(context, dir, {.codec = GetParam()});
-    ASSERT_TRUE(call.a().session && call.b().session);
+    ASSERT_TRUE(call.a().audio && call.b().audio);
     context.run_for(3000ms);
-    SessionStats stats = call.a().session->stats();
+    AudioStats stats = call.a().audio->stats();
     call.stop();
     EXPECT_EQ(call.a().errors, "");
     EXPECT_EQ(call.b().errors, "");
@@ -216,10 +248,10 @@ TEST(AudioSession, RtcpMuxOverIpv6) {
     MainContext context;
     TempDir dir;
     TwoSessions call(context, dir, {.codec = Codec::kOpus, .ipv6 = true, .rtcp_mux = true});
-    ASSERT_TRUE(call.a().session && call.b().session);
+    ASSERT_TRUE(call.a().audio && call.b().audio);
     context.run_for(2500ms);
     // With a 1 s RTCP interval, both sides have had a report of the other by now.
-    SessionStats stats = call.a().session->stats();
+    AudioStats stats = call.a().audio->stats();
     call.stop();
     std::printf("    rtcp-mux stats: rtt %.2f ms, jitter %.2f ms\n", stats.rtt_ms, stats.jitter_ms);
     EXPECT_GE(stats.rtt_ms, 0);
@@ -234,9 +266,9 @@ TEST(AudioSession, MuteSendsSilence) {
     MainContext context;
     TempDir dir;
     TwoSessions call(context, dir, {.codec = Codec::kPcmu});
-    ASSERT_TRUE(call.a().session && call.b().session);
-    call.a().session->set_mute(true);
-    EXPECT_TRUE(call.a().session->muted());
+    ASSERT_TRUE(call.a().audio && call.b().audio);
+    call.a().audio->set_mute(true);
+    EXPECT_TRUE(call.a().audio->muted());
     context.run_for(1500ms);
     call.stop();
     recordings.check(dir.file("b.wav"), {.expect_silence = true});
@@ -248,10 +280,10 @@ TEST(AudioSession, LevelMetersFollowWhatIsSentAndPlayed) {
   MainContext context;
   TempDir dir;
   TwoSessions call(context, dir, {.codec = Codec::kOpus});
-  ASSERT_TRUE(call.a().session && call.b().session);
+  ASSERT_TRUE(call.a().audio && call.b().audio);
   context.run_for(1500ms);
-  SessionStats a = call.a().session->stats();
-  SessionStats b = call.b().session->stats();
+  AudioStats a = call.a().audio->stats();
+  AudioStats b = call.b().audio->stats();
   std::printf("    levels: a mic %.1f speaker %.1f, b mic %.1f speaker %.1f dBFS\n", a.mic_level_db,
               a.speaker_level_db, b.mic_level_db, b.speaker_level_db);
   // The test tones are at -13.5 dBFS RMS, so their peaks at about -10.5.
@@ -259,10 +291,10 @@ TEST(AudioSession, LevelMetersFollowWhatIsSentAndPlayed) {
   EXPECT_LT(a.mic_level_db, 0.1);
   EXPECT_GT(b.speaker_level_db, -20);
   // A muted: A's meter still shows its microphone, B hears (and shows) silence.
-  call.a().session->set_mute(true);
+  call.a().audio->set_mute(true);
   context.run_for(1500ms);
-  a = call.a().session->stats();
-  b = call.b().session->stats();
+  a = call.a().audio->stats();
+  b = call.b().audio->stats();
   std::printf("    a muted: a mic %.1f, b speaker %.1f dBFS\n", a.mic_level_db, b.speaker_level_db);
   call.stop();
   EXPECT_GT(a.mic_level_db, -20);
@@ -274,14 +306,14 @@ TEST(AudioSession, HoldStopsAudioAndResumeBringsItBack) {
     MainContext context;
     TempDir dir;
     TwoSessions call(context, dir, {.codec = Codec::kOpus});
-    ASSERT_TRUE(call.a().session && call.b().session);
+    ASSERT_TRUE(call.a().audio && call.b().audio);
     context.run_for(1000ms);
     // A holds: sendonly at A, recvonly at B (RFC 3264 8.4).
-    call.a().session->set_direction(true, false);
-    call.b().session->set_direction(false, true);
+    call.a().audio->set_direction(true, false);
+    call.b().audio->set_direction(false, true);
     context.run_for(1000ms);
-    call.a().session->set_direction(true, true);
-    call.b().session->set_direction(true, true);
+    call.a().audio->set_direction(true, true);
+    call.b().audio->set_direction(true, true);
     context.run_for(1000ms);
     call.stop();
     // b.wav (A's tone) all along; a.wav: tone, silence while held, tone again.
@@ -303,10 +335,10 @@ TEST(AudioSession, DtmfArrivesAsTelephoneEvents) {
     MainContext context;
     TempDir dir;
     TwoSessions call(context, dir, {.codec = Codec::kPcmu, .dtmf = true});
-    ASSERT_TRUE(call.a().session && call.b().session);
+    ASSERT_TRUE(call.a().audio && call.b().audio);
     context.run_for(300ms);
-    EXPECT_FALSE(call.a().session->send_dtmf("12x"));  // not a digit: nothing queued
-    EXPECT_TRUE(call.a().session->send_dtmf("159#"));
+    EXPECT_FALSE(call.a().audio->send_dtmf("12x"));  // not a digit: nothing queued
+    EXPECT_TRUE(call.a().audio->send_dtmf("159#"));
     EXPECT_TRUE(context.run_until([&] { return call.b().received_dtmf.size() >= 4; }, 3000ms));
     context.run_for(1000ms);
     call.stop();
@@ -324,7 +356,7 @@ TEST(AudioSession, GarbageOnTheMediaPortsIsDropped) {
     MainContext context;
     TempDir dir;
     TwoSessions call(context, dir, {.codec = Codec::kOpus, .rtcp_mux = mux});
-    ASSERT_TRUE(call.a().session && call.b().session);
+    ASSERT_TRUE(call.a().audio && call.b().audio);
     net::test::RawSocket attacker(AF_INET, SOCK_DGRAM);
     sockaddr_in to{};
     to.sin_family = AF_INET;
@@ -360,8 +392,8 @@ TEST(AudioSession, NoTelephoneEventNoDtmf) {
   MainContext context;
   TempDir dir;
   TwoSessions call(context, dir, {.codec = Codec::kPcma});
-  ASSERT_TRUE(call.a().session);
-  EXPECT_FALSE(call.a().session->send_dtmf("1"));
+  ASSERT_TRUE(call.a().audio);
+  EXPECT_FALSE(call.a().audio->send_dtmf("1"));
   call.stop();
 }
 
@@ -370,15 +402,30 @@ TEST(AudioSession, UnreadableSourceFileIsAClearError) {
   std::string error;
   auto transport = UdpTransport::bind(false, {}, error);
   ASSERT_TRUE(transport);
-  SessionConfig config;
+  AudioBranchConfig config;
+  config.stream = audio_stream(Codec::kOpus, 96, 96, "127.0.0.1", 9, 10);
   config.source.kind = AudioSource::Kind::kFile;
   config.source.path = "/nonexistent/tone.wav";
   config.sink.kind = AudioSink::Kind::kNull;
-  config.remote_address = "127.0.0.1";
-  config.remote_rtp_port = 9;
-  auto session = AudioSession::create(context.get(), *transport, config, {}, error);
-  EXPECT_FALSE(session);
+  AudioBranch* audio = nullptr;
+  auto pipeline = start_audio(context.get(), *transport, config, {}, {}, audio, error);
+  EXPECT_FALSE(pipeline);
   EXPECT_NE(error.find("/nonexistent/tone.wav"), std::string::npos) << error;
+}
+
+TEST(AudioSession, NoCodecToSendIsAClearError) {
+  MainContext context;
+  std::string error;
+  auto transport = UdpTransport::bind(false, {}, error);
+  ASSERT_TRUE(transport);
+  AudioBranchConfig config;
+  // The peer only receives what it never gave a payload type for: nothing to send.
+  config.stream = audio_stream(Codec::kPcmu, -1, 0, "127.0.0.1", 9, 10);
+  config.source.kind = AudioSource::Kind::kTest;
+  config.sink.kind = AudioSink::Kind::kNull;
+  AudioBranch* audio = nullptr;
+  EXPECT_FALSE(start_audio(context.get(), *transport, config, {}, {}, audio, error));
+  EXPECT_NE(error.find("no agreed audio codec to send"), std::string::npos) << error;
 }
 
 TEST(AudioSession, FileSourceLoops) {
@@ -394,31 +441,97 @@ TEST(AudioSession, FileSourceLoops) {
     auto ta = UdpTransport::bind(false, {}, error);
     auto tb = UdpTransport::bind(false, {}, error);
     ASSERT_TRUE(ta && tb);
-    SessionConfig a;
+    AudioBranchConfig a;
     a.name = "a";
-    a.send_codec = Codec::kPcmu;
-    a.send_pt = 0;
+    a.stream = audio_stream(Codec::kPcmu, 0, 0, "127.0.0.1", tb->rtp_port(), tb->rtcp_port());
     a.source.kind = AudioSource::Kind::kFile;
     a.source.path = tone;
     a.sink.kind = AudioSink::Kind::kNull;
-    a.remote_address = "127.0.0.1";
-    a.remote_rtp_port = tb->rtp_port();
-    a.remote_rtcp_port = tb->rtcp_port();
-    SessionConfig b = a;
+    AudioBranchConfig b = a;
     b.name = "b";
+    b.stream.remote = PlainTransport{"127.0.0.1", ta->rtp_port(), ta->rtcp_port()};
     b.source.kind = AudioSource::Kind::kTest;
     b.sink.kind = AudioSink::Kind::kRecord;
     b.sink.path = dir.file("b.wav");
-    b.remote_rtp_port = ta->rtp_port();
-    b.remote_rtcp_port = ta->rtcp_port();
-    auto sa = AudioSession::create(context.get(), *ta, a, {}, error);
+    AudioBranch* audio_a = nullptr;
+    AudioBranch* audio_b = nullptr;
+    auto sa = start_audio(context.get(), *ta, a, {}, {}, audio_a, error);
     ASSERT_TRUE(sa) << error;
-    auto sb = AudioSession::create(context.get(), *tb, b, {}, error);
+    auto sb = start_audio(context.get(), *tb, b, {}, {}, audio_b, error);
     ASSERT_TRUE(sb) << error;
     context.run_for(2000ms);
     sa->stop();
     sb->stop();
     recordings.tone(dir.file("b.wav"), 500);
+  });
+}
+
+// Two streams in one call pipeline, each its own rtpbin session over its own sockets (as
+// video beside audio will be): each side's two tones arrive whole on their own streams,
+// and each stream's figures are its own.
+TEST(CallPipeline, TwoStreamsShareOneRtpbin) {
+  run_call([](Recordings& recordings) {
+    MainContext context;
+    TempDir dir;
+    std::string error;
+    struct Side {
+      std::unique_ptr<UdpTransport> sockets[2];
+      std::unique_ptr<CallPipeline> pipeline;
+      AudioBranch* audio[2] = {nullptr, nullptr};
+      std::string errors;
+    } a, b;
+    for (Side* side : {&a, &b}) {
+      for (auto& sockets : side->sockets) {
+        sockets = UdpTransport::bind(false, {}, error);
+        ASSERT_TRUE(sockets) << error;
+      }
+    }
+    auto build = [&](Side& side, Side& peer, const std::string& name, int hz0, int hz1) {
+      PipelineEvents events;
+      events.on_error = [&side](const std::string& problem) { side.errors += problem + "; "; };
+      side.pipeline = CallPipeline::create(context.get(), name, events, error);
+      ASSERT_TRUE(side.pipeline) << error;
+      for (std::size_t m = 0; m < 2; ++m) {
+        AudioBranchConfig config;
+        config.name = name + "/" + std::to_string(m);
+        config.stream =
+            audio_stream(m == 0 ? Codec::kOpus : Codec::kPcmu, m == 0 ? 96 : 0, m == 0 ? 96 : 0,
+                         "127.0.0.1", peer.sockets[m]->rtp_port(), peer.sockets[m]->rtcp_port());
+        config.stream.mline = m;
+        config.source.kind = AudioSource::Kind::kTest;
+        config.source.hz = m == 0 ? hz0 : hz1;
+        config.sink.kind = AudioSink::Kind::kRecord;
+        config.sink.path = dir.file(name + std::to_string(m) + ".wav");
+        auto transport = UdpMediaTransport::create(*side.sockets[m], config.stream, name, error);
+        ASSERT_TRUE(transport) << error;
+        auto branch = AudioBranch::create(side.pipeline->next_slot(), config, {}, error);
+        ASSERT_TRUE(branch) << error;
+        side.audio[m] = branch.get();
+        ASSERT_TRUE(side.pipeline->add_stream(std::move(transport), std::move(branch), error))
+            << error;
+      }
+      ASSERT_TRUE(side.pipeline->start(error)) << error;
+    };
+    build(a, b, "a", 440, 880);
+    build(b, a, "b", 660, 330);
+    ASSERT_TRUE(a.pipeline && b.pipeline);
+    ASSERT_EQ(a.pipeline->stream_count(), 2u);
+    context.run_for(2500ms);
+    AudioStats opus = a.audio[0]->stats();
+    AudioStats pcmu = a.audio[1]->stats();
+    a.pipeline->stop();
+    b.pipeline->stop();
+    EXPECT_EQ(a.errors, "");
+    EXPECT_EQ(b.errors, "");
+    EXPECT_EQ(opus.codec, "opus/48000/2");
+    EXPECT_EQ(pcmu.codec, "pcmu/8000");
+    EXPECT_GT(opus.packets_received, 100u);  // 10 ms Opus packets
+    EXPECT_GT(pcmu.packets_received, 50u);   // 20 ms PCMU packets
+    EXPECT_GT(a.pipeline->transport(1).received().rtp, 50u);
+    recordings.tone(dir.file("a0.wav"), 660);
+    recordings.tone(dir.file("a1.wav"), 330);
+    recordings.tone(dir.file("b0.wav"), 440);
+    recordings.tone(dir.file("b1.wav"), 880);
   });
 }
 

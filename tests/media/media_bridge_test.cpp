@@ -92,6 +92,53 @@ TEST(MediaBridge, ReserveKeepsThePortsOfACall) {
   a->release(9);  // never reserved: nothing happens
 }
 
+// A transport per stream: a call that will carry two streams gets two socket pairs, each
+// stream the pair of its place among the streams carried (an m-line at port 0 has none).
+TEST(MediaBridge, PrepareGivesEachStreamItsOwnPorts) {
+  MainContext context;
+  auto a = bridge(context, "test", "null");
+  Preparation prepared = a->prepare(3, TransportRequest{.ipv6 = false, .streams = 2});
+  ASSERT_EQ(prepared.state, PrepareState::kReady);
+  ASSERT_EQ(prepared.streams.size(), 2u);
+  EXPECT_NE(prepared.streams[0].rtp_port, prepared.streams[1].rtp_port);
+  EXPECT_EQ(prepared.streams[1].rtcp_port, prepared.streams[1].rtp_port + 1);
+  auto again = a->prepare(3, TransportRequest{.ipv6 = false, .streams = 2});
+  ASSERT_EQ(again.streams.size(), 2u);
+  EXPECT_EQ(again.streams[1].rtp_port, prepared.streams[1].rtp_port);
+
+  // The peer is a second bridge; it sends to the pair A's audio should be on.
+  auto b = bridge(context, "test:660", "null");
+  auto lb = reserve(*b, 4);
+  ASSERT_TRUE(lb);
+  auto receives_on = [&](std::size_t pair, std::vector<StreamDescription> streams) {
+    a->apply(3, streams);
+    EXPECT_TRUE(a->has_audio(3));
+    b->apply(4, agreed(Codec::kPcmu, 0,
+                       LocalTransport{"127.0.0.1", prepared.streams[pair].rtp_port,
+                                      prepared.streams[pair].rtcp_port}));
+    const auto before = a->stats(3)->packets_received;
+    return context.run_until([&] { return a->stats(3)->packets_received > before + 20; }, 3000ms);
+  };
+  // A rejected video m-line first, then the audio: the audio is the first stream carried.
+  auto video_first = agreed(Codec::kPcmu, 0, *lb);
+  video_first[0].mline = 1;
+  StreamDescription video;
+  video.kind = StreamKind::kVideo;  // no codecs: port 0
+  video_first.insert(video_first.begin(), video);
+  EXPECT_TRUE(receives_on(0, video_first));
+  // Another accepted stream (an alternative audio, which media/ does not play) first: the
+  // main audio is the second stream carried, on the second pair (a new pipeline).
+  auto second = agreed(Codec::kPcmu, 0, *lb);
+  second[0].mline = 1;
+  StreamDescription alt = second[0];
+  alt.mline = 0;
+  alt.content = ContentRole::kAlt;
+  second.insert(second.begin(), alt);
+  EXPECT_TRUE(receives_on(1, second));
+  a->release(3);
+  b->release(4);
+}
+
 TEST(MediaBridge, NothingPlayableMeansNoAudioAndClearAnswers) {
   MainContext context;
   auto a = bridge(context, "test", "null");
