@@ -30,23 +30,32 @@ class ThreadDefault {
   GMainContext* context_;
 };
 
+// What one lookup answered.
+struct Answer {
+  std::optional<std::string> address;
+  std::string error;
+  bool done = false;
+};
+
+void start(NameLookup& names, const std::string& host, Answer& answer) {
+  names.lookup(host, [&answer](std::optional<std::string> found, const std::string& problem) {
+    answer.address = std::move(found);
+    answer.error = problem;
+    answer.done = true;
+  });
+}
+
 TEST(NameLookup, AnswersLaterOnTheContext) {
   MainContext context;
   ThreadDefault own(context.get());
   NameLookup names(context.get());
-  std::optional<std::string> address;
-  std::string error;
-  bool done = false;
-  names.lookup("localhost", [&](std::optional<std::string> found, const std::string& problem) {
-    address = std::move(found);
-    error = problem;
-    done = true;
-  });
-  EXPECT_FALSE(done) << "answered inside lookup(): it would have blocked the caller";
+  Answer answer;
+  start(names, "localhost", answer);
+  EXPECT_FALSE(answer.done) << "answered inside lookup(): it would have blocked the caller";
   EXPECT_EQ(names.pending(), 1u);
-  ASSERT_TRUE(context.run_until([&] { return done; }, 5s));
-  ASSERT_TRUE(address) << error;
-  EXPECT_TRUE(*address == "127.0.0.1" || *address == "::1") << *address;
+  ASSERT_TRUE(context.run_until([&] { return answer.done; }, 5s));
+  ASSERT_TRUE(answer.address) << answer.error;
+  EXPECT_TRUE(*answer.address == "127.0.0.1" || *answer.address == "::1") << *answer.address;
   EXPECT_EQ(names.pending(), 0u);
 }
 
@@ -54,18 +63,11 @@ TEST(NameLookup, ANameThatCannotExistIsAClearError) {
   MainContext context;
   ThreadDefault own(context.get());
   NameLookup names(context.get());
-  std::optional<std::string> address;
-  std::string error;
-  bool done = false;
-  names.lookup("no-such-host.invalid",
-               [&](std::optional<std::string> found, const std::string& problem) {
-                 address = std::move(found);
-                 error = problem;
-                 done = true;
-               });
-  ASSERT_TRUE(context.run_until([&] { return done; }, 10s));
-  EXPECT_FALSE(address);
-  EXPECT_EQ(error,
+  Answer answer;
+  start(names, "no-such-host.invalid", answer);
+  ASSERT_TRUE(context.run_until([&] { return answer.done; }, 10s));
+  EXPECT_FALSE(answer.address);
+  EXPECT_EQ(answer.error,
             "cannot find host 'no-such-host.invalid': check the name, or call its IP address");
 }
 
