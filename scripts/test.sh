@@ -53,6 +53,7 @@ total_failed=0
 total_skipped=0
 failed_stages=()
 skipped_tests=()
+failed_tests=()
 start_time=$SECONDS
 
 log() { printf '\n[test] %s\n' "$*"; }
@@ -100,6 +101,11 @@ run_tests() {
   while IFS= read -r name_skipped; do
     skipped_tests+=("$name: $name_skipped")
   done < <(sed -n 's/^ *[0-9]*\/[0-9]* \(.*[^ ]\) *SKIP .*/\1/p' "$logfile")
+  # And the ones that failed, so that the end of a long CI log says which.
+  local name_failed
+  while IFS= read -r name_failed; do
+    failed_tests+=("$name: $name_failed")
+  done < <(sed -n 's/^ *[0-9]*\/[0-9]* \(.*[^ ]\) *\(FAIL\|TIMEOUT\|UNEXPECTEDPASS\) .*/\1/p' "$logfile")
   rm -f "$logfile"
 
   local passed=$((ok + xfail)) failed=$((fail + upass + timeout))
@@ -153,6 +159,9 @@ fi
 # --- summary ------------------------------------------------------------------------
 elapsed=$((SECONDS - start_time))
 log "finished in $((elapsed / 60))m$((elapsed % 60))s${failed_stages[*]:+; failures in: ${failed_stages[*]}}"
+for failed_test in "${failed_tests[@]}"; do
+  log "failed: $failed_test (its output is above, and in meson-logs/testlog.txt)"
+done
 for skipped_test in "${skipped_tests[@]}"; do
   log "skipped: $skipped_test (see its log in meson-logs/testlog.txt for what it was missing)"
 done
