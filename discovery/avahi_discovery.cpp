@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "discovery/avahi_handles.hpp"
-#include "net/glib_callbacks.hpp"
+#include "glib_support/callbacks.hpp"
 
 namespace lanline::discovery {
 namespace {
@@ -117,7 +117,7 @@ struct Discovery::Impl {
   Published by_name;
   std::array<Browse, 3> browses;
   std::map<RecordKey, std::unique_ptr<Resolve>> resolves;
-  net::SourceHandle retry;
+  glib::SourceHandle retry;
 
   // Nothing Avahi reports while it is being freed reaches the listener, which may be
   // half gone itself.
@@ -143,14 +143,14 @@ struct Discovery::Impl {
             avahi_strerror(error));
         said_missing = true;
       }
-      retry = net::add_timeout(context, kRetryMs, &Impl::on_retry, this);
+      retry = glib::add_timeout(context, kRetryMs, &Impl::on_retry, this);
       return;
     }
     if (avahi_client_get_state(made) == AVAHI_CLIENT_FAILURE) {
       spdlog::debug("discovery: avahi client failed: {}; trying again in {} s",
                     avahi_strerror(avahi_client_errno(made)), kRetryMs / 1000);
       avahi_client_free(made);
-      retry = net::add_timeout(context, kRetryMs, &Impl::on_retry, this);
+      retry = glib::add_timeout(context, kRetryMs, &Impl::on_retry, this);
       return;
     }
     client.reset(made);
@@ -158,7 +158,7 @@ struct Discovery::Impl {
 
   static gboolean on_retry(gpointer data) {
     auto* impl = static_cast<Impl*>(data);
-    return net::guarded("discovery retry", [&] {
+    return glib::guarded("discovery retry", [&] {
       // Reset from inside the callback is safe (SourceHandle); connect() may arm a new one.
       impl->retry.reset();
       impl->connect();

@@ -20,7 +20,7 @@ EngineLink::~EngineLink() {
   g_main_context_unref(context_);
 }
 
-void EngineLink::attach(core::CommandHandler& handler) {
+void EngineLink::attach(engine::CommandHandler& handler) {
   handler_ = &handler;
   token_ = handler.subscribe([this](const nlohmann::json& event) {
     Arrival arrival;

@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/command_handler.hpp"
+#include "engine/command_handler.hpp"
 
 namespace lanline::gui {
 
@@ -33,7 +33,7 @@ class EngineLink {
 
   // Engine thread: the handler to send commands to; subscribes to its events. Call once
   // before the engine's loop runs.
-  void attach(core::CommandHandler& handler);
+  void attach(engine::CommandHandler& handler);
   // Engine thread: the handler is going away; commands posted from now on fail at once.
   void detach();
 
@@ -56,7 +56,7 @@ class EngineLink {
 
   GMainContext* context_;
   std::uint32_t wake_event_;
-  core::CommandHandler* handler_ = nullptr;  // touched on the engine thread only
+  engine::CommandHandler* handler_ = nullptr;  // touched on the engine thread only
   std::uint64_t token_ = 0;
   std::atomic<bool> attached_{false};
   std::mutex mutex_;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "core/history_store.hpp"
+#include "history/history_store.hpp"
 
 namespace lanline::gui {
 namespace {
@@ -54,7 +54,7 @@ std::string name_from(const std::string& name, const std::string& uri) {
 }  // namespace
 
 std::string key_of(const std::string& uri) {
-  return core::peer_key(uri);
+  return history::peer_key(uri);
 }
 
 Conversation& Model::conversation(const std::string& key, const std::string& name,

@@ -75,7 +75,7 @@ std::unique_ptr<CallPipeline> CallPipeline::create(GMainContext* context, const 
 
 CallPipeline::~CallPipeline() {
   stop();
-  bus_watch_ = net::SourceHandle();
+  bus_watch_ = glib::SourceHandle();
   if (rtpbin_) g_signal_handlers_disconnect_by_data(rtpbin_, this);
   pipeline_.reset();
   // Only now: the elements are stopped, so no streaming thread asks a branch anything.
@@ -292,7 +292,7 @@ void CallPipeline::watch_bus() {
           static_cast<gboolean (*)(GstBus*, GstMessage*, gpointer)>(&CallPipeline::on_bus))),
       this, nullptr);
   g_source_attach(source, context_);
-  bus_watch_ = net::SourceHandle(source);
+  bus_watch_ = glib::SourceHandle(source);
 }
 
 }  // namespace lanline::media

@@ -20,10 +20,10 @@
 #include <string>
 #include <vector>
 
+#include "glib_support/handles.hpp"
 #include "media/gst_handles.hpp"
 #include "media/media_branch.hpp"
 #include "media/media_transport.hpp"
-#include "net/glib_handles.hpp"
 
 namespace lanline::media {
 
@@ -83,7 +83,7 @@ class CallPipeline {
   GstElement* rtpbin_ = nullptr;
   // Filled before start() only: the streaming threads read it without a lock.
   std::vector<std::unique_ptr<Stream>> streams_;
-  net::SourceHandle bus_watch_;
+  glib::SourceHandle bus_watch_;
   std::string broken_;  // why a stream did not link; start() refuses then
   bool stopped_ = false;
 };

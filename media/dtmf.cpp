@@ -4,8 +4,8 @@
 
 #include <exception>
 
+#include "glib_support/callbacks.hpp"
 #include "media/gst_handles.hpp"
-#include "net/glib_callbacks.hpp"
 
 namespace lanline::media {
 namespace {
@@ -49,13 +49,13 @@ bool DtmfSender::send(const std::string& digits) {
   }
   for (char c : digits)
     queue_.push_back(dtmf_event_number(c));
-  if (!timer_) timer_ = net::add_timeout(context_, 0, &DtmfSender::on_timer, this);
+  if (!timer_) timer_ = glib::add_timeout(context_, 0, &DtmfSender::on_timer, this);
   return true;
 }
 
 void DtmfSender::stop() {
   queue_.clear();
-  timer_ = net::SourceHandle();
+  timer_ = glib::SourceHandle();
 }
 
 // One step of the queue per timer tick (tone on, tone off, next digit).
@@ -74,21 +74,21 @@ gboolean DtmfSender::step() {
     send_event(-1, false);
     tone_on_ = false;
     if (queue_.empty()) {
-      timer_ = net::SourceHandle();
+      timer_ = glib::SourceHandle();
       return G_SOURCE_REMOVE;
     }
-    timer_ = net::add_timeout(context_, kDtmfGapMs, &DtmfSender::on_timer, this);
+    timer_ = glib::add_timeout(context_, kDtmfGapMs, &DtmfSender::on_timer, this);
     return G_SOURCE_REMOVE;
   }
   if (queue_.empty()) {
-    timer_ = net::SourceHandle();
+    timer_ = glib::SourceHandle();
     return G_SOURCE_REMOVE;
   }
   int number = queue_.front();
   queue_.pop_front();
   send_event(number, true);
   tone_on_ = true;
-  timer_ = net::add_timeout(context_, kDtmfToneMs, &DtmfSender::on_timer, this);
+  timer_ = glib::add_timeout(context_, kDtmfToneMs, &DtmfSender::on_timer, this);
   return G_SOURCE_REMOVE;
 }
 

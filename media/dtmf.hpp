@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "net/glib_handles.hpp"
+#include "glib_support/handles.hpp"
 
 namespace lanline::media {
 
@@ -42,7 +42,7 @@ class DtmfSender {
   std::string name_;
   std::deque<int> queue_;  // digits waiting
   bool tone_on_ = false;
-  net::SourceHandle timer_;  // plays them one by one
+  glib::SourceHandle timer_;  // plays them one by one
 };
 
 }  // namespace lanline::media

@@ -9,11 +9,11 @@ namespace {
 
 enum class BindResult { kBound, kInUse, kFailed };
 
-BindResult bind_one(bool ipv6, std::uint16_t port, net::GObjectPtr<GSocket>& out,
+BindResult bind_one(bool ipv6, std::uint16_t port, glib::GObjectPtr<GSocket>& out,
                     std::string& error) {
-  net::GErrorOut gerror;
+  glib::GErrorOut gerror;
   const GSocketFamily family = ipv6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4;
-  net::GObjectPtr<GSocket> socket(
+  glib::GObjectPtr<GSocket> socket(
       g_socket_new(family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, gerror.out()));
   if (!socket) {
     error = std::string("cannot open a UDP socket for audio: ") + gerror.message();
@@ -24,8 +24,8 @@ BindResult bind_one(bool ipv6, std::uint16_t port, net::GObjectPtr<GSocket>& out
     error = std::string("cannot make the audio socket IPv6-only: ") + gerror.message();
     return BindResult::kFailed;
   }
-  net::GObjectPtr<GInetAddress> any(g_inet_address_new_any(family));
-  net::GObjectPtr<GSocketAddress> address(g_inet_socket_address_new(any.get(), port));
+  glib::GObjectPtr<GInetAddress> any(g_inet_address_new_any(family));
+  glib::GObjectPtr<GSocketAddress> address(g_inet_socket_address_new(any.get(), port));
   if (!g_socket_bind(socket.get(), address.get(), FALSE, gerror.out())) {
     if (gerror.matches(G_IO_ERROR_ADDRESS_IN_USE)) return BindResult::kInUse;
     error = std::string("cannot bind an audio port: ") + gerror.message();
@@ -50,8 +50,8 @@ std::unique_ptr<UdpTransport> UdpTransport::bind(bool ipv6, PortRange range, std
   transport->ipv6_ = ipv6;
   for (unsigned i = 0; i < pairs; ++i) {
     auto port = static_cast<std::uint16_t>(range.first + 2u * ((start + i) % pairs));
-    net::GObjectPtr<GSocket> rtp;
-    net::GObjectPtr<GSocket> rtcp;
+    glib::GObjectPtr<GSocket> rtp;
+    glib::GObjectPtr<GSocket> rtcp;
     BindResult result = bind_one(ipv6, port, rtp, error);
     if (result == BindResult::kFailed) return nullptr;
     if (result == BindResult::kInUse) continue;

@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "net/glib_handles.hpp"
+#include "glib_support/handles.hpp"
 
 namespace lanline::media {
 
@@ -35,8 +35,8 @@ class UdpTransport {
 
  private:
   UdpTransport() = default;
-  net::GObjectPtr<GSocket> rtp_;
-  net::GObjectPtr<GSocket> rtcp_;
+  glib::GObjectPtr<GSocket> rtp_;
+  glib::GObjectPtr<GSocket> rtcp_;
   std::uint16_t rtp_port_ = 0;
   bool ipv6_ = false;
 };

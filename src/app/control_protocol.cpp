@@ -92,7 +92,7 @@ ParsedRequest parse_request(std::string_view line) {
   return parsed;
 }
 
-nlohmann::json execute_request(core::CommandHandler& handler, const nlohmann::json& request) {
+nlohmann::json execute_request(engine::CommandHandler& handler, const nlohmann::json& request) {
   nlohmann::json reply;
   try {
     reply = handler.execute(request);
@@ -106,7 +106,7 @@ nlohmann::json execute_request(core::CommandHandler& handler, const nlohmann::js
   return reply;
 }
 
-void execute_request_async(core::CommandHandler& handler, const nlohmann::json& request,
+void execute_request_async(engine::CommandHandler& handler, const nlohmann::json& request,
                            std::function<void(nlohmann::json)> done) {
   auto finish = [request, done](nlohmann::json reply) {
     if (!reply.is_object()) {

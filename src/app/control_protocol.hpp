@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/command_handler.hpp"
+#include "engine/command_handler.hpp"
 
 namespace lanline::app {
 
@@ -49,9 +49,9 @@ nlohmann::json error_reply(std::string message, const nlohmann::json& request = 
 // Runs `request` on `handler` and returns its reply with the request's "id" copied in.
 // Never throws: a handler that throws or answers something other than an object gives
 // an error reply.
-nlohmann::json execute_request(core::CommandHandler& handler, const nlohmann::json& request);
+nlohmann::json execute_request(engine::CommandHandler& handler, const nlohmann::json& request);
 // The same through CommandHandler::execute_async: `done` gets the reply, now or later.
-void execute_request_async(core::CommandHandler& handler, const nlohmann::json& request,
+void execute_request_async(engine::CommandHandler& handler, const nlohmann::json& request,
                            std::function<void(nlohmann::json)> done);
 
 // One line of the protocol: compact JSON and '\n'. Invalid UTF-8 in strings (text a

@@ -13,14 +13,14 @@
 #include <optional>
 
 #include "control_protocol.hpp"
-#include "net/glib_callbacks.hpp"
-#include "net/glib_handles.hpp"
+#include "glib_support/callbacks.hpp"
+#include "glib_support/handles.hpp"
 
 namespace lanline::app {
 
-using net::GErrorOut;
-using net::GObjectPtr;
-using net::SourceHandle;
+using glib::GErrorOut;
+using glib::GObjectPtr;
+using glib::SourceHandle;
 
 namespace {
 
@@ -74,7 +74,7 @@ struct ControlServer::Impl {
   GObjectPtr<GSocket> listener;
   SourceHandle accept_source;
   SourceHandle reap_source;
-  core::CommandHandler* handler = nullptr;
+  engine::CommandHandler* handler = nullptr;
   std::map<std::uint64_t, std::unique_ptr<Client>> clients;
   std::uint64_t next_client = 1;
   dev_t socket_device = 0;
@@ -104,7 +104,7 @@ struct ControlServer::Impl {
   }
 
   static gboolean on_accept(GSocket*, GIOCondition, gpointer data) {
-    return net::guarded("control socket: accept", [&] {
+    return glib::guarded("control socket: accept", [&] {
       static_cast<Impl*>(data)->accept_all();
       return G_SOURCE_CONTINUE;
     });
@@ -112,7 +112,7 @@ struct ControlServer::Impl {
 
   static gboolean on_readable(GSocket*, GIOCondition, gpointer data) {
     auto* client = static_cast<Client*>(data);
-    return net::guarded("control socket: read", [&] {
+    return glib::guarded("control socket: read", [&] {
       try {
         client->server->read(*client);
       } catch (...) {
@@ -125,14 +125,14 @@ struct ControlServer::Impl {
 
   static gboolean on_writable(GSocket*, GIOCondition, gpointer data) {
     auto* client = static_cast<Client*>(data);
-    return net::guarded("control socket: write", [&] {
+    return glib::guarded("control socket: write", [&] {
       client->server->flush(*client);
       return G_SOURCE_CONTINUE;
     });
   }
 
   static gboolean on_reap(gpointer data) {
-    return net::guarded("control socket: closing connections", [&] {
+    return glib::guarded("control socket: closing connections", [&] {
       static_cast<Impl*>(data)->reap();
       return G_SOURCE_REMOVE;
     });
@@ -152,7 +152,7 @@ struct ControlServer::Impl {
       client->server = this;
       client->id = next_client++;
       client->socket = std::move(socket);
-      client->read_source = net::watch_socket(
+      client->read_source = glib::watch_socket(
           context, client->socket.get(), static_cast<GIOCondition>(G_IO_IN | G_IO_HUP | G_IO_ERR),
           &Impl::on_readable, client.get());
       spdlog::debug("control socket: client {} connected", client->id);
@@ -255,7 +255,7 @@ struct ControlServer::Impl {
       client.write_source.reset();
       if (client.closing) drop(client);
     } else if (!client.write_source) {
-      client.write_source = net::watch_socket(
+      client.write_source = glib::watch_socket(
           context, client.socket.get(), static_cast<GIOCondition>(G_IO_OUT | G_IO_HUP | G_IO_ERR),
           &Impl::on_writable, &client);
     }
@@ -275,7 +275,7 @@ struct ControlServer::Impl {
     client.read_source.reset();
     client.write_source.reset();
     g_socket_close(client.socket.get(), nullptr);
-    if (!reap_source) reap_source = net::add_timeout(context, 0, &Impl::on_reap, this);
+    if (!reap_source) reap_source = glib::add_timeout(context, 0, &Impl::on_reap, this);
   }
 
   void reap() {
@@ -369,11 +369,11 @@ std::unique_ptr<ControlServer> ControlServer::create(GMainContext* context,
   return server;
 }
 
-void ControlServer::start(core::CommandHandler& handler) {
+void ControlServer::start(engine::CommandHandler& handler) {
   if (impl_->accept_source) return;
   impl_->handler = &handler;
-  impl_->accept_source = net::watch_socket(impl_->context, impl_->listener.get(), G_IO_IN,
-                                           &Impl::on_accept, impl_.get());
+  impl_->accept_source = glib::watch_socket(impl_->context, impl_->listener.get(), G_IO_IN,
+                                            &Impl::on_accept, impl_.get());
 }
 
 std::size_t ControlServer::connections() const {

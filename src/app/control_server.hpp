@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "core/command_handler.hpp"
+#include "engine/command_handler.hpp"
 
 namespace lanline::app {
 
@@ -42,7 +42,7 @@ class ControlServer {
 
   // Starts accepting. `handler` must outlive the server; it is called on the context's
   // thread, and must not destroy the server from inside execute().
-  void start(core::CommandHandler& handler);
+  void start(engine::CommandHandler& handler);
 
   std::size_t connections() const;
   const std::filesystem::path& socket_path() const;

@@ -4,9 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include "control_server.hpp"
-#include "core/audio_devices.hpp"
-#include "core/engine.hpp"
-#include "core/history_handler.hpp"
+#include "engine/audio_devices.hpp"
+#include "engine/engine.hpp"
+#include "history/history_handler.hpp"
 #include "local_address.hpp"
 
 namespace lanline::app {
@@ -14,8 +14,8 @@ namespace lanline::app {
 // Members in the order they must be built; they are destroyed in reverse: the server
 // first (it unsubscribes from the handler), then the handler (from the engine).
 struct Node::Impl {
-  std::unique_ptr<core::Engine> engine;
-  std::unique_ptr<core::HistoryHandler> history;
+  std::unique_ptr<engine::Engine> engine;
+  std::unique_ptr<history::HistoryHandler> history;
   std::unique_ptr<ControlServer> server;
   std::string ready;
 };
@@ -41,7 +41,7 @@ std::unique_ptr<Node> Node::create(GMainContext* context, const Profile& profile
   impl.server = ControlServer::create(context, server_options, error);
   if (!impl.server) return nullptr;
 
-  core::EngineOptions engine_options;
+  engine::EngineOptions engine_options;
   engine_options.profile = profile.name();
   engine_options.display_name = options.name;
   engine_options.user = options.user;
@@ -53,17 +53,17 @@ std::unique_ptr<Node> Node::create(GMainContext* context, const Profile& profile
   engine_options.audio_codecs = options.audio_codecs;
   engine_options.discovery = !options.no_discovery;
   engine_options.data_dir = profile.data_file().parent_path();
-  impl.engine = core::Engine::create(context, engine_options, error);
+  impl.engine = engine::Engine::create(context, engine_options, error);
   if (!impl.engine) return nullptr;
 
   // A history that cannot be opened costs the history, not the node: calls and chat
   // still work, and `history` answers with the reason.
   std::string store_error;
-  std::unique_ptr<core::HistoryStore> store =
-      core::HistoryStore::open(profile.data_file(), store_error);
+  std::unique_ptr<history::HistoryStore> store =
+      history::HistoryStore::open(profile.data_file(), store_error);
   if (!store) spdlog::error("{}", store_error);
-  impl.history = std::make_unique<core::HistoryHandler>(*impl.engine, std::move(store), store_error,
-                                                        &core::list_audio_devices);
+  impl.history = std::make_unique<history::HistoryHandler>(
+      *impl.engine, std::move(store), store_error, &engine::list_audio_devices);
   impl.server->start(*impl.history);
   impl.ready = fmt::format("{} ready on sip:{}@{}:{}, control socket {}", options.name,
                            options.user, first_lan_ipv4_address(), impl.engine->sip_port(),
@@ -71,7 +71,7 @@ std::unique_ptr<Node> Node::create(GMainContext* context, const Profile& profile
   return node;
 }
 
-core::CommandHandler& Node::handler() {
+engine::CommandHandler& Node::handler() {
   return *impl_->history;
 }
 

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "core/command_handler.hpp"
+#include "engine/command_handler.hpp"
 #include "options.hpp"
 #include "profile.hpp"
 
@@ -26,7 +26,7 @@ class Node {
   Node& operator=(const Node&) = delete;
 
   // What clients talk to: the engine with the history in front of it.
-  core::CommandHandler& handler();
+  engine::CommandHandler& handler();
   // Called when a client sends "quit".
   void on_quit(std::function<void()> callback);
   // "NAME ready on sip:USER@ADDRESS:PORT, control socket PATH"

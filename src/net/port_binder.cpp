@@ -26,21 +26,21 @@ struct Attempt {
 struct Family {
   GSocketFamily family;
   std::string text;
-  GObjectPtr<GInetAddress> address;
+  glib::GObjectPtr<GInetAddress> address;
 };
 
-GObjectPtr<GSocket> bound_socket(const Family& family, GSocketType type, std::uint16_t port,
-                                 Attempt& attempt, bool& no_family) {
+glib::GObjectPtr<GSocket> bound_socket(const Family& family, GSocketType type, std::uint16_t port,
+                                       Attempt& attempt, bool& no_family) {
   const bool tcp = type == G_SOCKET_TYPE_STREAM;
-  GErrorOut error;
+  glib::GErrorOut error;
   auto fail = [&](Outcome outcome) {
     attempt.outcome = outcome;
     attempt.permission_denied = error.matches(G_IO_ERROR_PERMISSION_DENIED);
     attempt.error = std::string("SIP over ") + (tcp ? "TCP" : "UDP") + " on " + family.text + ": " +
                     error.message();
-    return GObjectPtr<GSocket>();
+    return glib::GObjectPtr<GSocket>();
   };
-  GObjectPtr<GSocket> socket(g_socket_new(
+  glib::GObjectPtr<GSocket> socket(g_socket_new(
       family.family, type, tcp ? G_SOCKET_PROTOCOL_TCP : G_SOCKET_PROTOCOL_UDP, error.out()));
   if (!socket) {
     no_family = error.matches(G_IO_ERROR_NOT_SUPPORTED);  // EAFNOSUPPORT
@@ -52,7 +52,7 @@ GObjectPtr<GSocket> bound_socket(const Family& family, GSocketType type, std::ui
       !g_socket_set_option(socket.get(), IPPROTO_IPV6, IPV6_V6ONLY, 1, error.out())) {
     return fail(Outcome::kFailed);
   }
-  GObjectPtr<GSocketAddress> address(g_inet_socket_address_new(family.address.get(), port));
+  glib::GObjectPtr<GSocketAddress> address(g_inet_socket_address_new(family.address.get(), port));
   // allow_reuse sets SO_REUSEADDR, and on datagram sockets SO_REUSEPORT too: TCP only.
   if (!g_socket_bind(socket.get(), address.get(), tcp, error.out())) {
     if (error.matches(G_IO_ERROR_ADDRESS_IN_USE)) return fail(Outcome::kInUse);
@@ -80,7 +80,7 @@ GObjectPtr<GSocket> bound_socket(const Family& family, GSocketType type, std::ui
 }
 
 std::uint16_t local_port(GSocket* socket) {
-  GObjectPtr<GSocketAddress> address(g_socket_get_local_address(socket, nullptr));
+  glib::GObjectPtr<GSocketAddress> address(g_socket_get_local_address(socket, nullptr));
   if (!address || !G_IS_INET_SOCKET_ADDRESS(address.get())) return 0;
   return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(address.get()));
 }
@@ -95,7 +95,7 @@ Attempt bind_all(std::vector<Family>& families, std::uint16_t port, BoundPort& b
     sockets.family = families[i].family;
     for (GSocketType type : {G_SOCKET_TYPE_DATAGRAM, G_SOCKET_TYPE_STREAM}) {
       bool no_family = false;
-      GObjectPtr<GSocket> socket = bound_socket(families[i], type, port, attempt, no_family);
+      glib::GObjectPtr<GSocket> socket = bound_socket(families[i], type, port, attempt, no_family);
       if (!socket) {
         // A family the host lacks is left out, unless it is the only one asked for.
         if (no_family && families.size() > 1) {
@@ -122,7 +122,7 @@ std::optional<BoundPort> bind_sip_port(const BindRequest& request, std::string& 
   for (auto [family, text] : {std::pair{G_SOCKET_FAMILY_IPV4, &request.ipv4},
                               std::pair{G_SOCKET_FAMILY_IPV6, &request.ipv6}}) {
     if (text->empty()) continue;
-    GObjectPtr<GInetAddress> address(g_inet_address_new_from_string(text->c_str()));
+    glib::GObjectPtr<GInetAddress> address(g_inet_address_new_from_string(text->c_str()));
     if (!address || g_inet_address_get_family(address.get()) != family) {
       error = "cannot listen for SIP on \"" + *text + "\": not an " +
               (family == G_SOCKET_FAMILY_IPV4 ? "IPv4" : "IPv6") + " address";

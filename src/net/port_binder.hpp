@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "net/glib_handles.hpp"
+#include "glib_support/handles.hpp"
 
 namespace lanline::net {
 
@@ -23,8 +23,8 @@ struct BindRequest {
 
 struct FamilySockets {
   GSocketFamily family = G_SOCKET_FAMILY_IPV4;
-  GObjectPtr<GSocket> udp;
-  GObjectPtr<GSocket> tcp;  // listening
+  glib::GObjectPtr<GSocket> udp;
+  glib::GObjectPtr<GSocket> tcp;  // listening
 };
 
 struct BoundPort {

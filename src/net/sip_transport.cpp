@@ -5,7 +5,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "net/glib_callbacks.hpp"
+#include "glib_support/callbacks.hpp"
 #include "net/log_limiter.hpp"
 #include "net/port_binder.hpp"
 #include "net/socket_address.hpp"
@@ -51,9 +51,9 @@ struct SipTransport::Impl : TcpConnection::Owner {
     SipTransport::Impl* impl = nullptr;
     FamilySockets sockets;
     // After the sockets: they hold references to them and go first.
-    SourceHandle udp_watch;
-    SourceHandle tcp_watch;
-    SourceHandle accept_pause;  // while accept() fails for lack of descriptors
+    glib::SourceHandle udp_watch;
+    glib::SourceHandle tcp_watch;
+    glib::SourceHandle accept_pause;  // while accept() fails for lack of descriptors
   };
 
   GMainContext* context = nullptr;
@@ -128,7 +128,7 @@ struct SipTransport::Impl : TcpConnection::Owner {
   }
 
   bool send_udp(std::string_view bytes, const sip::Endpoint& to) {
-    GObjectPtr<GSocketAddress> address = socket_address(to.address, to.port);
+    glib::GObjectPtr<GSocketAddress> address = socket_address(to.address, to.port);
     if (!address) {
       spdlog::warn("SIP send to {}: not an IP address", sip::to_string(to));
       return false;
@@ -139,7 +139,7 @@ struct SipTransport::Impl : TcpConnection::Owner {
       return false;
     }
     trace("out to", bytes, to);
-    GErrorOut error;
+    glib::GErrorOut error;
     gssize sent = g_socket_send_to(l->sockets.udp.get(), address.get(), bytes.data(), bytes.size(),
                                    nullptr, error.out());
     if (sent >= 0) return true;
@@ -160,7 +160,7 @@ struct SipTransport::Impl : TcpConnection::Owner {
     if (auto it = connections.find(to.connection); to.connection != 0 && it != connections.end()) {
       connection = it->second.get();
     }
-    GObjectPtr<GSocketAddress> address;
+    glib::GObjectPtr<GSocketAddress> address;
     if (!connection || !connection->usable()) {
       address = socket_address(to.address, to.port);
       if (!address) {
@@ -235,19 +235,19 @@ struct SipTransport::Impl : TcpConnection::Owner {
 
   static gboolean on_udp_readable_cb(GSocket*, GIOCondition, gpointer data) {
     auto* l = static_cast<Listener*>(data);
-    return guarded("SIP UDP receive", [l] { return l->impl->on_udp_readable(*l); });
+    return glib::guarded("SIP UDP receive", [l] { return l->impl->on_udp_readable(*l); });
   }
 
   static gboolean on_tcp_acceptable_cb(GSocket*, GIOCondition, gpointer data) {
     auto* l = static_cast<Listener*>(data);
-    return guarded("SIP TCP accept", [l] { return l->impl->on_tcp_acceptable(*l); });
+    return glib::guarded("SIP TCP accept", [l] { return l->impl->on_tcp_acceptable(*l); });
   }
 
   static gboolean on_accept_resume_cb(gpointer data) {
     auto* l = static_cast<Listener*>(data);
-    return guarded("SIP TCP accept", [l] {
-      l->tcp_watch =
-          watch_socket(l->impl->context, l->sockets.tcp.get(), G_IO_IN, on_tcp_acceptable_cb, l);
+    return glib::guarded("SIP TCP accept", [l] {
+      l->tcp_watch = glib::watch_socket(l->impl->context, l->sockets.tcp.get(), G_IO_IN,
+                                        on_tcp_acceptable_cb, l);
       l->accept_pause.reset();  // safe inside its own callback (see SourceHandle)
       return G_SOURCE_REMOVE;
     });
@@ -257,10 +257,10 @@ struct SipTransport::Impl : TcpConnection::Owner {
     std::weak_ptr<int> token = alive;
     for (int i = 0; i < kDatagramsPerWakeup; ++i) {
       GSocketAddress* raw_source = nullptr;
-      GErrorOut error;
+      glib::GErrorOut error;
       gssize got = g_socket_receive_from(l.sockets.udp.get(), &raw_source, datagram.data(),
                                          datagram.size(), nullptr, error.out());
-      GObjectPtr<GSocketAddress> source(raw_source);
+      glib::GObjectPtr<GSocketAddress> source(raw_source);
       if (got < 0) {
         // ICMP errors of earlier sends surface here too; none of them ends the socket.
         if (!error.matches(G_IO_ERROR_WOULD_BLOCK)) {
@@ -287,15 +287,15 @@ struct SipTransport::Impl : TcpConnection::Owner {
 
   gboolean on_tcp_acceptable(Listener& l) {
     for (;;) {
-      GErrorOut error;
-      GObjectPtr<GSocket> socket(g_socket_accept(l.sockets.tcp.get(), nullptr, error.out()));
+      glib::GErrorOut error;
+      glib::GObjectPtr<GSocket> socket(g_socket_accept(l.sockets.tcp.get(), nullptr, error.out()));
       if (!socket) {
         if (error.matches(G_IO_ERROR_WOULD_BLOCK)) break;
         // Out of descriptors (EMFILE) leaves the listener readable: without a pause the
         // loop would spin on it.
         spdlog::warn("SIP TCP accept: {}; not accepting for {} ms", error.message(),
                      kAcceptPauseMs);
-        l.accept_pause = add_timeout(context, kAcceptPauseMs, on_accept_resume_cb, &l);
+        l.accept_pause = glib::add_timeout(context, kAcceptPauseMs, on_accept_resume_cb, &l);
         l.tcp_watch.reset();  // safe inside its own callback (see SourceHandle)
         return G_SOURCE_REMOVE;
       }
@@ -335,10 +335,10 @@ std::unique_ptr<SipTransport> SipTransport::create(GMainContext* context,
     auto l = std::make_unique<Impl::Listener>();
     l->impl = &impl;
     l->sockets = std::move(sockets);
-    l->udp_watch =
-        watch_socket(context, l->sockets.udp.get(), G_IO_IN, Impl::on_udp_readable_cb, l.get());
-    l->tcp_watch =
-        watch_socket(context, l->sockets.tcp.get(), G_IO_IN, Impl::on_tcp_acceptable_cb, l.get());
+    l->udp_watch = glib::watch_socket(context, l->sockets.udp.get(), G_IO_IN,
+                                      Impl::on_udp_readable_cb, l.get());
+    l->tcp_watch = glib::watch_socket(context, l->sockets.tcp.get(), G_IO_IN,
+                                      Impl::on_tcp_acceptable_cb, l.get());
     impl.listeners.push_back(std::move(l));
   }
   spdlog::debug("SIP listening on UDP and TCP port {}", impl.port);

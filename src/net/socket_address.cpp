@@ -4,7 +4,7 @@
 
 namespace lanline::net {
 
-GObjectPtr<GSocketAddress> socket_address(std::string_view address, std::uint16_t port) {
+glib::GObjectPtr<GSocketAddress> socket_address(std::string_view address, std::uint16_t port) {
   if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
     address = address.substr(1, address.size() - 2);
   }
@@ -12,7 +12,8 @@ GObjectPtr<GSocketAddress> socket_address(std::string_view address, std::uint16_
   // only numeric addresses (no name lookups, no "127.1" shorthand).
   std::string text(address);
   if (text.empty() || text.find('\0') != std::string::npos) return {};
-  return GObjectPtr<GSocketAddress>(g_inet_socket_address_new_from_string(text.c_str(), port));
+  return glib::GObjectPtr<GSocketAddress>(
+      g_inet_socket_address_new_from_string(text.c_str(), port));
 }
 
 std::string address_text(GInetSocketAddress* address) {

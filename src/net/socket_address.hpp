@@ -9,14 +9,14 @@
 #include <string>
 #include <string_view>
 
-#include "net/glib_handles.hpp"
+#include "glib_support/handles.hpp"
 #include "sip/endpoint.hpp"
 
 namespace lanline::net {
 
 // An IP literal ("192.0.2.1", "::1", "[::1]", "fe80::1%eth0") and a port; empty when
 // `address` is not one (host names are resolved above the transport, RFC 3263).
-GObjectPtr<GSocketAddress> socket_address(std::string_view address, std::uint16_t port);
+glib::GObjectPtr<GSocketAddress> socket_address(std::string_view address, std::uint16_t port);
 
 // "192.0.2.1", "2001:db8::1", "fe80::1%eth0".
 std::string address_text(GInetSocketAddress* address);

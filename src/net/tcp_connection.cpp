@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <array>
 
-#include "net/glib_callbacks.hpp"
+#include "glib_support/callbacks.hpp"
 #include "net/socket_address.hpp"
 
 namespace lanline::net {
@@ -19,7 +19,7 @@ constexpr std::size_t kReadChunk = 65536;
 
 }  // namespace
 
-TcpConnection::TcpConnection(const Settings& settings, GObjectPtr<GSocket> socket,
+TcpConnection::TcpConnection(const Settings& settings, glib::GObjectPtr<GSocket> socket,
                              GSocketAddress* peer)
     : settings_(settings),
       peer_(endpoint_of(peer, sip::TransportKind::kTcp, settings.id)),
@@ -44,8 +44,8 @@ TcpConnection::~TcpConnection() {
 }
 
 std::unique_ptr<TcpConnection> TcpConnection::accepted(const Settings& settings,
-                                                       GObjectPtr<GSocket> socket) {
-  GObjectPtr<GSocketAddress> peer(g_socket_get_remote_address(socket.get(), nullptr));
+                                                       glib::GObjectPtr<GSocket> socket) {
+  glib::GObjectPtr<GSocketAddress> peer(g_socket_get_remote_address(socket.get(), nullptr));
   if (!peer) return nullptr;  // reset before we got to it
   std::unique_ptr<TcpConnection> connection(
       new TcpConnection(settings, std::move(socket), peer.get()));
@@ -56,9 +56,9 @@ std::unique_ptr<TcpConnection> TcpConnection::accepted(const Settings& settings,
 
 std::unique_ptr<TcpConnection> TcpConnection::connect(const Settings& settings, GSocketAddress* to,
                                                       std::string& error) {
-  GErrorOut failure;
-  GObjectPtr<GSocket> socket(g_socket_new(g_socket_address_get_family(to), G_SOCKET_TYPE_STREAM,
-                                          G_SOCKET_PROTOCOL_TCP, failure.out()));
+  glib::GErrorOut failure;
+  glib::GObjectPtr<GSocket> socket(g_socket_new(
+      g_socket_address_get_family(to), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, failure.out()));
   if (!socket) {
     error = failure.message();
     return nullptr;
@@ -100,7 +100,7 @@ bool TcpConnection::write(std::string_view bytes) {
 
 bool TcpConnection::flush() {
   while (queue_sent_ < queue_.size()) {
-    GErrorOut error;
+    glib::GErrorOut error;
     gssize sent = g_socket_send(socket_.get(), queue_.data() + queue_sent_,
                                 queue_.size() - queue_sent_, nullptr, error.out());
     if (sent < 0) {
@@ -122,40 +122,41 @@ bool TcpConnection::flush() {
 }
 
 void TcpConnection::start_reading() {
-  read_watch_ =
-      watch_socket(settings_.context, socket_.get(),
-                   static_cast<GIOCondition>(G_IO_IN | G_IO_HUP | G_IO_ERR), on_readable_cb, this);
+  read_watch_ = glib::watch_socket(settings_.context, socket_.get(),
+                                   static_cast<GIOCondition>(G_IO_IN | G_IO_HUP | G_IO_ERR),
+                                   on_readable_cb, this);
 }
 
 void TcpConnection::watch_writable() {
-  write_watch_ = watch_socket(settings_.context, socket_.get(), G_IO_OUT, on_writable_cb, this);
+  write_watch_ =
+      glib::watch_socket(settings_.context, socket_.get(), G_IO_OUT, on_writable_cb, this);
 }
 
 void TcpConnection::arm_idle_timer(gint64 at) {
   gint64 now = g_get_monotonic_time();
   gint64 delay_ms = at > now ? (at - now + 999) / 1000 : 0;
   // At least 1 ms: a zero delay would make it an idle source.
-  idle_timer_ = add_timeout(settings_.context, static_cast<guint>(std::max<gint64>(delay_ms, 1)),
-                            on_idle_timer_cb, this);
+  idle_timer_ = glib::add_timeout(
+      settings_.context, static_cast<guint>(std::max<gint64>(delay_ms, 1)), on_idle_timer_cb, this);
 }
 
 gboolean TcpConnection::on_readable_cb(GSocket*, GIOCondition, gpointer self) {
-  return guarded("SIP TCP read",
-                 [self] { return static_cast<TcpConnection*>(self)->on_readable(); });
+  return glib::guarded("SIP TCP read",
+                       [self] { return static_cast<TcpConnection*>(self)->on_readable(); });
 }
 
 gboolean TcpConnection::on_writable_cb(GSocket*, GIOCondition, gpointer self) {
-  return guarded("SIP TCP write",
-                 [self] { return static_cast<TcpConnection*>(self)->on_writable(); });
+  return glib::guarded("SIP TCP write",
+                       [self] { return static_cast<TcpConnection*>(self)->on_writable(); });
 }
 
 gboolean TcpConnection::on_idle_timer_cb(gpointer self) {
-  return guarded("SIP TCP idle timer",
-                 [self] { return static_cast<TcpConnection*>(self)->on_idle_timer(); });
+  return glib::guarded("SIP TCP idle timer",
+                       [self] { return static_cast<TcpConnection*>(self)->on_idle_timer(); });
 }
 
 gboolean TcpConnection::on_failed_cb(gpointer self) {
-  return guarded("SIP TCP close", [self] {
+  return glib::guarded("SIP TCP close", [self] {
     auto* connection = static_cast<TcpConnection*>(self);
     std::string why = connection->failure_;  // close() destroys the connection
     connection->close(why);
@@ -165,7 +166,7 @@ gboolean TcpConnection::on_failed_cb(gpointer self) {
 
 gboolean TcpConnection::on_readable() {
   std::array<char, kReadChunk> buffer;
-  GErrorOut error;
+  glib::GErrorOut error;
   gssize got = g_socket_receive(socket_.get(), buffer.data(), buffer.size(), nullptr, error.out());
   if (got < 0) {
     if (error.matches(G_IO_ERROR_WOULD_BLOCK)) return G_SOURCE_CONTINUE;
@@ -195,7 +196,7 @@ gboolean TcpConnection::on_readable() {
 
 gboolean TcpConnection::on_writable() {
   if (!connected_) {
-    GErrorOut error;
+    glib::GErrorOut error;
     if (!g_socket_check_connect_result(socket_.get(), error.out())) {
       close(std::string("connect failed: ") + error.message());
       return G_SOURCE_REMOVE;
@@ -234,7 +235,7 @@ void TcpConnection::fail_later(std::string why) {
   failed_ = true;
   failure_ = std::move(why);
   if (failed_event_) return;
-  failed_event_ = add_timeout(settings_.context, 0, on_failed_cb, this);
+  failed_event_ = glib::add_timeout(settings_.context, 0, on_failed_cb, this);
 }
 
 }  // namespace lanline::net

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/glib_handles.hpp"
+#include "glib_support/handles.hpp"
 #include "sip/endpoint.hpp"
 #include "sip/framer.hpp"
 
@@ -37,7 +37,7 @@ class TcpConnection {
 
   // A connection from the listener; `socket` is connected already.
   static std::unique_ptr<TcpConnection> accepted(const Settings& settings,
-                                                 GObjectPtr<GSocket> socket);
+                                                 glib::GObjectPtr<GSocket> socket);
   // A new connection to `to`, finished asynchronously; bytes written meanwhile wait.
   // Null, with `error`, when it fails at once (no route, no such family).
   static std::unique_ptr<TcpConnection> connect(const Settings& settings, GSocketAddress* to,
@@ -61,7 +61,7 @@ class TcpConnection {
   std::size_t unsent() const { return queue_.size() - queue_sent_; }
 
  private:
-  TcpConnection(const Settings& settings, GObjectPtr<GSocket> socket, GSocketAddress* peer);
+  TcpConnection(const Settings& settings, glib::GObjectPtr<GSocket> socket, GSocketAddress* peer);
 
   static gboolean on_readable_cb(GSocket* socket, GIOCondition condition, gpointer self);
   static gboolean on_writable_cb(GSocket* socket, GIOCondition condition, gpointer self);
@@ -93,12 +93,12 @@ class TcpConnection {
   gint64 last_activity_ = 0;  // g_get_monotonic_time()
   // Expires with the connection, so a callback can tell that the owner destroyed it.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
-  GObjectPtr<GSocket> socket_;
+  glib::GObjectPtr<GSocket> socket_;
   // After socket_: the sources hold references to it and are destroyed first.
-  SourceHandle read_watch_;
-  SourceHandle write_watch_;
-  SourceHandle idle_timer_;
-  SourceHandle failed_event_;
+  glib::SourceHandle read_watch_;
+  glib::SourceHandle write_watch_;
+  glib::SourceHandle idle_timer_;
+  glib::SourceHandle failed_event_;
 };
 
 }  // namespace lanline::net

@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/command_handler.hpp"
+#include "engine/command_handler.hpp"
 
 namespace lanline::app::testkit {
 
@@ -51,7 +51,7 @@ class ScopedEnv {
 
 // Answers {"ok":true,"cmd":CMD} unless told otherwise for a command; records requests;
 // keeps subscribers so a test can emit events.
-class FakeHandler : public core::CommandHandler {
+class FakeHandler : public engine::CommandHandler {
  public:
   nlohmann::json execute(const nlohmann::json& request) override;
   // A command in `later` is answered only when the test calls answer_later(): as the

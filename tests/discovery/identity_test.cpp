@@ -7,9 +7,9 @@
 #include <fstream>
 #include <regex>
 
-#include "core/node_identity.hpp"
+#include "engine/node_identity.hpp"
 
-namespace lanline::core {
+namespace lanline::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -75,4 +75,4 @@ TEST_F(IdentityTest, AnUnwritableDirectorySaysWhatToDo) {
 }
 
 }  // namespace
-}  // namespace lanline::core
+}  // namespace lanline::engine

@@ -7,11 +7,11 @@
 #include <optional>
 #include <string>
 
-#include "core/engine.hpp"
-#include "core/name_lookup.hpp"
+#include "engine/engine.hpp"
+#include "engine/name_lookup.hpp"
 #include "loop_support.hpp"
 
-namespace lanline::core {
+namespace lanline::engine {
 namespace {
 
 using namespace std::chrono_literals;
@@ -146,4 +146,4 @@ TEST(EngineLookup, AMessageToAHostNameIsSentOnceLookedUp) {
 }
 
 }  // namespace
-}  // namespace lanline::core
+}  // namespace lanline::engine

@@ -8,14 +8,14 @@
 #include <filesystem>
 #include <optional>
 
-#include "core/history_handler.hpp"
+#include "history/history_handler.hpp"
 
-namespace lanline::core {
+namespace lanline::history {
 namespace {
 
 using nlohmann::json;
 
-class FakeEngine : public CommandHandler {
+class FakeEngine : public engine::CommandHandler {
  public:
   json execute(const json& request) override {
     requests.push_back(request);
@@ -268,4 +268,4 @@ TEST(HistoryHandlerLifetime, UnsubscribesFromTheEngine) {
 }
 
 }  // namespace
-}  // namespace lanline::core
+}  // namespace lanline::history

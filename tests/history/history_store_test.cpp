@@ -9,9 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/history_store.hpp"
+#include "history/history_store.hpp"
 
-namespace lanline::core {
+namespace lanline::history {
 namespace {
 
 namespace fs = std::filesystem;
@@ -250,4 +250,4 @@ TEST(HistoryStore, AFolderThatCannotBeMadeIsReported) {
 }
 
 }  // namespace
-}  // namespace lanline::core
+}  // namespace lanline::history

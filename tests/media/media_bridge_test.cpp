@@ -6,10 +6,10 @@
 #include <filesystem>
 
 #include "../net/loop_support.hpp"
-#include "core/media_bridge.hpp"
+#include "engine/media_bridge.hpp"
 #include "wav_analysis.hpp"
 
-namespace lanline::core {
+namespace lanline::engine {
 namespace {
 
 using namespace std::chrono_literals;
@@ -43,9 +43,9 @@ std::unique_ptr<MediaBridge> bridge(MainContext& context, const std::string& sou
 // What the UA would hand over after an exchange between the two, seen from one side.
 // The bridge's transports are plain sockets: ready at once, never pending.
 std::optional<LocalTransport> reserve(MediaBridge& bridge, std::uint64_t call) {
-  Preparation prepared = bridge.prepare(call, TransportRequest{});
-  EXPECT_NE(prepared.state, PrepareState::kPending);
-  if (prepared.state != PrepareState::kReady) return std::nullopt;
+  core::Preparation prepared = bridge.prepare(call, core::TransportRequest{});
+  EXPECT_NE(prepared.state, core::PrepareState::kPending);
+  if (prepared.state != core::PrepareState::kReady) return std::nullopt;
   EXPECT_EQ(prepared.streams.size(), 1u);
   return prepared.streams.at(0);
 }
@@ -97,12 +97,12 @@ TEST(MediaBridge, ReserveKeepsThePortsOfACall) {
 TEST(MediaBridge, PrepareGivesEachStreamItsOwnPorts) {
   MainContext context;
   auto a = bridge(context, "test", "null");
-  Preparation prepared = a->prepare(3, TransportRequest{.ipv6 = false, .streams = 2});
-  ASSERT_EQ(prepared.state, PrepareState::kReady);
+  core::Preparation prepared = a->prepare(3, core::TransportRequest{.ipv6 = false, .streams = 2});
+  ASSERT_EQ(prepared.state, core::PrepareState::kReady);
   ASSERT_EQ(prepared.streams.size(), 2u);
   EXPECT_NE(prepared.streams[0].rtp_port, prepared.streams[1].rtp_port);
   EXPECT_EQ(prepared.streams[1].rtcp_port, prepared.streams[1].rtp_port + 1);
-  auto again = a->prepare(3, TransportRequest{.ipv6 = false, .streams = 2});
+  auto again = a->prepare(3, core::TransportRequest{.ipv6 = false, .streams = 2});
   ASSERT_EQ(again.streams.size(), 2u);
   EXPECT_EQ(again.streams[1].rtp_port, prepared.streams[1].rtp_port);
 
@@ -211,4 +211,4 @@ TEST(MediaBridge, FollowsTheCallsExchanges) {
 }
 
 }  // namespace
-}  // namespace lanline::core
+}  // namespace lanline::engine

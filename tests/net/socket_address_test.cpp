@@ -7,7 +7,7 @@ namespace lanline::net {
 namespace {
 
 sip::Endpoint round_trip(std::string_view address, std::uint16_t port) {
-  GObjectPtr<GSocketAddress> socket = socket_address(address, port);
+  glib::GObjectPtr<GSocketAddress> socket = socket_address(address, port);
   if (!socket) return {};
   return endpoint_of(socket.get(), sip::TransportKind::kUdp);
 }
@@ -37,8 +37,8 @@ TEST(SocketAddress, NamesAndJunkAreNotAddresses) {
 }
 
 TEST(SocketAddress, PeerKeyIsOneSpellingPerAddressAndPort) {
-  GObjectPtr<GSocketAddress> a = socket_address("::1", 5060);
-  GObjectPtr<GSocketAddress> b = socket_address("0::1", 5060);
+  glib::GObjectPtr<GSocketAddress> a = socket_address("::1", 5060);
+  glib::GObjectPtr<GSocketAddress> b = socket_address("0::1", 5060);
   EXPECT_EQ(peer_key(a.get()), peer_key(b.get()));
   EXPECT_EQ(peer_key(a.get()), "[::1]:5060");
 }

@@ -14,7 +14,7 @@
 
 #include "core/call_media.hpp"
 
-namespace lanline::core {
+namespace lanline::engine {
 
 struct MediaBridgeOptions {
   std::string audio_source;          // as --audio-source: device | test[:HZ] | file:PATH.wav
@@ -25,19 +25,19 @@ struct MediaBridgeOptions {
   std::uint16_t last_port = 29999;
 };
 
-class MediaBridge : public CallMedia {
+class MediaBridge : public core::CallMedia {
  public:
   // nullptr with `error` when the source or sink is not understood.
   static std::unique_ptr<MediaBridge> create(GMainContext* context,
                                              const MediaBridgeOptions& options, std::string& error);
   ~MediaBridge() override;
 
-  Preparation prepare(std::uint64_t call_id, const TransportRequest& request) override;
+  core::Preparation prepare(std::uint64_t call_id, const core::TransportRequest& request) override;
   void apply(std::uint64_t call_id, const std::vector<StreamDescription>& streams) override;
   void release(std::uint64_t call_id) override;
   bool set_mute(std::uint64_t call_id, bool muted) override;
   bool send_dtmf(std::uint64_t call_id, const std::string& digits) override;
-  std::optional<MediaStats> stats(std::uint64_t call_id) const override;
+  std::optional<core::MediaStats> stats(std::uint64_t call_id) const override;
 
   // A telephone-event digit from the peer, or a pipeline error, of one call.
   void on_dtmf(std::function<void(std::uint64_t, char)> callback);
@@ -51,4 +51,4 @@ class MediaBridge : public CallMedia {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

@@ -12,7 +12,7 @@
 #include <set>
 #include <string>
 
-namespace lanline::core {
+namespace lanline::engine {
 
 class NameLookup {
  public:
@@ -38,4 +38,4 @@ class NameLookup {
   std::set<Pending*> pending_;
 };
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

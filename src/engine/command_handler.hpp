@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace lanline::core {
+namespace lanline::engine {
 
 class CommandHandler {
  public:
@@ -33,4 +33,4 @@ class CommandHandler {
   virtual void unsubscribe(std::uint64_t token) = 0;
 };
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

@@ -1,4 +1,4 @@
-#include "core/local_identity.hpp"
+#include "engine/local_identity.hpp"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -8,7 +8,7 @@
 
 #include <cstdlib>
 
-namespace lanline::core {
+namespace lanline::engine {
 
 std::string login_name() {
   if (const char* user = std::getenv("USER"); user && *user) return user;
@@ -43,9 +43,9 @@ std::string primary_ipv4_address() {
   return found;
 }
 
-}  // namespace lanline::core
+}  // namespace lanline::engine
 
-namespace lanline::core {
+namespace lanline::engine {
 
 std::string primary_ipv6_address() {
   ifaddrs* list = nullptr;
@@ -64,4 +64,4 @@ std::string primary_ipv6_address() {
   return found;
 }
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

@@ -1,4 +1,4 @@
-#include "core/node_identity.hpp"
+#include "engine/node_identity.hpp"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -13,7 +13,7 @@
 #include <memory>
 #include <regex>
 
-namespace lanline::core {
+namespace lanline::engine {
 namespace {
 
 namespace fs = std::filesystem;
@@ -173,4 +173,4 @@ std::optional<NodeIdentity> load_or_create_identity(const fs::path& directory, s
   return identity;
 }
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

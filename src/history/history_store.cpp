@@ -1,10 +1,10 @@
-#include "core/history_store.hpp"
+#include "history/history_store.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <system_error>
 
-namespace lanline::core {
+namespace lanline::history {
 namespace {
 
 // One prepared statement, finalized exactly once.
@@ -364,4 +364,4 @@ std::vector<StoredCall> HistoryStore::calls(std::string_view peer, int limit,
       error);
 }
 
-}  // namespace lanline::core
+}  // namespace lanline::history

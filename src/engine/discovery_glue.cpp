@@ -1,13 +1,13 @@
-#include "core/discovery_glue.hpp"
+#include "engine/discovery_glue.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
-#include "net/glib_callbacks.hpp"
+#include "glib_support/callbacks.hpp"
 #include "sip/parser.hpp"
 
-namespace lanline::core {
+namespace lanline::engine {
 namespace {
 
 using nlohmann::json;
@@ -27,9 +27,9 @@ json failure(std::string error) {
 
 }  // namespace
 
-json peer_json(const Peer& peer) {
+json peer_json(const core::Peer& peer) {
   json addresses = json::array();
-  for (const PeerAddress& address : peer.addresses) {
+  for (const core::PeerAddress& address : peer.addresses) {
     addresses.push_back(json{
         {"address", address.address}, {"port", address.port}, {"transport", address.transport}});
   }
@@ -47,8 +47,9 @@ json peer_json(const Peer& peer) {
               {"host", peer.host_name}};
 }
 
-DiscoveryGlue::DiscoveryGlue(GMainContext* context, UserAgent& ua, std::string own_instance_id,
-                             Emit emit, std::function<void()> after_send, ProbePolicy policy)
+DiscoveryGlue::DiscoveryGlue(GMainContext* context, core::UserAgent& ua,
+                             std::string own_instance_id, Emit emit,
+                             std::function<void()> after_send, ProbePolicy policy)
     : context_(context),
       ua_(ua),
       own_instance_id_(own_instance_id),
@@ -72,7 +73,7 @@ void DiscoveryGlue::start(discovery::Advert advert, std::uint16_t port, bool pub
   GSource* source = g_timeout_source_new(kTickMs);
   g_source_set_callback(source, &DiscoveryGlue::on_tick, this, nullptr);
   g_source_attach(source, context_);
-  tick_ = net::SourceHandle(source);
+  tick_ = glib::SourceHandle(source);
 }
 
 // ---- Records in, changes out ----
@@ -84,7 +85,8 @@ void DiscoveryGlue::on_record(const discovery::ServiceRecord& record) {
   bool seen = settling_.count(record.key) || directory_.has_record(record.key);
   if (!seen && !record.own && !record.txt.count("instance_id")) {
     settling_[record.key] = record;
-    if (!settle_) settle_ = net::add_timeout(context_, kSettleMs, &DiscoveryGlue::on_settled, this);
+    if (!settle_)
+      settle_ = glib::add_timeout(context_, kSettleMs, &DiscoveryGlue::on_settled, this);
     return;
   }
   if (auto it = settling_.find(record.key); it != settling_.end()) {
@@ -96,7 +98,7 @@ void DiscoveryGlue::on_record(const discovery::ServiceRecord& record) {
 
 gboolean DiscoveryGlue::on_settled(gpointer data) {
   auto* glue = static_cast<DiscoveryGlue*>(data);
-  return net::guarded("discovery", [&] {
+  return glib::guarded("discovery", [&] {
     glue->settle_.reset();
     auto records = std::move(glue->settling_);
     glue->settling_.clear();
@@ -116,25 +118,25 @@ void DiscoveryGlue::on_all_removed() {
   apply(directory_.clear());
 }
 
-void DiscoveryGlue::apply(const std::vector<PeerChange>& changes) {
-  for (const PeerChange& change : changes) {
-    const Peer& peer = change.peer;
+void DiscoveryGlue::apply(const std::vector<core::PeerChange>& changes) {
+  for (const core::PeerChange& change : changes) {
+    const core::Peer& peer = change.peer;
     switch (change.kind) {
-      case PeerChange::Kind::kAdded:
+      case core::PeerChange::Kind::kAdded:
         spdlog::info("peer '{}' appeared ({})", peer.name, peer.key);
         probing_[peer.key] = Probing{};
-        if (!soon_) soon_ = net::add_timeout(context_, 0, &DiscoveryGlue::on_soon, this);
+        if (!soon_) soon_ = glib::add_timeout(context_, 0, &DiscoveryGlue::on_soon, this);
         break;
-      case PeerChange::Kind::kUpdated: {
+      case core::PeerChange::Kind::kUpdated: {
         // New addresses or records: ask again now rather than at the next interval.
         Probing& probing = probing_[peer.key];
         if (probing.outstanding == 0 && !peer.reachable) {
           probing.next = sip::TimePoint{};
-          if (!soon_) soon_ = net::add_timeout(context_, 0, &DiscoveryGlue::on_soon, this);
+          if (!soon_) soon_ = glib::add_timeout(context_, 0, &DiscoveryGlue::on_soon, this);
         }
         break;
       }
-      case PeerChange::Kind::kRemoved:
+      case core::PeerChange::Kind::kRemoved:
         spdlog::info("peer '{}' is gone ({})", peer.name, peer.key);
         // Probes still out find no owner when they end, even if the peer comes back first.
         probing_.erase(peer.key);
@@ -151,7 +153,7 @@ void DiscoveryGlue::apply(const std::vector<PeerChange>& changes) {
 
 gboolean DiscoveryGlue::on_soon(gpointer data) {
   auto* glue = static_cast<DiscoveryGlue*>(data);
-  return net::guarded("discovery probes", [&] {
+  return glib::guarded("discovery probes", [&] {
     glue->soon_.reset();
     glue->tick();
     return G_SOURCE_REMOVE;
@@ -160,7 +162,7 @@ gboolean DiscoveryGlue::on_soon(gpointer data) {
 
 gboolean DiscoveryGlue::on_tick(gpointer data) {
   auto* glue = static_cast<DiscoveryGlue*>(data);
-  return net::guarded("discovery probes", [&] {
+  return glib::guarded("discovery probes", [&] {
     glue->tick();
     return G_SOURCE_CONTINUE;
   });
@@ -171,7 +173,7 @@ void DiscoveryGlue::tick() {
   bool sent = false;
   for (auto& [key, probing] : probing_) {
     if (probing.outstanding != 0 || probing.next > at) continue;
-    const Peer* peer = directory_.find(key);
+    const core::Peer* peer = directory_.find(key);
     if (!peer) continue;
     send_probes(*peer, probing);
     sent = true;
@@ -181,10 +183,10 @@ void DiscoveryGlue::tick() {
 
 // Where a peer can be reached: UDP before TCP, each in the directory's order (IPv4, then
 // global IPv6, then link-local).
-std::vector<sip::Endpoint> DiscoveryGlue::endpoints(const Peer& peer) const {
+std::vector<sip::Endpoint> DiscoveryGlue::endpoints(const core::Peer& peer) const {
   std::vector<sip::Endpoint> out;
   for (const char* transport : {"udp", "tcp"}) {
-    for (const PeerAddress& address : peer.addresses) {
+    for (const core::PeerAddress& address : peer.addresses) {
       if (address.transport != transport || address.port == 0) continue;
       sip::Endpoint endpoint;
       endpoint.address = address.address;
@@ -197,14 +199,14 @@ std::vector<sip::Endpoint> DiscoveryGlue::endpoints(const Peer& peer) const {
   return out;
 }
 
-std::vector<sip::Endpoint> DiscoveryGlue::probe_paths(const Peer& peer) const {
+std::vector<sip::Endpoint> DiscoveryGlue::probe_paths(const core::Peer& peer) const {
   std::vector<sip::Endpoint> all = endpoints(peer), udp;
   for (const sip::Endpoint& endpoint : all)
     if (!endpoint.reliable()) udp.push_back(endpoint);
   return udp.empty() ? all : udp;
 }
 
-void DiscoveryGlue::send_probes(const Peer& peer, Probing& probing) {
+void DiscoveryGlue::send_probes(const core::Peer& peer, Probing& probing) {
   std::vector<sip::Endpoint> paths = probe_paths(peer);
   probing.round_answered = false;
   for (const sip::Endpoint& to : paths) {
@@ -217,7 +219,7 @@ void DiscoveryGlue::send_probes(const Peer& peer, Probing& probing) {
       uri = sip::parse_uri(text);
       if (!uri) continue;
     }
-    Outcome outcome = ua_.probe(*uri, to, now());
+    core::Outcome outcome = ua_.probe(*uri, to, now());
     if (!outcome.ok()) {
       spdlog::debug("peer '{}': cannot probe {}: {}", peer.name, sip::to_string(to), outcome.error);
       continue;
@@ -257,7 +259,7 @@ void DiscoveryGlue::on_probe_result(std::uint64_t probe_id, int code) {
     if (!probing.round_answered || (probing.answered && *probing.answered == *to))
       probing.answered = to;
     probing.round_answered = true;
-    const Peer* peer = directory_.find(key);
+    const core::Peer* peer = directory_.find(key);
     if (peer && !peer->reachable)
       spdlog::info("peer '{}' is reachable at {}", peer->name, sip::to_string(*to));
     apply(directory_.set_reachable(key, true));
@@ -277,7 +279,7 @@ void DiscoveryGlue::end_round(const std::string& key, Probing& probing) {
   // asked again at the normal interval first.
   auto wait = policy_.interval * (1 << std::min(probing.failures - 1, 4));
   probing.next = now() + std::min<sip::Duration>(wait, policy_.longest);
-  const Peer* peer = directory_.find(key);
+  const core::Peer* peer = directory_.find(key);
   if (peer && peer->reachable) spdlog::info("peer '{}' is not answering", peer->name);
   apply(directory_.set_reachable(key, false));
 }
@@ -333,12 +335,12 @@ void DiscoveryGlue::add_status(json& status) const {
 
 std::optional<DiscoveryGlue::Target> DiscoveryGlue::call_target(const std::string& target,
                                                                 std::string& error) const {
-  std::vector<const Peer*> peers = directory_.match(target);
+  std::vector<const core::Peer*> peers = directory_.match(target);
   if (peers.empty()) return std::nullopt;
   if (peers.size() > 1) {
     error = "'" + target + "' names " + std::to_string(peers.size()) +
             " peers; call one by its instance id:";
-    for (const Peer* peer : peers)
+    for (const core::Peer* peer : peers)
       error += " " +
                (peer->instance_id.empty() ? peer->uris.empty() ? peer->key : peer->uris.front()
                                           : peer->instance_id) +
@@ -346,7 +348,7 @@ std::optional<DiscoveryGlue::Target> DiscoveryGlue::call_target(const std::strin
                (peer->addresses.empty() ? peer->host_name : peer->addresses.front().address) + ")";
     return std::nullopt;
   }
-  const Peer& peer = *peers.front();
+  const core::Peer& peer = *peers.front();
   if (!peer.reachable) {
     // Never a ghost: a peer is callable once it answered a probe, and while it does.
     error = "peer '" + peer.name + "' is not answering (reachable: false)" +
@@ -367,4 +369,4 @@ std::optional<DiscoveryGlue::Target> DiscoveryGlue::call_target(const std::strin
   return out;
 }
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

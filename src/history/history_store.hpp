@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-namespace lanline::core {
+namespace lanline::history {
 
 // The key a peer's history is filed under: "user@host" of its address, lower-case, with
 // no scheme, port or parameters, so "sip:Bob@192.0.2.7:5070;transport=tcp" and a reply
@@ -91,4 +91,4 @@ class HistoryStore {
   std::filesystem::path file_;
 };
 
-}  // namespace lanline::core
+}  // namespace lanline::history

@@ -7,9 +7,9 @@
 
 #include <exception>
 
-#include "net/glib_handles.hpp"
+#include "glib_support/handles.hpp"
 
-namespace lanline::net {
+namespace lanline::glib {
 
 // Runs `handler` (returning G_SOURCE_CONTINUE or G_SOURCE_REMOVE); an exception is
 // logged with `what` and the source kept.
@@ -46,4 +46,4 @@ inline SourceHandle add_timeout(GMainContext* context, guint milliseconds, GSour
   return SourceHandle(source);
 }
 
-}  // namespace lanline::net
+}  // namespace lanline::glib

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "core/command_handler.hpp"
+#include "engine/command_handler.hpp"
 
-namespace lanline::core {
+namespace lanline::engine {
 
 struct EngineOptions {
   std::string profile = "default";
@@ -53,4 +53,4 @@ class Engine : public CommandHandler {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

@@ -1,4 +1,4 @@
-#include "core/engine.hpp"
+#include "engine/engine.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -6,18 +6,18 @@
 
 #include <map>
 
-#include "core/discovery_glue.hpp"
-#include "core/local_identity.hpp"
-#include "core/media_bridge.hpp"
-#include "core/media_commands.hpp"
-#include "core/name_lookup.hpp"
-#include "core/node_identity.hpp"
 #include "core/scoped_address.hpp"
 #include "core/user_agent.hpp"
+#include "engine/discovery_glue.hpp"
+#include "engine/local_identity.hpp"
+#include "engine/media_bridge.hpp"
+#include "engine/media_commands.hpp"
+#include "engine/name_lookup.hpp"
+#include "engine/node_identity.hpp"
 #include "net/sip_transport.hpp"
 #include "sip/dialog.hpp"
 
-namespace lanline::core {
+namespace lanline::engine {
 namespace {
 
 using nlohmann::json;
@@ -26,16 +26,17 @@ json failure(std::string error) {
   return json{{"ok", false}, {"error", std::move(error)}};
 }
 
-json call_json(const CallInfo& call) {
-  return json{{"id", call.id},
-              {"state", std::string(to_string(call.state))},
-              {"direction", call.direction == CallDirection::kOutgoing ? "outgoing" : "incoming"},
-              {"remote", call.remote_uri},
-              {"name", call.remote_name},
-              {"local_hold", call.local_hold},
-              {"remote_hold", call.remote_hold},
-              {"end_code", call.end_code},
-              {"end_reason", call.end_reason}};
+json call_json(const core::CallInfo& call) {
+  return json{
+      {"id", call.id},
+      {"state", std::string(to_string(call.state))},
+      {"direction", call.direction == core::CallDirection::kOutgoing ? "outgoing" : "incoming"},
+      {"remote", call.remote_uri},
+      {"name", call.remote_name},
+      {"local_hold", call.local_hold},
+      {"remote_hold", call.remote_hold},
+      {"end_code", call.end_code},
+      {"end_reason", call.end_reason}};
 }
 
 // A target as a person types it: "sip:bob@192.0.2.7", "bob@192.0.2.7:5070", "192.0.2.7".
@@ -75,12 +76,12 @@ std::optional<sip::Endpoint> destination(const sip::Uri& uri, HostLookup& lookup
 
 }  // namespace
 
-struct Engine::Impl : UserAgentListener {
+struct Engine::Impl : core::UserAgentListener {
   GMainContext* context = nullptr;
   EngineOptions options;
   std::unique_ptr<net::SipTransport> transport;
   std::unique_ptr<MediaBridge> media;  // before the UA, which holds a pointer to it
-  std::unique_ptr<UserAgent> ua;
+  std::unique_ptr<core::UserAgent> ua;
   std::unique_ptr<DiscoveryGlue> discovery;  // after `ua`, so it goes first
   std::optional<NameLookup> names;           // host names of targets; cancelled at the end
   GSource* timer = nullptr;
@@ -146,14 +147,14 @@ struct Engine::Impl : UserAgentListener {
       sink(event);
   }
 
-  void on_call(const CallInfo& call) override {
+  void on_call(const core::CallInfo& call) override {
     spdlog::info("call {} {} {}{}", call.id, to_string(call.state), call.remote_uri,
                  call.end_reason.empty() ? "" : " (" + call.end_reason + ")");
     json event = call_json(call);
     event["event"] = "call.state";
     emit(event);
   }
-  void on_message(const IncomingMessage& message) override {
+  void on_message(const core::IncomingMessage& message) override {
     spdlog::info("message from {}: {} bytes", message.from_uri, message.text.size());
     emit(json{{"event", "message.received"},
               {"from", message.from_uri},
@@ -175,22 +176,23 @@ struct Engine::Impl : UserAgentListener {
   }
 
   // The call a command means: the one given, or the only one that fits.
-  std::optional<CallId> pick_call(const json& request, bool ringing_only, std::string& error) {
+  std::optional<core::CallId> pick_call(const json& request, bool ringing_only,
+                                        std::string& error) {
     if (request.contains("call")) {
       const json& value = request["call"];
-      if (value.is_number_unsigned()) return value.get<CallId>();
+      if (value.is_number_unsigned()) return value.get<core::CallId>();
       if (value.is_string()) {
         try {
-          return static_cast<CallId>(std::stoull(value.get<std::string>()));
+          return static_cast<core::CallId>(std::stoull(value.get<std::string>()));
         } catch (const std::exception&) {
         }
       }
       error = "'call' must be a call id (see `lanline ctl calls`)";
       return std::nullopt;
     }
-    std::vector<CallId> fits;
-    for (const CallInfo& call : ua->calls()) {
-      if (!ringing_only || call.state == CallState::kIncoming) fits.push_back(call.id);
+    std::vector<core::CallId> fits;
+    for (const core::CallInfo& call : ua->calls()) {
+      if (!ringing_only || call.state == core::CallState::kIncoming) fits.push_back(call.id);
     }
     if (fits.size() == 1) return fits.front();
     error = fits.empty() ? (ringing_only ? "no incoming call is ringing" : "there is no call")
@@ -208,13 +210,13 @@ struct Engine::Impl : UserAgentListener {
     if (auto peer = discovery->call_target(target, error)) {
       auto peer_uri = sip::parse_uri(peer->uri);
       if (!peer_uri) return failure("peer '" + target + "' has an unusable URI " + peer->uri);
-      Outcome outcome = ua->call(*peer_uri, peer->endpoint, now());
+      core::Outcome outcome = ua->call(*peer_uri, peer->endpoint, now());
       if (!outcome.ok()) return failure(outcome.error);
       return json{{"ok", true}, {"call", outcome.id}, {"uri", peer->uri}};
     }
     if (!error.empty()) return failure(error);
     std::string text = normalise_target(target);
-    auto scoped = split_zone(text);  // sip:bob@[fe80::1%25eth0]
+    auto scoped = core::split_zone(text);  // sip:bob@[fe80::1%25eth0]
     if (scoped) text = scoped->uri;
     auto uri = sip::parse_uri(text);
     if (!uri) {
@@ -225,7 +227,7 @@ struct Engine::Impl : UserAgentListener {
     auto to = destination(*uri, lookup, error);
     if (!to) return lookup.host.empty() ? failure(error) : json();
     if (scoped) to->address += "%" + scoped->zone;
-    Outcome outcome = ua->call(*uri, *to, now());
+    core::Outcome outcome = ua->call(*uri, *to, now());
     if (!outcome.ok()) return failure(outcome.error);
     return json{{"ok", true}, {"call", outcome.id}};
   }
@@ -235,7 +237,7 @@ struct Engine::Impl : UserAgentListener {
     std::string text = request.value("text", "");
     if (target.empty() || text.empty()) return failure("message needs a target and a text");
     std::string uri_text = normalise_target(target);
-    auto scoped = split_zone(uri_text);
+    auto scoped = core::split_zone(uri_text);
     if (scoped) uri_text = scoped->uri;
     auto uri = sip::parse_uri(uri_text);
     if (!uri) return failure("'" + target + "' is not a SIP address: " + uri.error().reason);
@@ -243,7 +245,7 @@ struct Engine::Impl : UserAgentListener {
     auto to = destination(*uri, lookup, error);
     if (!to) return lookup.host.empty() ? failure(error) : json();
     if (scoped) to->address += "%" + scoped->zone;
-    Outcome outcome = ua->message(*uri, *to, text, now());
+    core::Outcome outcome = ua->message(*uri, *to, text, now());
     if (!outcome.ok()) return failure(outcome.error);
     return json{{"ok", true}, {"message", outcome.id}};
   }
@@ -266,7 +268,7 @@ struct Engine::Impl : UserAgentListener {
     auto with_call = [&](bool ringing_only, auto action) -> json {
       auto id = pick_call(request, ringing_only, error);
       if (!id) return failure(error);
-      Outcome outcome = action(*id);
+      core::Outcome outcome = action(*id);
       if (!outcome.ok()) return failure(outcome.error);
       return json{{"ok", true}, {"call", *id}};
     };
@@ -284,11 +286,16 @@ struct Engine::Impl : UserAgentListener {
       discovery->add_status(status);
       return status;
     }
-    if (cmd == "answer") return with_call(true, [&](CallId id) { return ua->answer(id, now()); });
-    if (cmd == "decline") return with_call(true, [&](CallId id) { return ua->decline(id, now()); });
-    if (cmd == "hangup") return with_call(false, [&](CallId id) { return ua->hangup(id, now()); });
-    if (cmd == "hold") return with_call(false, [&](CallId id) { return ua->hold(id, now()); });
-    if (cmd == "resume") return with_call(false, [&](CallId id) { return ua->resume(id, now()); });
+    if (cmd == "answer")
+      return with_call(true, [&](core::CallId id) { return ua->answer(id, now()); });
+    if (cmd == "decline")
+      return with_call(true, [&](core::CallId id) { return ua->decline(id, now()); });
+    if (cmd == "hangup")
+      return with_call(false, [&](core::CallId id) { return ua->hangup(id, now()); });
+    if (cmd == "hold")
+      return with_call(false, [&](core::CallId id) { return ua->hold(id, now()); });
+    if (cmd == "resume")
+      return with_call(false, [&](core::CallId id) { return ua->resume(id, now()); });
     if (is_media_command(cmd)) {
       auto id = pick_call(request, false, error);
       if (!id) return failure(error);
@@ -296,7 +303,7 @@ struct Engine::Impl : UserAgentListener {
     }
     if (cmd == "calls") {
       json list = json::array();
-      for (const CallInfo& call : ua->calls()) {
+      for (const core::CallInfo& call : ua->calls()) {
         json entry = call_json(call);
         entry["media"] = media_json(*media, call.id);
         list.push_back(entry);
@@ -330,7 +337,7 @@ struct Engine::Impl : UserAgentListener {
 
   // The node's identity, and its DNS-SD records unless --no-discovery (discovery_glue.cpp
   // holds the rest).
-  void start_discovery(const UserAgentConfig& config) {
+  void start_discovery(const core::UserAgentConfig& config) {
     std::string error;
     std::optional<NodeIdentity> identity;
     if (!options.data_dir.empty())
@@ -391,7 +398,7 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   impl.media->on_error([&impl](std::uint64_t call, const std::string& problem) {
     impl.emit(json{{"event", "call.media_error"}, {"call", call}, {"error", problem}});
   });
-  UserAgentConfig config;
+  core::UserAgentConfig config;
   config.local.user = options.user.empty() ? login_name() : options.user;
   config.local.host = impl.address;
   config.local.port = impl.transport->port();
@@ -401,7 +408,7 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   config.auto_answer = options.auto_answer;
   config.media = impl.media.get();
   if (!options.audio_codecs.empty()) config.codecs = options.audio_codecs;
-  impl.ua = std::make_unique<UserAgent>(*impl.transport, impl, config);
+  impl.ua = std::make_unique<core::UserAgent>(*impl.transport, impl, config);
   impl.start_discovery(config);
   GSource* trim = g_timeout_source_new_seconds(10);
   g_source_set_callback(trim, &Impl::on_trim, &impl, nullptr);
@@ -462,4 +469,4 @@ std::uint16_t Engine::sip_port() const {
   return impl_->transport->port();
 }
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

@@ -9,9 +9,9 @@
 #include <optional>
 #include <string>
 
-#include "core/media_bridge.hpp"
+#include "engine/media_bridge.hpp"
 
-namespace lanline::core {
+namespace lanline::engine {
 
 bool is_media_command(const std::string& cmd);
 
@@ -22,4 +22,4 @@ nlohmann::json run_media_command(MediaBridge& media, const std::string& cmd, std
 // The "media" object of a call in the `calls` reply; null when it has no audio running.
 nlohmann::json media_json(const MediaBridge& media, std::uint64_t call_id);
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

@@ -17,9 +17,9 @@
 #include "core/peer_directory.hpp"
 #include "core/user_agent.hpp"
 #include "discovery/avahi_discovery.hpp"
-#include "net/glib_handles.hpp"
+#include "glib_support/handles.hpp"
 
-namespace lanline::core {
+namespace lanline::engine {
 
 struct ProbePolicy {
   // A reachable peer is asked this often; with UserAgentConfig::probe_deadline (2 s) a
@@ -34,7 +34,7 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
  public:
   using Emit = std::function<void(const nlohmann::json& event)>;
   // `after_send` runs after every probe, so the engine re-arms the UA's timer.
-  DiscoveryGlue(GMainContext* context, UserAgent& ua, std::string own_instance_id, Emit emit,
+  DiscoveryGlue(GMainContext* context, core::UserAgent& ua, std::string own_instance_id, Emit emit,
                 std::function<void()> after_send, ProbePolicy policy = {});
   ~DiscoveryGlue() override;
 
@@ -75,38 +75,38 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
   void on_record_removed(const discovery::RecordKey& key) override;
   void on_all_removed() override;
 
-  void apply(const std::vector<PeerChange>& changes);
+  void apply(const std::vector<core::PeerChange>& changes);
   static gboolean on_settled(gpointer data);
   static gboolean on_soon(gpointer data);
   static gboolean on_tick(gpointer data);
   void tick();
-  void send_probes(const Peer& peer, Probing& probing);
+  void send_probes(const core::Peer& peer, Probing& probing);
   void end_round(const std::string& key, Probing& probing);
-  std::vector<sip::Endpoint> endpoints(const Peer& peer) const;
-  std::vector<sip::Endpoint> probe_paths(const Peer& peer) const;
+  std::vector<sip::Endpoint> endpoints(const core::Peer& peer) const;
+  std::vector<sip::Endpoint> probe_paths(const core::Peer& peer) const;
 
   GMainContext* context_;
-  UserAgent& ua_;
+  core::UserAgent& ua_;
   std::string own_instance_id_;
   Emit emit_;
   std::function<void()> after_send_;
   ProbePolicy policy_;
-  PeerDirectory directory_;
+  core::PeerDirectory directory_;
   discovery::Advert advert_;
   std::unique_ptr<discovery::Discovery> discovery_;
   std::map<std::string, Probing> probing_;             // peer key -> its probes
   std::map<std::uint64_t, std::string> probe_peer_;    // probe id -> peer key
   std::map<std::uint64_t, sip::Endpoint> pending_to_;  // probe id -> where it went
-  net::SourceHandle tick_;
-  net::SourceHandle soon_;  // an immediate tick: a new peer is probed at once
+  glib::SourceHandle tick_;
+  glib::SourceHandle soon_;  // an immediate tick: a new peer is probed at once
   // First sightings of records without an instance id (Ekiga's _sip._udp, which a Lanline
   // node publishes too), held back a moment: a node's _sipuri records arrive within
   // milliseconds of it, and then it joins that node instead of flashing up as a peer of
   // its own.
   std::map<discovery::RecordKey, discovery::ServiceRecord> settling_;
-  net::SourceHandle settle_;
+  glib::SourceHandle settle_;
 };
 
-nlohmann::json peer_json(const Peer& peer);
+nlohmann::json peer_json(const core::Peer& peer);
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

@@ -1,4 +1,4 @@
-#include "core/media_bridge.hpp"
+#include "engine/media_bridge.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -9,7 +9,7 @@
 #include "media/udp_media_transport.hpp"
 #include "media/udp_transport.hpp"
 
-namespace lanline::core {
+namespace lanline::engine {
 namespace {
 
 // Which of the call's prepared transports `stream` is on. The UA hands the transports
@@ -144,10 +144,11 @@ std::unique_ptr<MediaBridge> MediaBridge::create(GMainContext* context,
 
 // A plain socket pair per stream, bound at once: always ready or failed. A later
 // exchange (re-INVITE) gets the same pairs, and more if it asks for more streams.
-Preparation MediaBridge::prepare(std::uint64_t call_id, const TransportRequest& request) {
+core::Preparation MediaBridge::prepare(std::uint64_t call_id,
+                                       const core::TransportRequest& request) {
   Impl& impl = *impl_;
   auto& call = impl.calls[call_id];
-  Preparation prepared;
+  core::Preparation prepared;
   const std::size_t wanted = std::max<std::size_t>(1, request.streams);
   const bool first = call.sockets.empty();
   while (call.sockets.size() < wanted) {
@@ -168,7 +169,7 @@ Preparation MediaBridge::prepare(std::uint64_t call_id, const TransportRequest& 
     local.rtcp_port = sockets.rtcp_port();
     prepared.streams.push_back(local);
   }
-  prepared.state = PrepareState::kReady;
+  prepared.state = core::PrepareState::kReady;
   return prepared;
 }
 
@@ -226,11 +227,11 @@ bool MediaBridge::send_dtmf(std::uint64_t call_id, const std::string& digits) {
   return found->second.audio->send_dtmf(digits);
 }
 
-std::optional<MediaStats> MediaBridge::stats(std::uint64_t call_id) const {
+std::optional<core::MediaStats> MediaBridge::stats(std::uint64_t call_id) const {
   auto found = impl_->calls.find(call_id);
   if (found == impl_->calls.end() || !found->second.audio) return std::nullopt;
   media::AudioStats figures = found->second.audio->stats();
-  MediaStats stats;
+  core::MediaStats stats;
   stats.codec = figures.codec;
   stats.send_kbps = figures.send_kbps;
   stats.receive_kbps = figures.receive_kbps;
@@ -260,4 +261,4 @@ bool MediaBridge::has_audio(std::uint64_t call_id) const {
   return found != impl_->calls.end() && found->second.audio;
 }
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

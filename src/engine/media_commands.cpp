@@ -1,8 +1,8 @@
-#include "core/media_commands.hpp"
+#include "engine/media_commands.hpp"
 
 #include <cmath>
 
-namespace lanline::core {
+namespace lanline::engine {
 namespace {
 
 using nlohmann::json;
@@ -65,4 +65,4 @@ json media_json(const MediaBridge& media, std::uint64_t call_id) {
               {"speaker_level", rounded(stats->speaker_level_db, 1)}};
 }
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

@@ -14,12 +14,12 @@
 #include <set>
 #include <string>
 
-#include "core/command_handler.hpp"
-#include "core/history_store.hpp"
+#include "engine/command_handler.hpp"
+#include "history/history_store.hpp"
 
-namespace lanline::core {
+namespace lanline::history {
 
-class HistoryHandler : public CommandHandler {
+class HistoryHandler : public engine::CommandHandler {
  public:
   // Lists audio devices: {"ok":true,"sources":[...],"sinks":[...]} or a failure.
   using DeviceLister = std::function<nlohmann::json()>;
@@ -27,7 +27,7 @@ class HistoryHandler : public CommandHandler {
 
   // `store` may be null (it could not be opened); then `store_error` is the reason,
   // history commands answer with it and everything else works.
-  HistoryHandler(CommandHandler& engine, std::unique_ptr<HistoryStore> store,
+  HistoryHandler(engine::CommandHandler& engine, std::unique_ptr<HistoryStore> store,
                  std::string store_error, DeviceLister devices, Clock clock = {});
   ~HistoryHandler() override;
   HistoryHandler(const HistoryHandler&) = delete;
@@ -49,7 +49,7 @@ class HistoryHandler : public CommandHandler {
   // A target as clients give it (a peer's name, instance id or address) as an address.
   std::string resolve(const std::string& target);
 
-  CommandHandler& engine_;
+  engine::CommandHandler& engine_;
   std::unique_ptr<HistoryStore> store_;
   std::string store_error_;
   DeviceLister devices_;
@@ -64,4 +64,4 @@ class HistoryHandler : public CommandHandler {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-}  // namespace lanline::core
+}  // namespace lanline::history

@@ -1,10 +1,10 @@
-#include "core/name_lookup.hpp"
+#include "engine/name_lookup.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include "net/glib_handles.hpp"
+#include "glib_support/handles.hpp"
 
-namespace lanline::core {
+namespace lanline::engine {
 
 // One lookup in flight. It outlives the NameLookup when that goes first: GIO still calls
 // on_resolved (with G_IO_ERROR_CANCELLED), which then only frees it.
@@ -12,7 +12,7 @@ struct NameLookup::Pending {
   NameLookup* owner = nullptr;  // null once the NameLookup is gone
   std::string host;
   Done done;
-  net::GObjectPtr<GCancellable> cancellable{g_cancellable_new()};
+  glib::GObjectPtr<GCancellable> cancellable{g_cancellable_new()};
 };
 
 NameLookup::NameLookup(GMainContext* context) : context_(context) {}
@@ -33,14 +33,14 @@ void NameLookup::lookup(const std::string& host, Done done) {
   }
   auto* pending = new Pending{this, host, std::move(done)};
   pending_.insert(pending);
-  net::GObjectPtr<GResolver> resolver(g_resolver_get_default());
+  glib::GObjectPtr<GResolver> resolver(g_resolver_get_default());
   g_resolver_lookup_by_name_async(resolver.get(), host.c_str(), pending->cancellable.get(),
                                   &NameLookup::on_resolved, pending);
 }
 
 void NameLookup::on_resolved(GObject* resolver, GAsyncResult* result, gpointer data) {
   std::unique_ptr<Pending> pending(static_cast<Pending*>(data));
-  net::GErrorOut error;
+  glib::GErrorOut error;
   GList* addresses = g_resolver_lookup_by_name_finish(G_RESOLVER(resolver), result, error.out());
   std::string text;
   if (addresses) {
@@ -67,4 +67,4 @@ void NameLookup::on_resolved(GObject* resolver, GAsyncResult* result, gpointer d
   }
 }
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

@@ -7,7 +7,7 @@
 
 #include <utility>
 
-namespace lanline::net {
+namespace lanline::glib {
 
 // One reference to a GObject (GSocket, GSocketAddress, GInetAddress ...).
 template <class T>
@@ -85,4 +85,4 @@ class GErrorOut {
   GError* error_ = nullptr;
 };
 
-}  // namespace lanline::net
+}  // namespace lanline::glib

@@ -1,4 +1,4 @@
-#include "core/audio_devices.hpp"
+#include "engine/audio_devices.hpp"
 
 #include <gst/gst.h>
 #include <spdlog/spdlog.h>
@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-namespace lanline::core {
+namespace lanline::engine {
 namespace {
 
 struct MonitorUnref {
@@ -75,4 +75,4 @@ nlohmann::json list_audio_devices() {
   return reply;
 }
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

@@ -5,11 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
-namespace lanline::core {
+namespace lanline::engine {
 
 // {"ok":true,"sources":[{"name":...,"class":...,"api":...,"id":...}],"sinks":[...]};
 // an empty list when there are none, with a "note" saying what that means; a failure
 // when GStreamer cannot start. Blocks while the providers probe (tens of milliseconds).
 nlohmann::json list_audio_devices();
 
-}  // namespace lanline::core
+}  // namespace lanline::engine

@@ -1,10 +1,10 @@
-#include "core/history_handler.hpp"
+#include "history/history_handler.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
-namespace lanline::core {
+namespace lanline::history {
 namespace {
 
 using nlohmann::json;
@@ -98,7 +98,7 @@ std::string HistoryHandler::resolve(const std::string& target) {
   return target;
 }
 
-HistoryHandler::HistoryHandler(CommandHandler& engine, std::unique_ptr<HistoryStore> store,
+HistoryHandler::HistoryHandler(engine::CommandHandler& engine, std::unique_ptr<HistoryStore> store,
                                std::string store_error, DeviceLister devices, Clock clock)
     : engine_(engine),
       store_(std::move(store)),
@@ -292,4 +292,4 @@ void HistoryHandler::on_engine_event(const json& original) {
   }
 }
 
-}  // namespace lanline::core
+}  // namespace lanline::history

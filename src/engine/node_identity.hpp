@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace lanline::core {
+namespace lanline::engine {
 
 struct NodeIdentity {
   std::string instance_id;  // "6f1c2a0e-...": RFC 4122 version 4
@@ -22,4 +22,4 @@ struct NodeIdentity {
 std::optional<NodeIdentity> load_or_create_identity(const std::filesystem::path& directory,
                                                     std::string& error);
 
-}  // namespace lanline::core
+}  // namespace lanline::engine
