@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include <gst/base/gstbasesink.h>
+#include <spdlog/spdlog.h>
 
 #include "media/gst_build.hpp"
 #include "media/playout_trimmer.hpp"
@@ -81,6 +82,14 @@ void add_chain(GstElement* bin, std::initializer_list<GstElement*> chain) {
     }
     previous = element;
   }
+}
+
+// Once, on the first buffer a recording gets: the moment of its first sample, in the log.
+// The sink is not synced and is fed live, so a sample's place in the file is its time
+// after this line; tests locate what they caused (mute, hold) in the recording by it.
+GstPadProbeReturn log_recording_start(GstPad*, GstPadProbeInfo*, gpointer data) {
+  spdlog::info("recording {}: first sample now", static_cast<const char*>(data));
+  return GST_PAD_PROBE_REMOVE;
 }
 
 }  // namespace
@@ -175,6 +184,10 @@ GstElement* make_sink_bin(const AudioSink& sink, std::string& error) {
         g_object_set(file, "location", sink.path.c_str(), "sync", FALSE, "async", FALSE, nullptr);
         add_chain(bin, {convert, wav, file});
         add_ghost(bin, convert, "sink", "sink");
+        GstPad* first = gst_element_get_static_pad(convert, "sink");
+        gst_pad_add_probe(first, GST_PAD_PROBE_TYPE_BUFFER, &log_recording_start,
+                          g_strdup(sink.path.c_str()), g_free);
+        gst_object_unref(first);
         break;
       }
       case AudioSink::Kind::kNull: {

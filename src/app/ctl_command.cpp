@@ -210,8 +210,10 @@ int run_ctl(const std::string& profile_name, std::span<const std::string> args) 
       return 1;
   }
   bool ok = reply_ok(line);
-  if ((*request)["cmd"] == "events" && ok) return stream_events(socket, reader, wait_mask);
   print_line(line);
+  // For `events` the reply comes first, and every event after it reaches this stream:
+  // a script that waits for the reply line knows it will miss nothing it causes next.
+  if ((*request)["cmd"] == "events" && ok) return stream_events(socket, reader, wait_mask);
   return ok ? 0 : 1;
 }
 

@@ -87,6 +87,11 @@ struct UserAgentConfig {
   // vanished without a goodbye is found out within seconds; with T1 = 500 ms the OPTIONS
   // still goes out three times over UDP in that time.
   sip::Duration probe_deadline{2000};
+  // At most this many calls at once (ringing, being set up or established; not the ones
+  // that ended and linger for late retransmissions): a new INVITE beyond it gets 503 with
+  // Retry-After (RFC 3261 21.5.4). Each call holds a media pipeline (tens of MB of
+  // address space, a few threads), so this bounds the node's memory. 0: no limit.
+  std::size_t max_calls = 1000;
 };
 
 // The answer to a command: an id, or an error a person can act on.

@@ -3,6 +3,9 @@
 // usage takes).
 #include "core/user_agent.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 namespace lanline::core {
 
 using sip::Message;
@@ -306,6 +309,28 @@ bool UserAgent::reject_if_unacceptable(TransactionId server, const Message& requ
   return false;
 }
 
+// RFC 3261 21.5.4: 503 when the node cannot take the call now, with Retry-After for when
+// to try again. Before the INVITE costs anything (no session, no media).
+bool UserAgent::refuse_if_busy(TransactionId server, const Message& request) {
+  const sip::TimePoint now = core_.now();
+  bool busy = now < refuse_until_;
+  // Counted only when the calls kept (live and lingering) could reach the limit at all.
+  if (!busy && core_.config().max_calls != 0 && calls_.size() >= core_.config().max_calls) {
+    std::size_t live = 0;
+    for (const auto& [id, entry] : calls_) {
+      if (entry.session->state() != CallState::kTerminated) ++live;
+    }
+    busy = live >= core_.config().max_calls;
+  }
+  if (!busy) return false;
+  ++refused_busy_;
+  // Whole seconds, at least one: how long the engine said it would refuse, rounded up.
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(refuse_until_ - now);
+  const long long seconds = std::max<long long>(1, (left.count() + 999) / 1000);
+  core_.respond(server, request, 503, {{"Retry-After", std::to_string(seconds)}});
+  return true;
+}
+
 void UserAgent::incoming_invite(TransactionId server, const Message& request,
                                 const sip::Endpoint& from) {
   // RFC 3261 8.2.2.2: the same request arriving by a second path is a merged request.
@@ -313,6 +338,7 @@ void UserAgent::incoming_invite(TransactionId server, const Message& request,
     core_.respond(server, request, 482);
     return;
   }
+  if (refuse_if_busy(server, request)) return;
   if (!core_.config().auto_answer) {
     for (const auto& [id, entry] : calls_) {
       if (entry.session->state() == CallState::kIncoming) {

@@ -56,6 +56,14 @@ class UserAgent : private sip::TransactionUser, private SessionHost {
   // call; too late (past the bound, or after a hangup) it changes nothing.
   void media_ready(CallId id, const Preparation& outcome, sip::TimePoint now);
   std::size_t probes() const { return prober_.size(); }
+  // Overload control (RFC 3261 21.5.4): until `until`, a new INVITE gets 503 with
+  // Retry-After instead of a call, so that the calls already taken keep the engine's
+  // time. The engine calls it while it is behind; requests inside dialogs (ACK, BYE,
+  // re-INVITE), MESSAGE and OPTIONS are served as always.
+  void refuse_new_calls_until(sip::TimePoint until) { refuse_until_ = until; }
+  // INVITEs answered 503 since the start: by refuse_new_calls_until, or because
+  // UserAgentConfig::max_calls calls were up.
+  std::uint64_t calls_refused_busy() const { return refused_busy_; }
 
   std::vector<CallInfo> calls() const;
   std::optional<CallInfo> find_call(CallId id) const;
@@ -89,6 +97,7 @@ class UserAgent : private sip::TransactionUser, private SessionHost {
   bool reject_if_unacceptable(sip::TransactionId server, const sip::Message& request);
   void incoming_invite(sip::TransactionId server, const sip::Message& request,
                        const sip::Endpoint& from);
+  bool refuse_if_busy(sip::TransactionId server, const sip::Message& request);
   void incoming_in_dialog(InviteSession& session, sip::TransactionId server,
                           const sip::Message& request);
   void incoming_cancel(sip::TransactionId server, const sip::Message& request);
@@ -108,6 +117,8 @@ class UserAgent : private sip::TransactionUser, private SessionHost {
   std::unordered_map<std::string, CallId> by_dialog_;   // Call-ID, local tag, remote tag
   std::unordered_map<std::string, CallId> by_request_;  // Call-ID, From tag, CSeq (8.2.2.2)
   std::multimap<sip::TimePoint, std::pair<CallId, CallTimer>> timers_;  // the calls' timers
+  sip::TimePoint refuse_until_{};  // overload control: new INVITEs get 503 until then
+  std::uint64_t refused_busy_ = 0;
 };
 
 }  // namespace lanline::core

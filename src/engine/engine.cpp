@@ -9,6 +9,7 @@
 #include "core/scoped_address.hpp"
 #include "core/user_agent.hpp"
 #include "engine/discovery_glue.hpp"
+#include "engine/load_watch.hpp"
 #include "engine/local_identity.hpp"
 #include "engine/media_bridge.hpp"
 #include "engine/media_commands.hpp"
@@ -91,6 +92,8 @@ struct Engine::Impl : core::UserAgentListener {
   std::string address;
 
   GSource* trim = nullptr;
+  LoadWatch load;         // overload control: is this thread keeping up?
+  bool refusing = false;  // new calls get 503 (logged once per episode)
 
   ~Impl() override {
     if (trim) {
@@ -104,6 +107,32 @@ struct Engine::Impl : core::UserAgentListener {
   }
 
   static sip::TimePoint now() { return std::chrono::steady_clock::now(); }
+
+  // After each piece of work on this thread (a message, a timer, a command): while the
+  // thread is busy over LoadWatch's limit, new calls get 503 with Retry-After, a window
+  // at a time, so that the calls already taken keep their answers prompt.
+  void worked(LoadWatch::Clock::time_point start) {
+    const auto end = LoadWatch::Clock::now();
+    switch (load.record(start, end)) {
+      case LoadWatch::Verdict::kWindowOpen:
+        return;
+      case LoadWatch::Verdict::kBehind:
+        ua->refuse_new_calls_until(end + load.window());
+        if (!refusing) {
+          spdlog::warn("engine busy {:.0f}% of the last {} ms: new calls get 503 for now",
+                       load.last_share() * 100, load.window().count());
+        }
+        refusing = true;
+        return;
+      case LoadWatch::Verdict::kKeepsUp:
+        if (refusing) {
+          spdlog::info("engine keeps up again ({} calls refused with 503 so far)",
+                       ua->calls_refused_busy());
+        }
+        refusing = false;
+        return;
+    }
+  }
 
   // After a burst of calls, glibc keeps the freed heap; once nothing is left in flight,
   // give it back so a node's resident memory returns to its idle size.
@@ -131,10 +160,12 @@ struct Engine::Impl : core::UserAgentListener {
   static gboolean on_timer(gpointer self) {
     auto* impl = static_cast<Impl*>(self);
     try {
+      const auto start = LoadWatch::Clock::now();
       g_source_unref(impl->timer);
       impl->timer = nullptr;
       impl->ua->advance(now());
       impl->rearm();
+      impl->worked(start);
     } catch (const std::exception& e) {
       spdlog::error("engine timer: {}", e.what());
     }
@@ -415,8 +446,10 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   g_source_attach(trim, context);
   impl.trim = trim;
   impl.transport->set_receiver([&impl](sip::Message message, const sip::Endpoint& from) {
+    const auto start = LoadWatch::Clock::now();
     impl.ua->receive(std::move(message), from, Impl::now());
     impl.rearm();
+    impl.worked(start);
   });
   return engine;
 }

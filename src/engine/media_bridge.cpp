@@ -218,6 +218,7 @@ bool MediaBridge::set_mute(std::uint64_t call_id, bool muted) {
   if (found == impl_->calls.end()) return false;
   found->second.muted = muted;
   if (found->second.audio) found->second.audio->set_mute(muted);
+  spdlog::info("call {}: microphone {}", call_id, muted ? "muted" : "unmuted");
   return true;
 }
 

@@ -213,6 +213,7 @@ TEST_F(CtlBinaryTest, EventsArePrintedUntilTheNodeCloses) {
   RunResult run = wait_lanline(child, context_);
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out,
+            "{\"id\":1,\"ok\":true}\n"
             "{\"event\":\"peer.added\",\"name\":\"alice\"}\n"
             "{\"event\":\"message.received\",\"text\":\"hi\"}\n");
 }

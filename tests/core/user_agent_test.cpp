@@ -203,6 +203,61 @@ TEST_F(UserAgentTest, MergedRequestGets482) {
   EXPECT_EQ(alice.calls[call].state, CallState::kRinging);
 }
 
+// Overload control (RFC 3261 21.5.4): while the engine says it is behind, a new INVITE
+// gets 503 with Retry-After at once (no session, nothing rings); the call already up
+// is served as always (its BYE), and once the time has passed calls ring again.
+TEST_F(UserAgentTest, RefusesNewCallsWith503WhileBehind) {
+  CallId first = place_call();
+  CallId ringing = incoming_at_bob();
+  ASSERT_NE(ringing, 0u);
+  ASSERT_TRUE(bob.ua->answer(ringing, net.now).ok());
+  net.run(milliseconds(100));
+  ASSERT_EQ(alice.calls[first].state, CallState::kEstablished);
+
+  bob.ua->refuse_new_calls_until(net.now + milliseconds(2500));
+  std::size_t bob_calls = bob.calls.size();
+  std::size_t before = bob.sent.size();
+  Outcome refused = alice.ua->call(uri("sip:bob@198.18.0.2"), bob.address, net.now);
+  ASSERT_TRUE(refused.ok());
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice.calls[refused.id].state, CallState::kTerminated);
+  EXPECT_EQ(alice.calls[refused.id].end_code, 503);
+  EXPECT_EQ(bob.calls.size(), bob_calls);  // bob never had the call
+  EXPECT_EQ(bob.ua->calls_refused_busy(), 1u);
+  std::string answer;
+  for (std::size_t i = before; i < bob.sent.size(); ++i) {
+    if (bob.sent[i].rfind("SIP/2.0 503", 0) == 0) answer = bob.sent[i];
+  }
+  ASSERT_FALSE(answer.empty());
+  EXPECT_NE(answer.find("\r\nRetry-After: 3\r\n"), std::string::npos) << answer;
+
+  ASSERT_TRUE(alice.ua->hangup(first, net.now).ok());  // in the dialog: served
+  net.run(milliseconds(100));
+  EXPECT_EQ(bob.calls[ringing].state, CallState::kTerminated);
+
+  net.run(milliseconds(2500));
+  CallId later = place_call();
+  EXPECT_EQ(alice.calls[later].state, CallState::kRinging);
+}
+
+// UserAgentConfig::max_calls: beyond it, 503 with Retry-After; a call that ended (and
+// lingers for late retransmissions) does not count.
+TEST_F(UserAgentTest, MaxCallsBoundsTheCallsAtOnce) {
+  UserAgentConfig config = bob.ua->config();
+  config.max_calls = 1;
+  bob.ua = std::make_unique<UserAgent>(bob, bob, config);
+  CallId first = place_call();
+  ASSERT_EQ(alice.calls[first].state, CallState::kRinging);
+  CallId second = place_call();
+  EXPECT_EQ(alice.calls[second].state, CallState::kTerminated);
+  EXPECT_EQ(alice.calls[second].end_code, 503);
+  ASSERT_TRUE(alice.ua->hangup(first, net.now).ok());
+  net.run(milliseconds(100));
+  ASSERT_EQ(alice.calls[first].state, CallState::kTerminated);
+  CallId third = place_call();
+  EXPECT_EQ(alice.calls[third].state, CallState::kRinging);
+}
+
 // 30% of datagrams lost each way: every call still sets up and tears down, and every
 // message arrives exactly once.
 TEST_F(UserAgentTest, CallsAndMessagesSurviveLoss) {

@@ -48,9 +48,11 @@ wait_for 10 ctl status >/dev/null || { fail "node start"; exit 1; }
 baresip -f "$work/baresip" -t 20 >"$work/baresip-uas.log" 2>&1 &
 bs_pid=$!
 pids+=($bs_pid)
-sleep 1
+wait_for 5 port_bound udp "$bs_port"
 if ctl call "sip:bench@127.0.0.1:$bs_port" >/dev/null && wait_for 5 call_state established; then
-  sleep 1  # an unusable answer would have ended the call by now
+  # baresip sets its encoder when it has sent its answer; an unusable answer would have
+  # ended the call (ACK and BYE) as it arrived, before the state above.
+  wait_for 5 grep -aq "Set audio encoder" "$work/baresip-uas.log"
   if call_state established && grep -aq "Set audio encoder: opus 48000Hz 2ch" "$work/baresip-uas.log" &&
       grep -aEq "^m=audio [0-9]+ RTP/AVP 96( |$)" "$work/node.log"; then
     pass "Lanline calls baresip: Opus on payload type 96, the answer is taken"
@@ -75,7 +77,7 @@ baresip -f "$work/baresip" -t 6 -e "/dial sip:svc@127.0.0.1:$node_port" >"$work/
 bs_pid=$!
 pids+=($bs_pid)
 if wait_for 5 call_state established; then
-  sleep 1
+  wait_for 5 grep -aq "Set audio encoder" "$work/baresip-uac.log"
   # In the node's SIP trace: baresip's INVITE carries the offer, then Lanline's 200 the answer.
   offer=$(tail -n +"$lines_before" "$work/node.log" | grep -a "^m=audio" | sed -n 1p)
   answer=$(tail -n +"$lines_before" "$work/node.log" | grep -a "^m=audio" | sed -n 2p)

@@ -28,6 +28,7 @@ cleanup() {
     while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
   done
   [ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
+  declare -F pulse_lab_stop >/dev/null && pulse_lab_stop
   [ -n "${GUI_TEST_KEEP:-}" ] && cp -r "$work" "$GUI_TEST_KEEP"
   rm -rf "$work"
 }
@@ -65,6 +66,11 @@ done
 exec 3>&-
 [ -n "$display" ] || { echo "Xvfb did not start"; cat "$work/xvfb.log"; exit 1; }
 export DISPLAY=:$display
+
+# A sound server of our own with one null sink, so that the app has devices to list (and
+# the ringtone somewhere to play) on a machine without a sound card.
+source "$(dirname "$(readlink -f "$0")")/../lib/pulse_lab.sh"
+pulse_lab_start "$work/pulse" gui_speaker || { echo "PulseAudio did not start"; exit 1; }
 
 # start_node PROFILE USER NAME [--headless]: sets $port to the node's SIP port once
 # `ctl status` answers. (Not called in $(...): the node must stay this shell's child, so
@@ -217,7 +223,11 @@ gone hangup  # the window has left the call view: the chat pane takes the whole 
 
 # 3. Chat both ways, and the history on both sides.
 ctl --profile guitest-headless message "sip:alice@127.0.0.1:$gui_port" "hello from bob" >/dev/null
-sleep 0.5
+# Until the GUI node has filed it (its window draws the conversation from the same event).
+for _ in $(seq 50); do
+  ctl --profile guitest-gui history "sip:bob@127.0.0.1" 2>/dev/null | grep -q 'hello from bob' && break
+  sleep 0.1
+done
 if click chat.0 && sleep 0.3 && click chat_input && sleep 0.2 &&
   xdotool type --delay 10 "hi bob, alice here" && xdotool key Return; then
   :
@@ -246,11 +256,18 @@ else
   fail "the GUI node's call log holds both calls ($calls)"
 fi
 
-# The GUI node serves the same control socket: devices from GStreamer's device monitor.
-if ctl --profile guitest-gui devices | grep -q '"ok":true.*"sources":\[\|"sources":\[.*"ok":true'; then
-  pass "ctl devices on the GUI node lists audio sources and sinks"
+# The GUI node serves the same control socket: devices from GStreamer's device monitor,
+# which must find the test's sound server: its null sink, and that sink's monitor source.
+devices=$(ctl --profile guitest-gui devices)
+if echo "$devices" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+sinks = [s.get("name", "") for s in d.get("sinks", [])]
+sources = [s.get("name", "") for s in d.get("sources", [])]
+sys.exit(0 if d.get("ok") and "gui_speaker" in sinks and any("gui_speaker" in s for s in sources) else 1)'; then
+  pass "ctl devices on the GUI node lists the sound server's sink and its monitor source"
 else
-  fail "ctl devices on the GUI node lists audio sources and sinks"
+  fail "ctl devices on the GUI node lists the sound server's sink and its monitor source ($devices)"
 fi
 
 # Both stop on `quit`, cleanly: exit status 0 (under ASan: no leak, no error at exit).

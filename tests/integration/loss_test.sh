@@ -50,12 +50,6 @@ start_node() {  # start_node NAMESPACE PROFILE USER [OPTIONS...]
 }
 start_node "$ns_a" a alice
 start_node "$ns_b" b bob --auto-answer
-ctl --profile a events >"$work/a-events" 2>&1 &
-pids+=($!)
-ctl --profile b events >"$work/b-events" 2>&1 &
-pids+=($!)
-sleep 0.3
-
 # until SECONDS CONDITION...: poll a condition.
 until_true() {
   local deadline=$((SECONDS + $1))
@@ -63,6 +57,14 @@ until_true() {
   while [ $SECONDS -lt $deadline ]; do "$@" && return 0; sleep 0.2; done
   return 1
 }
+ctl --profile a events >"$work/a-events" 2>&1 &
+pids+=($!)
+ctl --profile b events >"$work/b-events" 2>&1 &
+pids+=($!)
+# `ctl events` prints the node's reply first; every event after it reaches the file.
+subscribed() { grep -q '"ok":true' "$work/a-events" && grep -q '"ok":true' "$work/b-events"; }
+until_true 5 subscribed || { echo "the event streams did not start"; exit 1; }
+
 has_call_in() { ctl --profile "$1" calls | grep -q "\"state\":\"$2\""; }
 no_calls() { ctl --profile "$1" calls | grep -q '"calls":\[\]'; }
 

@@ -54,6 +54,7 @@ run_sipp() {  # run_sipp NAME ARGS...: SIPp in the foreground, its errors to the
 for transport in u1 t1; do
   tname=$([ $transport = u1 ] && echo UDP || echo TCP)
   uri_param=$([ $transport = t1 ] && echo ";transport=tcp" || echo "")
+  proto=$([ $transport = t1 ] && echo tcp || echo udp)  # for port_bound
   answering=$(free_port)
   ringing=$(free_port)
   start_node "answer-$transport" "$answering" --auto-answer || { fail "$tname: node start"; continue; }
@@ -112,7 +113,7 @@ for transport in u1 t1; do
   timeout 60 sipp "${uas_scenario[@]}" -t $transport -p "$uas_port" -m 1 -nostdin -trace_err \
     -error_file "$work/sipp-uas-$transport.log" >"$work/sipp-uas-$transport.out" 2>&1 &
   uas_pid=$!
-  sleep 0.5
+  wait_for 5 port_bound $proto $uas_port
   if ctl --profile "ring-$transport" call "sip:service@127.0.0.1:$uas_port$uri_param" >/dev/null &&
       wait_call "ring-$transport" established &&
       ctl --profile "ring-$transport" hangup >/dev/null && wait $uas_pid; then
@@ -127,7 +128,7 @@ for transport in u1 t1; do
     -trace_err -error_file "$work/sipp-uasmsg-$transport.log" \
     >"$work/sipp-uasmsg-$transport.out" 2>&1 &
   msg_pid=$!
-  sleep 0.5
+  wait_for 5 port_bound $proto $msg_port
   if ctl --profile "ring-$transport" message "sip:sipp@127.0.0.1:$msg_port$uri_param" \
       "hello sipp" >/dev/null && wait $msg_pid; then
     pass "$tname: Lanline sends a MESSAGE that SIPp accepts"
@@ -144,7 +145,7 @@ for transport in u1 t1; do
   timeout 60 sipp -sn uas -t $transport -i ::1 -p "$uas6_port" -m 1 -nostdin -trace_err \
     -error_file "$work/sipp-uas6-$transport.log" >"$work/sipp-uas6-$transport.out" 2>&1 &
   uas6_pid=$!
-  sleep 0.5
+  wait_for 5 port_bound $proto $uas6_port
   if ctl --profile "ring-$transport" call "sip:service@[::1]:$uas6_port$uri_param" >/dev/null &&
       wait_call "ring-$transport" established &&
       ctl --profile "ring-$transport" hangup >/dev/null && wait $uas6_pid; then

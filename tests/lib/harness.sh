@@ -7,11 +7,22 @@
 #                             *.out ($FAIL_LOG_LINES lines, 20 by default).
 #   wait_for SECONDS CMD...   polls CMD every 0.1 s until it succeeds.
 #   free_port                 a port of 127.0.0.1 free for both UDP and TCP.
-#   harness_summary           prints "N passed, N failed"; its status is 0 only if none
+#   port_bound udp|tcp PORT   whether a socket of this host listens on PORT (to wait for
+#                             a peer that was just started: wait_for 5 port_bound ...).
+#   harness_summary           ends every PID in $pids (SIGTERM, then waits: a node exits
+#                             cleanly and, in the sanitizer build, writes its leak
+#                             report), then, when $bin is built with ASan, checks every
+#                             $work/*.log with sanitizer_check (tests/lib/sanitizer_check.sh);
+#                             prints "N passed, N failed"; its status is 0 only if none
 #                             failed (use it as the script's last command).
+# In the sanitizer build a node's leaks do not change its exit status (LSAN_OPTIONS
+# exitcode=0, set by sanitizer_check.sh): they are judged from its log, against the leaks that libraries
+# leave by design (tests/sanitizers/lsan_by_design.txt).
 # Only the script's own shell runs the cleanup: a subshell killed before it has reset
 # its traps (a watchdog ended early) would otherwise run the EXIT trap too, ending the
 # nodes and deleting the work directory under the running test.
+
+source "$(dirname "${BASH_SOURCE[0]}")/sanitizer_check.sh"  # sets LSAN_OPTIONS exitcode=0
 
 harness_start() {
   work=$(mktemp -d "${1:-/tmp/lanline-test.XXXXXX}")
@@ -72,7 +83,28 @@ while True:
 PY
 }
 
+port_bound() {
+  local flag=u
+  [[ $1 == tcp ]] && flag=t
+  [[ -n $(ss -Hln$flag "sport = :$2" 2>/dev/null) ]]
+}
+
 harness_summary() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  pids=()
+  if [[ -n ${bin:-} ]] && ldd "$bin" 2>/dev/null | grep -q libasan; then
+    if sanitizer_check "$work"/*.log; then
+      pass "sanitizers: no error, and no leak but those left by design, in any node's log"
+    else
+      fail "sanitizers: reports in the nodes' logs (above)"
+    fi
+  fi
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }

@@ -3,7 +3,8 @@
 #
 #   pulse_lab_start DIR SINK...   starts pulseaudio (no default config) on a socket in
 #                                 DIR, with one mono 48 kHz null sink per SINK name (each
-#                                 with its SINK.monitor source), exports PULSE_SERVER;
+#                                 with its SINK.monitor source; SINK is also its
+#                                 description, the name device lists show), exports PULSE_SERVER;
 #                                 sets PULSE_LAB_PID. The first sink and its monitor are
 #                                 the defaults.
 #   pulse_lab_stop                ends it by PID.
@@ -20,7 +21,7 @@ pulse_lab_start() {
     echo "load-module module-native-protocol-unix socket=$dir/run/native auth-anonymous=1"
     local s
     for s in "$@"; do
-      echo "load-module module-null-sink sink_name=$s rate=48000 channels=1"
+      echo "load-module module-null-sink sink_name=$s sink_properties=device.description=$s rate=48000 channels=1"
     done
     echo "set-default-sink $1"
     echo "set-default-source $1.monitor"
