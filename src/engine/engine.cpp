@@ -108,30 +108,40 @@ struct Engine::Impl : core::UserAgentListener {
 
   static sip::TimePoint now() { return std::chrono::steady_clock::now(); }
 
-  // After each piece of work on this thread (a message, a timer, a command): while the
-  // thread is busy over LoadWatch's limit, new calls get 503 with Retry-After, a window
-  // at a time, so that the calls already taken keep their answers prompt.
+  // After each piece of work on this thread (a message, a timer, a command): when the
+  // thread was busy over LoadWatch's limit and SIP messages pile up unread in front of it
+  // (more than kBacklogLimit), new calls get 503 with Retry-After, a window at a time, so
+  // that the calls already taken keep their answers prompt. A thread that is busy but
+  // keeps up (a slow build, a burst it drains) refuses nothing.
+  // About 50 UDP datagrams as the kernel counts them, over half of the 208 KiB of
+  // net.core.rmem_default, past which the queue would overflow and drop.
+  static constexpr std::size_t kBacklogLimit = 128 * 1024;
   void worked(LoadWatch::Clock::time_point start) {
     const auto end = LoadWatch::Clock::now();
     switch (load.record(start, end)) {
       case LoadWatch::Verdict::kWindowOpen:
         return;
-      case LoadWatch::Verdict::kBehind:
+      case LoadWatch::Verdict::kBehind: {
+        const std::size_t backlog = transport->queued_bytes();
+        if (backlog <= kBacklogLimit) break;  // busy, but nothing waits: as kKeepsUp
         ua->refuse_new_calls_until(end + load.window());
         if (!refusing) {
-          spdlog::warn("engine busy {:.0f}% of the last {} ms: new calls get 503 for now",
-                       load.last_share() * 100, load.window().count());
+          spdlog::warn(
+              "engine behind (busy {:.0f}% of the last {} ms, {} KiB of SIP waiting): new "
+              "calls get 503 for now",
+              load.last_share() * 100, load.window().count(), backlog / 1024);
         }
         refusing = true;
         return;
+      }
       case LoadWatch::Verdict::kKeepsUp:
-        if (refusing) {
-          spdlog::info("engine keeps up again ({} calls refused with 503 so far)",
-                       ua->calls_refused_busy());
-        }
-        refusing = false;
-        return;
+        break;
     }
+    if (refusing) {
+      spdlog::info("engine keeps up again ({} calls refused with 503 so far)",
+                   ua->calls_refused_busy());
+    }
+    refusing = false;
   }
 
   // After a burst of calls, glibc keeps the freed heap; once nothing is left in flight,

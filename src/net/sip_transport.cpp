@@ -1,5 +1,8 @@
 #include "net/sip_transport.hpp"
 
+#include <linux/sock_diag.h>
+#include <sys/socket.h>
+
 #include <spdlog/spdlog.h>
 
 #include <unordered_map>
@@ -359,6 +362,22 @@ std::uint16_t SipTransport::port() const {
 
 std::size_t SipTransport::open_connections() const {
   return impl_->connections.size();
+}
+
+std::size_t SipTransport::queued_bytes() const {
+  std::size_t queued = 0;
+  for (const auto& l : impl_->listeners) {
+    if (!l->sockets.udp) continue;
+    std::uint32_t meminfo[SK_MEMINFO_VARS] = {};
+    socklen_t size = sizeof(meminfo);
+    if (getsockopt(g_socket_get_fd(l->sockets.udp.get()), SOL_SOCKET, SO_MEMINFO, meminfo, &size) ==
+        0) {
+      queued += meminfo[SK_MEMINFO_RMEM_ALLOC];
+    }
+  }
+  for (const auto& [id, connection] : impl_->connections)
+    queued += connection->unread_bytes();
+  return queued;
 }
 
 }  // namespace lanline::net

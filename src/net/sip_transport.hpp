@@ -55,6 +55,11 @@ class SipTransport : public sip::TransportSender {
 
   std::uint16_t port() const;
   std::size_t open_connections() const;
+  // What has arrived and waits to be read, in bytes: the UDP sockets' receive queues (as
+  // the kernel counts them, with its per-datagram overhead: SO_MEMINFO) and the unread
+  // bytes of every TCP connection. Work piling up in front of the engine (overload
+  // control, engine/engine.cpp).
+  std::size_t queued_bytes() const;
 
  private:
   SipTransport();

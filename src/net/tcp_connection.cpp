@@ -1,5 +1,8 @@
 #include "net/tcp_connection.hpp"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
@@ -236,6 +239,14 @@ void TcpConnection::fail_later(std::string why) {
   failure_ = std::move(why);
   if (failed_event_) return;
   failed_event_ = glib::add_timeout(settings_.context, 0, on_failed_cb, this);
+}
+
+std::size_t TcpConnection::unread_bytes() const {
+  int unread = 0;
+  if (!socket_ || ioctl(g_socket_get_fd(socket_.get()), SIOCINQ, &unread) != 0 || unread < 0) {
+    return 0;
+  }
+  return static_cast<std::size_t>(unread);
 }
 
 }  // namespace lanline::net

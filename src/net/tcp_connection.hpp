@@ -51,6 +51,8 @@ class TcpConnection {
   bool write(std::string_view bytes);
 
   std::uint64_t id() const { return settings_.id; }
+  // Bytes that arrived and wait to be read (SIOCINQ).
+  std::size_t unread_bytes() const;
   // The peer, with this connection's id (RFC 3261 18.2.1: where a request came from).
   const sip::Endpoint& peer() const { return peer_; }
   // peer_key() of the peer's address, for finding a connection to reuse.
