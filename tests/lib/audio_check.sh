@@ -93,14 +93,16 @@ audio_check_tone() {
   return 1
 }
 
-# audio_verdict WAV HZ MAX_GAP_MS [LEVEL_BAND_DB]: one line of figures and ok / FAIL;
+# audio_verdict WAV HZ MAX_GAP_MS [LEVEL_BAND_DB [WAV_CHECK_ARGS...]]: one line of figures
+# and ok / FAIL (the extra arguments go to wav_check only);
 # returns 0/1. Uses tests/media/wav_check when $WAV_CHECK names it (the project's
 # analysis: FFT frequency, 5 ms gap windows, WAV header check), else audio_check_tone.
 audio_verdict() {
   local wav=$1 hz=$2 max_gap=$3 band=${4:-6} out rc
+  shift 4 2>/dev/null || shift $#
   if [[ -n ${WAV_CHECK:-} && -x $WAV_CHECK ]]; then
     out=$("$WAV_CHECK" "$wav" --expect-hz "$hz" --tolerance 2 --max-gap-ms "$max_gap" \
-      --level-band "$band" 2>&1)
+      --level-band "$band" "$@" 2>&1)
     rc=$?
     echo "$(sed "s|^$wav: ||" <<<"$out" | tr '\n' ' ')"
     return $rc

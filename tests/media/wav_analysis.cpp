@@ -183,7 +183,10 @@ WavReport analyse_wav(const std::string& path, const WavOptions& options) {
         ++next_gap;
       const bool touches_gap =
           next_gap < gap_starts.size() && gap_starts[next_gap] < from + level_window;
-      if (!touches_gap) report.level_min_db = std::min(report.level_min_db, levels[i]);
+      if (!touches_gap) {
+        report.level_min_db = std::min(report.level_min_db, levels[i]);
+        report.steady_levels_db.push_back(levels[i]);
+      }
     }
   }
   report.max_gap_ms = static_cast<double>(longest) * options.gap_window_ms;
@@ -213,12 +216,33 @@ std::vector<std::string> check_wav(const WavReport& report, const WavExpectation
     failures.push_back(fmt::format("dominant frequency {:.2f} Hz, expected {:.0f} ± {:.0f}",
                                    report.dominant_hz, expect.expect_hz, expect.hz_tolerance));
   }
-  if (report.level_min_db < report.level_median_db - expect.level_band_db ||
-      report.level_max_db > report.level_median_db + expect.level_band_db) {
-    failures.push_back(fmt::format(
-        "level not steady: 20 ms RMS from {:.1f} to {:.1f} dBFS, "
-        "median {:.1f} (band ± {:.0f} dB)",
-        report.level_min_db, report.level_max_db, report.level_median_db, expect.level_band_db));
+  if (expect.level_band_share >= 1.0) {
+    if (report.level_min_db < report.level_median_db - expect.level_band_db ||
+        report.level_max_db > report.level_median_db + expect.level_band_db) {
+      failures.push_back(fmt::format(
+          "level not steady: 20 ms RMS from {:.1f} to {:.1f} dBFS, "
+          "median {:.1f} (band ± {:.0f} dB)",
+          report.level_min_db, report.level_max_db, report.level_median_db, expect.level_band_db));
+    }
+  } else if (!report.steady_levels_db.empty()) {
+    std::size_t inside = 0;
+    for (double level : report.steady_levels_db) {
+      if (std::abs(level - report.level_median_db) <= expect.level_band_db) ++inside;
+    }
+    const double share = static_cast<double>(inside) / report.steady_levels_db.size();
+    if (share < expect.level_band_share) {
+      failures.push_back(fmt::format(
+          "level not steady: {:.0f} % of 20 ms windows within median {:.1f} ± {:.0f} dB (want "
+          "{:.0f} %)",
+          share * 100, report.level_median_db, expect.level_band_db,
+          expect.level_band_share * 100));
+    }
+  }
+  if (expect.expect_level_db < 0 &&
+      std::abs(report.level_median_db - expect.expect_level_db) > expect.level_tolerance_db) {
+    failures.push_back(fmt::format("level median {:.1f} dBFS, expected {:.1f} ± {:.0f}",
+                                   report.level_median_db, expect.expect_level_db,
+                                   expect.level_tolerance_db));
   }
   if (report.max_gap_ms > expect.max_gap_ms) {
     failures.push_back(

@@ -30,7 +30,8 @@ struct WavReport {
   double level_max_db = -200;
   double max_gap_ms = 0;  // longest run of near-silent windows
   double max_gap_at_s = 0;
-  double silent_ms = 0;  // all near-silent windows together
+  double silent_ms = 0;                  // all near-silent windows together
+  std::vector<double> steady_levels_db;  // the level windows that touch no gap
 };
 
 WavReport analyse_wav(const std::string& path, const WavOptions& options);
@@ -39,7 +40,10 @@ struct WavExpectations {
   double expect_hz = 0;  // 0: no pitch check
   double hz_tolerance = 2;
   double max_gap_ms = 60;
-  double level_band_db = 6;  // every level window within median ± this
+  double level_band_db = 6;       // level windows within median ± this: all of them,
+  double level_band_share = 1.0;  // or at least this share (concealed loss fades some)
+  double expect_level_db = 0;     // < 0: the median level must be within ± level_tolerance_db
+  double level_tolerance_db = 3;
   bool expect_silence = false;
   double silence_below_db = -50;  // with expect_silence: the loudest window
 };

@@ -1,4 +1,5 @@
 // wav_check FILE [--expect-hz HZ] [--tolerance HZ] [--max-gap-ms MS] [--level-band DB]
+//                [--level-band-share S] [--expect-level-db DB] [--level-tolerance DB]
 //                [--expect-silence] [--skip-ms MS] [--skip-end-ms MS] [--from S] [--to S]
 // Prints the figures of a recording and exits 1 when it is not what was expected:
 // dominant frequency (FFT) off by more than the tolerance, a level that wanders, a gap
@@ -31,6 +32,12 @@ int main(int argc, char** argv) {
       expect.max_gap_ms = value();
     else if (arg == "--level-band")
       expect.level_band_db = value();
+    else if (arg == "--level-band-share")
+      expect.level_band_share = value();
+    else if (arg == "--expect-level-db")
+      expect.expect_level_db = value();
+    else if (arg == "--level-tolerance")
+      expect.level_tolerance_db = value();
     else if (arg == "--expect-silence")
       expect.expect_silence = true;
     else if (arg == "--skip-ms")
