@@ -11,7 +11,6 @@ struct GstreamerShutdown : ::testing::Environment {
   void TearDown() override { gst_deinit(); }
 };
 
-const auto* const gstreamer_shutdown =
-    ::testing::AddGlobalTestEnvironment(new GstreamerShutdown);
+const auto* const gstreamer_shutdown = ::testing::AddGlobalTestEnvironment(new GstreamerShutdown);
 
 }  // namespace
