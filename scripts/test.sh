@@ -144,7 +144,7 @@ log "fuzz: configuring $fuzz_dir"
 if CC=clang CXX=clang++ configure "$fuzz_dir" -Dfuzzers=true -Db_sanitize=address,undefined \
   -Db_lundef=false -Dsofia_bench=disabled "${werror[@]}" &&
   ninja -C "$fuzz_dir" tests/fuzz/fuzz_message tests/fuzz/fuzz_framer tests/fuzz/fuzz_uri \
-    tests/fuzz/fuzz_sdp tests/fuzz/fuzz_discovery; then
+    tests/fuzz/fuzz_sdp tests/fuzz/fuzz_ice_candidate tests/fuzz/fuzz_discovery; then
   # Only the fuzz targets are built here: the rest of the tree is covered by the two
   # builds above, and compiling it a third time would double the run.
   # The fuzz targets (tests/fuzz/meson.build, suite 'fuzz') run for a bounded time.

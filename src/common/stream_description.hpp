@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -98,12 +99,30 @@ struct StreamDescription {
   bool operator==(const StreamDescription&) const = default;
 };
 
+// Our ICE for one stream (RFC 8839): credentials and gathered candidates. The default
+// candidate, the one c=/m= carry, is the LocalTransport's address and ports.
+struct LocalIce {
+  std::string ufrag;
+  std::string pwd;
+  std::vector<IceCandidate> candidates;
+  // RFC 8839 5.2 a=remote-candidates: in the re-offer the controlling side sends once it
+  // nominated a pair other than the default, the remote candidate of each component.
+  std::vector<IceCandidate> remote_candidates;
+  bool operator==(const LocalIce&) const = default;
+};
+
 // The local end of one stream's transport, what our SDP writes for it. A plain socket
-// pair gives an address and two ports; ICE will add its credentials and candidates.
+// pair gives an address and two ports; ICE adds its credentials and candidates.
 struct LocalTransport {
+  LocalTransport() = default;
+  LocalTransport(std::string address_, std::uint16_t rtp, std::uint16_t rtcp,
+                 std::optional<LocalIce> ice_ = std::nullopt)
+      : address(std::move(address_)), rtp_port(rtp), rtcp_port(rtcp), ice(std::move(ice_)) {}
+
   std::string address;  // empty or a wildcard: the UA writes its own SIP address
   std::uint16_t rtp_port = 0;
   std::uint16_t rtcp_port = 0;
+  std::optional<LocalIce> ice;
   bool operator==(const LocalTransport&) const = default;
 };
 

@@ -1,5 +1,6 @@
 #include "offer_answer.hpp"
 
+#include "ice_attributes.hpp"
 #include "parser.hpp"
 #include "printer.hpp"
 #include "text.hpp"
@@ -150,7 +151,13 @@ void fill_remote(const Session& s, const Media& m, StreamDescription& stream, bo
   } else {
     remote.rtcp_port = m.port == 65535 ? 0 : static_cast<std::uint16_t>(m.port + 1);
   }
-  stream.remote = remote;
+  // RFC 8839: with the peer's ICE, media flows on the pair the checks select and c=/m=
+  // is only its default candidate; without it, to c=/m=.
+  if (auto ice = read_ice(s, m, remote)) {
+    stream.remote = std::move(*ice);
+  } else {
+    stream.remote = remote;
+  }
   stream.rtcp_mux = mux;
   if (auto ptime = m.ptime()) stream.ptime_ms = static_cast<int>(*ptime);
 }
@@ -416,6 +423,7 @@ Media Negotiator::stream_media(const Slot& slot, const std::vector<CodecSpec>& c
     m.attributes.add("rtcp", std::to_string(transport->rtcp_port));
   }
   if (mux) m.attributes.add("rtcp-mux");
+  if (transport && transport->ice) write_ice(*transport->ice, m.attributes);
   if (slot.content != ContentRole::kMain) {
     m.attributes.add("content", std::string(to_string(slot.content)));  // RFC 4796
   }

@@ -1,0 +1,352 @@
+#include "ice/ice_agent.hpp"
+
+#include <nice/agent.h>
+#include <spdlog/spdlog.h>
+
+#include <exception>
+
+namespace lanline::ice {
+namespace {
+
+std::string address_text(const NiceAddress& address) {
+  char buffer[NICE_ADDRESS_STRING_LEN];
+  nice_address_to_string(&address, buffer);
+  return buffer;
+}
+
+std::string_view type_name(NiceCandidateType type) {
+  switch (type) {
+    case NICE_CANDIDATE_TYPE_HOST:
+      return "host";
+    case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE:
+      return "srflx";
+    case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE:
+      return "prflx";
+    case NICE_CANDIDATE_TYPE_RELAYED:
+      return "relay";
+  }
+  return "host";
+}
+
+std::optional<NiceCandidateType> type_of(std::string_view name) {
+  if (name == "host") return NICE_CANDIDATE_TYPE_HOST;
+  if (name == "srflx") return NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE;
+  if (name == "prflx") return NICE_CANDIDATE_TYPE_PEER_REFLEXIVE;
+  if (name == "relay") return NICE_CANDIDATE_TYPE_RELAYED;
+  return std::nullopt;
+}
+
+// An IPv6 link-local address as libnice prints it may carry no scope; the SDP form
+// never does (RFC 8839 5.1: connection-address).
+IceCandidate to_sdp(const NiceCandidate& c) {
+  IceCandidate out;
+  out.foundation = c.foundation;
+  out.component = static_cast<int>(c.component_id);
+  out.transport = "UDP";
+  out.priority = c.priority;
+  out.address = address_text(c.addr);
+  out.port = static_cast<std::uint16_t>(nice_address_get_port(&c.addr));
+  out.type = std::string(type_name(c.type));
+  if (c.type != NICE_CANDIDATE_TYPE_HOST) {
+    out.related_address = address_text(c.base_addr);
+    out.related_port = static_cast<std::uint16_t>(nice_address_get_port(&c.base_addr));
+  }
+  return out;
+}
+
+// The default candidate RFC 8445 5.1.4 recommends: the one most likely to work.
+int default_rank(NiceCandidateType type) {
+  switch (type) {
+    case NICE_CANDIDATE_TYPE_RELAYED:
+      return 3;
+    case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE:
+      return 2;
+    case NICE_CANDIDATE_TYPE_HOST:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+void drop_data(NiceAgent* /*agent*/, guint /*stream*/, guint /*component*/, guint /*len*/,
+               gchar* /*buf*/, gpointer /*data*/) {}
+
+struct CandidateList {
+  GSList* list = nullptr;
+  ~CandidateList() {
+    g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(&nice_candidate_free));
+  }
+};
+
+}  // namespace
+
+std::string_view to_string(IceState state) {
+  switch (state) {
+    case IceState::kGathering:
+      return "gathering";
+    case IceState::kGathered:
+      return "gathered";
+    case IceState::kChecking:
+      return "checking";
+    case IceState::kConnected:
+      return "connected";
+    case IceState::kFailed:
+      return "failed";
+  }
+  return "failed";
+}
+
+std::unique_ptr<IceAgent> IceAgent::create(GMainContext* context, const IceConfig& config,
+                                           std::string& error) {
+  std::unique_ptr<IceAgent> self(new IceAgent());
+  self->context_ = context;
+  self->components_ = config.components == 2 ? 2 : 1;
+  self->gather_bound_ = config.gather_bound;
+  // RFC 5245 mode is libnice's RFC 8445 agent (nomination, pacing); consent freshness is
+  // RFC 7675: a peer that stops answering fails the component within 30 s.
+  self->agent_ =
+      nice_agent_new_full(context, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+  if (!self->agent_) {
+    error = "libnice could not create an ICE agent";
+    return nullptr;
+  }
+  g_object_set(self->agent_, "controlling-mode", config.controlling ? TRUE : FALSE, "ice-tcp",
+               FALSE, "upnp", FALSE, nullptr);
+  if (config.stun) {
+    g_object_set(self->agent_, "stun-server", config.stun->host.c_str(), "stun-server-port",
+                 static_cast<guint>(config.stun->port), nullptr);
+  }
+  for (const std::string& address : config.local_addresses) {
+    NiceAddress local;
+    if (!nice_address_set_from_string(&local, address.c_str())) {
+      error = "not an IP address: " + address;
+      return nullptr;
+    }
+    nice_agent_add_local_address(self->agent_, &local);
+  }
+  self->stream_id_ = nice_agent_add_stream(self->agent_, self->components_);
+  if (self->stream_id_ == 0) {
+    error = "libnice could not add an ICE stream";
+    return nullptr;
+  }
+  self->component_states_.assign(self->components_, NICE_COMPONENT_STATE_DISCONNECTED);
+  for (guint component = 1; component <= self->components_; ++component) {
+    if (config.first_port != 0) {
+      nice_agent_set_port_range(self->agent_, self->stream_id_, component, config.first_port,
+                                config.last_port);
+    }
+    // libnice reads a component's sockets only while a receiver is attached: without
+    // one, no STUN answer and no connectivity check would be seen before media/'s nicesrc
+    // takes the component over. Data before then is dropped.
+    nice_agent_attach_recv(self->agent_, self->stream_id_, component, context, &drop_data, nullptr);
+    if (config.turn) {
+      nice_agent_set_relay_info(
+          self->agent_, self->stream_id_, component, config.turn->host.c_str(), config.turn->port,
+          config.turn->user.c_str(), config.turn->password.c_str(),
+          config.turn->tcp ? NICE_RELAY_TYPE_TURN_TCP : NICE_RELAY_TYPE_TURN_UDP);
+    }
+  }
+  g_signal_connect(self->agent_, "candidate-gathering-done", G_CALLBACK(&on_gathering_done),
+                   self.get());
+  g_signal_connect(self->agent_, "component-state-changed", G_CALLBACK(&on_component_state),
+                   self.get());
+  return self;
+}
+
+IceAgent::~IceAgent() {
+  if (bound_timer_) {
+    g_source_destroy(bound_timer_);
+    g_source_unref(bound_timer_);
+  }
+  if (agent_) {
+    g_signal_handlers_disconnect_by_data(agent_, this);
+    nice_agent_remove_stream(agent_, stream_id_);
+    // libnice closes its sockets from the context; the agent goes once it is idle.
+    nice_agent_close_async(agent_, nullptr, nullptr);
+    g_object_unref(agent_);
+  }
+}
+
+bool IceAgent::gather(std::function<void()> done, std::string& error) {
+  gathered_ = std::move(done);
+  if (!nice_agent_gather_candidates(agent_, stream_id_)) {
+    error = "ICE found no local address to gather candidates on";
+    gathered_ = nullptr;
+    return false;
+  }
+  // Host candidates are there once gather_candidates returns; servers answer later, if
+  // at all. The bound decides how long a call waits for them.
+  bound_timer_ = g_timeout_source_new(static_cast<guint>(gather_bound_.count()));
+  g_source_set_callback(bound_timer_, &IceAgent::on_gather_bound, this, nullptr);
+  g_source_attach(bound_timer_, context_);
+  return true;
+}
+
+gboolean IceAgent::on_gather_bound(gpointer self) {
+  try {
+    auto* agent = static_cast<IceAgent*>(self);
+    spdlog::debug("ice: gathering bound of {} ms reached; going on with what was gathered",
+                  agent->gather_bound_.count());
+    agent->finish_gathering();
+  } catch (const std::exception& e) {
+    spdlog::error("ice: gathering bound: {}", e.what());
+  }
+  return G_SOURCE_REMOVE;
+}
+
+void IceAgent::on_gathering_done(NiceAgent* /*agent*/, guint stream_id, gpointer self) {
+  try {
+    auto* agent = static_cast<IceAgent*>(self);
+    if (stream_id == agent->stream_id_) agent->finish_gathering();
+  } catch (const std::exception& e) {
+    spdlog::error("ice: gathering done: {}", e.what());
+  }
+}
+
+void IceAgent::finish_gathering() {
+  if (bound_timer_) {
+    g_source_destroy(bound_timer_);
+    g_source_unref(bound_timer_);
+    bound_timer_ = nullptr;
+  }
+  if (!gathered_) return;  // once
+  auto done = std::move(gathered_);
+  gathered_ = nullptr;
+  if (state_ == IceState::kGathering) set_state(IceState::kGathered);
+  done();
+}
+
+LocalIce IceAgent::local() const {
+  LocalIce out;
+  gchar* ufrag = nullptr;
+  gchar* pwd = nullptr;
+  if (nice_agent_get_local_credentials(agent_, stream_id_, &ufrag, &pwd)) {
+    out.ufrag = ufrag;
+    out.pwd = pwd;
+  }
+  g_free(ufrag);
+  g_free(pwd);
+  for (guint component = 1; component <= components_; ++component) {
+    CandidateList candidates{nice_agent_get_local_candidates(agent_, stream_id_, component)};
+    for (GSList* item = candidates.list; item; item = item->next) {
+      const auto* c = static_cast<const NiceCandidate*>(item->data);
+      if (c->transport != NICE_CANDIDATE_TRANSPORT_UDP) continue;
+      out.candidates.push_back(to_sdp(*c));
+    }
+  }
+  return out;
+}
+
+LocalTransport IceAgent::default_transport() const {
+  LocalTransport out;
+  for (guint component = 1; component <= components_; ++component) {
+    CandidateList candidates{nice_agent_get_local_candidates(agent_, stream_id_, component)};
+    const NiceCandidate* best = nullptr;
+    for (GSList* item = candidates.list; item; item = item->next) {
+      const auto* c = static_cast<const NiceCandidate*>(item->data);
+      if (c->transport != NICE_CANDIDATE_TRANSPORT_UDP) continue;
+      // Same family as component 1's default, so c= and a=rtcp agree.
+      if (component == 2 && !out.address.empty() &&
+          (out.address.find(':') != std::string::npos) != (c->addr.s.addr.sa_family == AF_INET6)) {
+        continue;
+      }
+      if (!best || default_rank(c->type) > default_rank(best->type) ||
+          (default_rank(c->type) == default_rank(best->type) && c->priority > best->priority)) {
+        best = c;
+      }
+    }
+    if (!best) continue;
+    const auto port = static_cast<std::uint16_t>(nice_address_get_port(&best->addr));
+    if (component == 1) {
+      out.address = address_text(best->addr);
+      out.rtp_port = port;
+      out.rtcp_port = port;  // rtcp-mux until a second component says otherwise
+    } else {
+      out.rtcp_port = port;
+    }
+  }
+  out.ice = local();
+  return out;
+}
+
+bool IceAgent::set_remote(const IceTransport& remote) {
+  if (!nice_agent_set_remote_credentials(agent_, stream_id_, remote.ufrag.c_str(),
+                                         remote.pwd.c_str())) {
+    return false;
+  }
+  const LocalIce ours = local();
+  bool any = false;
+  for (guint component = 1; component <= components_; ++component) {
+    CandidateList list;
+    for (const IceCandidate& c : remote.candidates) {
+      if (static_cast<guint>(c.component) != component) continue;
+      bool ourselves = false;
+      for (const IceCandidate& mine : ours.candidates) {
+        ourselves = ourselves || (mine.port == c.port && mine.address == c.address);
+      }
+      if (ourselves) continue;  // a loop back into our own socket, never a peer
+      auto type = type_of(c.type);
+      if (!type) continue;
+      NiceCandidate* candidate = nice_candidate_new(*type);
+      candidate->component_id = component;
+      candidate->stream_id = stream_id_;
+      candidate->transport = NICE_CANDIDATE_TRANSPORT_UDP;
+      candidate->priority = c.priority;
+      g_strlcpy(candidate->foundation, c.foundation.c_str(), NICE_CANDIDATE_MAX_FOUNDATION);
+      if (!nice_address_set_from_string(&candidate->addr, c.address.c_str())) {
+        nice_candidate_free(candidate);
+        continue;
+      }
+      nice_address_set_port(&candidate->addr, c.port);
+      list.list = g_slist_append(list.list, candidate);
+    }
+    if (!list.list) continue;
+    if (nice_agent_set_remote_candidates(agent_, stream_id_, component, list.list) > 0) any = true;
+  }
+  if (any && state_ != IceState::kConnected) set_state(IceState::kChecking);
+  return any;
+}
+
+std::optional<SelectedPair> IceAgent::selected(unsigned component) const {
+  NiceCandidate* local = nullptr;
+  NiceCandidate* remote = nullptr;
+  if (!nice_agent_get_selected_pair(agent_, stream_id_, component, &local, &remote)) {
+    return std::nullopt;
+  }
+  return SelectedPair{to_sdp(*local), to_sdp(*remote)};
+}
+
+bool IceAgent::controlling() const {
+  gboolean controlling = FALSE;
+  g_object_get(agent_, "controlling-mode", &controlling, nullptr);
+  return controlling != FALSE;
+}
+
+void IceAgent::on_component_state(NiceAgent* /*agent*/, guint stream_id, guint component,
+                                  guint state, gpointer self) {
+  try {
+    auto* agent = static_cast<IceAgent*>(self);
+    if (stream_id != agent->stream_id_ || component == 0 || component > agent->components_) {
+      return;
+    }
+    agent->component_states_[component - 1] = state;
+    // CONNECTED: a pair works and media may flow; READY: nomination is over too.
+    // RTP's component decides: with two, a failed RTCP one alone leaves the call its audio.
+    const unsigned rtp = agent->component_states_[0];
+    if (rtp == NICE_COMPONENT_STATE_FAILED) {
+      agent->set_state(IceState::kFailed);
+    } else if (rtp == NICE_COMPONENT_STATE_CONNECTED || rtp == NICE_COMPONENT_STATE_READY) {
+      agent->set_state(IceState::kConnected);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("ice: component state: {}", e.what());
+  }
+}
+
+void IceAgent::set_state(IceState state) {
+  if (state == state_) return;
+  state_ = state;
+  if (on_state_) on_state_(state);
+}
+
+}  // namespace lanline::ice

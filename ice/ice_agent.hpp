@@ -1,0 +1,122 @@
+// One stream's ICE (RFC 8445, full agent) on a libnice NiceAgent, run on the engine's
+// GLib context: gathers host candidates on every usable interface, server-reflexive ones
+// from a STUN server and relayed ones from a TURN server when they are configured, runs
+// the connectivity checks against the peer's candidates and reports the selected pair.
+//
+// Gathering never waits on a server beyond `gather_bound`: what has been gathered by
+// then is what the SDP carries (libnice goes on asking; a late candidate still takes part
+// in the checks, and the peer learns it as peer-reflexive). A dead STUN server costs a
+// call at most that bound, never libnice's retransmission schedule of several seconds.
+//
+// media/'s ICE transport reads and writes the components through nicesrc and nicesink on
+// agent() and stream_id(); this class knows nothing of RTP.
+#pragma once
+
+#include <glib.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/stream_description.hpp"
+
+typedef struct _NiceAgent NiceAgent;
+
+namespace lanline::ice {
+
+struct StunServer {
+  std::string host;  // an IP literal: libnice resolves nothing itself
+  std::uint16_t port = 3478;
+};
+
+// RFC 7065 turn:USER:PASS@HOST:PORT?transport=udp|tcp, as --turn takes it.
+struct TurnServer {
+  std::string host;
+  std::uint16_t port = 3478;
+  std::string user;
+  std::string password;
+  bool tcp = false;
+};
+
+struct IceConfig {
+  bool controlling = false;  // RFC 8445 6.1.1: the offerer controls, unless it is lite
+  unsigned components = 1;   // 1 with rtcp-mux, 2 (RTP, RTCP) without
+  std::optional<StunServer> stun;
+  std::optional<TurnServer> turn;
+  std::chrono::milliseconds gather_bound{150};
+  std::uint16_t first_port = 0;  // 0 and 0: any port
+  std::uint16_t last_port = 0;
+  // Only these local addresses (tests pin an interface); empty: every usable one.
+  std::vector<std::string> local_addresses;
+};
+
+// What the checks chose for one component (lanline ctl calls shows it).
+struct SelectedPair {
+  IceCandidate local;
+  IceCandidate remote;
+};
+
+enum class IceState { kGathering, kGathered, kChecking, kConnected, kFailed };
+
+class IceAgent {
+ public:
+  // nullptr with `error` when libnice cannot make the agent or its stream.
+  static std::unique_ptr<IceAgent> create(GMainContext* context, const IceConfig& config,
+                                          std::string& error);
+  ~IceAgent();
+  IceAgent(const IceAgent&) = delete;
+  IceAgent& operator=(const IceAgent&) = delete;
+
+  // Starts gathering; `done` runs once on the context, when libnice has finished or the
+  // bound has passed, whichever comes first. False when gathering could not start.
+  bool gather(std::function<void()> done, std::string& error);
+  // Our credentials and the candidates gathered so far (for the SDP).
+  LocalIce local() const;
+  // The default candidate of each component (RFC 8445 5.1.4: c=/m= and a=rtcp):
+  // relayed when there is a relay, else server-reflexive, else host.
+  LocalTransport default_transport() const;
+
+  // The peer's ICE (from its SDP): starts the checks. Its candidates for components this
+  // agent does not have are ignored, and so are candidates at our own address and port.
+  // False when none is left.
+  bool set_remote(const IceTransport& remote);
+
+  // Each change of state, on the context.
+  void on_state(std::function<void(IceState)> callback) { on_state_ = std::move(callback); }
+  IceState state() const { return state_; }
+  // The pair the checks selected for `component`, once there is one.
+  std::optional<SelectedPair> selected(unsigned component) const;
+
+  NiceAgent* agent() const { return agent_; }
+  unsigned stream_id() const { return stream_id_; }
+  unsigned components() const { return components_; }
+  bool controlling() const;
+
+ private:
+  IceAgent() = default;
+  void finish_gathering();
+  void set_state(IceState state);
+  static void on_gathering_done(NiceAgent* agent, guint stream_id, gpointer self);
+  static void on_component_state(NiceAgent* agent, guint stream_id, guint component, guint state,
+                                 gpointer self);
+  static gboolean on_gather_bound(gpointer self);
+
+  GMainContext* context_ = nullptr;
+  NiceAgent* agent_ = nullptr;
+  unsigned stream_id_ = 0;
+  unsigned components_ = 1;
+  std::chrono::milliseconds gather_bound_{150};
+  IceState state_ = IceState::kGathering;
+  std::vector<unsigned> component_states_;  // NiceComponentState per component
+  std::function<void()> gathered_;
+  std::function<void(IceState)> on_state_;
+  GSource* bound_timer_ = nullptr;
+};
+
+std::string_view to_string(IceState state);
+
+}  // namespace lanline::ice

@@ -1,0 +1,187 @@
+// The ICE agent on real libnice agents and real loopback sockets: two agents exchange
+// what their SDP would carry, connect, and carry datagrams both ways; a STUN server that
+// never answers costs gathering no more than its bound; candidates that point back at
+// the agent itself are not checked.
+#include <gtest/gtest.h>
+#include <nice/agent.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "glib_support/handles.hpp"
+#include "ice/ice_agent.hpp"
+
+namespace lanline::ice {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class IceAgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override { context_ = g_main_context_new(); }
+  void TearDown() override {
+    // Agents close their sockets from the context: let it run a little.
+    spin_until([] { return false; }, std::chrono::milliseconds(50));
+    g_main_context_unref(context_);
+  }
+
+  // Runs the context until `done` or `limit`; whether `done` became true.
+  bool spin_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    const auto deadline = Clock::now() + limit;
+    while (!done()) {
+      if (Clock::now() >= deadline) return false;
+      g_main_context_iteration(context_, FALSE);
+      g_usleep(500);
+    }
+    return true;
+  }
+
+  std::unique_ptr<IceAgent> make(bool controlling, unsigned components = 1,
+                                 std::optional<StunServer> stun = std::nullopt) {
+    IceConfig config;
+    config.controlling = controlling;
+    config.components = components;
+    config.stun = std::move(stun);
+    config.local_addresses = {"127.0.0.1"};
+    std::string error;
+    auto agent = IceAgent::create(context_, config, error);
+    EXPECT_TRUE(agent) << error;
+    return agent;
+  }
+
+  // Gathers and waits for it; how long it took.
+  std::chrono::milliseconds gather(IceAgent& agent) {
+    bool done = false;
+    std::string error;
+    const auto start = Clock::now();
+    EXPECT_TRUE(agent.gather([&] { done = true; }, error)) << error;
+    EXPECT_TRUE(spin_until([&] { return done; }, std::chrono::seconds(10)));
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  }
+
+  // What the peer reads from our SDP: credentials, candidates, the default candidate.
+  static IceTransport as_remote(const IceAgent& agent) {
+    LocalTransport local = agent.default_transport();
+    IceTransport remote;
+    remote.ufrag = local.ice->ufrag;
+    remote.pwd = local.ice->pwd;
+    remote.candidates = local.ice->candidates;
+    remote.default_candidate = {local.address, local.rtp_port, local.rtcp_port};
+    return remote;
+  }
+
+  GMainContext* context_ = nullptr;
+};
+
+struct Received {
+  std::string data;
+  static void on_data(NiceAgent*, guint, guint, guint len, gchar* buf, gpointer self) {
+    static_cast<Received*>(self)->data.append(buf, len);
+  }
+};
+
+TEST_F(IceAgentTest, TwoAgentsConnectAndCarryDatagramsBothWays) {
+  auto a = make(true);
+  auto b = make(false);
+  ASSERT_TRUE(a && b);
+  gather(*a);
+  gather(*b);
+  LocalTransport a_local = a->default_transport();
+  ASSERT_TRUE(a_local.ice);
+  EXPECT_GE(a_local.ice->ufrag.size(), 4u);
+  EXPECT_GE(a_local.ice->pwd.size(), 22u);
+  ASSERT_FALSE(a_local.ice->candidates.empty());
+  EXPECT_EQ(a_local.address, "127.0.0.1");
+  EXPECT_NE(a_local.rtp_port, 0);
+  EXPECT_EQ(a_local.ice->candidates.front().type, "host");
+
+  std::vector<IceState> a_states;
+  a->on_state([&](IceState s) { a_states.push_back(s); });
+  ASSERT_TRUE(b->set_remote(as_remote(*a)));
+  ASSERT_TRUE(a->set_remote(as_remote(*b)));
+  ASSERT_TRUE(spin_until(
+      [&] { return a->state() == IceState::kConnected && b->state() == IceState::kConnected; },
+      std::chrono::seconds(5)))
+      << "a " << to_string(a->state()) << ", b " << to_string(b->state());
+  ASSERT_FALSE(a_states.empty());
+  EXPECT_EQ(a_states.back(), IceState::kConnected);
+  EXPECT_TRUE(a->controlling());
+  EXPECT_FALSE(b->controlling());
+
+  auto pair = a->selected(1);
+  ASSERT_TRUE(pair);
+  EXPECT_EQ(pair->local.type, "host");
+  EXPECT_EQ(pair->remote.address, "127.0.0.1");
+  EXPECT_EQ(pair->remote.port, b->default_transport().rtp_port);
+
+  Received at_a, at_b;
+  nice_agent_attach_recv(a->agent(), a->stream_id(), 1, context_, &Received::on_data, &at_a);
+  nice_agent_attach_recv(b->agent(), b->stream_id(), 1, context_, &Received::on_data, &at_b);
+  EXPECT_EQ(nice_agent_send(a->agent(), a->stream_id(), 1, 5, "hello"), 5);
+  EXPECT_EQ(nice_agent_send(b->agent(), b->stream_id(), 1, 3, "hi!"), 3);
+  EXPECT_TRUE(spin_until([&] { return at_b.data == "hello" && at_a.data == "hi!"; },
+                         std::chrono::seconds(2)))
+      << "a got '" << at_a.data << "', b got '" << at_b.data << "'";
+  nice_agent_attach_recv(a->agent(), a->stream_id(), 1, context_, nullptr, nullptr);
+  nice_agent_attach_recv(b->agent(), b->stream_id(), 1, context_, nullptr, nullptr);
+}
+
+TEST_F(IceAgentTest, TwoComponentsWithoutRtcpMux) {
+  auto a = make(true, 2);
+  auto b = make(false, 2);
+  ASSERT_TRUE(a && b);
+  gather(*a);
+  gather(*b);
+  LocalTransport local = a->default_transport();
+  EXPECT_NE(local.rtcp_port, local.rtp_port);
+  int rtcp = 0;
+  for (const auto& c : local.ice->candidates)
+    rtcp += c.component == 2;
+  EXPECT_GE(rtcp, 1);
+  ASSERT_TRUE(b->set_remote(as_remote(*a)));
+  ASSERT_TRUE(a->set_remote(as_remote(*b)));
+  ASSERT_TRUE(
+      spin_until([&] { return a->selected(2) && b->selected(2); }, std::chrono::seconds(5)));
+  EXPECT_EQ(a->selected(2)->remote.port, b->default_transport().rtcp_port);
+}
+
+TEST_F(IceAgentTest, ASilentStunServerCostsGatheringOnlyItsBound) {
+  // A STUN "server" that takes every request and never answers.
+  glib::GErrorOut error;
+  glib::GObjectPtr<GSocket> silent(g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                                G_SOCKET_PROTOCOL_UDP, error.out()));
+  ASSERT_TRUE(silent);
+  glib::GObjectPtr<GInetAddress> loopback(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4));
+  glib::GObjectPtr<GSocketAddress> any(g_inet_socket_address_new(loopback.get(), 0));
+  ASSERT_TRUE(g_socket_bind(silent.get(), any.get(), FALSE, error.out()));
+  glib::GObjectPtr<GSocketAddress> bound(g_socket_get_local_address(silent.get(), error.out()));
+  const auto port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound.get()));
+
+  auto a = make(true, 1, StunServer{"127.0.0.1", static_cast<std::uint16_t>(port)});
+  ASSERT_TRUE(a);
+  const auto took = gather(*a);
+  EXPECT_LT(took.count(), 400) << "gathering waited on a dead STUN server";
+  EXPECT_GE(took.count(), 100) << "the bound did not wait for the server at all";
+  LocalIce local = a->local();
+  ASSERT_FALSE(local.candidates.empty());
+  for (const auto& c : local.candidates)
+    EXPECT_EQ(c.type, "host");
+  // The request did go out: the server got it.
+  EXPECT_TRUE(spin_until([&] { return g_socket_get_available_bytes(silent.get()) > 0; },
+                         std::chrono::seconds(1)));
+}
+
+TEST_F(IceAgentTest, CandidatesAtOurOwnAddressAreNotChecked) {
+  auto a = make(true);
+  ASSERT_TRUE(a);
+  gather(*a);
+  IceTransport self = as_remote(*a);
+  self.ufrag = "peer";
+  self.pwd = "0123456789012345678901";
+  EXPECT_FALSE(a->set_remote(self));
+  EXPECT_EQ(a->state(), IceState::kGathered);
+}
+
+}  // namespace
+}  // namespace lanline::ice
