@@ -146,8 +146,10 @@ std::string print_candidate(const IceCandidate& c) {
   std::string out = c.foundation + ' ' + std::to_string(c.component) + ' ' + c.transport + ' ' +
                     std::to_string(c.priority) + ' ' + c.address + ' ' + std::to_string(c.port) +
                     " typ " + c.type;
-  if (!c.related_address.empty()) {
-    out += " raddr " + c.related_address + " rport " + std::to_string(c.related_port);
+  // RFC 8839 5.1 lets either come alone.
+  if (!c.related_address.empty()) out += " raddr " + c.related_address;
+  if (!c.related_address.empty() || c.related_port != 0) {
+    out += " rport " + std::to_string(c.related_port);
   }
   return out;
 }

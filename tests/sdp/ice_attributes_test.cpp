@@ -46,6 +46,12 @@ TEST(IceCandidate, ParsesTheRfcExamples) {
   EXPECT_EQ(extended->transport, "udp");
   EXPECT_TRUE(usable_candidate(*extended));
 
+  // rport without raddr (found by fuzz_ice_candidate): kept, and printed back.
+  auto rport_only = parse_candidate("2 1 UDP 1694498815 192.0.2.3 45664 typ srflx rport 8998");
+  ASSERT_TRUE(rport_only);
+  EXPECT_EQ(rport_only->related_port, 8998);
+  EXPECT_EQ(parse_candidate(print_candidate(*rport_only)), rport_only);
+
   auto v6 = parse_candidate("3 2 UDP 2130706430 2001:db8::7 40002 typ host");
   ASSERT_TRUE(v6);
   EXPECT_TRUE(usable_candidate(*v6));
