@@ -31,12 +31,6 @@ GstCaps* raw_caps(int rate) {
                              "interleaved", nullptr);
 }
 
-GstElement* owned_bin(const std::string& name) {
-  GstElement* bin = gst_bin_new(name.c_str());
-  gst_object_ref_sink(bin);
-  return bin;
-}
-
 int ptime_of(const StreamDescription& stream) {
   return stream.ptime_ms > 0 ? stream.ptime_ms : kDefaultPtimeMs;
 }

@@ -17,6 +17,17 @@ GstElement* make_element(const char* factory, const char* name) {
   return element;
 }
 
+GstElement* owned_bin(const std::string& name) {
+  GstElement* bin = gst_bin_new(name.c_str());
+  gst_object_ref_sink(bin);
+  return bin;
+}
+
+void ghost_request_pad(GstElement* bin, GstElement* element, const char* ghost) {
+  GstPtr<GstPad> pad(gst_element_request_pad_simple(element, "sink_%u"));
+  gst_element_add_pad(bin, gst_ghost_pad_new(ghost, pad.get()));
+}
+
 GstElement* capsfilter(GstCaps* caps) {
   GstElement* filter = make_element("capsfilter");
   g_object_set(filter, "caps", caps, nullptr);

@@ -5,20 +5,6 @@
 #include "media/gst_build.hpp"
 
 namespace lanline::media {
-namespace {
-
-GstElement* owned_bin(const std::string& name) {
-  GstElement* bin = gst_bin_new(name.c_str());
-  gst_object_ref_sink(bin);
-  return bin;
-}
-
-void ghost_request_pad(GstElement* bin, GstElement* element, const char* ghost) {
-  GstPtr<GstPad> pad(gst_element_request_pad_simple(element, "sink_%u"));
-  gst_element_add_pad(bin, gst_ghost_pad_new(ghost, pad.get()));
-}
-
-}  // namespace
 
 std::unique_ptr<IceMediaTransport> IceMediaTransport::create(GObject* agent, unsigned stream_id,
                                                              const StreamDescription& stream,

@@ -14,18 +14,6 @@ void set_send_socket(GstElement* udpsink, GSocket* socket) {
                "async", FALSE, nullptr);
 }
 
-GstElement* owned_bin(const std::string& name) {
-  GstElement* bin = gst_bin_new(name.c_str());
-  gst_object_ref_sink(bin);
-  return bin;
-}
-
-// `pad` of `element` shown on `bin` as `ghost`, where `pad` is one to request.
-void ghost_request_pad(GstElement* bin, GstElement* element, const char* ghost) {
-  GstPtr<GstPad> pad(gst_element_request_pad_simple(element, "sink_%u"));
-  gst_element_add_pad(bin, gst_ghost_pad_new(ghost, pad.get()));
-}
-
 }  // namespace
 
 std::unique_ptr<UdpMediaTransport> UdpMediaTransport::create(const UdpTransport& sockets,
