@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <utility>
+#include <vector>
 
 namespace lanline::ice {
 namespace {
@@ -55,24 +57,24 @@ IceCandidate to_sdp(const NiceCandidate& c) {
 }
 
 // The default candidate RFC 8445 5.1.4 recommends: the one most likely to work.
-int default_rank(NiceCandidateType type) {
-  switch (type) {
-    case NICE_CANDIDATE_TYPE_RELAYED:
-      return 3;
-    case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE:
-      return 2;
-    case NICE_CANDIDATE_TYPE_HOST:
-      return 1;
-    default:
-      return 0;
-  }
+int default_rank(std::string_view type) {
+  if (type == "relay") return 3;
+  if (type == "srflx") return 2;
+  return type == "host" ? 1 : 0;
 }
 
 void drop_data(NiceAgent* /*agent*/, guint /*stream*/, guint /*component*/, guint /*len*/,
                gchar* /*buf*/, gpointer /*data*/) {}
 
+// A GSList of NiceCandidate the caller owns (nice_agent_get_local_candidates), freed once.
 struct CandidateList {
   GSList* list = nullptr;
+  CandidateList() = default;
+  explicit CandidateList(GSList* owned) : list(owned) {}
+  CandidateList(CandidateList&& other) noexcept : list(std::exchange(other.list, nullptr)) {}
+  CandidateList(const CandidateList&) = delete;
+  CandidateList& operator=(const CandidateList&) = delete;
+  CandidateList& operator=(CandidateList&&) = delete;
   ~CandidateList() {
     g_slist_free_full(list, reinterpret_cast<GDestroyNotify>(&nice_candidate_free));
   }
@@ -227,7 +229,7 @@ LocalIce IceAgent::local() const {
   g_free(ufrag);
   g_free(pwd);
   for (guint component = 1; component <= components_; ++component) {
-    CandidateList candidates{nice_agent_get_local_candidates(agent_, stream_id_, component)};
+    CandidateList candidates(nice_agent_get_local_candidates(agent_, stream_id_, component));
     for (GSList* item = candidates.list; item; item = item->next) {
       const auto* c = static_cast<const NiceCandidate*>(item->data);
       if (c->transport != NICE_CANDIDATE_TRANSPORT_UDP) continue;
@@ -239,33 +241,32 @@ LocalIce IceAgent::local() const {
 
 LocalTransport IceAgent::default_transport() const {
   LocalTransport out;
-  for (guint component = 1; component <= components_; ++component) {
-    CandidateList candidates{nice_agent_get_local_candidates(agent_, stream_id_, component)};
-    const NiceCandidate* best = nullptr;
-    for (GSList* item = candidates.list; item; item = item->next) {
-      const auto* c = static_cast<const NiceCandidate*>(item->data);
-      if (c->transport != NICE_CANDIDATE_TRANSPORT_UDP) continue;
+  LocalIce ice = local();
+  for (unsigned component = 1; component <= components_; ++component) {
+    const IceCandidate* best = nullptr;
+    for (const IceCandidate& c : ice.candidates) {
+      if (static_cast<unsigned>(c.component) != component) continue;
       // Same family as component 1's default, so c= and a=rtcp agree.
       if (component == 2 && !out.address.empty() &&
-          (out.address.find(':') != std::string::npos) != (c->addr.s.addr.sa_family == AF_INET6)) {
+          (out.address.find(':') != std::string::npos) !=
+              (c.address.find(':') != std::string::npos)) {
         continue;
       }
-      if (!best || default_rank(c->type) > default_rank(best->type) ||
-          (default_rank(c->type) == default_rank(best->type) && c->priority > best->priority)) {
-        best = c;
+      if (!best || default_rank(c.type) > default_rank(best->type) ||
+          (default_rank(c.type) == default_rank(best->type) && c.priority > best->priority)) {
+        best = &c;
       }
     }
     if (!best) continue;
-    const auto port = static_cast<std::uint16_t>(nice_address_get_port(&best->addr));
     if (component == 1) {
-      out.address = address_text(best->addr);
-      out.rtp_port = port;
-      out.rtcp_port = port;  // rtcp-mux until a second component says otherwise
+      out.address = best->address;
+      out.rtp_port = best->port;
+      out.rtcp_port = best->port;  // rtcp-mux until a second component says otherwise
     } else {
-      out.rtcp_port = port;
+      out.rtcp_port = best->port;
     }
   }
-  out.ice = local();
+  out.ice = std::move(ice);
   return out;
 }
 
@@ -274,17 +275,28 @@ bool IceAgent::set_remote(const IceTransport& remote) {
                                          remote.pwd.c_str())) {
     return false;
   }
-  const LocalIce ours = local();
+  // Our own sockets' addresses, of every component: a remote candidate at one of them is
+  // a loop back into ourselves, never a peer. Compared as addresses (nice_address_equal:
+  // family, bytes and port), since one IPv6 address has several spellings.
+  std::vector<CandidateList> ours;
+  for (guint component = 1; component <= components_; ++component) {
+    ours.emplace_back(nice_agent_get_local_candidates(agent_, stream_id_, component));
+  }
+  auto ourselves = [&ours](const NiceAddress& address) {
+    for (const CandidateList& list : ours) {
+      for (GSList* item = list.list; item; item = item->next) {
+        if (nice_address_equal(&static_cast<const NiceCandidate*>(item->data)->addr, &address)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  };
   bool any = false;
   for (guint component = 1; component <= components_; ++component) {
     CandidateList list;
     for (const IceCandidate& c : remote.candidates) {
       if (static_cast<guint>(c.component) != component) continue;
-      bool ourselves = false;
-      for (const IceCandidate& mine : ours.candidates) {
-        ourselves = ourselves || (mine.port == c.port && mine.address == c.address);
-      }
-      if (ourselves) continue;  // a loop back into our own socket, never a peer
       auto type = type_of(c.type);
       if (!type) continue;
       NiceCandidate* candidate = nice_candidate_new(*type);
@@ -298,6 +310,10 @@ bool IceAgent::set_remote(const IceTransport& remote) {
         continue;
       }
       nice_address_set_port(&candidate->addr, c.port);
+      if (ourselves(candidate->addr)) {
+        nice_candidate_free(candidate);
+        continue;
+      }
       list.list = g_slist_append(list.list, candidate);
     }
     if (!list.list) continue;

@@ -38,12 +38,13 @@ class IceAgentTest : public ::testing::Test {
   }
 
   std::unique_ptr<IceAgent> make(bool controlling, unsigned components = 1,
-                                 std::optional<StunServer> stun = std::nullopt) {
+                                 std::optional<StunServer> stun = std::nullopt,
+                                 const std::string& address = "127.0.0.1") {
     IceConfig config;
     config.controlling = controlling;
     config.components = components;
     config.stun = std::move(stun);
-    config.local_addresses = {"127.0.0.1"};
+    config.local_addresses = {address};
     std::string error;
     auto agent = IceAgent::create(context_, config, error);
     EXPECT_TRUE(agent) << error;
@@ -177,6 +178,21 @@ TEST_F(IceAgentTest, CandidatesAtOurOwnAddressAreNotChecked) {
   ASSERT_TRUE(a);
   gather(*a);
   IceTransport self = as_remote(*a);
+  self.ufrag = "peer";
+  self.pwd = "0123456789012345678901";
+  EXPECT_FALSE(a->set_remote(self));
+  EXPECT_EQ(a->state(), IceState::kGathered);
+}
+
+TEST_F(IceAgentTest, OurOwnIpv6AddressIsRecognisedHoweverItIsSpelt) {
+  auto a = make(true, 1, std::nullopt, "::1");
+  ASSERT_TRUE(a);
+  gather(*a);
+  IceTransport self = as_remote(*a);
+  ASSERT_FALSE(self.candidates.empty());
+  ASSERT_EQ(self.candidates.front().address, "::1");
+  for (IceCandidate& c : self.candidates)
+    c.address = "0:0:0:0:0:0:0:1";
   self.ufrag = "peer";
   self.pwd = "0123456789012345678901";
   EXPECT_FALSE(a->set_remote(self));
