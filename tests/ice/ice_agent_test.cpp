@@ -11,6 +11,7 @@
 
 #include "glib_support/handles.hpp"
 #include "ice/ice_agent.hpp"
+#include "ice_test_support.hpp"
 
 namespace lanline::ice {
 namespace {
@@ -26,15 +27,8 @@ class IceAgentTest : public ::testing::Test {
     g_main_context_unref(context_);
   }
 
-  // Runs the context until `done` or `limit`; whether `done` became true.
   bool spin_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-    const auto deadline = Clock::now() + limit;
-    while (!done()) {
-      if (Clock::now() >= deadline) return false;
-      g_main_context_iteration(context_, FALSE);
-      g_usleep(500);
-    }
-    return true;
+    return test::spin_until(context_, done, limit);
   }
 
   std::unique_ptr<IceAgent> make(bool controlling, unsigned components = 1,
@@ -59,17 +53,6 @@ class IceAgentTest : public ::testing::Test {
     EXPECT_TRUE(agent.gather([&] { done = true; }, error)) << error;
     EXPECT_TRUE(spin_until([&] { return done; }, std::chrono::seconds(10)));
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-  }
-
-  // What the peer reads from our SDP: credentials, candidates, the default candidate.
-  static IceTransport as_remote(const IceAgent& agent) {
-    LocalTransport local = agent.default_transport();
-    IceTransport remote;
-    remote.ufrag = local.ice->ufrag;
-    remote.pwd = local.ice->pwd;
-    remote.candidates = local.ice->candidates;
-    remote.default_candidate = {local.address, local.rtp_port, local.rtcp_port};
-    return remote;
   }
 
   GMainContext* context_ = nullptr;
@@ -99,8 +82,8 @@ TEST_F(IceAgentTest, TwoAgentsConnectAndCarryDatagramsBothWays) {
 
   std::vector<IceState> a_states;
   a->on_state([&](IceState s) { a_states.push_back(s); });
-  ASSERT_TRUE(b->set_remote(as_remote(*a)));
-  ASSERT_TRUE(a->set_remote(as_remote(*b)));
+  ASSERT_TRUE(b->set_remote(test::as_remote(*a)));
+  ASSERT_TRUE(a->set_remote(test::as_remote(*b)));
   ASSERT_TRUE(spin_until(
       [&] { return a->state() == IceState::kConnected && b->state() == IceState::kConnected; },
       std::chrono::seconds(5)))
@@ -140,8 +123,8 @@ TEST_F(IceAgentTest, TwoComponentsWithoutRtcpMux) {
   for (const auto& c : local.ice->candidates)
     rtcp += c.component == 2;
   EXPECT_GE(rtcp, 1);
-  ASSERT_TRUE(b->set_remote(as_remote(*a)));
-  ASSERT_TRUE(a->set_remote(as_remote(*b)));
+  ASSERT_TRUE(b->set_remote(test::as_remote(*a)));
+  ASSERT_TRUE(a->set_remote(test::as_remote(*b)));
   ASSERT_TRUE(
       spin_until([&] { return a->selected(2) && b->selected(2); }, std::chrono::seconds(5)));
   EXPECT_EQ(a->selected(2)->remote.port, b->default_transport().rtcp_port);
@@ -177,7 +160,7 @@ TEST_F(IceAgentTest, CandidatesAtOurOwnAddressAreNotChecked) {
   auto a = make(true);
   ASSERT_TRUE(a);
   gather(*a);
-  IceTransport self = as_remote(*a);
+  IceTransport self = test::as_remote(*a);
   self.ufrag = "peer";
   self.pwd = "0123456789012345678901";
   EXPECT_FALSE(a->set_remote(self));
@@ -188,7 +171,7 @@ TEST_F(IceAgentTest, OurOwnIpv6AddressIsRecognisedHoweverItIsSpelt) {
   auto a = make(true, 1, std::nullopt, "::1");
   ASSERT_TRUE(a);
   gather(*a);
-  IceTransport self = as_remote(*a);
+  IceTransport self = test::as_remote(*a);
   ASSERT_FALSE(self.candidates.empty());
   ASSERT_EQ(self.candidates.front().address, "::1");
   for (IceCandidate& c : self.candidates)

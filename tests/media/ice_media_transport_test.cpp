@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "../ice/ice_test_support.hpp"
 #include "ice/ice_agent.hpp"
 #include "media/gst_handles.hpp"
 #include "media/ice_media_transport.hpp"
@@ -18,7 +19,6 @@
 namespace lanline::media {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 std::string bytes(std::initializer_list<int> octets, std::size_t pad_to) {
   std::string out;
@@ -111,8 +111,8 @@ class IceMediaTransportTest : public ::testing::TestWithParam<bool> {
       ASSERT_TRUE(spin_until([&] { return done; }));
       (controlling ? a_ : b_).agent = std::move(agent);
     }
-    ASSERT_TRUE(a_.agent->set_remote(remote_of(*b_.agent)));
-    ASSERT_TRUE(b_.agent->set_remote(remote_of(*a_.agent)));
+    ASSERT_TRUE(a_.agent->set_remote(ice::test::as_remote(*b_.agent)));
+    ASSERT_TRUE(b_.agent->set_remote(ice::test::as_remote(*a_.agent)));
     ASSERT_TRUE(spin_until([&] {
       return a_.agent->state() == ice::IceState::kConnected &&
              b_.agent->state() == ice::IceState::kConnected;
@@ -129,24 +129,9 @@ class IceMediaTransportTest : public ::testing::TestWithParam<bool> {
     g_main_context_unref(context_);
   }
 
-  static IceTransport remote_of(const ice::IceAgent& agent) {
-    LocalTransport local = agent.default_transport();
-    IceTransport remote;
-    remote.ufrag = local.ice->ufrag;
-    remote.pwd = local.ice->pwd;
-    remote.candidates = local.ice->candidates;
-    return remote;
-  }
-
   bool spin_until(const std::function<bool()>& done,
                   std::chrono::milliseconds limit = std::chrono::seconds(5)) {
-    const auto deadline = Clock::now() + limit;
-    while (!done()) {
-      if (Clock::now() >= deadline) return false;
-      g_main_context_iteration(context_, FALSE);
-      g_usleep(500);
-    }
-    return true;
+    return ice::test::spin_until(context_, done, limit);
   }
 
   // What `appsink` got within a few seconds, the agents' context running meanwhile.
