@@ -19,7 +19,6 @@
 namespace lanline::media {
 namespace {
 
-
 std::string bytes(std::initializer_list<int> octets, std::size_t pad_to) {
   std::string out;
   for (int octet : octets)
