@@ -511,10 +511,16 @@ done
 echo
 ratio_line() {  # LABEL LANLINE_RATE BARESIP_RATE
   if [[ -n $2 && -n $3 ]] && (( $3 > 0 )); then
-    local r
+    local r verdict
     r=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", a / b }')
-    (( ${capped[lanline]:-0} )) && [[ $1 == highest\ zero* ]] && r=">= $r (lanline failed at no tested rate)"
-    echo "ratio lanline/baresip, $1: $r (goal >= 2: $(awk -v r="$r" 'BEGIN { print (r >= 2 ? "met" : "NOT met") }'))"
+    # The verdict is taken on the number, before any words are put around it.
+    verdict=$(awk -v r="$r" 'BEGIN { print (r + 0 >= 2 ? "met" : "NOT met") }')
+    if (( ${capped[lanline]:-0} )) && [[ $1 == highest\ zero* ]]; then
+      r=">= $r (lanline failed at no tested rate)"
+      # A lower bound under 2 shows nothing either way: higher rates must be tried.
+      [[ $verdict == "NOT met" ]] && verdict="not shown: add rates above ${2}/s to RATES"
+    fi
+    echo "ratio lanline/baresip, $1: $r (goal >= 2: $verdict)"
   else
     echo "ratio lanline/baresip, $1: n/a (baresip: ${broken[baresip]:-no zero-failure rate})"
   fi
