@@ -3,9 +3,10 @@
 #include <nice/agent.h>
 #include <spdlog/spdlog.h>
 
-#include <exception>
 #include <utility>
 #include <vector>
+
+#include "glib_support/callbacks.hpp"
 
 namespace lanline::ice {
 namespace {
@@ -156,10 +157,7 @@ std::unique_ptr<IceAgent> IceAgent::create(GMainContext* context, const IceConfi
 }
 
 IceAgent::~IceAgent() {
-  if (bound_timer_) {
-    g_source_destroy(bound_timer_);
-    g_source_unref(bound_timer_);
-  }
+  bound_timer_.reset();
   if (agent_) {
     g_signal_handlers_disconnect_by_data(agent_, this);
     nice_agent_remove_stream(agent_, stream_id_);
@@ -178,39 +176,32 @@ bool IceAgent::gather(std::function<void()> done, std::string& error) {
   }
   // Host candidates are there once gather_candidates returns; servers answer later, if
   // at all. The bound decides how long a call waits for them.
-  bound_timer_ = g_timeout_source_new(static_cast<guint>(gather_bound_.count()));
-  g_source_set_callback(bound_timer_, &IceAgent::on_gather_bound, this, nullptr);
-  g_source_attach(bound_timer_, context_);
+  bound_timer_ = glib::add_timeout(context_, static_cast<guint>(gather_bound_.count()),
+                                   &IceAgent::on_gather_bound, this);
   return true;
 }
 
 gboolean IceAgent::on_gather_bound(gpointer self) {
-  try {
+  glib::guarded("ice: gathering bound", [self] {
     auto* agent = static_cast<IceAgent*>(self);
     spdlog::debug("ice: gathering bound of {} ms reached; going on with what was gathered",
                   agent->gather_bound_.count());
-    agent->finish_gathering();
-  } catch (const std::exception& e) {
-    spdlog::error("ice: gathering bound: {}", e.what());
-  }
+    agent->finish_gathering();  // drops the timer's handle: the source is gone either way
+    return G_SOURCE_REMOVE;
+  });
   return G_SOURCE_REMOVE;
 }
 
 void IceAgent::on_gathering_done(NiceAgent* /*agent*/, guint stream_id, gpointer self) {
-  try {
+  glib::guarded("ice: gathering done", [self, stream_id] {
     auto* agent = static_cast<IceAgent*>(self);
     if (stream_id == agent->stream_id_) agent->finish_gathering();
-  } catch (const std::exception& e) {
-    spdlog::error("ice: gathering done: {}", e.what());
-  }
+    return G_SOURCE_REMOVE;
+  });
 }
 
 void IceAgent::finish_gathering() {
-  if (bound_timer_) {
-    g_source_destroy(bound_timer_);
-    g_source_unref(bound_timer_);
-    bound_timer_ = nullptr;
-  }
+  bound_timer_.reset();
   if (!gathered_) return;  // once
   auto done = std::move(gathered_);
   gathered_ = nullptr;
@@ -340,10 +331,10 @@ bool IceAgent::controlling() const {
 
 void IceAgent::on_component_state(NiceAgent* /*agent*/, guint stream_id, guint component,
                                   guint state, gpointer self) {
-  try {
+  glib::guarded("ice: component state", [=] {
     auto* agent = static_cast<IceAgent*>(self);
     if (stream_id != agent->stream_id_ || component == 0 || component > agent->components_) {
-      return;
+      return G_SOURCE_REMOVE;
     }
     agent->component_states_[component - 1] = state;
     // CONNECTED: a pair works and media may flow; READY: nomination is over too.
@@ -354,9 +345,8 @@ void IceAgent::on_component_state(NiceAgent* /*agent*/, guint stream_id, guint c
     } else if (rtp == NICE_COMPONENT_STATE_CONNECTED || rtp == NICE_COMPONENT_STATE_READY) {
       agent->set_state(IceState::kConnected);
     }
-  } catch (const std::exception& e) {
-    spdlog::error("ice: component state: {}", e.what());
-  }
+    return G_SOURCE_REMOVE;
+  });
 }
 
 void IceAgent::set_state(IceState state) {

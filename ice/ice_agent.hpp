@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/stream_description.hpp"
+#include "glib_support/handles.hpp"
 
 typedef struct _NiceAgent NiceAgent;
 
@@ -114,7 +115,7 @@ class IceAgent {
   std::vector<unsigned> component_states_;  // NiceComponentState per component
   std::function<void()> gathered_;
   std::function<void(IceState)> on_state_;
-  GSource* bound_timer_ = nullptr;
+  glib::SourceHandle bound_timer_;  // the gathering bound, while it runs
 };
 
 std::string_view to_string(IceState state);
