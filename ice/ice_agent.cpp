@@ -230,21 +230,29 @@ LocalIce IceAgent::local() const {
   return out;
 }
 
-LocalTransport IceAgent::default_transport() const {
+LocalTransport IceAgent::default_transport(const DefaultChoice& choice) const {
   LocalTransport out;
   LocalIce ice = local();
+  // Higher is a better default. A peer without ICE on our LAN reaches our host address
+  // directly, and the one SIP uses best of all; beyond the LAN, RFC 8445 5.1.4's order.
+  auto rank = [&](const IceCandidate& c) {
+    if (choice.on_lan) {
+      if (c.type != "host") return 0;
+      return c.address == choice.preferred_host ? 2 : 1;
+    }
+    return default_rank(c.type);
+  };
   for (unsigned component = 1; component <= components_; ++component) {
     const IceCandidate* best = nullptr;
     for (const IceCandidate& c : ice.candidates) {
       if (static_cast<unsigned>(c.component) != component) continue;
-      // Same family as component 1's default, so c= and a=rtcp agree.
-      if (component == 2 && !out.address.empty() &&
-          (out.address.find(':') != std::string::npos) !=
-              (c.address.find(':') != std::string::npos)) {
+      if ((c.address.find(':') != std::string::npos) != choice.ipv6) continue;
+      // Link-local IPv6 needs a scope a peer's c= cannot carry (RFC 8839 allows none).
+      if (choice.ipv6 && c.address.rfind("fe80", 0) == 0 && choice.preferred_host != c.address) {
         continue;
       }
-      if (!best || default_rank(c.type) > default_rank(best->type) ||
-          (default_rank(c.type) == default_rank(best->type) && c.priority > best->priority)) {
+      if (!best || rank(c) > rank(*best) ||
+          (rank(c) == rank(*best) && c.priority > best->priority)) {
         best = &c;
       }
     }
@@ -253,7 +261,7 @@ LocalTransport IceAgent::default_transport() const {
       out.address = best->address;
       out.rtp_port = best->port;
       out.rtcp_port = best->port;  // rtcp-mux until a second component says otherwise
-    } else {
+    } else if (!out.address.empty()) {
       out.rtcp_port = best->port;
     }
   }
@@ -321,6 +329,12 @@ std::optional<SelectedPair> IceAgent::selected(unsigned component) const {
     return std::nullopt;
   }
   return SelectedPair{to_sdp(*local), to_sdp(*remote)};
+}
+
+void IceAgent::drop_received() {
+  for (guint component = 1; component <= components_; ++component) {
+    nice_agent_attach_recv(agent_, stream_id_, component, context_, &drop_data, nullptr);
+  }
 }
 
 bool IceAgent::controlling() const {

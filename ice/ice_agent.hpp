@@ -77,9 +77,17 @@ class IceAgent {
   bool gather(std::function<void()> done, std::string& error);
   // Our credentials and the candidates gathered so far (for the SDP).
   LocalIce local() const;
-  // The default candidate of each component (RFC 8445 5.1.4: c=/m= and a=rtcp):
-  // relayed when there is a relay, else server-reflexive, else host.
-  LocalTransport default_transport() const;
+  // The default candidate of each component (RFC 8445 5.1.4: c=/m= and a=rtcp), of the
+  // family the peer is reached over, and the one a peer without ICE can reach: on a LAN
+  // (`on_lan`) a host candidate, at `preferred_host` when we have one there; beyond it
+  // relayed when there is a relay, else server-reflexive, else host. An empty address
+  // when there is no candidate of that family.
+  struct DefaultChoice {
+    bool ipv6 = false;
+    bool on_lan = true;
+    std::string preferred_host;  // our SIP address towards the peer
+  };
+  LocalTransport default_transport(const DefaultChoice& choice) const;
 
   // The peer's ICE (from its SDP): starts the checks. Its candidates for components this
   // agent does not have are ignored, and so are candidates at our own address and port.
@@ -92,6 +100,9 @@ class IceAgent {
   // The pair the checks selected for `component`, once there is one.
   std::optional<SelectedPair> selected(unsigned component) const;
 
+  // Takes the components back from media/'s nicesrc once its pipeline is gone, so that
+  // checks and consent (RFC 7675) go on being answered while no pipeline runs.
+  void drop_received();
   NiceAgent* agent() const { return agent_; }
   unsigned stream_id() const { return stream_id_; }
   unsigned components() const { return components_; }

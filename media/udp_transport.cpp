@@ -61,11 +61,27 @@ std::unique_ptr<UdpTransport> UdpTransport::bind(bool ipv6, PortRange range, std
     transport->rtp_ = std::move(rtp);
     transport->rtcp_ = std::move(rtcp);
     transport->rtp_port_ = port;
+    transport->rtcp_port_ = static_cast<std::uint16_t>(port + 1);
     return transport;
   }
   error = "no free pair of audio ports in " + std::to_string(range.first) + "-" +
           std::to_string(range.last) + "; end other calls or programs using them";
   return nullptr;
+}
+
+std::unique_ptr<UdpTransport> UdpTransport::bind_ports(bool ipv6, std::uint16_t rtp,
+                                                       std::uint16_t rtcp, std::string& error) {
+  std::unique_ptr<UdpTransport> transport(new UdpTransport());
+  transport->ipv6_ = ipv6;
+  for (auto [port, socket] :
+       {std::pair{rtp, &transport->rtp_}, std::pair{rtcp, &transport->rtcp_}}) {
+    BindResult result = bind_one(ipv6, port, *socket, error);
+    if (result == BindResult::kInUse) error = "port " + std::to_string(port) + " is in use";
+    if (result != BindResult::kBound) return nullptr;
+  }
+  transport->rtp_port_ = rtp;
+  transport->rtcp_port_ = rtcp;
+  return transport;
 }
 
 }  // namespace lanline::media

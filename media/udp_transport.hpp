@@ -26,11 +26,15 @@ class UdpTransport {
   // range and the one after it. Starts at a random place in the range, so nodes on one
   // host rarely collide. nullptr with `error` when no pair is free.
   static std::unique_ptr<UdpTransport> bind(bool ipv6, PortRange range, std::string& error);
+  // Binds exactly `rtp` and `rtcp` (two different ports): where an ICE agent's default
+  // candidate was, when the peer turned out not to do ICE and sends to c=/m= and a=rtcp.
+  static std::unique_ptr<UdpTransport> bind_ports(bool ipv6, std::uint16_t rtp, std::uint16_t rtcp,
+                                                  std::string& error);
 
   GSocket* rtp_socket() const { return rtp_.get(); }
   GSocket* rtcp_socket() const { return rtcp_.get(); }
   std::uint16_t rtp_port() const { return rtp_port_; }
-  std::uint16_t rtcp_port() const { return static_cast<std::uint16_t>(rtp_port_ + 1); }
+  std::uint16_t rtcp_port() const { return rtcp_port_; }
   bool ipv6() const { return ipv6_; }
 
  private:
@@ -38,6 +42,7 @@ class UdpTransport {
   glib::GObjectPtr<GSocket> rtp_;
   glib::GObjectPtr<GSocket> rtcp_;
   std::uint16_t rtp_port_ = 0;
+  std::uint16_t rtcp_port_ = 0;
   bool ipv6_ = false;
 };
 

@@ -52,6 +52,8 @@ std::unique_ptr<Node> Node::create(GMainContext* context, const Profile& profile
   engine_options.audio_sink = options.audio_sink;
   engine_options.audio_codecs = options.audio_codecs;
   engine_options.discovery = !options.no_discovery;
+  engine_options.stun = options.stun;
+  engine_options.turn = options.turn;
   engine_options.data_dir = profile.data_file().parent_path();
   impl.engine = engine::Engine::create(context, engine_options, error);
   if (!impl.engine) return nullptr;

@@ -16,8 +16,15 @@ namespace lanline::core {
 
 // What the UA asks for before its first offer or answer of a call.
 struct TransportRequest {
-  bool ipv6 = false;        // the peer is reached over IPv6
-  std::size_t streams = 1;  // one transport per stream we will offer or accept
+  bool ipv6 = false;          // the peer is reached over IPv6
+  std::size_t streams = 1;    // one transport per stream we will offer or accept
+  std::string peer_address;   // where the peer's SIP comes from (IPv6 maybe with %zone)
+  std::string local_address;  // our address towards the peer, as SIP uses it
+  // We write the first offer (RFC 8445 6.1.1: the offerer controls ICE). As answerer,
+  // whether the offer does ICE (else plain RTP, RFC 8839 4.2) and offers rtcp-mux.
+  bool offerer = false;
+  bool ice = false;
+  bool rtcp_mux = false;
 };
 
 // prepare()'s answer. A plain socket pair is ready at once; a transport that needs the
@@ -30,7 +37,15 @@ struct Preparation {
   std::string error;                    // kFailed: what a person should read
 };
 
-// RTCP-derived figures for `lanline ctl calls`.
+// The way a stream's packets go: without ICE, plain RTP to c=/m= (no state); with it,
+// the agent's state and the pair its checks selected.
+struct MediaPath {
+  std::string ice_state;  // "": no ICE; else gathering, gathered, checking, connected, failed
+  std::optional<IceCandidate> local;
+  std::optional<IceCandidate> remote;
+};
+
+// RTCP-derived figures for `lanline ctl calls`, and the audio stream's path.
 struct MediaStats {
   std::string codec;  // "opus/48000/2"
   double send_kbps = 0;
@@ -43,6 +58,7 @@ struct MediaStats {
   double rtt_ms = -1;              // -1 until an RTCP round trip has been measured
   double mic_level_db = -100;      // what we send (before mute), dBFS
   double speaker_level_db = -100;  // what we play, dBFS
+  MediaPath path;
 };
 
 class CallMedia {

@@ -63,7 +63,7 @@ bool InviteSession::current(sip::TransactionId id) const {
          (id == acked_reinvite_tx_ && id != 0);
 }
 
-Outcome InviteSession::hangup() {
+Outcome InviteSession::hangup(std::string reason) {
   CallId id = info_.id;
   switch (state_) {
     case SessionState::kAwaitingTransport:
@@ -87,7 +87,7 @@ Outcome InviteSession::hangup() {
     case SessionState::kReinviting:
       unacked_.reset();
       send_bye();
-      finish(0, "hung up");
+      finish(0, std::move(reason));
       return {id, {}};
     case SessionState::kTerminated:
       break;

@@ -92,7 +92,9 @@ class InviteSession {
   Outcome connect();  // caller: send the INVITE
   Outcome answer();
   Outcome decline();
-  Outcome hangup();  // BYE, CANCEL or decline, as the state asks
+  // BYE, CANCEL or decline, as the state asks; `reason` is what the user reads of a call
+  // that was up.
+  Outcome hangup(std::string reason = "hung up");
   Outcome hold() { return modify(true); }
   Outcome resume() { return modify(false); }
   // The outcome of a prepare() that was pending (UserAgent::media_ready).

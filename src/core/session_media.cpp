@@ -33,8 +33,17 @@ PrepareState SessionMedia::prepare(const sip::Endpoint& peer, const std::string&
   }
   TransportRequest request;
   request.ipv6 = peer.address.find(':') != std::string::npos;
-  request.streams =
-      remote_offer.empty() ? sdp_.offered_streams() : sdp_.accepted_streams(remote_offer);
+  request.peer_address = peer.address;
+  request.local_address = sip_host;
+  if (remote_offer.empty()) {
+    request.streams = sdp_.offered_streams();
+    request.offerer = true;
+  } else {
+    auto needs = sdp_.offered_transports(remote_offer);
+    request.streams = needs.accepted;
+    request.ice = needs.ice;
+    request.rtcp_mux = needs.rtcp_mux;
+  }
   if (request.streams == 0) request.streams = 1;  // an offer refused later still names ports
   Preparation prepared = media_->prepare(call_id_, request);
   if (prepared.state != PrepareState::kFailed) release_owed_ = true;

@@ -158,11 +158,11 @@ Outcome UserAgent::decline(CallId id, sip::TimePoint now) {
   return session->decline();
 }
 
-Outcome UserAgent::hangup(CallId id, sip::TimePoint now) {
+Outcome UserAgent::hangup(CallId id, sip::TimePoint now, std::string reason) {
   core_.set_now(now);
   InviteSession* session = find(id);
   if (!session) return {id, "no call " + std::to_string(id)};
-  return session->hangup();
+  return session->hangup(std::move(reason));
 }
 
 Outcome UserAgent::hold(CallId id, sip::TimePoint now) {

@@ -41,7 +41,9 @@ class UserAgent : private sip::TransactionUser, private SessionHost {
   Outcome call(const sip::Uri& target, const sip::Endpoint& destination, sip::TimePoint now);
   Outcome answer(CallId id, sip::TimePoint now);
   Outcome decline(CallId id, sip::TimePoint now);
-  Outcome hangup(CallId id, sip::TimePoint now);  // BYE, CANCEL or decline, as the state asks
+  // BYE, CANCEL or decline, as the state asks; `reason` is the end reason of a call that
+  // was up (the media side ends one whose path is gone).
+  Outcome hangup(CallId id, sip::TimePoint now, std::string reason = "hung up");
   Outcome hold(CallId id, sip::TimePoint now);
   Outcome resume(CallId id, sip::TimePoint now);
   // A text message: inside the call's dialog when `call` is set, else on its own.

@@ -15,6 +15,7 @@
 #include "engine/media_commands.hpp"
 #include "engine/name_lookup.hpp"
 #include "engine/node_identity.hpp"
+#include "ice/ice_servers.hpp"
 #include "net/sip_transport.hpp"
 #include "sip/dialog.hpp"
 
@@ -403,6 +404,55 @@ struct Engine::Impl : core::UserAgentListener {
     discovery->start(advert, transport->port(), options.discovery);
   }
 
+  // --stun and --turn: a server given by name is looked up first; calls placed before the
+  // answer gather without it. One that does not parse is reported and left out: a
+  // setting saved wrong must not keep the node from starting or from calling.
+  std::optional<ice::StunServer> stun;
+  std::optional<ice::TurnServer> turn;
+  void configure_ice_servers() {
+    if (!options.stun.empty()) {
+      auto parsed = ice::parse_stun_server(options.stun);
+      if (!parsed) {
+        spdlog::error("--stun: {}; calls go on without a STUN server", parsed.error());
+      } else {
+        resolve(parsed->host, [this, server = *parsed](const std::string& ip) mutable {
+          server.host = ip;
+          stun = server;
+          media->set_servers(stun, turn);
+        });
+      }
+    }
+    if (!options.turn.empty()) {
+      auto parsed = ice::parse_turn_uri(options.turn);
+      if (!parsed) {
+        spdlog::error("--turn: {}; calls go on without a TURN server", parsed.error());
+      } else {
+        resolve(parsed->host, [this, server = *parsed](const std::string& ip) mutable {
+          server.host = ip;
+          turn = server;
+          media->set_servers(stun, turn);
+        });
+      }
+    }
+  }
+
+  // `use` gets `host` as an IP address: at once for a literal, after a lookup for a name.
+  void resolve(const std::string& host, std::function<void(const std::string&)> use) {
+    if (ice::is_ip_literal(host)) {
+      use(host);
+      return;
+    }
+    names->lookup(host, [host, use = std::move(use)](std::optional<std::string> found,
+                                                     const std::string& error) {
+      if (!found) {
+        spdlog::warn("cannot look up ICE server '{}': {}; calls go on without it", host, error);
+        return;
+      }
+      spdlog::info("ICE server {} is {}", host, *found);
+      use(*found);
+    });
+  }
+
   static gboolean on_quit_idle(gpointer self) {
     auto* impl = static_cast<Impl*>(self);
     if (impl->quit) impl->quit();
@@ -439,6 +489,15 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   impl.media->on_error([&impl](std::uint64_t call, const std::string& problem) {
     impl.emit(json{{"event", "call.media_error"}, {"call", call}, {"error", problem}});
   });
+  impl.media->on_ready([&impl](std::uint64_t call, const core::Preparation& prepared) {
+    impl.ua->media_ready(call, prepared, Impl::now());
+    impl.rearm();
+  });
+  impl.media->on_path_lost([&impl](std::uint64_t call, const std::string& reason) {
+    impl.ua->hangup(call, Impl::now(), reason);
+    impl.rearm();
+  });
+  impl.configure_ice_servers();
   core::UserAgentConfig config;
   config.local.user = options.user.empty() ? login_name() : options.user;
   config.local.host = impl.address;

@@ -26,6 +26,8 @@ struct EngineOptions {
   std::string audio_sink;                 // --audio-sink; "" is device
   std::vector<std::string> audio_codecs;  // --audio-codecs, preferred first; empty: all
   bool discovery = true;                  // publish and browse DNS-SD (--no-discovery turns it off)
+  std::string stun;                       // --stun HOST:PORT; "" for none
+  std::string turn;                       // --turn turn:USER:PASS@HOST:PORT?transport=...
   // Where the profile keeps its data; the node's identity (instance id, certificate) is
   // kept in its "identity" folder. Empty: an identity for this run only.
   std::filesystem::path data_dir;

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 
+#include "glib_support/callbacks.hpp"
 #include "media/audio_branch.hpp"
 #include "media/call_pipeline.hpp"
+#include "media/ice_media_transport.hpp"
 #include "media/udp_media_transport.hpp"
 #include "media/udp_transport.hpp"
 
@@ -34,6 +36,22 @@ bool takes_live(const StreamDescription& built, const StreamDescription& next) {
   return media::AudioBranch::takes_live(built, next) && built.rtcp_mux == next.rtcp_mux;
 }
 
+// Whether a peer at `address` shares a LAN with us: loopback, link-local, RFC 1918 or
+// RFC 4193 unique-local. A peer without ICE there reaches our host candidate directly;
+// one beyond it needs the server-reflexive or relayed one as c=/m=.
+bool on_lan(std::string address) {
+  if (std::size_t zone = address.find('%'); zone != std::string::npos) address.resize(zone);
+  glib::GObjectPtr<GInetAddress> parsed(g_inet_address_new_from_string(address.c_str()));
+  if (!parsed) return true;  // a name or nothing: as on a LAN, today's behaviour
+  GInetAddress* a = parsed.get();
+  if (g_inet_address_get_is_loopback(a) || g_inet_address_get_is_link_local(a) ||
+      g_inet_address_get_is_site_local(a)) {
+    return true;
+  }
+  const guint8* bytes = g_inet_address_to_bytes(a);
+  return g_inet_address_get_family(a) == G_SOCKET_FAMILY_IPV6 && (bytes[0] & 0xfe) == 0xfc;
+}
+
 std::string direction_label(bool send, bool receive) {
   if (send && receive) return "send+receive";
   if (send) return "send";
@@ -47,33 +65,66 @@ struct MediaBridge::Impl {
   MediaBridgeOptions options;
   media::AudioSource source;
   media::AudioSink sink;
+  // One stream's network end: a plain socket pair, or an ICE agent (then the pipeline's
+  // transport is nicesrc/nicesink on it).
+  struct Stream {
+    std::unique_ptr<media::UdpTransport> sockets;
+    std::unique_ptr<ice::IceAgent> ice;
+    bool gathered = false;
+    std::string remote_ufrag;  // the peer's credentials the agent checks with
+    LocalTransport local;      // what our SDP says for it
+  };
   struct Call {
-    // One socket pair per stream, in the order prepare() handed them out (the m-lines').
-    std::vector<std::unique_ptr<media::UdpTransport>> sockets;
+    std::uint64_t id = 0;
+    Impl* owner = nullptr;
+    // One per stream, in the order prepare() handed them out (the m-lines').
+    std::vector<Stream> streams;
+    ice::IceAgent::DefaultChoice default_choice;
+    bool pending = false;  // prepare() answered kPending; on_ready is owed
+    bool connected_once = false;
+    std::string lost_reason;    // set when the path is gone; reported from an idle
+    glib::SourceHandle report;  // the idle that reports the outcome or the loss
     std::unique_ptr<media::CallPipeline> pipeline;     // nullptr while there is no audio
     media::AudioBranch* audio = nullptr;               // in pipeline
     media::MediaTransport* audio_transport = nullptr;  // in pipeline
-    std::size_t audio_sockets = 0;                     // which of `sockets` it is on
+    std::size_t audio_stream = 0;                      // which of `streams` it is on
     bool muted = false;
   };
   std::map<std::uint64_t, Call> calls;
   std::function<void(std::uint64_t, char)> dtmf_callback;
   std::function<void(std::uint64_t, const std::string&)> error_callback;
+  std::function<void(std::uint64_t, const core::Preparation&)> ready_callback;
+  std::function<void(std::uint64_t, const std::string&)> lost_callback;
+  bool stun_failure_told = false;  // a server that does not answer is logged once
+  bool turn_failure_told = false;
 
   static void stop_audio(Call& call) {
     call.audio = nullptr;
     call.audio_transport = nullptr;
     call.pipeline.reset();  // finishes a recording first
+    for (Stream& stream : call.streams) {
+      if (stream.ice) stream.ice->drop_received();
+    }
   }
 
-  // A new call pipeline for `audio` on `call.sockets[sockets]`; false (logged and
+  // A new call pipeline for `audio` on `call.streams[index]`; false (logged and
   // reported) when it cannot be built or does not start.
   bool start_audio(std::uint64_t call_id, Call& call, const StreamDescription& audio,
-                   std::size_t sockets);
+                   std::size_t index);
+  // The agent of a stream gathers; when every stream of the call has, the outcome.
+  std::unique_ptr<ice::IceAgent> make_agent(Call& call, std::size_t index, bool controlling,
+                                            unsigned components);
+  void gathered(Call& call);
+  core::Preparation outcome(Call& call);
+  bool plain_sockets(Call& call, Stream& stream, bool ipv6, std::string& error);
+  void fall_back_to_plain(Call& call, Stream& stream);
+  void watch(Call& call, std::size_t index);
+  void report_later(Call& call);
+  static gboolean on_report(gpointer data);
 };
 
 bool MediaBridge::Impl::start_audio(std::uint64_t call_id, Call& call,
-                                    const StreamDescription& audio, std::size_t sockets) {
+                                    const StreamDescription& audio, std::size_t index) {
   const std::string name = "call " + std::to_string(call_id);
   std::string error;
   auto fail = [&] {
@@ -81,18 +132,25 @@ bool MediaBridge::Impl::start_audio(std::uint64_t call_id, Call& call,
     if (error_callback) error_callback(call_id, error);
     return false;
   };
-  if (sockets >= call.sockets.size()) {
-    error = "no transport was prepared for stream " + std::to_string(sockets + 1) + " (m-line " +
+  if (index >= call.streams.size()) {
+    error = "no transport was prepared for stream " + std::to_string(index + 1) + " (m-line " +
             std::to_string(audio.mline) + ")";
     return fail();
   }
+  Stream& stream = call.streams[index];
   media::PipelineEvents pipeline_events;
   pipeline_events.on_error = [this, call_id](const std::string& problem) {
     if (error_callback) error_callback(call_id, problem);
   };
   auto pipeline = media::CallPipeline::create(context, name, std::move(pipeline_events), error);
   if (!pipeline) return fail();
-  auto transport = media::UdpMediaTransport::create(*call.sockets[sockets], audio, name, error);
+  std::unique_ptr<media::MediaTransport> transport;
+  if (stream.ice) {
+    transport = media::IceMediaTransport::create(G_OBJECT(stream.ice->agent()),
+                                                 stream.ice->stream_id(), audio, name, error);
+  } else {
+    transport = media::UdpMediaTransport::create(*stream.sockets, audio, name, error);
+  }
   if (!transport) return fail();
   media::AudioEvents events;
   events.on_dtmf = [this, call_id](char digit) {
@@ -110,11 +168,12 @@ bool MediaBridge::Impl::start_audio(std::uint64_t call_id, Call& call,
   call.pipeline = std::move(pipeline);
   call.audio = branch_in_pipeline;
   call.audio_transport = transport_in_pipeline;
-  call.audio_sockets = sockets;
+  call.audio_stream = index;
   const NegotiatedCodec* sent = media::codec_to_send(audio);
   const PlainTransport& remote = audio.plain();
-  spdlog::info("{}: audio {} pt {} to {}:{}{}", name, codec_label(sent->codec), sent->send_pt,
-               remote.address, remote.rtp_port, audio.rtcp_mux ? " (rtcp-mux)" : "");
+  spdlog::info("{}: audio {} pt {} to {}{}:{}{}", name, codec_label(sent->codec), sent->send_pt,
+               stream.ice ? "the ICE pair (default " : "", remote.address, remote.rtp_port,
+               std::string(stream.ice ? ")" : "") + (audio.rtcp_mux ? " (rtcp-mux)" : ""));
   if (call.muted) call.audio->set_mute(true);
   return true;
 }
@@ -142,33 +201,210 @@ std::unique_ptr<MediaBridge> MediaBridge::create(GMainContext* context,
   return bridge;
 }
 
-// A plain socket pair per stream, bound at once: always ready or failed. A later
-// exchange (re-INVITE) gets the same pairs, and more if it asks for more streams.
+bool MediaBridge::Impl::plain_sockets(Call& call, Stream& stream, bool ipv6, std::string& error) {
+  stream.sockets = media::UdpTransport::bind(ipv6, {options.first_port, options.last_port}, error);
+  if (!stream.sockets) return false;
+  stream.local = LocalTransport(ipv6 ? options.ipv6_address : options.ipv4_address,
+                                stream.sockets->rtp_port(), stream.sockets->rtcp_port());
+  (void)call;
+  return true;
+}
+
+std::unique_ptr<ice::IceAgent> MediaBridge::Impl::make_agent(Call& call, std::size_t index,
+                                                             bool controlling,
+                                                             unsigned components) {
+  ice::IceConfig config;
+  config.controlling = controlling;
+  config.components = components;
+  config.stun = options.stun;
+  config.turn = options.turn;
+  config.gather_bound = options.gather_bound;
+  config.first_port = options.first_port;
+  config.last_port = options.last_port;
+  config.local_addresses = options.local_addresses;
+  std::string error;
+  auto agent = ice::IceAgent::create(context, config, error);
+  // libnice may finish gathering host candidates within gather() itself: gathered()
+  // then finds this stream still without its agent, and prepare() looks again.
+  if (agent && !agent->gather([this, &call] { gathered(call); }, error)) agent.reset();
+  if (!agent) {
+    spdlog::warn("call {}: no ICE for stream {} ({}); plain RTP instead", call.id, index + 1,
+                 error);
+  }
+  return agent;
+}
+
+// Each agent's gathering ends (done, or its bound passed); once every stream's has, the
+// outcome is reported from an idle: not from within libnice's signal, since the UA may
+// release the call, and with it the agent, in answer.
+void MediaBridge::Impl::gathered(Call& call) {
+  for (Stream& stream : call.streams) {
+    if (stream.ice && stream.ice->state() != ice::IceState::kGathering) stream.gathered = true;
+  }
+  for (const Stream& stream : call.streams) {
+    if (stream.ice && !stream.gathered) return;
+  }
+  if (call.pending) report_later(call);
+}
+
+void MediaBridge::Impl::report_later(Call& call) {
+  if (!call.report) call.report = glib::add_timeout(context, 0, &Impl::on_report, &call);
+}
+
+gboolean MediaBridge::Impl::on_report(gpointer data) {
+  return glib::guarded("media: report", [data] {
+    auto& call = *static_cast<Call*>(data);
+    Impl& impl = *call.owner;
+    const std::uint64_t id = call.id;
+    call.report.reset();  // the source is removed by the return below either way
+    if (call.pending) {
+      call.pending = false;
+      core::Preparation prepared = impl.outcome(call);
+      if (impl.ready_callback) impl.ready_callback(id, prepared);  // may release the call
+    } else if (!call.lost_reason.empty()) {
+      std::string reason = std::move(call.lost_reason);
+      call.lost_reason.clear();
+      if (impl.lost_callback) impl.lost_callback(id, reason);  // may release the call
+    }
+    return G_SOURCE_REMOVE;
+  });
+}
+
+// What the SDP says for each stream: the agent's default candidate and its ICE, or a
+// plain pair where ICE could not give a candidate of the peer's family.
+core::Preparation MediaBridge::Impl::outcome(Call& call) {
+  core::Preparation prepared;
+  for (std::size_t i = 0; i < call.streams.size(); ++i) {
+    Stream& stream = call.streams[i];
+    if (stream.ice) {
+      stream.local = stream.ice->default_transport(call.default_choice);
+      if (stream.local.address.empty()) {
+        spdlog::warn("call {}: ICE gathered no {} candidate for stream {}; plain RTP instead",
+                     call.id, call.default_choice.ipv6 ? "IPv6" : "IPv4", i + 1);
+        stream.ice.reset();
+      } else {
+        watch(call, i);
+        const bool srflx =
+            std::any_of(stream.local.ice->candidates.begin(), stream.local.ice->candidates.end(),
+                        [](const IceCandidate& c) { return c.type == "srflx"; });
+        const bool relay =
+            std::any_of(stream.local.ice->candidates.begin(), stream.local.ice->candidates.end(),
+                        [](const IceCandidate& c) { return c.type == "relay"; });
+        if (options.stun && !srflx && !stun_failure_told) {
+          stun_failure_told = true;
+          spdlog::warn(
+              "STUN server {}:{} did not answer within {} ms; calls go on without "
+              "server-reflexive candidates (said once)",
+              options.stun->host, options.stun->port, options.gather_bound.count());
+        }
+        if (options.turn && !relay && !turn_failure_told) {
+          turn_failure_told = true;
+          spdlog::warn(
+              "TURN server {}:{} gave no relay within {} ms (not answering, or the "
+              "user name or password is wrong); calls go on without relayed "
+              "candidates (said once)",
+              options.turn->host, options.turn->port, options.gather_bound.count());
+        }
+      }
+    }
+    if (!stream.ice && !stream.sockets &&
+        !plain_sockets(call, stream, call.default_choice.ipv6, prepared.error)) {
+      spdlog::error("call {}: no audio: {}", call.id, prepared.error);
+      prepared.streams.clear();
+      return prepared;  // kFailed
+    }
+    prepared.streams.push_back(stream.local);
+  }
+  prepared.state = core::PrepareState::kReady;
+  return prepared;
+}
+
+// The agent's states: checks that find no pair, or a peer that stops answering consent
+// checks (RFC 7675, within 30 s), end the call's path.
+void MediaBridge::Impl::watch(Call& call, std::size_t index) {
+  call.streams[index].ice->on_state([this, &call, index](ice::IceState state) {
+    if (state == ice::IceState::kConnected) {
+      if (auto pair = call.streams[index].ice->selected(1)) {
+        spdlog::info("call {}: ICE connected: {} {}:{} -> {} {}:{}", call.id, pair->local.type,
+                     pair->local.address, pair->local.port, pair->remote.type, pair->remote.address,
+                     pair->remote.port);
+      }
+      call.connected_once = true;
+      return;
+    }
+    if (state != ice::IceState::kFailed || !call.lost_reason.empty()) return;
+    call.lost_reason = call.connected_once
+                           ? "media lost: the peer stopped answering consent checks (RFC 7675)"
+                           : "no media path: ICE found no working pair of candidates";
+    spdlog::warn("call {}: {}", call.id, call.lost_reason);
+    report_later(call);
+  });
+}
+
+// The peer answered our ICE offer without ICE: it sends plain RTP to c=/m= and a=rtcp,
+// our default candidate's ports. The agent goes and a plain pair takes those ports.
+void MediaBridge::Impl::fall_back_to_plain(Call& call, Stream& stream) {
+  const bool ipv6 = stream.local.address.find(':') != std::string::npos;
+  const std::uint16_t rtp = stream.local.rtp_port;
+  std::uint16_t rtcp = stream.local.rtcp_port;
+  if (rtcp == rtp) rtcp = static_cast<std::uint16_t>(rtp + 1);
+  bool relayed = false;
+  for (const IceCandidate& c : stream.local.ice->candidates) {
+    if (c.port == rtp && c.address == stream.local.address) relayed = c.type == "relay";
+  }
+  stream.ice.reset();  // closes its sockets, freeing the ports
+  std::string error;
+  if (!relayed) stream.sockets = media::UdpTransport::bind_ports(ipv6, rtp, rtcp, error);
+  if (!stream.sockets) {
+    spdlog::warn("call {}: the peer does not do ICE, and {}; its audio will not reach us", call.id,
+                 relayed ? "our default candidate is a TURN relay" : error);
+    plain_sockets(call, stream, ipv6, error);
+    return;
+  }
+  spdlog::info("call {}: the peer does not do ICE: plain RTP on port {}", call.id, rtp);
+}
+
+// ICE when we offer and when the offer does it, else a plain socket pair per stream,
+// bound at once. A later exchange (re-INVITE) gets the same transports.
 core::Preparation MediaBridge::prepare(std::uint64_t call_id,
                                        const core::TransportRequest& request) {
   Impl& impl = *impl_;
-  auto& call = impl.calls[call_id];
+  auto [found, fresh] = impl.calls.try_emplace(call_id);
+  Impl::Call& call = found->second;
   core::Preparation prepared;
+  if (!fresh) {  // asked again: what there is
+    for (const Impl::Stream& stream : call.streams)
+      prepared.streams.push_back(stream.local);
+    prepared.state = call.pending ? core::PrepareState::kPending : core::PrepareState::kReady;
+    return prepared;
+  }
+  call.id = call_id;
+  call.owner = &impl;
+  call.default_choice = {request.ipv6, on_lan(request.peer_address), request.local_address};
   const std::size_t wanted = std::max<std::size_t>(1, request.streams);
-  const bool first = call.sockets.empty();
-  while (call.sockets.size() < wanted) {
-    auto sockets = media::UdpTransport::bind(
-        request.ipv6, {impl.options.first_port, impl.options.last_port}, prepared.error);
-    if (!sockets) {
+  const bool ice = impl.options.ice && (request.offerer || request.ice);
+  // As offerer, two components: the answer may refuse rtcp-mux.
+  const unsigned components = request.offerer || !request.rtcp_mux ? 2 : 1;
+  call.streams.resize(wanted);
+  for (std::size_t i = 0; i < wanted; ++i) {
+    Impl::Stream& stream = call.streams[i];
+    if (ice) stream.ice = impl.make_agent(call, i, request.offerer, components);
+    if (!stream.ice && !impl.plain_sockets(call, stream, request.ipv6, prepared.error)) {
       spdlog::error("call {}: no audio: {}", call_id, prepared.error);
-      if (first) impl.calls.erase(call_id);  // else its running streams stay until release()
+      impl.calls.erase(call_id);
       return prepared;
     }
-    call.sockets.push_back(std::move(sockets));
   }
-  for (std::size_t i = 0; i < wanted; ++i) {
-    const media::UdpTransport& sockets = *call.sockets[i];
-    LocalTransport local;
-    local.address = sockets.ipv6() ? impl.options.ipv6_address : impl.options.ipv4_address;
-    local.rtp_port = sockets.rtp_port();
-    local.rtcp_port = sockets.rtcp_port();
-    prepared.streams.push_back(local);
+  const bool gathering = std::any_of(call.streams.begin(), call.streams.end(),
+                                     [](const Impl::Stream& s) { return s.ice != nullptr; });
+  if (gathering) {
+    call.pending = true;
+    impl.gathered(call);  // those that finished within gather()
+    prepared.state = core::PrepareState::kPending;
+    return prepared;
   }
+  for (const Impl::Stream& stream : call.streams)
+    prepared.streams.push_back(stream.local);
   prepared.state = core::PrepareState::kReady;
   return prepared;
 }
@@ -176,15 +412,15 @@ core::Preparation MediaBridge::prepare(std::uint64_t call_id,
 void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescription>& streams) {
   Impl& impl = *impl_;
   auto found = impl.calls.find(call_id);
-  if (found == impl.calls.end() || found->second.sockets.empty()) {
-    spdlog::warn("call {}: media agreed but no ports were reserved; no audio", call_id);
+  if (found == impl.calls.end() || found->second.streams.empty() || found->second.pending) {
+    spdlog::warn("call {}: media agreed but no transport was ready; no audio", call_id);
     return;
   }
   Impl::Call& call = found->second;
   // Audio is the only kind media/ plays yet; any other stream is left alone.
   const StreamDescription* audio = find_stream(streams, StreamKind::kAudio);
   if (!audio || !media::codec_to_send(*audio)) {
-    // Rejected stream (port 0) or nothing we can play: no pipeline, ports kept.
+    // Rejected stream (port 0) or nothing we can play: no pipeline, transports kept.
     if (call.pipeline) {
       spdlog::info("call {}: audio stopped ({})", call_id,
                    !audio ? "stream rejected" : "no codec in common");
@@ -192,18 +428,36 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
     }
     return;
   }
-  const std::size_t sockets = transport_index(streams, *audio);
-  if (call.audio && call.audio_sockets == sockets &&
-      takes_live(call.audio->config().stream, *audio)) {
+  const std::size_t index = transport_index(streams, *audio);
+  if (index < call.streams.size() && call.streams[index].ice) {
+    Impl::Stream& stream = call.streams[index];
+    if (const auto* remote = std::get_if<IceTransport>(&audio->remote)) {
+      if (stream.remote_ufrag.empty()) {
+        if (!stream.ice->set_remote(*remote)) {
+          spdlog::warn("call {}: none of the peer's ICE candidates can be checked", call_id);
+        }
+        stream.remote_ufrag = remote->ufrag;
+      } else if (remote->ufrag != stream.remote_ufrag) {
+        spdlog::warn(
+            "call {}: the peer restarted ICE (new ufrag); Lanline keeps the pair it "
+            "has, which may no longer work",
+            call_id);
+      }
+    } else {
+      if (call.audio_stream == index) Impl::stop_audio(call);  // its elements hold the agent
+      impl.fall_back_to_plain(call, stream);
+    }
+  }
+  if (call.audio && call.audio_stream == index && takes_live(call.audio->config().stream, *audio)) {
     call.audio->set_direction(audio->send, audio->receive);
     call.audio_transport->set_remote(audio->plain());
     spdlog::info("call {}: audio {}", call_id, direction_label(audio->send, audio->receive));
     return;
   }
   // A new codec or payload type (a re-INVITE changed it): a new pipeline on the same
-  // sockets. A recording starts again.
+  // transport. A recording starts again.
   Impl::stop_audio(call);
-  impl.start_audio(call_id, call, *audio, sockets);
+  impl.start_audio(call_id, call, *audio, index);
 }
 
 void MediaBridge::release(std::uint64_t call_id) {
@@ -246,6 +500,16 @@ std::optional<core::MediaStats> MediaBridge::stats(std::uint64_t call_id) const 
   stats.rtt_ms = figures.rtt_ms;
   stats.mic_level_db = figures.mic_level_db;
   stats.speaker_level_db = figures.speaker_level_db;
+  const auto& call = found->second;
+  if (call.audio_stream < call.streams.size()) {
+    if (const auto& agent = call.streams[call.audio_stream].ice) {
+      stats.path.ice_state = std::string(ice::to_string(agent->state()));
+      if (auto pair = agent->selected(1)) {
+        stats.path.local = pair->local;
+        stats.path.remote = pair->remote;
+      }
+    }
+  }
   return stats;
 }
 
@@ -255,6 +519,20 @@ void MediaBridge::on_dtmf(std::function<void(std::uint64_t, char)> callback) {
 
 void MediaBridge::on_error(std::function<void(std::uint64_t, const std::string&)> callback) {
   impl_->error_callback = std::move(callback);
+}
+
+void MediaBridge::on_ready(std::function<void(std::uint64_t, const core::Preparation&)> callback) {
+  impl_->ready_callback = std::move(callback);
+}
+
+void MediaBridge::on_path_lost(std::function<void(std::uint64_t, const std::string&)> callback) {
+  impl_->lost_callback = std::move(callback);
+}
+
+void MediaBridge::set_servers(std::optional<ice::StunServer> stun,
+                              std::optional<ice::TurnServer> turn) {
+  impl_->options.stun = std::move(stun);
+  impl_->options.turn = std::move(turn);
 }
 
 bool MediaBridge::has_audio(std::uint64_t call_id) const {

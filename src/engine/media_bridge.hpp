@@ -1,11 +1,18 @@
-// core::CallMedia on media/: per call a socket pair per stream, bound by prepare() and kept
-// for the call's life, and one call pipeline (media/call_pipeline.hpp) built from the
-// outcome of each SDP exchange: the audio stream's branch over a plain-UDP transport on
-// its sockets. Run on the engine's context.
+// core::CallMedia on ice/ and media/: per call a transport per stream, made by prepare()
+// and kept for the call's life, and one call pipeline (media/call_pipeline.hpp) built
+// from the outcome of each SDP exchange: the audio stream's branch over that transport.
+//
+// The transport is an ICE agent (ice/ice_agent.hpp) when we offer, or when the offer we
+// answer does ICE: prepare() is then pending until the agent has gathered (a bound of
+// 150 ms at most), and says so through on_ready(). When the peer's answer has no ICE,
+// the agent makes way for a plain socket pair on its default candidate's ports, where
+// the peer sends (RFC 8839 4.2). Without ICE on either side, a plain socket pair bound
+// at once. Run on the engine's context.
 #pragma once
 
 #include <glib.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -13,6 +20,7 @@
 #include <string>
 
 #include "core/call_media.hpp"
+#include "ice/ice_agent.hpp"
 
 namespace lanline::engine {
 
@@ -23,6 +31,11 @@ struct MediaBridgeOptions {
   std::string ipv6_address;          // and for IPv6 ones ("" when the host has none)
   std::uint16_t first_port = 20000;  // the RTP/RTCP port range
   std::uint16_t last_port = 29999;
+  bool ice = true;  // offer ICE, and answer it when offered
+  std::optional<ice::StunServer> stun;
+  std::optional<ice::TurnServer> turn;
+  std::chrono::milliseconds gather_bound{150};
+  std::vector<std::string> local_addresses;  // ICE host candidates only on these (tests)
 };
 
 class MediaBridge : public core::CallMedia {
@@ -42,6 +55,13 @@ class MediaBridge : public core::CallMedia {
   // A telephone-event digit from the peer, or a pipeline error, of one call.
   void on_dtmf(std::function<void(std::uint64_t, char)> callback);
   void on_error(std::function<void(std::uint64_t, const std::string&)> callback);
+  // A prepare() that answered kPending has its outcome (UserAgent::media_ready wants it).
+  void on_ready(std::function<void(std::uint64_t, const core::Preparation&)> callback);
+  // The call's media path is gone for good: ICE found no working pair, or the peer
+  // stopped answering consent checks (RFC 7675). The call should end with `reason`.
+  void on_path_lost(std::function<void(std::uint64_t, const std::string&)> callback);
+  // STUN and TURN servers can be set once their names are looked up; later calls use them.
+  void set_servers(std::optional<ice::StunServer> stun, std::optional<ice::TurnServer> turn);
   // Whether the call has audio running now (for error messages of mute/dtmf).
   bool has_audio(std::uint64_t call_id) const;
 

@@ -16,6 +16,29 @@ double rounded(double value, int decimals) {
   return std::round(value * scale) / scale;
 }
 
+json candidate_json(const IceCandidate& c) {
+  return json{{"type", c.type}, {"address", c.address}, {"port", c.port}};
+}
+
+// What a person calls the path: straight between the hosts, through a NAT (someone's
+// address as a STUN server or the peer saw it), or through a TURN relay.
+std::string route_of(const IceCandidate& local, const IceCandidate& remote) {
+  if (local.type == "relay" || remote.type == "relay") return "relay";
+  if (local.type == "host" && remote.type == "host") return "direct";
+  return "nat";
+}
+
+json path_json(const core::MediaPath& path) {
+  if (path.ice_state.empty()) return json{{"transport", "plain"}};
+  json out{{"transport", "ice"}, {"state", path.ice_state}};
+  if (path.local && path.remote) {
+    out["local"] = candidate_json(*path.local);
+    out["remote"] = candidate_json(*path.remote);
+    out["route"] = route_of(*path.local, *path.remote);
+  }
+  return out;
+}
+
 }  // namespace
 
 bool is_media_command(const std::string& cmd) {
@@ -62,7 +85,8 @@ json media_json(const MediaBridge& media, std::uint64_t call_id) {
               {"jitter_ms", rounded(stats->jitter_ms, 2)},
               {"rtt_ms", stats->rtt_ms < 0 ? json(nullptr) : json(rounded(stats->rtt_ms, 2))},
               {"mic_level", rounded(stats->mic_level_db, 1)},
-              {"speaker_level", rounded(stats->speaker_level_db, 1)}};
+              {"speaker_level", rounded(stats->speaker_level_db, 1)},
+              {"path", path_json(stats->path)}};
 }
 
 }  // namespace lanline::engine

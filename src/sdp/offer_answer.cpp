@@ -139,7 +139,8 @@ Direction peer_direction(const Session& s, const Media& m) {
 }
 
 // The peer's media address, ports and timing for `m`.
-void fill_remote(const Session& s, const Media& m, StreamDescription& stream, bool mux) {
+// Where `m` receives without ICE: c=/m=, and a=rtcp (RFC 3605) unless `mux`.
+PlainTransport plain_remote(const Session& s, const Media& m, bool mux) {
   const Connection* c = s.connection_for(m);
   PlainTransport remote;
   remote.address = c ? c->address : std::string();
@@ -151,6 +152,11 @@ void fill_remote(const Session& s, const Media& m, StreamDescription& stream, bo
   } else {
     remote.rtcp_port = m.port == 65535 ? 0 : static_cast<std::uint16_t>(m.port + 1);
   }
+  return remote;
+}
+
+void fill_remote(const Session& s, const Media& m, StreamDescription& stream, bool mux) {
+  PlainTransport remote = plain_remote(s, m, mux);
   // RFC 8839: with the peer's ICE, media flows on the pair the checks select and c=/m=
   // is only its default candidate; without it, to c=/m=.
   if (auto ice = read_ice(s, m, remote)) {
@@ -577,11 +583,27 @@ std::optional<Rejection> Negotiator::check_offer(std::string_view text) const {
   return analyze(*parsed, capabilities_).rejection;
 }
 
-std::size_t Negotiator::accepted_streams(std::string_view text) const {
+Negotiator::OfferedTransports Negotiator::offered_transports(std::string_view text) const {
+  OfferedTransports needs;
   auto parsed = parse(text);
-  if (!parsed) return 0;
+  if (!parsed) return needs;
   OfferAnalysis analysis = analyze(*parsed, capabilities_);
-  return analysis.rejection ? 0 : analysis.accepted;
+  if (analysis.rejection) return needs;
+  needs.accepted = analysis.accepted;
+  // The streams we take decide; every one of them must do ICE for us to (a peer offering
+  // ICE on some m-lines only is not one libnice's single agent per stream would meet).
+  bool all_ice = true;
+  bool all_mux = true;
+  for (std::size_t i = 0; i < parsed->media.size(); ++i) {
+    if (!analysis.streams[i].accept) continue;
+    const Media& m = parsed->media[i];
+    const bool mux = capabilities_.rtcp_mux && m.rtcp_mux();
+    all_ice = all_ice && read_ice(*parsed, m, plain_remote(*parsed, m, mux)).has_value();
+    all_mux = all_mux && mux;
+  }
+  needs.ice = needs.accepted > 0 && all_ice;
+  needs.rtcp_mux = needs.accepted > 0 && all_mux;
+  return needs;
 }
 
 std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text, bool hold) {

@@ -103,9 +103,16 @@ class Negotiator {
 
   // Whether `text` is an offer we can answer: nullopt if so.
   std::optional<Rejection> check_offer(std::string_view text) const;
-  // How many of the offer's streams our answer would accept: the transports set_local()
-  // needs before receive_offer(). 0 when it cannot be answered.
-  std::size_t accepted_streams(std::string_view text) const;
+  // What the transports set_local() needs before receive_offer() must be: how many of
+  // the offer's streams our answer would accept (0 when it cannot be answered), whether
+  // the offerer does ICE on them (RFC 8839: then so do we) and whether it offers
+  // rtcp-mux (then one ICE component is enough).
+  struct OfferedTransports {
+    std::size_t accepted = 0;
+    bool ice = false;
+    bool rtcp_mux = false;
+  };
+  OfferedTransports offered_transports(std::string_view text) const;
   // Our answer, `hold` when we hold the call (we then do not receive). In a session
   // already negotiated, an offer with every stream we had at port 0 is answered with no
   // codecs (the streams are off, RFC 3264 8.2).

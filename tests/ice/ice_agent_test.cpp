@@ -71,7 +71,7 @@ TEST_F(IceAgentTest, TwoAgentsConnectAndCarryDatagramsBothWays) {
   ASSERT_TRUE(a && b);
   gather(*a);
   gather(*b);
-  LocalTransport a_local = a->default_transport();
+  LocalTransport a_local = a->default_transport({});
   ASSERT_TRUE(a_local.ice);
   EXPECT_GE(a_local.ice->ufrag.size(), 4u);
   EXPECT_GE(a_local.ice->pwd.size(), 22u);
@@ -97,7 +97,7 @@ TEST_F(IceAgentTest, TwoAgentsConnectAndCarryDatagramsBothWays) {
   ASSERT_TRUE(pair);
   EXPECT_EQ(pair->local.type, "host");
   EXPECT_EQ(pair->remote.address, "127.0.0.1");
-  EXPECT_EQ(pair->remote.port, b->default_transport().rtp_port);
+  EXPECT_EQ(pair->remote.port, b->default_transport({}).rtp_port);
 
   Received at_a, at_b;
   nice_agent_attach_recv(a->agent(), a->stream_id(), 1, context_, &Received::on_data, &at_a);
@@ -117,7 +117,7 @@ TEST_F(IceAgentTest, TwoComponentsWithoutRtcpMux) {
   ASSERT_TRUE(a && b);
   gather(*a);
   gather(*b);
-  LocalTransport local = a->default_transport();
+  LocalTransport local = a->default_transport({});
   EXPECT_NE(local.rtcp_port, local.rtp_port);
   int rtcp = 0;
   for (const auto& c : local.ice->candidates)
@@ -127,7 +127,7 @@ TEST_F(IceAgentTest, TwoComponentsWithoutRtcpMux) {
   ASSERT_TRUE(a->set_remote(test::as_remote(*b)));
   ASSERT_TRUE(
       spin_until([&] { return a->selected(2) && b->selected(2); }, std::chrono::seconds(5)));
-  EXPECT_EQ(a->selected(2)->remote.port, b->default_transport().rtcp_port);
+  EXPECT_EQ(a->selected(2)->remote.port, b->default_transport({}).rtcp_port);
 }
 
 TEST_F(IceAgentTest, ASilentStunServerCostsGatheringOnlyItsBound) {
@@ -180,6 +180,31 @@ TEST_F(IceAgentTest, OurOwnIpv6AddressIsRecognisedHoweverItIsSpelt) {
   self.pwd = "0123456789012345678901";
   EXPECT_FALSE(a->set_remote(self));
   EXPECT_EQ(a->state(), IceState::kGathered);
+}
+
+// On a LAN the default candidate, what a peer without ICE sends to, is the host address
+// SIP uses towards that peer, whichever interface libnice lists first; of the other
+// family there is none to give.
+TEST_F(IceAgentTest, DefaultCandidateOnALanIsTheSipAddress) {
+  IceConfig config;
+  config.components = 2;
+  config.local_addresses = {"127.0.0.1", "127.0.0.2"};
+  std::string error;
+  auto agent = IceAgent::create(context_, config, error);
+  ASSERT_TRUE(agent) << error;
+  gather(*agent);
+  ASSERT_EQ(agent->local().candidates.size(), 4u);
+  for (const std::string address : {"127.0.0.1", "127.0.0.2"}) {
+    LocalTransport local = agent->default_transport({false, true, address});
+    EXPECT_EQ(local.address, address);
+    EXPECT_NE(local.rtp_port, local.rtcp_port);  // two components: a=rtcp has the second
+    for (const IceCandidate& c : local.ice->candidates) {
+      if (c.address == address) {
+        EXPECT_EQ(c.component == 1 ? local.rtp_port : local.rtcp_port, c.port);
+      }
+    }
+  }
+  EXPECT_EQ(agent->default_transport({true, true, ""}).address, "");
 }
 
 }  // namespace

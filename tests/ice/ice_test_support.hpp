@@ -26,7 +26,12 @@ inline bool spin_until(GMainContext* context, const std::function<bool()>& done,
 
 // What the peer reads from the agent's SDP: credentials, candidates, the default one.
 inline IceTransport as_remote(const IceAgent& agent) {
-  LocalTransport local = agent.default_transport();
+  LocalIce ice = agent.local();
+  IceAgent::DefaultChoice choice;
+  choice.ipv6 =
+      !ice.candidates.empty() && ice.candidates.front().address.find(':') != std::string::npos;
+  choice.preferred_host = ice.candidates.empty() ? "" : ice.candidates.front().address;
+  LocalTransport local = agent.default_transport(choice);
   IceTransport remote;
   remote.ufrag = local.ice->ufrag;
   remote.pwd = local.ice->pwd;

@@ -34,6 +34,7 @@ std::unique_ptr<MediaBridge> bridge(MainContext& context, const std::string& sou
   options.audio_source = source;
   options.audio_sink = sink;
   options.ipv4_address = "127.0.0.1";
+  options.local_addresses = {"127.0.0.1"};  // ICE's host candidates: loopback only
   std::string error;
   auto made = MediaBridge::create(context.get(), options, error);
   EXPECT_TRUE(made) << error;
@@ -92,17 +93,23 @@ TEST(MediaBridge, ReserveKeepsThePortsOfACall) {
   a->release(9);  // never reserved: nothing happens
 }
 
+core::TransportRequest two_streams() {
+  core::TransportRequest request;
+  request.streams = 2;
+  return request;
+}
+
 // A transport per stream: a call that will carry two streams gets two socket pairs, each
 // stream the pair of its place among the streams carried (an m-line at port 0 has none).
 TEST(MediaBridge, PrepareGivesEachStreamItsOwnPorts) {
   MainContext context;
   auto a = bridge(context, "test", "null");
-  core::Preparation prepared = a->prepare(3, core::TransportRequest{.ipv6 = false, .streams = 2});
+  core::Preparation prepared = a->prepare(3, two_streams());
   ASSERT_EQ(prepared.state, core::PrepareState::kReady);
   ASSERT_EQ(prepared.streams.size(), 2u);
   EXPECT_NE(prepared.streams[0].rtp_port, prepared.streams[1].rtp_port);
   EXPECT_EQ(prepared.streams[1].rtcp_port, prepared.streams[1].rtp_port + 1);
-  auto again = a->prepare(3, core::TransportRequest{.ipv6 = false, .streams = 2});
+  auto again = a->prepare(3, two_streams());
   ASSERT_EQ(again.streams.size(), 2u);
   EXPECT_EQ(again.streams[1].rtp_port, prepared.streams[1].rtp_port);
 
@@ -208,6 +215,112 @@ TEST(MediaBridge, FollowsTheCallsExchanges) {
   std::printf("    b.wav after the re-INVITE with A muted: %s\n", test::describe(report).c_str());
   EXPECT_TRUE(report.header_ok) << report.problem;
   EXPECT_TRUE(test::check_wav(report, {.expect_silence = true}).empty());
+}
+
+// An ICE request is pending until the agent has gathered; the outcome, through
+// on_ready, is what our SDP writes: ICE credentials and candidates, and as c=/m= a host
+// candidate, the one at our SIP address.
+core::Preparation prepare_ice(MainContext& context, MediaBridge& bridge, std::uint64_t call,
+                              bool offerer) {
+  core::TransportRequest request;
+  request.offerer = offerer;
+  request.ice = !offerer;
+  request.rtcp_mux = !offerer;
+  request.peer_address = "127.0.0.1";
+  request.local_address = "127.0.0.1";
+  std::optional<core::Preparation> ready;
+  bridge.on_ready([&](std::uint64_t id, const core::Preparation& outcome) {
+    EXPECT_EQ(id, call);
+    ready = outcome;
+  });
+  EXPECT_EQ(bridge.prepare(call, request).state, core::PrepareState::kPending);
+  EXPECT_TRUE(context.run_until([&] { return ready.has_value(); }, 1000ms));
+  return ready.value_or(core::Preparation{});
+}
+
+std::vector<StreamDescription> agreed_ice(const LocalTransport& peer) {
+  auto streams = agreed(Codec::kOpus, 96, peer);
+  streams[0].rtcp_mux = true;
+  IceTransport remote;
+  remote.ufrag = peer.ice->ufrag;
+  remote.pwd = peer.ice->pwd;
+  remote.candidates = peer.ice->candidates;
+  remote.default_candidate = {peer.address, peer.rtp_port, peer.rtcp_port};
+  streams[0].remote = remote;
+  return streams;
+}
+
+// Both ends do ICE: the offerer's two components (the answer may refuse rtcp-mux), the
+// answerer's one (the offer has rtcp-mux); audio flows both ways on the pair the checks
+// chose, and `calls` can show it.
+TEST(MediaBridge, IceBetweenTwoBridges) {
+  MainContext context;
+  auto a = bridge(context, "test:440", "null");
+  auto b = bridge(context, "test:660", "null");
+  core::Preparation offer = prepare_ice(context, *a, 1, true);
+  core::Preparation answer = prepare_ice(context, *b, 2, false);
+  ASSERT_EQ(offer.state, core::PrepareState::kReady);
+  ASSERT_EQ(answer.state, core::PrepareState::kReady);
+  const LocalTransport& la = offer.streams.at(0);
+  const LocalTransport& lb = answer.streams.at(0);
+  ASSERT_TRUE(la.ice && lb.ice);
+  EXPECT_EQ(la.address, "127.0.0.1");
+  EXPECT_NE(la.rtcp_port, la.rtp_port);  // component 2's candidate in a=rtcp
+  EXPECT_EQ(lb.rtcp_port, lb.rtp_port);  // one component
+  EXPECT_EQ(la.ice->candidates.size(), 2u);
+  EXPECT_EQ(lb.ice->candidates.size(), 1u);
+  b->apply(2, agreed_ice(la));
+  a->apply(1, agreed_ice(lb));
+  ASSERT_TRUE(context.run_until(
+      [&] {
+        auto sa = a->stats(1);
+        auto sb = b->stats(2);
+        return sa && sb && sa->packets_received > 25 && sb->packets_received > 25;
+      },
+      5000ms));
+  auto path = a->stats(1)->path;
+  EXPECT_EQ(path.ice_state, "connected");
+  ASSERT_TRUE(path.local && path.remote);
+  EXPECT_EQ(path.local->type, "host");
+  EXPECT_EQ(path.remote->port, lb.rtp_port);
+  EXPECT_EQ(b->stats(2)->path.remote->port, la.rtp_port);
+  a->release(1);
+  b->release(2);
+}
+
+// A peer without ICE answers our ICE offer with plain SDP: it sends to our c=/m=, the
+// default candidate's port, where a plain socket pair now listens; and ours reach its.
+TEST(MediaBridge, PlainAnswerToAnIceOffer) {
+  MainContext context;
+  auto a = bridge(context, "test:440", "null");
+  auto b = bridge(context, "test:660", "null");
+  core::Preparation offer = prepare_ice(context, *a, 1, true);
+  ASSERT_EQ(offer.state, core::PrepareState::kReady);
+  const LocalTransport la = offer.streams.at(0);
+  auto lb = reserve(*b, 2);
+  ASSERT_TRUE(lb);
+  a->apply(1, agreed(Codec::kPcmu, 0, *lb));
+  b->apply(2, agreed(Codec::kPcmu, 0, LocalTransport{la.address, la.rtp_port, la.rtcp_port}));
+  EXPECT_TRUE(context.run_until(
+      [&] { return a->stats(1)->packets_received > 25 && b->stats(2)->packets_received > 25; },
+      3000ms));
+  EXPECT_EQ(a->stats(1)->path.ice_state, "");  // plain now
+  a->release(1);
+  b->release(2);
+}
+
+// Released while the agent gathers: no outcome comes afterwards.
+TEST(MediaBridge, ReleasedWhileGathering) {
+  MainContext context;
+  auto a = bridge(context, "test", "null");
+  bool told = false;
+  a->on_ready([&](std::uint64_t, const core::Preparation&) { told = true; });
+  core::TransportRequest request;
+  request.offerer = true;
+  EXPECT_EQ(a->prepare(5, request).state, core::PrepareState::kPending);
+  a->release(5);
+  context.run_for(300ms);
+  EXPECT_FALSE(told);
 }
 
 }  // namespace

@@ -423,7 +423,7 @@ TEST(OfferAnswer, AudioVideoAndSlidesFromARealSoftphone) {
 
   Negotiator n = make();
   EXPECT_FALSE(n.check_offer(offer));
-  EXPECT_EQ(n.accepted_streams(offer), 1u);
+  EXPECT_EQ(n.offered_transports(offer).accepted, 1u);
   Answer a = answer(n, offer);
   Session s = parsed(a.sdp);
   ASSERT_EQ(s.media.size(), 3u);
@@ -478,7 +478,7 @@ TEST(OfferAnswer, EachKindAndRoleOnceOnItsOwnTransport) {
       "m=audio 5004 RTP/AVP 0\r\n"
       "m=video 5006 RTP/AVP 100\r\na=rtpmap:100 VP8/90000\r\na=content:slides\r\n"
       "m=application 5008 UDP/BFCP *\r\n");
-  EXPECT_EQ(n.accepted_streams(offer), 3u);
+  EXPECT_EQ(n.offered_transports(offer).accepted, 3u);
   n.set_local(std::vector<LocalTransport>{
       {"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}, {"192.0.2.1", 4004, 4005}});
   Answer a = answer(n, offer);
