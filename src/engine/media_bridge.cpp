@@ -219,8 +219,9 @@ std::unique_ptr<ice::IceAgent> MediaBridge::Impl::make_agent(Call& call, std::si
   config.stun = options.stun;
   config.turn = options.turn;
   config.gather_bound = options.gather_bound;
-  config.first_port = options.first_port;
-  config.last_port = options.last_port;
+  // No port range: libnice tries every port of a range in turn for an address it cannot
+  // bind (an IPv6 link-local one still tentative), which blocked the engine for a second
+  // per call with 10,000 ports; any port costs one attempt.
   config.local_addresses = options.local_addresses;
   std::string error;
   auto agent = ice::IceAgent::create(context, config, error);

@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# ICE in network namespaces (../shared/LAB.md): two Lanline nodes call each other across
+# the topologies a user meets, and each call must carry a tone each way (440 Hz from the
+# caller, 620 Hz from the callee, checked in the other side's recording) over the pair
+# type expected, as `lanline ctl calls` shows it:
+#   lan      one LAN                                  host -> host on both sides
+#   routed   two subnets through a router             host -> host
+#   nat      caller behind a NAT, callee outside,     each learns the other side of the
+#            no STUN server at all                    NAT as peer-reflexive
+#   relay    both behind their own symmetric NATs     relay on both sides (coturn as
+#            (a new mapping per destination)          STUN and TURN server outside)
+#   deadif   the callee has two interfaces, one of    the live one, set up as fast as
+#            which passes nothing                     with one interface
+#   ipv6ll   IPv6 only, link-local addresses          host -> host, fe80::
+#
+#   ice_lab.sh LANLINE_BIN [WAV_CHECK] [SCENARIO...]   (default: all)
+# Needs root (namespaces, iptables) and coturn's turnserver for `relay`; in CI a missing
+# part fails the test, naming it. Exit 0 passed, 1 failed.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+bin=$(readlink -f "${1:?usage: ice_lab.sh LANLINE_BIN [WAV_CHECK] [SCENARIO...]}")
+shift
+if [[ -n ${1:-} && -x ${1:-} ]]; then
+  export WAV_CHECK=$(readlink -f "$1")
+  shift
+fi
+scenarios=("$@")
+((${#scenarios[@]})) || scenarios=(lan routed nat relay deadif ipv6ll)
+source "$repo/tests/lib/harness.sh"
+source "$repo/tests/lib/audio_check.sh"
+
+missing=()
+[[ $(id -u) == 0 ]] || missing+=("root")
+for tool in ip iptables sox python3; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+command -v turnserver >/dev/null || missing+=("turnserver (Debian coturn)")
+if ((${#missing[@]})); then
+  echo "FAIL: the ICE lab cannot run here: missing ${missing[*]}"
+  exit 1
+fi
+
+harness_start /tmp/lanline-ice-lab.XXXXXX
+tag=$$
+namespaces=()
+harness_cleanup_hook() {
+  local ns
+  for ns in "${namespaces[@]}"; do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+    ip netns del "$ns" 2>/dev/null
+  done
+}
+
+talk_s=${TALK_S:-4}
+
+# --- topology ------------------------------------------------------------------------
+ns() {  # NAME: a namespace with loopback up
+  local name=ice$tag-$1
+  ip netns add "$name" || return 1
+  ip -n "$name" link set lo up
+  namespaces+=("$name")
+}
+nsname() { echo "ice$tag-$1"; }
+# wire A IF_A ADDR_A B IF_B ADDR_B: a veth between two namespaces (ADDR with /prefix, or
+# "" for none), both ends up.
+wire() {
+  local a b
+  a=$(nsname "$1") b=$(nsname "$4")
+  ip link add "$2$tag" type veth peer name "$5$tag" || return 1
+  ip link set "$2$tag" netns "$a"
+  ip link set "$5$tag" netns "$b"
+  [[ -n $3 ]] && ip -n "$a" addr add "$3" dev "$2$tag"
+  [[ -n $6 ]] && ip -n "$b" addr add "$6" dev "$5$tag"
+  ip -n "$a" link set "$2$tag" up
+  ip -n "$b" link set "$5$tag" up
+}
+route() { ip -n "$(nsname "$1")" route add default via "$2"; }
+router() { ip netns exec "$(nsname "$1")" sysctl -qw net.ipv4.ip_forward=1; }
+# masquerade NS OUT_IF [random]: source NAT of everything leaving OUT_IF; `random` makes a
+# new port mapping per destination (a symmetric NAT, RFC 4787's worst kind).
+masquerade() {
+  ip netns exec "$(nsname "$1")" iptables -t nat -A POSTROUTING -o "$2$tag" -j MASQUERADE \
+    ${3:+--random-fully}
+}
+clear_topology() {
+  harness_cleanup_hook
+  namespaces=()
+}
+
+# --- two nodes and a call ------------------------------------------------------------
+# node NS PROFILE USER HZ [OPTIONS...]
+node() {
+  local ns=$1 profile=$2 user=$3 hz=$4
+  shift 4
+  ip netns exec "$(nsname "$ns")" "$bin" --headless --profile "$profile" --user "$user" \
+    --sip-port 5060 --no-discovery --auto-answer --audio-source "test:$hz" \
+    --audio-sink "record:$work/$profile.wav" "$@" > "$work/$profile.log" 2>&1 &
+  pids+=($!)
+  wait_for 10 "$bin" ctl --profile "$profile" status > /dev/null 2>&1
+}
+ctl() { "$bin" ctl --profile "$@" 2> /dev/null; }
+established() { ctl "$1" calls | grep -q '"state":"established"'; }
+# path PROFILE: "route local-type remote-type remote-address" of its one call, from
+# `lanline ctl calls`.
+path() {
+  ctl "$1" calls | python3 -c '
+import json, sys
+calls = json.load(sys.stdin).get("calls", [])
+p = ((calls[0].get("media") or {}).get("path") or {}) if calls else {}
+if p.get("transport") != "ice": print("plain", p.get("transport", "none")); sys.exit()
+if "local" not in p: print("none", p.get("state")); sys.exit()
+print(p["route"], p["local"]["type"], p["remote"]["type"], p["remote"]["address"])'
+}
+ms_now() { date +%s%3N; }
+
+# call LABEL TARGET WANT_CALLER WANT_CALLEE [OPTIONS...]: caller in ns `a`, callee in `b`.
+# WANT_*: an extended regular expression the path line must match.
+call() {
+  local label=$1 target=$2 want_a=$3 want_b=$4
+  shift 4
+  local pa=$label-caller pb=$label-callee
+  node b "$pb" callee 620 "$@" || { fail "$label: the callee did not start"; return; }
+  node a "$pa" caller 440 "$@" || { fail "$label: the caller did not start"; return; }
+  local start
+  start=$(ms_now)
+  ctl "$pa" call "$target" > /dev/null
+  if ! wait_for 10 established "$pa" || ! wait_for 5 established "$pb"; then
+    fail "$label: the call was not established"
+    return
+  fi
+  echo "     $label: established on both sides after $(($(ms_now) - start)) ms"
+  sleep "$talk_s"
+  local seen_a seen_b
+  seen_a=$(path "$pa") seen_b=$(path "$pb")
+  ctl "$pa" hangup > /dev/null
+  wait_for 5 bash -c "! '$bin' ctl --profile '$pb' calls 2>/dev/null | grep -q established"
+  ctl "$pa" quit > /dev/null
+  ctl "$pb" quit > /dev/null
+  sleep 0.5
+  if [[ $seen_a =~ $want_a ]]; then pass "$label: caller's path: $seen_a"
+  else fail "$label: caller's path is '$seen_a', want /$want_a/"; fi
+  if [[ $seen_b =~ $want_b ]]; then pass "$label: callee's path: $seen_b"
+  else fail "$label: callee's path is '$seen_b', want /$want_b/"; fi
+  local r
+  if r=$(audio_verdict "$work/$pb.wav" 440 120 10); then pass "$label: callee hears 440 Hz: $r"
+  else fail "$label: callee's recording: $r"; fi
+  if r=$(audio_verdict "$work/$pa.wav" 620 120 10); then pass "$label: caller hears 620 Hz: $r"
+  else fail "$label: caller's recording: $r"; fi
+}
+
+# --- the scenarios -------------------------------------------------------------------
+lan() {
+  ns a && ns b && wire a la 198.18.40.1/24 b lb 198.18.40.2/24 || return 1
+  call lan sip:callee@198.18.40.2 '^direct host host 198\.18\.40\.2$' \
+    '^direct host host 198\.18\.40\.1$'
+}
+
+routed() {
+  ns a && ns r && ns b || return 1
+  wire a la 198.18.41.2/24 r ra 198.18.41.1/24 && wire r rb 198.18.42.1/24 b lb 198.18.42.2/24 ||
+    return 1
+  router r && route a 198.18.41.1 && route b 198.18.42.1
+  call routed sip:callee@198.18.42.2 '^direct host host 198\.18\.42\.2$' \
+    '^direct host host 198\.18\.41\.2$'
+}
+
+nat() {
+  ns a && ns n && ns b || return 1
+  wire a la 198.18.43.2/24 n ni 198.18.43.1/24 && wire n no 198.18.44.1/24 b lb 198.18.44.2/24 ||
+    return 1
+  router n && route a 198.18.43.1 && masquerade n no
+  # The callee sees the caller only at the NAT's address, a candidate no SDP named.
+  call nat sip:callee@198.18.44.2 '^nat prflx host 198\.18\.44\.2$' \
+    '^nat host prflx 198\.18\.44\.1$'
+}
+
+relay() {
+  # outer: a bridge with coturn on it; a and b each behind a symmetric NAT on it; SIP to
+  # the callee through a port forward on its NAT (what an office router or a proxy does).
+  ns o && ns na && ns nb && ns a && ns b || return 1
+  local o
+  o=$(nsname o)
+  ip -n "$o" link add br$tag type bridge && ip -n "$o" addr add 198.18.50.3/24 dev br$tag &&
+    ip -n "$o" link set br$tag up || return 1
+  wire na nao 198.18.50.11/24 o ona "" && wire nb nbo 198.18.50.12/24 o onb "" || return 1
+  ip -n "$o" link set ona$tag master br$tag && ip -n "$o" link set onb$tag master br$tag
+  wire a la 198.18.51.2/24 na nai 198.18.51.1/24 && wire b lb 198.18.52.2/24 nb nbi 198.18.52.1/24 ||
+    return 1
+  router na && router nb && route a 198.18.51.1 && route b 198.18.52.1
+  # Upstream, as on the Internet: the NATs' default route is the outer network, whose own
+  # default route leads nowhere (a veth to a neighbour that is not there: this kernel has
+  # no dummy links), so a packet for someone's private address vanishes instead of
+  # failing at once (coturn closes an allocation whose send fails).
+  route na 198.18.50.3 && route nb 198.18.50.3
+  ip -n "$o" link add voida$tag type veth peer name voidb$tag &&
+    ip -n "$o" addr add 198.18.59.1/30 dev voida$tag && ip -n "$o" link set voida$tag up &&
+    ip -n "$o" link set voidb$tag up &&
+    ip -n "$o" neigh add 198.18.59.2 lladdr 02:00:00:00:00:01 dev voida$tag &&
+    ip -n "$o" route add default via 198.18.59.2 || return 1
+  masquerade na nao random && masquerade nb nbo random
+  # TCP too: an INVITE with server-reflexive and relayed candidates is over 1300 bytes,
+  # and goes by TCP (RFC 3261 18.1.1).
+  local proto
+  for proto in udp tcp; do
+    ip netns exec "$(nsname nb)" iptables -t nat -A PREROUTING -i nbo$tag -p $proto \
+      --dport 5060 -j DNAT --to-destination 198.18.52.2:5060
+  done
+  ip netns exec "$o" turnserver -n --no-cli --no-tls --no-dtls --listening-ip=198.18.50.3 \
+    --relay-ip=198.18.50.3 --listening-port=3478 --min-port=49152 --max-port=49999 \
+    --lt-cred-mech --user=alice:secret --realm=lanline.test --fingerprint \
+    --pidfile="$work/turnserver.pid" --db="$work/turndb" --log-file=stdout --simple-log \
+    > "$work/turnserver.out" 2>&1 &
+  pids+=($!)
+  wait_for 5 ip netns exec "$o" ss -lun sport = :3478 | grep -q 3478
+  call relay sip:callee@198.18.50.12 '^relay ' '^relay ' --stun 198.18.50.3:3478 \
+    --turn 'turn:alice:secret@198.18.50.3:3478?transport=udp'
+}
+
+deadif() {
+  ns a && ns b || return 1
+  wire a la 198.18.45.1/24 b lb 198.18.45.2/24 && wire a ld 198.18.46.1/24 b lbd 198.18.46.2/24 ||
+    return 1
+  # The second link is up with its addresses, and passes nothing.
+  ip netns exec "$(nsname b)" iptables -A INPUT -i lbd$tag -j DROP
+  ip netns exec "$(nsname b)" iptables -A OUTPUT -o lbd$tag -j DROP
+  call deadif sip:callee@198.18.45.2 '^direct host host 198\.18\.45\.2$' \
+    '^direct host host 198\.18\.45\.1$'
+}
+
+ipv6ll() {
+  ns a && ns b || return 1
+  sysctl_off() { ip netns exec "$(nsname "$1")" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+    net.ipv6.conf.default.accept_dad=0; }
+  sysctl_off a && sysctl_off b
+  wire a la "" b lb "" || return 1
+  ip -n "$(nsname a)" addr add fe80::a/64 dev la$tag nodad
+  ip -n "$(nsname b)" addr add fe80::b/64 dev lb$tag nodad
+  ip -n "$(nsname a)" -4 addr flush dev la$tag
+  ip -n "$(nsname b)" -4 addr flush dev lb$tag
+  sleep 0.5
+  call ipv6ll "sip:callee@[fe80::b%25la$tag]" 'host host fe80::b$' 'host host fe80::a$'
+}
+
+for scenario in "${scenarios[@]}"; do
+  echo "--- $scenario"
+  if ! "$scenario"; then fail "$scenario: could not build its topology"; fi
+  clear_topology
+done
+harness_summary
