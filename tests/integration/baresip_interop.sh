@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Voice interop with baresip, both ways: for PCMU and for Opus, baresip calls a headless
-# Lanline node and Lanline calls baresip (4 calls on 127.0.0.1). In each call both sides
+# Lanline node and Lanline calls baresip (4 calls on 127.0.0.1); then Opus both ways
+# with baresip's `ice` module (medianat=ice), where Lanline's `calls` must show the
+# call on a connected ICE pair, while without it the same call is plain RTP. In each call both sides
 # send a tone at once, the caller 440 Hz and the callee 620 Hz (different, so a side
 # that records itself or a crossed stream fails), for about 5 s; then each side's
 # recording is checked: Lanline's (`--audio-sink record:`) and baresip's (its sndfile
@@ -77,6 +79,10 @@ start_side() {
     [[ $codec == opus ]] && codecs=opus/48000/2
     baresip_lab_config "$d" 127.0.0.1 "$port" "$role" "$codecs" "aufile,$work/$role-$codec.wav" \
       "" "$d/rec" || return 1
+    if [[ $case_ice == ice ]]; then  # RFC 8445 ICE through baresip's own module
+      printf 'module\t\t\tice.so\n' >> "$d/config"
+      sed -i 's/;regint=0;/;regint=0;medianat=ice;/' "$d/accounts"
+    fi
     if [[ -n $dial ]]; then baresip_lab_start "$d" -e "/dial $dial" || return 1
     else baresip_lab_start "$d" || return 1; fi
     SIDE_PID=$BARESIP_PID
@@ -117,9 +123,10 @@ check() {  # LABEL WAV HZ
   fi
 }
 
-run_case() {  # CODEC CALLER_KIND CALLEE_KIND
+run_case() {  # CODEC CALLER_KIND CALLEE_KIND [ice]
   local codec=$1 a=$2 b=$3 pa pb
-  case_name=$codec-$a-$b
+  case_ice=${4:-plain}
+  case_name=$codec-$a-$b-$case_ice
   pa=$(free_port) && pb=$(free_port) || { echo "no free port"; failed=$((failed + 1)); return; }
   [[ $pa == "$pb" ]] && pb=$(( pa + 10 ))
   start_side callee "$b" "$codec" "$pb" || { failed=$((failed + 1)); return; }
@@ -139,7 +146,19 @@ run_case() {  # CODEC CALLER_KIND CALLEE_KIND
     failed=$((failed + 1))
   else
     sleep "$talk_s"
-    [[ $a == lanline ]] && "$bin" ctl --profile "$case_name-caller" calls
+    local side want seen
+    for side in caller callee; do
+      [[ $side == caller && $a == lanline || $side == callee && $b == lanline ]] || continue
+      seen=$("$bin" ctl --profile "$case_name-$side" calls)
+      echo "     Lanline $side: $seen"
+      want='"transport":"plain"'
+      [[ $case_ice == ice ]] && want='"state":"connected","transport":"ice"'
+      if [[ $seen == *"$want"* ]]; then
+        echo "ok   $case_name: Lanline's path says $want"; passed=$((passed + 1))
+      else
+        echo "FAIL $case_name: Lanline's path does not say $want"; failed=$((failed + 1))
+      fi
+    done
   fi
   # Hang up from the caller, then stop both (a stopped node closes its recording).
   if [[ $a == lanline ]]; then "$bin" ctl --profile "$case_name-caller" hangup >/dev/null 2>&1; fi
@@ -160,6 +179,10 @@ for codec in PCMU opus; do
     run_case "$codec" lanline baresip
   fi
 done
+if [[ $mode == lanline ]]; then
+  run_case opus baresip lanline ice
+  run_case opus lanline baresip ice
+fi
 if [[ $mode == lanline ]]; then
   if sanitizer_check "$work"/*/*-lanline/node.log; then passed=$((passed + 1))
   else failed=$((failed + 1)); fi
