@@ -95,8 +95,16 @@ struct MediaBridge::Impl {
   std::function<void(std::uint64_t, const std::string&)> error_callback;
   std::function<void(std::uint64_t, const core::Preparation&)> ready_callback;
   std::function<void(std::uint64_t, const std::string&)> lost_callback;
-  bool stun_failure_told = false;  // a server that does not answer is logged once
-  bool turn_failure_told = false;
+  // A configured server that gave nothing by the gathering bound is silent: later calls
+  // stop waiting for it (their agents still ask, and one that answers late makes it
+  // count again), so a dead server costs one call the bound, not every call.
+  bool stun_silent = false;
+  bool turn_silent = false;
+  void note_servers(const LocalIce& gathered);
+  std::chrono::milliseconds gather_wait() const {
+    const bool worth_waiting = (options.stun && !stun_silent) || (options.turn && !turn_silent);
+    return worth_waiting ? options.gather_bound : std::chrono::milliseconds(0);
+  }
 
   static void stop_audio(Call& call) {
     call.audio = nullptr;
@@ -218,7 +226,7 @@ std::unique_ptr<ice::IceAgent> MediaBridge::Impl::make_agent(Call& call, std::si
   config.components = components;
   config.stun = options.stun;
   config.turn = options.turn;
-  config.gather_bound = options.gather_bound;
+  config.gather_bound = gather_wait();
   // No port range: libnice tries every port of a range in turn for an address it cannot
   // bind (an IPv6 link-local one still tentative), which blocked the engine for a second
   // per call with 10,000 ports; any port costs one attempt.
@@ -285,27 +293,7 @@ core::Preparation MediaBridge::Impl::outcome(Call& call) {
         stream.ice.reset();
       } else {
         watch(call, i);
-        const bool srflx =
-            std::any_of(stream.local.ice->candidates.begin(), stream.local.ice->candidates.end(),
-                        [](const IceCandidate& c) { return c.type == "srflx"; });
-        const bool relay =
-            std::any_of(stream.local.ice->candidates.begin(), stream.local.ice->candidates.end(),
-                        [](const IceCandidate& c) { return c.type == "relay"; });
-        if (options.stun && !srflx && !stun_failure_told) {
-          stun_failure_told = true;
-          spdlog::warn(
-              "STUN server {}:{} did not answer within {} ms; calls go on without "
-              "server-reflexive candidates (said once)",
-              options.stun->host, options.stun->port, options.gather_bound.count());
-        }
-        if (options.turn && !relay && !turn_failure_told) {
-          turn_failure_told = true;
-          spdlog::warn(
-              "TURN server {}:{} gave no relay within {} ms (not answering, or the "
-              "user name or password is wrong); calls go on without relayed "
-              "candidates (said once)",
-              options.turn->host, options.turn->port, options.gather_bound.count());
-        }
+        note_servers(*stream.local.ice);
       }
     }
     if (!stream.ice && !stream.sockets &&
@@ -318,6 +306,36 @@ core::Preparation MediaBridge::Impl::outcome(Call& call) {
   }
   prepared.state = core::PrepareState::kReady;
   return prepared;
+}
+
+void MediaBridge::Impl::note_servers(const LocalIce& gathered) {
+  auto has = [&](const char* type) {
+    return std::any_of(gathered.candidates.begin(), gathered.candidates.end(),
+                       [type](const IceCandidate& c) { return c.type == type; });
+  };
+  if (options.stun && has("srflx") == stun_silent) {
+    stun_silent = !stun_silent;
+    if (stun_silent) {
+      spdlog::warn(
+          "STUN server {}:{} did not answer within {} ms; calls go on without "
+          "server-reflexive candidates and no longer wait for it",
+          options.stun->host, options.stun->port, options.gather_bound.count());
+    } else {
+      spdlog::info("STUN server {}:{} answers again", options.stun->host, options.stun->port);
+    }
+  }
+  if (options.turn && has("relay") == turn_silent) {
+    turn_silent = !turn_silent;
+    if (turn_silent) {
+      spdlog::warn(
+          "TURN server {}:{} gave no relay within {} ms (not answering, or the user "
+          "name or password is wrong); calls go on without relayed candidates and no "
+          "longer wait for it",
+          options.turn->host, options.turn->port, options.gather_bound.count());
+    } else {
+      spdlog::info("TURN server {}:{} gives relays again", options.turn->host, options.turn->port);
+    }
+  }
 }
 
 // The agent's states: checks that find no pair, or a peer that stops answering consent
@@ -464,6 +482,11 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
 void MediaBridge::release(std::uint64_t call_id) {
   auto found = impl_->calls.find(call_id);
   if (found == impl_->calls.end()) return;
+  // What the agents gathered by now, late answers included, says whether the servers
+  // are back.
+  for (const Impl::Stream& stream : found->second.streams) {
+    if (stream.ice && stream.gathered) impl_->note_servers(stream.ice->local());
+  }
   Impl::stop_audio(found->second);
   impl_->calls.erase(found);
 }

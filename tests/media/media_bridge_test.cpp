@@ -309,6 +309,38 @@ TEST(MediaBridge, PlainAnswerToAnIceOffer) {
   b->release(2);
 }
 
+// A STUN server that never answers costs the first call the gathering bound, and no
+// later call anything: the bridge stops waiting for a server it has found silent.
+TEST(MediaBridge, SilentStunServerCostsOneCallTheBound) {
+  MainContext context;
+  net::test::RawSocket silent(AF_INET, SOCK_DGRAM);  // bound, never read: no answer
+  const std::uint16_t port = silent.bind_loopback();
+  MediaBridgeOptions options;
+  options.audio_source = "test";
+  options.audio_sink = "null";
+  options.ipv4_address = "127.0.0.1";
+  options.local_addresses = {"127.0.0.1"};
+  options.stun = ice::StunServer{"127.0.0.1", port};
+  std::string error;
+  auto a = MediaBridge::create(context.get(), options, error);
+  ASSERT_TRUE(a) << error;
+  auto timed = [&](std::uint64_t call) {
+    const auto start = std::chrono::steady_clock::now();
+    core::Preparation ready = prepare_ice(context, *a, call, true);
+    EXPECT_EQ(ready.state, core::PrepareState::kReady);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start);
+  };
+  const auto first = timed(1);
+  const auto second = timed(2);
+  std::printf("    gathering with a silent STUN server: first call %lld ms, second %lld ms\n",
+              static_cast<long long>(first.count()), static_cast<long long>(second.count()));
+  EXPECT_GE(first.count(), 140);
+  EXPECT_LT(second.count(), 50);
+  a->release(1);
+  a->release(2);
+}
+
 // Released while the agent gathers: no outcome comes afterwards.
 TEST(MediaBridge, ReleasedWhileGathering) {
   MainContext context;
