@@ -84,9 +84,10 @@ def q(v, p):
     v = sorted(v); return v[min(len(v) - 1, int(round(p * (len(v) - 1))))]
 name = sys.argv[3]
 if not inv:
-    print(f"{name:28s} no call had media"); sys.exit()
+    print(f"{name:28s} no call of {len(actions)} had media within 10 s of its dial"); sys.exit()
 print(f"{name:28s} calls {len(inv):2d}/{len(actions):2d}  invite->media median {statistics.median(inv):6.1f} "
-      f"p95 {q(inv, .95):6.1f} ms   action->media median {statistics.median(act):6.1f} p95 {q(act, .95):6.1f} ms")
+      f"p95 {q(inv, .95):6.1f} max {max(inv):6.1f} ms   action->media median {statistics.median(act):6.1f} "
+      f"p95 {q(act, .95):6.1f} max {max(act):6.1f} ms")
 PY
 }
 
