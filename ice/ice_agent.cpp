@@ -233,6 +233,14 @@ LocalIce IceAgent::local() const {
 LocalTransport IceAgent::default_transport(const DefaultChoice& choice) const {
   LocalTransport out;
   LocalIce ice = local();
+  if (!choice.usable.empty()) {
+    // A relayed candidate's related address is the relay's, not ours: it stays.
+    std::erase_if(ice.candidates, [&](const IceCandidate& c) {
+      if (c.type == "relay") return false;
+      const std::string& base = c.type == "host" ? c.address : c.related_address;
+      return !choice.usable.count(base);
+    });
+  }
   // Higher is a better default. A peer without ICE on our LAN reaches our host address
   // directly, and the one SIP uses best of all; beyond the LAN, RFC 8445 5.1.4's order.
   auto rank = [&](const IceCandidate& c) {
@@ -329,6 +337,10 @@ std::optional<SelectedPair> IceAgent::selected(unsigned component) const {
     return std::nullopt;
   }
   return SelectedPair{to_sdp(*local), to_sdp(*remote)};
+}
+
+bool IceAgent::restart() {
+  return nice_agent_restart_stream(agent_, stream_id_) != FALSE;
 }
 
 void IceAgent::drop_received() {

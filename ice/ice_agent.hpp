@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,9 @@ class IceAgent {
     bool ipv6 = false;
     bool on_lan = true;
     std::string preferred_host;  // our SIP address towards the peer
+    // When not empty, the host's addresses now: candidates on others (an interface that
+    // went down) are left out, of the choice and of the SDP.
+    std::set<std::string> usable;
   };
   LocalTransport default_transport(const DefaultChoice& choice) const;
 
@@ -100,6 +104,10 @@ class IceAgent {
   // The pair the checks selected for `component`, once there is one.
   std::optional<SelectedPair> selected(unsigned component) const;
 
+  // An ICE restart (RFC 8445 9, RFC 8839 4.4.1.1.1): new credentials for the next offer
+  // or answer; the checks start over once set_remote() gives the peer's new ones. The
+  // candidates stay, and media goes on over the selected pair until a new one is chosen.
+  bool restart();
   // Takes the components back from media/'s nicesrc once its pipeline is gone, so that
   // checks and consent (RFC 7675) go on being answered while no pipeline runs.
   void drop_received();

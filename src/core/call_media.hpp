@@ -75,6 +75,14 @@ class CallMedia {
   virtual void apply(std::uint64_t call_id, const std::vector<StreamDescription>& streams) = 0;
   // The call ended (or never got its answer): stop and free everything of it.
   virtual void release(std::uint64_t call_id) = 0;
+  // A new offer from the peer in a call under way, with the ICE ufrag of each stream we
+  // take ("" where it has none), before our answer is written. When the peer restarted
+  // ICE (a new ufrag, RFC 8445 9), ours restarts too and the answer must carry the new
+  // local ends, returned here; nullopt: unchanged.
+  virtual std::optional<std::vector<LocalTransport>> offer_arrives(
+      std::uint64_t /*call_id*/, const std::vector<std::string>& /*remote_ufrags*/) {
+    return std::nullopt;
+  }
 
   virtual bool set_mute(std::uint64_t call_id, bool muted) = 0;
   virtual bool send_dtmf(std::uint64_t call_id, const std::string& digits) = 0;

@@ -18,6 +18,16 @@ Outcome InviteSession::modify(bool hold) {
   return {id, {}};
 }
 
+Outcome InviteSession::renew_media(const Preparation& outcome) {
+  CallId id = info_.id;
+  if (state() != CallState::kEstablished) return {id, "no established call " + std::to_string(id)};
+  if (state_ == SessionState::kReinviting || state_ == SessionState::kOfferIn2xx) {
+    return {id, "an offer is already in progress"};
+  }
+  if (!media_.renew(outcome)) return {id, "the call has no transports to renew"};
+  return modify(info_.local_hold);
+}
+
 void InviteSession::send_reinvite() {
   sip::RequestSpec spec = sip::in_dialog_request(*dialog_, "INVITE");
   spec.content_type = "application/sdp";

@@ -95,6 +95,9 @@ class InviteSession {
   // BYE, CANCEL or decline, as the state asks; `reason` is what the user reads of a call
   // that was up.
   Outcome hangup(std::string reason = "hung up");
+  // New local transports from the media side (an ICE restart after the host's addresses
+  // changed): a re-INVITE offers them, with the hold state as it is.
+  Outcome renew_media(const Preparation& outcome);
   Outcome hold() { return modify(true); }
   Outcome resume() { return modify(false); }
   // The outcome of a prepare() that was pending (UserAgent::media_ready).

@@ -82,6 +82,14 @@ PrepareState SessionMedia::take(const Preparation& prepared) {
   return PrepareState::kReady;
 }
 
+bool SessionMedia::renew(const Preparation& outcome) {
+  if (transport_ != Transport::kReady || outcome.state != PrepareState::kReady ||
+      outcome.streams.empty()) {
+    return false;
+  }
+  return take(outcome) == PrepareState::kReady;
+}
+
 void SessionMedia::release() {
   if (!release_owed_) return;
   release_owed_ = false;
@@ -98,6 +106,12 @@ std::optional<sdp::Rejection> SessionMedia::check_offer(std::string_view offer) 
 
 std::variant<SessionMedia::LocalAnswer, sdp::Rejection> SessionMedia::answer(std::string_view offer,
                                                                              bool local_hold) {
+  // An offer in a call under way may restart ICE: the answer then carries new credentials.
+  if (release_owed_ && transport_ == Transport::kReady) {
+    if (auto renewed = media_->offer_arrives(call_id_, sdp_.offered_transports(offer).ufrags)) {
+      renew(Preparation{PrepareState::kReady, std::move(*renewed), {}});
+    }
+  }
   auto result = sdp_.receive_offer(offer, local_hold);
   if (auto* rejection = std::get_if<sdp::Rejection>(&result)) return std::move(*rejection);
   auto& answer = std::get<sdp::Answer>(result);

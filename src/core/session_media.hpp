@@ -54,6 +54,9 @@ class SessionMedia {
   PrepareState complete(const Preparation& outcome);
   bool ready() const { return transport_ == Transport::kReady; }
   bool pending() const { return transport_ == Transport::kPending; }
+  // New local ends of the transports in a call under way (an ICE restart): what the
+  // next offer or answer names. False when there were none to replace.
+  bool renew(const Preparation& outcome);
   // The call is over: CallMedia::release() once, if it is owed.
   void release();
 

@@ -165,6 +165,13 @@ Outcome UserAgent::hangup(CallId id, sip::TimePoint now, std::string reason) {
   return session->hangup(std::move(reason));
 }
 
+Outcome UserAgent::renew_media(CallId id, const Preparation& outcome, sip::TimePoint now) {
+  core_.set_now(now);
+  InviteSession* session = find(id);
+  if (!session) return {id, "no call " + std::to_string(id)};
+  return session->renew_media(outcome);
+}
+
 Outcome UserAgent::hold(CallId id, sip::TimePoint now) {
   core_.set_now(now);
   InviteSession* session = find(id);

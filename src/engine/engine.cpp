@@ -493,6 +493,11 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
     impl.ua->media_ready(call, prepared, Impl::now());
     impl.rearm();
   });
+  impl.media->on_renew([&impl](std::uint64_t call, const core::Preparation& renewed) {
+    core::Outcome outcome = impl.ua->renew_media(call, renewed, Impl::now());
+    impl.rearm();
+    return outcome.ok();
+  });
   impl.media->on_path_lost([&impl](std::uint64_t call, const std::string& reason) {
     impl.ua->hangup(call, Impl::now(), reason);
     impl.rearm();

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "glib_support/callbacks.hpp"
+#include "ice/address_watch.hpp"
 #include "media/audio_branch.hpp"
 #include "media/call_pipeline.hpp"
 #include "media/ice_media_transport.hpp"
@@ -72,6 +73,7 @@ struct MediaBridge::Impl {
     std::unique_ptr<ice::IceAgent> ice;
     bool gathered = false;
     std::string remote_ufrag;  // the peer's credentials the agent checks with
+    bool restarting = false;   // restarted: the next exchange's remote ICE is set anew
     LocalTransport local;      // what our SDP says for it
   };
   struct Call {
@@ -82,8 +84,10 @@ struct MediaBridge::Impl {
     ice::IceAgent::DefaultChoice default_choice;
     bool pending = false;  // prepare() answered kPending; on_ready is owed
     bool connected_once = false;
-    std::string lost_reason;    // set when the path is gone; reported from an idle
-    glib::SourceHandle report;  // the idle that reports the outcome or the loss
+    std::string lost_reason;         // set when the path is gone; reported from an idle
+    glib::SourceHandle report;       // the idle that reports the outcome or the loss
+    glib::SourceHandle renew_retry;  // a restart's re-offer waits for another offer to end
+    int renew_attempts = 0;
     std::unique_ptr<media::CallPipeline> pipeline;     // nullptr while there is no audio
     media::AudioBranch* audio = nullptr;               // in pipeline
     media::MediaTransport* audio_transport = nullptr;  // in pipeline
@@ -95,6 +99,8 @@ struct MediaBridge::Impl {
   std::function<void(std::uint64_t, const std::string&)> error_callback;
   std::function<void(std::uint64_t, const core::Preparation&)> ready_callback;
   std::function<void(std::uint64_t, const std::string&)> lost_callback;
+  std::function<bool(std::uint64_t, const core::Preparation&)> renew_callback;
+  std::unique_ptr<ice::AddressWatch> address_watch;
   // A configured server that gave nothing by the gathering bound is silent: later calls
   // stop waiting for it (their agents still ask, and one that answers late makes it
   // count again), so a dead server costs one call the bound, not every call.
@@ -129,6 +135,16 @@ struct MediaBridge::Impl {
   void watch(Call& call, std::size_t index);
   void report_later(Call& call);
   static gboolean on_report(gpointer data);
+  // ICE restarts (RFC 8445 9): ours when an address under a call's pair went away, the
+  // peer's when its offer has a new ufrag.
+  void addresses_changed();
+  void offer_renewal(Call& call);
+  static gboolean on_renew_retry(gpointer data);
+  ice::IceAgent::DefaultChoice choice_now(const Call& call) const {
+    ice::IceAgent::DefaultChoice choice = call.default_choice;
+    choice.usable = ice::usable_addresses();
+    return choice;
+  }
 };
 
 bool MediaBridge::Impl::start_audio(std::uint64_t call_id, Call& call,
@@ -206,7 +222,94 @@ std::unique_ptr<MediaBridge> MediaBridge::create(GMainContext* context,
   bridge->impl_->options = options;
   bridge->impl_->source = *source;
   bridge->impl_->sink = *sink;
+  if (options.ice) {
+    Impl* impl = bridge->impl_.get();
+    std::string watch_error;
+    impl->address_watch = ice::AddressWatch::create(
+        context, [impl] { impl->addresses_changed(); }, watch_error);
+    if (!impl->address_watch)
+      spdlog::warn("{}; calls will not follow address changes", watch_error);
+  }
   return bridge;
+}
+
+// The host's addresses changed: a call whose selected pair sits on an address that is
+// gone restarts ICE and offers what is left (a re-INVITE); the others go on as they are.
+// An address that appeared is not offered to calls under way (their agents gathered
+// before it existed).
+void MediaBridge::Impl::addresses_changed() {
+  const std::set<std::string> usable = ice::usable_addresses();
+  for (auto& [id, call] : calls) {
+    if (call.pending) continue;
+    bool restarted = false;
+    for (Stream& stream : call.streams) {
+      if (!stream.ice || stream.remote_ufrag.empty()) continue;
+      auto pair = stream.ice->selected(1);
+      const bool lost =
+          pair ? pair->local.type != "relay" &&
+                     !usable.count(pair->local.type == "host" ? pair->local.address
+                                                              : pair->local.related_address)
+               : stream.ice->state() != ice::IceState::kConnected;
+      if (!lost || !stream.ice->restart()) continue;
+      stream.restarting = true;
+      stream.local = stream.ice->default_transport(choice_now(call));
+      restarted = true;
+      spdlog::info("call {}: the address under its media path is gone; restarting ICE", id);
+    }
+    if (restarted) {
+      call.renew_attempts = 0;
+      offer_renewal(call);
+    }
+  }
+}
+
+void MediaBridge::Impl::offer_renewal(Call& call) {
+  core::Preparation renewed;
+  renewed.state = core::PrepareState::kReady;
+  for (const Stream& stream : call.streams)
+    renewed.streams.push_back(stream.local);
+  if (renew_callback && renew_callback(call.id, renewed)) return;
+  // Another offer is under way (a hold, the peer's re-INVITE): try again shortly.
+  if (++call.renew_attempts > 10) {
+    spdlog::warn("call {}: could not offer the restarted ICE; the call keeps its old path",
+                 call.id);
+    return;
+  }
+  call.renew_retry = glib::add_timeout(context, 500, &Impl::on_renew_retry, &call);
+}
+
+gboolean MediaBridge::Impl::on_renew_retry(gpointer data) {
+  glib::guarded("media: renew", [data] {
+    auto& call = *static_cast<Call*>(data);
+    call.renew_retry.reset();
+    call.owner->offer_renewal(call);
+    return G_SOURCE_REMOVE;
+  });
+  return G_SOURCE_REMOVE;
+}
+
+std::optional<std::vector<LocalTransport>> MediaBridge::offer_arrives(
+    std::uint64_t call_id, const std::vector<std::string>& remote_ufrags) {
+  auto found = impl_->calls.find(call_id);
+  if (found == impl_->calls.end() || found->second.pending) return std::nullopt;
+  Impl::Call& call = found->second;
+  bool restarted = false;
+  for (std::size_t i = 0; i < call.streams.size() && i < remote_ufrags.size(); ++i) {
+    Impl::Stream& stream = call.streams[i];
+    if (!stream.ice || stream.remote_ufrag.empty() || remote_ufrags[i].empty() ||
+        remote_ufrags[i] == stream.remote_ufrag || !stream.ice->restart()) {
+      continue;
+    }
+    stream.restarting = true;
+    stream.local = stream.ice->default_transport(impl_->choice_now(call));
+    restarted = true;
+    spdlog::info("call {}: the peer restarted ICE; so do we", call_id);
+  }
+  if (!restarted) return std::nullopt;
+  std::vector<LocalTransport> locals;
+  for (const Impl::Stream& stream : call.streams)
+    locals.push_back(stream.local);
+  return locals;
 }
 
 bool MediaBridge::Impl::plain_sockets(Call& call, Stream& stream, bool ipv6, std::string& error) {
@@ -399,7 +502,7 @@ core::Preparation MediaBridge::prepare(std::uint64_t call_id,
   }
   call.id = call_id;
   call.owner = &impl;
-  call.default_choice = {request.ipv6, on_lan(request.peer_address), request.local_address};
+  call.default_choice = {request.ipv6, on_lan(request.peer_address), request.local_address, {}};
   const std::size_t wanted = std::max<std::size_t>(1, request.streams);
   const bool ice = impl.options.ice && (request.offerer || request.ice);
   // As offerer, two components: the answer may refuse rtcp-mux.
@@ -451,16 +554,15 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
   if (index < call.streams.size() && call.streams[index].ice) {
     Impl::Stream& stream = call.streams[index];
     if (const auto* remote = std::get_if<IceTransport>(&audio->remote)) {
-      if (stream.remote_ufrag.empty()) {
+      // The first exchange, a restart of ours (its answer), or the peer's restart in an
+      // answer to an offer that was not one.
+      if (stream.restarting || remote->ufrag != stream.remote_ufrag) {
+        if (!stream.restarting && !stream.remote_ufrag.empty()) stream.ice->restart();
         if (!stream.ice->set_remote(*remote)) {
           spdlog::warn("call {}: none of the peer's ICE candidates can be checked", call_id);
         }
         stream.remote_ufrag = remote->ufrag;
-      } else if (remote->ufrag != stream.remote_ufrag) {
-        spdlog::warn(
-            "call {}: the peer restarted ICE (new ufrag); Lanline keeps the pair it "
-            "has, which may no longer work",
-            call_id);
+        stream.restarting = false;
       }
     } else {
       if (call.audio_stream == index) Impl::stop_audio(call);  // its elements hold the agent
@@ -547,6 +649,10 @@ void MediaBridge::on_error(std::function<void(std::uint64_t, const std::string&)
 
 void MediaBridge::on_ready(std::function<void(std::uint64_t, const core::Preparation&)> callback) {
   impl_->ready_callback = std::move(callback);
+}
+
+void MediaBridge::on_renew(std::function<bool(std::uint64_t, const core::Preparation&)> callback) {
+  impl_->renew_callback = std::move(callback);
 }
 
 void MediaBridge::on_path_lost(std::function<void(std::uint64_t, const std::string&)> callback) {

@@ -48,6 +48,8 @@ class MediaBridge : public core::CallMedia {
   core::Preparation prepare(std::uint64_t call_id, const core::TransportRequest& request) override;
   void apply(std::uint64_t call_id, const std::vector<StreamDescription>& streams) override;
   void release(std::uint64_t call_id) override;
+  std::optional<std::vector<LocalTransport>> offer_arrives(
+      std::uint64_t call_id, const std::vector<std::string>& remote_ufrags) override;
   bool set_mute(std::uint64_t call_id, bool muted) override;
   bool send_dtmf(std::uint64_t call_id, const std::string& digits) override;
   std::optional<core::MediaStats> stats(std::uint64_t call_id) const override;
@@ -55,6 +57,9 @@ class MediaBridge : public core::CallMedia {
   // A telephone-event digit from the peer, or a pipeline error, of one call.
   void on_dtmf(std::function<void(std::uint64_t, char)> callback);
   void on_error(std::function<void(std::uint64_t, const std::string&)> callback);
+  // A call restarted ICE (the host's addresses changed): its new local transports, to
+  // offer in a re-INVITE (UserAgent::renew_media). False: not now, asked again later.
+  void on_renew(std::function<bool(std::uint64_t, const core::Preparation&)> callback);
   // A prepare() that answered kPending has its outcome (UserAgent::media_ready wants it).
   void on_ready(std::function<void(std::uint64_t, const core::Preparation&)> callback);
   // The call's media path is gone for good: ICE found no working pair, or the peer

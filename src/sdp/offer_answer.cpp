@@ -598,7 +598,9 @@ Negotiator::OfferedTransports Negotiator::offered_transports(std::string_view te
     if (!analysis.streams[i].accept) continue;
     const Media& m = parsed->media[i];
     const bool mux = capabilities_.rtcp_mux && m.rtcp_mux();
-    all_ice = all_ice && read_ice(*parsed, m, plain_remote(*parsed, m, mux)).has_value();
+    auto ice = read_ice(*parsed, m, plain_remote(*parsed, m, mux));
+    needs.ufrags.push_back(ice ? ice->ufrag : std::string());
+    all_ice = all_ice && ice.has_value();
     all_mux = all_mux && mux;
   }
   needs.ice = needs.accepted > 0 && all_ice;

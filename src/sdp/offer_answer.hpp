@@ -111,6 +111,7 @@ class Negotiator {
     std::size_t accepted = 0;
     bool ice = false;
     bool rtcp_mux = false;
+    std::vector<std::string> ufrags;  // each accepted stream's a=ice-ufrag, "" for none
   };
   OfferedTransports offered_transports(std::string_view text) const;
   // Our answer, `hold` when we hold the call (we then do not receive). In a session

@@ -195,7 +195,7 @@ TEST_F(IceAgentTest, DefaultCandidateOnALanIsTheSipAddress) {
   gather(*agent);
   ASSERT_EQ(agent->local().candidates.size(), 4u);
   for (const std::string address : {"127.0.0.1", "127.0.0.2"}) {
-    LocalTransport local = agent->default_transport({false, true, address});
+    LocalTransport local = agent->default_transport({false, true, address, {}});
     EXPECT_EQ(local.address, address);
     EXPECT_NE(local.rtp_port, local.rtcp_port);  // two components: a=rtcp has the second
     for (const IceCandidate& c : local.ice->candidates) {
@@ -204,7 +204,7 @@ TEST_F(IceAgentTest, DefaultCandidateOnALanIsTheSipAddress) {
       }
     }
   }
-  EXPECT_EQ(agent->default_transport({true, true, ""}).address, "");
+  EXPECT_EQ(agent->default_transport({true, true, "", {}}).address, "");
 }
 
 }  // namespace

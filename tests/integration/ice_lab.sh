@@ -11,6 +11,11 @@
 #            (a new mapping per destination)          STUN and TURN server outside)
 #   deadif   the callee has two interfaces, one of    the live one, set up as fast as
 #            which passes nothing                     with one interface
+#   restart  two media links through a switch and a  after the callee's link under
+#            link for SIP alone; the link the call's  the pair goes down, ICE restarts
+#            pair is on goes down at the callee       (re-INVITE) onto the other link;
+#                                                     the longest gap in either
+#                                                     recording is at most 2 s
 #   ipv6ll   IPv6 only, link-local addresses          host -> host, fe80::  (not in the
 #            default run: it fails today, and not in ICE: a node with no IPv4 address
 #            writes 127.0.0.1 as its SIP and SDP address, so even plain RTP goes nowhere)
@@ -28,7 +33,7 @@ if [[ -n ${1:-} && -x ${1:-} ]]; then
   shift
 fi
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(lan routed nat relay deadif)
+((${#scenarios[@]})) || scenarios=(lan routed nat relay deadif restart)
 source "$repo/tests/lib/harness.sh"
 source "$repo/tests/lib/audio_check.sh"
 
@@ -130,7 +135,7 @@ call() {
     return
   fi
   echo "     $label: established on both sides after $(($(ms_now) - start)) ms"
-  sleep "$talk_s"
+  if declare -F during_call > /dev/null; then during_call "$pa" "$pb"; else sleep "$talk_s"; fi
   local seen_a seen_b
   seen_a=$(path "$pa") seen_b=$(path "$pb")
   ctl "$pa" hangup > /dev/null
@@ -142,10 +147,10 @@ call() {
   else fail "$label: caller's path is '$seen_a', want /$want_a/"; fi
   if [[ $seen_b =~ $want_b ]]; then pass "$label: callee's path: $seen_b"
   else fail "$label: callee's path is '$seen_b', want /$want_b/"; fi
-  local r
-  if r=$(audio_verdict "$work/$pb.wav" 440 120 10); then pass "$label: callee hears 440 Hz: $r"
+  local r gap=${MAX_GAP_MS:-120}
+  if r=$(audio_verdict "$work/$pb.wav" 440 "$gap" 10); then pass "$label: callee hears 440 Hz: $r"
   else fail "$label: callee's recording: $r"; fi
-  if r=$(audio_verdict "$work/$pa.wav" 620 120 10); then pass "$label: caller hears 620 Hz: $r"
+  if r=$(audio_verdict "$work/$pa.wav" 620 "$gap" 10); then pass "$label: caller hears 620 Hz: $r"
   else fail "$label: caller's recording: $r"; fi
 }
 
@@ -240,6 +245,45 @@ ipv6ll() {
   ip -n "$(nsname b)" -4 addr flush dev lb$tag
   sleep 0.5
   call ipv6ll "sip:callee@[fe80::b%25la$tag]" 'host host fe80::b$' 'host host fe80::a$'
+}
+
+restart() {
+  # SIP on a link of its own that drops every other datagram (so no pair can be there);
+  # media on two links, each through a switch, so the caller's end keeps its carrier
+  # when the callee's goes down, as on a real LAN. IPv4 only, to know the links apart.
+  ns a && ns b && ns sw || return 1
+  local swn
+  swn=$(nsname sw)
+  wire a ls 198.18.47.1/24 b lbs 198.18.47.2/24 || return 1
+  local n
+  for n in 1 2; do
+    ip -n "$swn" link add br$n$tag type bridge && ip -n "$swn" link set br$n$tag up || return 1
+    wire a lm$n 198.18.4$((7 + n)).1/24 sw sa$n "" && wire b bm$n 198.18.4$((7 + n)).2/24 sw sb$n "" ||
+      return 1
+    ip -n "$swn" link set sa$n$tag master br$n$tag && ip -n "$swn" link set sb$n$tag master br$n$tag
+  done
+  for n in a b; do
+    ip netns exec "$(nsname $n)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    local s_if=ls$tag
+    [[ $n == b ]] && s_if=lbs$tag
+    ip netns exec "$(nsname $n)" iptables -A INPUT -i $s_if -p udp ! --dport 5060 -j DROP
+  done
+  during_call() {  # CALLER_PROFILE CALLEE_PROFILE
+    sleep 2
+    local seen link
+    seen=$(path "$2")
+    case $seen in
+      *198.18.48.1) link=bm1$tag ;;
+      *198.18.49.1) link=bm2$tag ;;
+      *) fail "restart: the callee's pair is on neither media link: $seen"; sleep 4; return ;;
+    esac
+    echo "     restart: the pair before: $seen; taking $link down at the callee"
+    ip -n "$(nsname b)" link set "$link" down
+    sleep 5
+  }
+  MAX_GAP_MS=2000 call restart sip:callee@198.18.47.2 '^direct host host 198\.18\.4[89]\.2$' \
+    '^direct host host 198\.18\.4[89]\.1$'
+  unset -f during_call
 }
 
 for scenario in "${scenarios[@]}"; do
