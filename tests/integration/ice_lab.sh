@@ -16,6 +16,9 @@
 #            pair is on goes down at the callee       (re-INVITE) onto the other link;
 #                                                     the longest gap in either
 #                                                     recording is at most 2 s
+#   vanish   the callee stops (SIGSTOP: no BYE, no    the caller ends the call within
+#            ICMP, as a peer that left the network)   30 s, with a reason naming
+#                                                     consent (RFC 7675)
 #   ipv6ll   IPv6 only, link-local addresses          host -> host, fe80::  (not in the
 #            default run: it fails today, and not in ICE: a node with no IPv4 address
 #            writes 127.0.0.1 as its SIP and SDP address, so even plain RTP goes nowhere)
@@ -33,7 +36,7 @@ if [[ -n ${1:-} && -x ${1:-} ]]; then
   shift
 fi
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(lan routed nat relay deadif restart)
+((${#scenarios[@]})) || scenarios=(lan routed nat relay deadif restart vanish)
 source "$repo/tests/lib/harness.sh"
 source "$repo/tests/lib/audio_check.sh"
 
@@ -284,6 +287,40 @@ restart() {
   MAX_GAP_MS=2000 call restart sip:callee@198.18.47.2 '^direct host host 198\.18\.4[89]\.2$' \
     '^direct host host 198\.18\.4[89]\.1$'
   unset -f during_call
+}
+
+vanish() {
+  ns a && ns b && wire a la 198.18.53.1/24 b lb 198.18.53.2/24 || return 1
+  node b vanish-callee callee 620 && node a vanish-caller caller 440 || {
+    fail "vanish: the nodes did not start"
+    return
+  }
+  ctl vanish-caller call sip:callee@198.18.53.2 > /dev/null
+  if ! wait_for 10 established vanish-caller; then
+    fail "vanish: the call was not established"
+    return
+  fi
+  sleep 2
+  local callee_pid stopped ended=""
+  callee_pid=$(ip netns pids "$(nsname b)" | head -1)
+  kill -STOP "$callee_pid"
+  stopped=$(ms_now)
+  for _ in $(seq 400); do
+    ctl vanish-caller calls | grep -q '"state"' || { ended=$(ms_now); break; }
+    sleep 0.1
+  done
+  kill -CONT "$callee_pid"
+  if [[ -z $ended ]]; then
+    fail "vanish: the caller's call was still up 40 s after the callee vanished"
+    return
+  fi
+  local reason
+  reason=$(grep -o 'call 1 terminated [^(]*(\(.*\))' "$work/vanish-caller.log" | tail -1)
+  if ((ended - stopped <= 31000)) && [[ $reason == *consent* ]]; then
+    pass "vanish: the caller ended the call $((ended - stopped)) ms after the callee vanished: $reason"
+  else
+    fail "vanish: ended after $((ended - stopped)) ms (want <= 31000), log says: $reason"
+  fi
 }
 
 for scenario in "${scenarios[@]}"; do
