@@ -24,6 +24,26 @@ std::string stat(const json& stats, std::initializer_list<const char*> keys) {
   return {};
 }
 
+// The media path as a person reads it, from the engine's `path` object: plain RTP (the
+// peer does no ICE), ICE still checking, or the pair's route (direct, through a NAT,
+// relayed by TURN) with the candidate types; "" when the engine says nothing.
+std::string path_label(const json& stats) {
+  auto it = stats.find("path");
+  if (it == stats.end() || !it->is_object()) return {};
+  const json& path = *it;
+  if (path.value("transport", "") != "ice") return "plain RTP";
+  if (!path.contains("route")) return "ICE " + path.value("state", "checking");
+  const std::string route = path.value("route", "");
+  const std::string label = route == "relay" ? "relayed (TURN)"
+                            : route == "nat" ? "through NAT"
+                                             : "direct";
+  auto type = [&](const char* side) {
+    return path.contains(side) && path[side].is_object() ? path[side].value("type", "?")
+                                                         : std::string("?");
+  };
+  return label + " (" + type("local") + " -> " + type("remote") + ")";
+}
+
 // A level in 0..1 when media reports one (as 0..1, or as dBFS <= 0).
 std::optional<float> level(const json& stats, const char* key) {
   auto it = stats.find(key);
@@ -170,7 +190,7 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
     ImGui::TextColored(colours::kDim, "Levels: no audio in this call yet");
   }
   std::string codec = stat(stats, {"codec", "audio_codec"});
-  std::string path = stat(stats, {"path", "ice_path", "ice"});
+  std::string path = path_label(stats);
   std::string loss;
   if (auto fraction = stats.find("loss"); fraction != stats.end() && fraction->is_number())
     loss = fmt::format("{:.1f}", fraction->get<double>() * 100.0);  // a fraction, shown in %
@@ -182,7 +202,7 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
     ImGui::TextColored(colours::kDim, "Quality: no media statistics from the engine yet");
   } else {
     ImGui::TextColored(colours::kDim, "Codec %s   Path %s", codec.empty() ? "-" : codec.c_str(),
-                       path.empty() ? "direct" : path.c_str());
+                       path.empty() ? "-" : path.c_str());
     auto with_unit = [](const std::string& value, const char* unit) {
       return value.empty() ? std::string("-") : value + unit;
     };
