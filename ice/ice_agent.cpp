@@ -366,6 +366,9 @@ void IceAgent::on_component_state(NiceAgent* /*agent*/, guint stream_id, guint c
     // CONNECTED: a pair works and media may flow; READY: nomination is over too.
     // RTP's component decides: with two, a failed RTCP one alone leaves the call its audio.
     const unsigned rtp = agent->component_states_[0];
+    if (component == 1 && state == NICE_COMPONENT_STATE_READY && agent->on_nominated_) {
+      agent->on_nominated_();
+    }
     if (rtp == NICE_COMPONENT_STATE_FAILED) {
       agent->set_state(IceState::kFailed);
     } else if (rtp == NICE_COMPONENT_STATE_CONNECTED || rtp == NICE_COMPONENT_STATE_READY) {

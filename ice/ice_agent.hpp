@@ -100,6 +100,9 @@ class IceAgent {
 
   // Each change of state, on the context.
   void on_state(std::function<void(IceState)> callback) { on_state_ = std::move(callback); }
+  // Nomination is over for RTP's component (libnice's READY): selected(1) is final, until
+  // a restart.
+  void on_nominated(std::function<void()> callback) { on_nominated_ = std::move(callback); }
   IceState state() const { return state_; }
   // The pair the checks selected for `component`, once there is one.
   std::optional<SelectedPair> selected(unsigned component) const;
@@ -134,6 +137,7 @@ class IceAgent {
   std::vector<unsigned> component_states_;  // NiceComponentState per component
   std::function<void()> gathered_;
   std::function<void(IceState)> on_state_;
+  std::function<void()> on_nominated_;
   glib::SourceHandle bound_timer_;  // the gathering bound, while it runs
 };
 

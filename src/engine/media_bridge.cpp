@@ -74,6 +74,8 @@ struct MediaBridge::Impl {
     bool gathered = false;
     std::string remote_ufrag;  // the peer's credentials the agent checks with
     bool restarting = false;   // restarted: the next exchange's remote ICE is set anew
+    bool announced = false;    // the nominated pair was offered (a=remote-candidates)
+    bool rtcp_mux = true;      // as the last exchange agreed
     LocalTransport local;      // what our SDP says for it
   };
   struct Call {
@@ -138,6 +140,7 @@ struct MediaBridge::Impl {
   // ICE restarts (RFC 8445 9): ours when an address under a call's pair went away, the
   // peer's when its offer has a new ufrag.
   void addresses_changed();
+  void announce_nominated(Call& call, std::size_t index);
   void offer_renewal(Call& call);
   static gboolean on_renew_retry(gpointer data);
   ice::IceAgent::DefaultChoice choice_now(const Call& call) const {
@@ -252,6 +255,7 @@ void MediaBridge::Impl::addresses_changed() {
                : stream.ice->state() != ice::IceState::kConnected;
       if (!lost || !stream.ice->restart()) continue;
       stream.restarting = true;
+      stream.announced = false;
       stream.local = stream.ice->default_transport(choice_now(call));
       restarted = true;
       spdlog::info("call {}: the address under its media path is gone; restarting ICE", id);
@@ -301,6 +305,7 @@ std::optional<std::vector<LocalTransport>> MediaBridge::offer_arrives(
       continue;
     }
     stream.restarting = true;
+    stream.announced = false;
     stream.local = stream.ice->default_transport(impl_->choice_now(call));
     restarted = true;
     spdlog::info("call {}: the peer restarted ICE; so do we", call_id);
@@ -444,6 +449,7 @@ void MediaBridge::Impl::note_servers(const LocalIce& gathered) {
 // The agent's states: checks that find no pair, or a peer that stops answering consent
 // checks (RFC 7675, within 30 s), end the call's path.
 void MediaBridge::Impl::watch(Call& call, std::size_t index) {
+  call.streams[index].ice->on_nominated([this, &call, index] { announce_nominated(call, index); });
   call.streams[index].ice->on_state([this, &call, index](ice::IceState state) {
     if (state == ice::IceState::kConnected) {
       if (auto pair = call.streams[index].ice->selected(1)) {
@@ -461,6 +467,43 @@ void MediaBridge::Impl::watch(Call& call, std::size_t index) {
     spdlog::warn("call {}: {}", call.id, call.lost_reason);
     report_later(call);
   });
+}
+
+// RFC 8839 4.4.1.2.2 (after RFC 5245 9.1.2.2): once the controlling agent has nominated
+// a pair other than the default candidate, it offers again with that pair's local
+// candidate as c=/m= and its remote one in a=remote-candidates, so that middleboxes
+// reading the SDP see where media really goes. Not for a peer-reflexive local candidate:
+// no a=candidate names it, and c=/m= must match one (else the peer reads ice-mismatch).
+void MediaBridge::Impl::announce_nominated(Call& call, std::size_t index) {
+  Stream& stream = call.streams[index];
+  if (stream.announced || !stream.ice->controlling() || !stream.local.ice) return;
+  auto rtp = stream.ice->selected(1);
+  if (!rtp) return;
+  stream.announced = true;
+  if (rtp->local.address == stream.local.address && rtp->local.port == stream.local.rtp_port) {
+    return;  // the default candidate won
+  }
+  const auto& ours = stream.local.ice->candidates;
+  const bool signalled = std::any_of(ours.begin(), ours.end(), [&](const IceCandidate& c) {
+    return c.component == 1 && c.address == rtp->local.address && c.port == rtp->local.port;
+  });
+  if (!signalled) return;
+  LocalTransport updated = stream.local;
+  updated.address = rtp->local.address;
+  updated.rtp_port = rtp->local.port;
+  updated.rtcp_port = rtp->local.port;
+  updated.ice->remote_candidates = {rtp->remote};
+  if (!stream.rtcp_mux && stream.ice->components() == 2) {
+    if (auto rtcp = stream.ice->selected(2)) {
+      updated.rtcp_port = rtcp->local.port;
+      updated.ice->remote_candidates.push_back(rtcp->remote);
+    }
+  }
+  stream.local = std::move(updated);
+  spdlog::info("call {}: offering the nominated pair {}:{} -> {}:{} (a=remote-candidates)", call.id,
+               rtp->local.address, rtp->local.port, rtp->remote.address, rtp->remote.port);
+  call.renew_attempts = 0;
+  offer_renewal(call);
 }
 
 // The peer answered our ICE offer without ICE: it sends plain RTP to c=/m= and a=rtcp,
@@ -553,6 +596,7 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
   const std::size_t index = transport_index(streams, *audio);
   if (index < call.streams.size() && call.streams[index].ice) {
     Impl::Stream& stream = call.streams[index];
+    stream.rtcp_mux = audio->rtcp_mux;
     if (const auto* remote = std::get_if<IceTransport>(&audio->remote)) {
       // The first exchange, a restart of ours (its answer), or the peer's restart in an
       // answer to an offer that was not one.

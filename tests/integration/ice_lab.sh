@@ -285,8 +285,15 @@ restart() {
     sleep 5
   }
   MAX_GAP_MS=2000 call restart sip:callee@198.18.47.2 '^direct host host 198\.18\.4[89]\.2$' \
-    '^direct host host 198\.18\.4[89]\.1$'
+    '^direct host host 198\.18\.4[89]\.1$' --sip-trace
   unset -f during_call
+  # The pair is not on the default candidate (the SIP link's): the controlling caller
+  # offers it again once nominated (RFC 8839 4.4.1.2.2), as the callee's trace shows.
+  if grep -q '^a=remote-candidates:1 198\.18\.4[89]\.2 ' "$work/restart-callee.log"; then
+    pass "restart: the callee received a re-offer with a=remote-candidates for the pair"
+  else
+    fail "restart: no re-offer with a=remote-candidates reached the callee"
+  fi
 }
 
 vanish() {
