@@ -16,6 +16,10 @@
 #            pair is on goes down at the callee       (re-INVITE) onto the other link;
 #                                                     the longest gap in either
 #                                                     recording is at most 2 s
+#   flood    during a call, STUN Binding requests     the call goes on: no gap over
+#            with unknown credentials and garbage     120 ms in either recording
+#            flood the callee's media port (5,000/s
+#            for 3 s)
 #   vanish   the callee stops (SIGSTOP: no BYE, no    the caller ends the call within
 #            ICMP, as a peer that left the network)   30 s, with a reason naming
 #                                                     consent (RFC 7675)
@@ -36,7 +40,7 @@ if [[ -n ${1:-} && -x ${1:-} ]]; then
   shift
 fi
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(lan routed nat relay deadif restart vanish)
+((${#scenarios[@]})) || scenarios=(lan routed nat relay deadif restart flood vanish)
 source "$repo/tests/lib/harness.sh"
 source "$repo/tests/lib/audio_check.sh"
 
@@ -293,6 +297,45 @@ restart() {
     pass "restart: the callee received a re-offer with a=remote-candidates for the pair"
   else
     fail "restart: no re-offer with a=remote-candidates reached the callee"
+  fi
+}
+
+flood() {
+  ns a && ns b && wire a la 198.18.54.1/24 b lb 198.18.54.2/24 || return 1
+  during_call() {  # CALLER_PROFILE CALLEE_PROFILE
+    sleep 1
+    local port
+    port=$(ctl "$2" calls | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["calls"][0]["media"]["path"]["local"]["port"])' 2> /dev/null)
+    [[ -n $port ]] || { fail "flood: no media port to flood"; sleep 4; return; }
+    echo "     flood: 15,000 datagrams at the callee's media port $port"
+    ip netns exec "$(nsname a)" python3 - 198.18.54.2 "$port" << 'PY'
+import os, socket, struct, sys, time
+host, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def binding(username):
+    # RFC 5389 Binding request with a USERNAME no agent gave out, and no integrity.
+    attr = struct.pack("!HH", 0x0006, len(username)) + username + b"\0" * (-len(username) % 4)
+    return struct.pack("!HHI", 0x0001, len(attr), 0x2112A442) + os.urandom(12) + attr
+start = time.monotonic()
+for i in range(15000):
+    kind = i % 3
+    if kind == 0: data = binding(b"evil:" + os.urandom(4).hex().encode())
+    elif kind == 1: data = binding(b"")[:20]  # header only, length says 0
+    else: data = os.urandom(1 + i % 300)      # garbage, some of it RTP-looking
+    s.sendto(data, (host, port))
+    while time.monotonic() - start < i / 5000: time.sleep(0.0005)
+PY
+    sleep 2
+  }
+  call flood sip:callee@198.18.54.2 '^direct host host 198\.18\.54\.2$' \
+    '^direct host host 198\.18\.54\.1$'
+  unset -f during_call
+  if ctl flood-callee status > /dev/null 2>&1 || grep -q "stopping: a client asked" "$work/flood-callee.log"; then
+    pass "flood: the callee came through the flood"
+  else
+    fail "flood: the callee did not survive the flood"
   fi
 }
 
