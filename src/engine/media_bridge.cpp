@@ -89,6 +89,7 @@ struct MediaBridge::Impl {
     std::string lost_reason;         // set when the path is gone; reported from an idle
     glib::SourceHandle report;       // the idle that reports the outcome or the loss
     glib::SourceHandle renew_retry;  // a restart's re-offer waits for another offer to end
+    glib::SourceHandle recovery;     // consent lost: the path must be back before it fires
     int renew_attempts = 0;
     std::unique_ptr<media::CallPipeline> pipeline;     // nullptr while there is no audio
     media::AudioBranch* audio = nullptr;               // in pipeline
@@ -143,6 +144,8 @@ struct MediaBridge::Impl {
   void announce_nominated(Call& call, std::size_t index);
   void offer_renewal(Call& call);
   static gboolean on_renew_retry(gpointer data);
+  static gboolean on_recovery_over(gpointer data);
+  static constexpr std::chrono::milliseconds kConsentGrace{18000};
   ice::IceAgent::DefaultChoice choice_now(const Call& call) const {
     ice::IceAgent::DefaultChoice choice = call.default_choice;
     choice.usable = ice::usable_addresses();
@@ -446,8 +449,11 @@ void MediaBridge::Impl::note_servers(const LocalIce& gathered) {
   }
 }
 
-// The agent's states: checks that find no pair, or a peer that stops answering consent
-// checks (RFC 7675, within 30 s), end the call's path.
+// The agent's states. Checks that find no pair at the start end the call's path. Consent
+// lost later (libnice 0.1.21 declares it 10 s after the last answer) starts a recovery:
+// an ICE restart by re-INVITE, so that a lossy stretch costs a short gap and not the
+// call; only when the path is not back within kConsentGrace does the call end, about
+// 30 s after the last answer (RFC 7675's consent expiry).
 void MediaBridge::Impl::watch(Call& call, std::size_t index) {
   call.streams[index].ice->on_nominated([this, &call, index] { announce_nominated(call, index); });
   call.streams[index].ice->on_state([this, &call, index](ice::IceState state) {
@@ -458,15 +464,45 @@ void MediaBridge::Impl::watch(Call& call, std::size_t index) {
                      pair->remote.port);
       }
       call.connected_once = true;
+      if (call.recovery) {
+        spdlog::info("call {}: media path back after the ICE restart", call.id);
+        call.recovery.reset();
+      }
       return;
     }
-    if (state != ice::IceState::kFailed || !call.lost_reason.empty()) return;
-    call.lost_reason = call.connected_once
-                           ? "media lost: the peer stopped answering consent checks (RFC 7675)"
-                           : "no media path: ICE found no working pair of candidates";
-    spdlog::warn("call {}: {}", call.id, call.lost_reason);
-    report_later(call);
+    if (state != ice::IceState::kFailed || !call.lost_reason.empty() || call.recovery) return;
+    if (!call.connected_once) {
+      call.lost_reason = "no media path: ICE found no working pair of candidates";
+      spdlog::warn("call {}: {}", call.id, call.lost_reason);
+      report_later(call);
+      return;
+    }
+    spdlog::warn("call {}: consent lost (no answer to consent checks); restarting ICE", call.id);
+    call.recovery = glib::add_timeout(
+        context, static_cast<guint>(kConsentGrace.count()), &Impl::on_recovery_over, &call);
+    for (Stream& stream : call.streams) {
+      if (!stream.ice || !stream.ice->restart()) continue;
+      stream.restarting = true;
+      stream.announced = false;
+      stream.local = stream.ice->default_transport(choice_now(call));
+    }
+    call.renew_attempts = 0;
+    offer_renewal(call);
   });
+}
+
+gboolean MediaBridge::Impl::on_recovery_over(gpointer data) {
+  glib::guarded("media: recovery", [data] {
+    auto& call = *static_cast<Call*>(data);
+    call.recovery.reset();
+    if (call.lost_reason.empty()) {
+      call.lost_reason = "media lost: the peer stopped answering consent checks (RFC 7675)";
+      spdlog::warn("call {}: {}", call.id, call.lost_reason);
+      call.owner->report_later(call);
+    }
+    return G_SOURCE_REMOVE;
+  });
+  return G_SOURCE_REMOVE;
 }
 
 // RFC 8839 4.4.1.2.2 (after RFC 5245 9.1.2.2): once the controlling agent has nominated
