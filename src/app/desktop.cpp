@@ -15,6 +15,7 @@
 #include "gui/engine_link.hpp"
 #include "gui/window.hpp"
 #include "headless.hpp"
+#include "ice/ice_servers.hpp"
 #include "logging.hpp"
 #include "node.hpp"
 
@@ -44,8 +45,16 @@ gui::Settings settings_from(const NodeOptions& options) {
   return settings;
 }
 
-// The settings panel's Save: the profile's config file, keeping its comments.
+// The settings panel's Save: the profile's config file, keeping its comments. A STUN
+// or TURN server the engine could not use is refused here, with what to write instead.
 std::string save_settings(const Profile& profile, const gui::Settings& settings) {
+  if (!settings.stun.empty()) {
+    if (auto stun = ice::parse_stun_server(settings.stun); !stun)
+      return "Not saved: " + stun.error();
+  }
+  if (!settings.turn.empty()) {
+    if (auto turn = ice::parse_turn_uri(settings.turn); !turn) return "Not saved: " + turn.error();
+  }
   std::vector<std::pair<std::string, std::string>> values = {
       {"name", settings.name},
       {"sip-port", std::to_string(settings.sip_port)},

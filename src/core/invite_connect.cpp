@@ -65,7 +65,9 @@ std::string InviteSession::send_invite() {
   spec.content_type = "application/sdp";
   spec.body = media_.offer(sdp::Direction::kSendRecv);
   info_.sip_call_id = spec.call_id;
-  invite_tx_ = core_.send_request(spec, peer_);  // over TCP when too large for UDP
+  const bool was_udp = peer_.transport == sip::TransportKind::kUdp;
+  invite_tx_ = core_.send_request(spec, peer_, !invite_over_udp_);  // TCP when too large
+  moved_to_tcp_ = was_udp && peer_.transport == sip::TransportKind::kTcp;
   if (invite_tx_ == 0) {
     return "could not send to " + sip::to_string(peer_) + ": is the address right?";
   }
@@ -125,6 +127,16 @@ void InviteSession::on_invite_response(const sip::Message& response) {
 }
 
 void InviteSession::on_invite_failure(sip::TransactionFailure failure) {
+  // Moved to TCP for its size (RFC 3261 18.1.1) and TCP refused: many phones have TCP
+  // off, so the INVITE goes again over UDP as its destination said, as large as it is
+  // (IP fragments it; on a LAN that arrives).
+  if (failure == sip::TransactionFailure::kTransportError && moved_to_tcp_ && !invite_over_udp_ &&
+      state_ == SessionState::kCalling) {
+    invite_over_udp_ = true;
+    peer_.transport = sip::TransportKind::kUdp;
+    peer_.connection = 0;
+    if (send_invite().empty()) return;
+  }
   bool cancelled = state_ == SessionState::kCancelPending || state_ == SessionState::kCancelling;
   finish(408, cancelled                                      ? "cancelled"
               : failure == sip::TransactionFailure::kTimeout ? "no answer from the other side"

@@ -21,7 +21,9 @@ Outcome InviteSession::modify(bool hold) {
 Outcome InviteSession::renew_media(const Preparation& outcome) {
   CallId id = info_.id;
   if (state() != CallState::kEstablished) return {id, "no established call " + std::to_string(id)};
-  if (state_ == SessionState::kReinviting || state_ == SessionState::kOfferIn2xx) {
+  // RFC 3261 14.1: no new INVITE while one is in progress either way, ours answered by a
+  // 2xx still unacknowledged included.
+  if (state_ == SessionState::kReinviting || state_ == SessionState::kOfferIn2xx || unacked_) {
     return {id, "an offer is already in progress"};
   }
   if (!media_.renew(outcome)) return {id, "the call has no transports to renew"};
@@ -34,7 +36,9 @@ void InviteSession::send_reinvite() {
   spec.body = media_.offer(local_direction(want_hold_));
   spec.headers = {{"Allow", std::string(kAllow)}};
   sip::Endpoint to = peer_;
-  reinvite_tx_ = core_.send_request(spec, to);
+  // In a dialog on UDP a large re-INVITE (ICE candidates) stays on UDP: a TCP connection
+  // the peer refuses would cost the call (RFC 3261 18.1.1 would move it), fragments do not.
+  reinvite_tx_ = core_.send_request(spec, to, false);
   if (reinvite_tx_ == 0) return;
   host_.track(info_.id, reinvite_tx_);
   state_ = SessionState::kReinviting;

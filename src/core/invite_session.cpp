@@ -270,7 +270,7 @@ void InviteSession::resend_2xx() {
 void InviteSession::send_bye() {
   if (!dialog_) return;
   sip::Endpoint to = peer_;
-  core_.send_request(sip::in_dialog_request(*dialog_, "BYE"), to);
+  core_.send_request(sip::in_dialog_request(*dialog_, "BYE"), to, false);
 }
 
 std::string InviteSession::warning(int code, std::string_view text) {

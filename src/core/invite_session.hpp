@@ -165,7 +165,9 @@ class InviteSession {
   UaCore& core_;
   CallInfo info_;  // its state is filled in by info(), from state_
   SessionState state_ = SessionState::kCalling;
-  sip::Endpoint peer_;  // where our requests go
+  sip::Endpoint peer_;            // where our requests go
+  bool moved_to_tcp_ = false;     // our INVITE went by TCP for its size alone
+  bool invite_over_udp_ = false;  // and TCP was refused: it goes again by UDP
   std::optional<sip::Dialog> dialog_;
   SessionMedia media_;
   std::string target_;  // caller: the Request-URI of the INVITE

@@ -24,6 +24,10 @@ sip::LocalContact UaCore::local_for(const sip::Endpoint& peer) const {
   bool v6 = peer.address.find(':') != std::string::npos;
   if (peer.address == "::1" || peer.address.rfind("127.", 0) == 0) {
     local.host = v6 ? "::1" : "127.0.0.1";
+  } else if (std::string source =
+                 config_.source_address ? config_.source_address(peer.address) : std::string();
+             !source.empty()) {
+    local.host = std::move(source);  // the route's own choice, link-local ones included
   } else if (v6 && !config_.ipv6_host.empty()) {
     local.host = config_.ipv6_host;
   }
@@ -46,11 +50,12 @@ sip::RequestSpec UaCore::new_request(std::string method, std::string_view target
 
 // RFC 3261 18.1.1: a request within 200 bytes of the path MTU (1500 on a LAN), or over
 // 1300 bytes when the MTU is unknown, goes over TCP instead of UDP.
-sip::Result<sip::Message> UaCore::build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const {
+sip::Result<sip::Message> UaCore::build_for(const sip::RequestSpec& spec, sip::Endpoint& to,
+                                            bool size_may_move) const {
   constexpr std::size_t kLargestUdpRequest = 1300;
   sip::LocalContact local = local_for(to);
   auto request = sip::build_request(local, spec);
-  if (request && to.transport == sip::TransportKind::kUdp &&
+  if (request && size_may_move && to.transport == sip::TransportKind::kUdp &&
       request->text().size() > kLargestUdpRequest) {
     to.transport = sip::TransportKind::kTcp;
     to.connection = 0;
@@ -60,8 +65,9 @@ sip::Result<sip::Message> UaCore::build_for(const sip::RequestSpec& spec, sip::E
   return request;
 }
 
-sip::TransactionId UaCore::send_request(const sip::RequestSpec& spec, sip::Endpoint& to) {
-  auto request = build_for(spec, to);
+sip::TransactionId UaCore::send_request(const sip::RequestSpec& spec, sip::Endpoint& to,
+                                        bool size_may_move) {
+  auto request = build_for(spec, to, size_may_move);
   if (!request) return 0;
   return layer_.send_request(std::move(request).value(), to, now_);
 }

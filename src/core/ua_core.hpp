@@ -44,8 +44,10 @@ class UaCore {
   sip::RequestSpec new_request(std::string method, std::string_view target, const sip::Endpoint& to,
                                std::string_view display_name = {}) const;
   // Builds the request and sends it in a new client transaction. `to` turns to TCP for a
-  // request too large for UDP (RFC 3261 18.1.1). 0 if it could not be built or sent.
-  sip::TransactionId send_request(const sip::RequestSpec& spec, sip::Endpoint& to);
+  // request too large for UDP (RFC 3261 18.1.1), unless `size_may_move` is false (a
+  // retry over UDP after the peer refused TCP). 0 if it could not be built or sent.
+  sip::TransactionId send_request(const sip::RequestSpec& spec, sip::Endpoint& to,
+                                  bool size_may_move = true);
   // Outside any transaction: the ACK for a 2xx (RFC 3261 13.2.2.4), sent by the core.
   void send_direct(const sip::Message& message, const sip::Endpoint& to);
   // A response in server transaction `server`; an empty To tag gets a random one (8.2.6.2:
@@ -56,7 +58,8 @@ class UaCore {
                sip::ExtraHeaders headers = {}, std::string to_tag = {});
 
  private:
-  sip::Result<sip::Message> build_for(const sip::RequestSpec& spec, sip::Endpoint& to) const;
+  sip::Result<sip::Message> build_for(const sip::RequestSpec& spec, sip::Endpoint& to,
+                                      bool size_may_move) const;
 
   sip::TransactionLayer layer_;
   sip::TransportSender& transport_;

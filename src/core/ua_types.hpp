@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,10 @@ class UserAgentListener {
 struct UserAgentConfig {
   sip::LocalContact local;  // our user, IPv4 address, port
   std::string ipv6_host;    // our IPv6 address, for peers reached over IPv6 (may be empty)
+  // Our address the host would send from towards a peer's address (with its %zone for a
+  // link-local one), "" when it cannot tell: what Via, Contact and the SDP name for that
+  // peer on a host with several addresses. Null (the tests'): `local.host`/`ipv6_host`.
+  std::function<std::string(const std::string& peer_address)> source_address;
   std::string display_name;
   bool auto_answer = false;
   // The media of each call: prepare() before our first offer or answer, apply() after

@@ -165,6 +165,11 @@ Outcome UserAgent::hangup(CallId id, sip::TimePoint now, std::string reason) {
   return session->hangup(std::move(reason));
 }
 
+void UserAgent::peer_unreachable(const sip::Endpoint& peer, sip::TimePoint now) {
+  core_.set_now(now);
+  core_.layer().peer_unreachable(peer, now);
+}
+
 Outcome UserAgent::renew_media(CallId id, const Preparation& outcome, sip::TimePoint now) {
   core_.set_now(now);
   InviteSession* session = find(id);

@@ -57,6 +57,9 @@ class UserAgent : private sip::TransactionUser, private SessionHost {
   // the engine's thread): kReady sends the call's held INVITE or 2xx, kFailed fails the
   // call; too late (past the bound, or after a hangup) it changes nothing.
   void media_ready(CallId id, const Preparation& outcome, sip::TimePoint now);
+  // The transport could not deliver to `peer` (a TCP connection refused): what was being
+  // sent there fails now (TransactionLayer::peer_unreachable).
+  void peer_unreachable(const sip::Endpoint& peer, sip::TimePoint now);
   // New local transports of an established call (the media side restarted ICE): offered
   // to the peer in a re-INVITE. Fails while another offer is in progress; try again.
   Outcome renew_media(CallId id, const Preparation& outcome, sip::TimePoint now);

@@ -508,6 +508,7 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   config.local.host = impl.address;
   config.local.port = impl.transport->port();
   config.ipv6_host = primary_ipv6_address();
+  config.source_address = &source_address_towards;
   config.local.user_agent = "Lanline/0.1.0";
   config.display_name = options.display_name.empty() ? full_name() : options.display_name;
   config.auto_answer = options.auto_answer;
@@ -519,6 +520,10 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   g_source_set_callback(trim, &Impl::on_trim, &impl, nullptr);
   g_source_attach(trim, context);
   impl.trim = trim;
+  impl.transport->set_send_failure([&impl](const sip::Endpoint& peer) {
+    impl.ua->peer_unreachable(peer, Impl::now());
+    impl.rearm();
+  });
   impl.transport->set_receiver([&impl](sip::Message message, const sip::Endpoint& from) {
     const auto start = LoadWatch::Clock::now();
     impl.ua->receive(std::move(message), from, Impl::now());

@@ -250,12 +250,12 @@ void MediaBridge::Impl::addresses_changed() {
     bool restarted = false;
     for (Stream& stream : call.streams) {
       if (!stream.ice || stream.remote_ufrag.empty()) continue;
+      // Only a pair in use can lose its address: a stream still checking goes on with
+      // the candidates it has (addresses settling at start-up change all the time).
       auto pair = stream.ice->selected(1);
-      const bool lost =
-          pair ? pair->local.type != "relay" &&
-                     !usable.count(pair->local.type == "host" ? pair->local.address
-                                                              : pair->local.related_address)
-               : stream.ice->state() != ice::IceState::kConnected;
+      const bool lost = pair && pair->local.type != "relay" &&
+                        !usable.count(pair->local.type == "host" ? pair->local.address
+                                                                 : pair->local.related_address);
       if (!lost || !stream.ice->restart()) continue;
       stream.restarting = true;
       stream.announced = false;
@@ -478,8 +478,8 @@ void MediaBridge::Impl::watch(Call& call, std::size_t index) {
       return;
     }
     spdlog::warn("call {}: consent lost (no answer to consent checks); restarting ICE", call.id);
-    call.recovery = glib::add_timeout(
-        context, static_cast<guint>(kConsentGrace.count()), &Impl::on_recovery_over, &call);
+    call.recovery = glib::add_timeout(context, static_cast<guint>(kConsentGrace.count()),
+                                      &Impl::on_recovery_over, &call);
     for (Stream& stream : call.streams) {
       if (!stream.ice || !stream.ice->restart()) continue;
       stream.restarting = true;

@@ -63,6 +63,7 @@ struct SipTransport::Impl : TcpConnection::Owner {
   TransportOptions options;
   // Shared, so that a receiver that destroys the transport is not destroyed mid-call.
   std::shared_ptr<const Receiver> receiver;
+  SipTransport::SendFailure send_failure;  // bytes taken by send() that never left
   std::uint16_t port = 0;
   std::vector<std::unique_ptr<Listener>> listeners;
   std::unordered_map<std::uint64_t, std::unique_ptr<TcpConnection>> connections;
@@ -223,17 +224,20 @@ struct SipTransport::Impl : TcpConnection::Owner {
   }
 
   void on_closed(TcpConnection& connection, std::string_view why) override {
-    if (std::size_t unsent = connection.unsent(); unsent > 0) {
+    const bool undelivered = connection.unsent() > 0;
+    if (undelivered) {
       spdlog::warn("SIP TCP #{} with {} closed, {} bytes not sent: {}", connection.id(),
-                   connection.key(), unsent, why);
+                   connection.key(), connection.unsent(), why);
     } else {
       spdlog::debug("SIP TCP #{} with {} closed: {}", connection.id(), connection.key(), why);
     }
+    sip::Endpoint peer = connection.peer();
     if (auto it = by_peer.find(connection.key());
         it != by_peer.end() && it->second == connection.id()) {
       by_peer.erase(it);
     }
     connections.erase(connection.id());  // destroys the connection
+    if (undelivered && send_failure) send_failure(peer);
   }
 
   static gboolean on_udp_readable_cb(GSocket*, GIOCondition, gpointer data) {
@@ -346,6 +350,10 @@ std::unique_ptr<SipTransport> SipTransport::create(GMainContext* context,
   }
   spdlog::debug("SIP listening on UDP and TCP port {}", impl.port);
   return transport;
+}
+
+void SipTransport::set_send_failure(SendFailure callback) {
+  impl_->send_failure = std::move(callback);
 }
 
 void SipTransport::set_receiver(Receiver receiver) {

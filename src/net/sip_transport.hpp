@@ -53,6 +53,11 @@ class SipTransport : public sip::TransportSender {
   // connect that fails at once, or 1 MiB already queued for a peer that does not read.
   bool send(std::string_view bytes, const sip::Endpoint& to) override;
 
+  // Told when bytes for `peer` could not be delivered after send() had taken them (a TCP
+  // connection refused or closed with bytes unsent); may send, not destroy the transport.
+  using SendFailure = std::function<void(const sip::Endpoint& peer)>;
+  void set_send_failure(SendFailure callback);
+
   std::uint16_t port() const;
   std::size_t open_connections() const;
   // What has arrived and waits to be read, in bytes: the UDP sockets' receive queues (as

@@ -174,6 +174,24 @@ bool TransactionLayer::resend_response(TransactionId server) {
   return send(t, t.last_response->text());
 }
 
+void TransactionLayer::peer_unreachable(const Endpoint& peer, TimePoint /*now*/) {
+  Reentry guard(*this);
+  std::vector<TransactionId> failing;
+  for (const auto& [id, t] : transactions_) {
+    if (is_client(t) && t.peer == peer &&
+        (t.state == TransactionState::kCalling || t.state == TransactionState::kTrying ||
+         t.state == TransactionState::kProceeding)) {
+      failing.push_back(id);
+    }
+  }
+  for (TransactionId id : failing) {
+    auto it = transactions_.find(id);
+    if (it != transactions_.end() && it->second.state != TransactionState::kTerminated) {
+      fail(it->second, TransactionFailure::kTransportError);
+    }
+  }
+}
+
 void TransactionLayer::advance(TimePoint now) {
   Reentry guard(*this);
   while (!queue_.empty() && queue_.begin()->first <= now) {

@@ -88,6 +88,12 @@ class TransactionLayer {
   void advance(TimePoint now);
   std::optional<TimePoint> next_timer() const;
 
+  // The transport gave up on `peer` (a TCP connection refused or closed with our bytes
+  // unsent): each client transaction sending there that has no final response fails with
+  // kTransportError now, instead of at Timer B or F (RFC 3261 17.1.4: a transport error
+  // is reported to the TU).
+  void peer_unreachable(const Endpoint& peer, TimePoint now);
+
   // kTerminated once a transaction has ended and been forgotten.
   TransactionState state(TransactionId id) const;
   std::size_t size() const { return transactions_.size(); }

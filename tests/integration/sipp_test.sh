@@ -159,4 +159,26 @@ for transport in u1 t1; do
   ctl --profile "ring-$transport" quit >/dev/null 2>&1
 done
 
+# An INVITE over 1300 bytes goes by TCP (RFC 3261 18.1.1); towards a phone with UDP only,
+# the refused connection sends it again over UDP. A long display name makes it large
+# whatever candidates this host has.
+big_port=$(free_port)
+"$bin" --headless --profile big --sip-port "$big_port" --user service --no-discovery \
+  --name "$(printf 'A very long display name %.0s' $(seq 20))" >"$work/big.log" 2>&1 &
+pids+=($!)
+wait_for 10 "$bin" ctl --profile big status
+uas_port=$(free_port)
+timeout 60 sipp -sn uas -t u1 -p "$uas_port" -m 1 -nostdin -trace_err \
+  -error_file "$work/sipp-uas-big.log" >"$work/sipp-uas-big.out" 2>&1 &
+uas_pid=$!
+wait_for 5 port_bound udp $uas_port
+if ctl --profile big call "sip:service@127.0.0.1:$uas_port" >/dev/null &&
+    wait_call big established && ctl --profile big hangup >/dev/null && wait $uas_pid; then
+  pass "a 1300+ byte INVITE to a UDP-only peer: TCP refused, sent again over UDP, answered"
+else
+  kill $uas_pid 2>/dev/null
+  fail "a 1300+ byte INVITE to a UDP-only peer was not answered"
+fi
+ctl --profile big quit >/dev/null 2>&1
+
 harness_summary

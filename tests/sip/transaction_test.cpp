@@ -234,6 +234,24 @@ TEST_F(TransactionTest, TransportErrorEndsTheTransaction) {
   EXPECT_EQ(layer_.send_request(parse(request_text("OPTIONS", "z9hG4bKp")), udp_peer, now_), 0u);
 }
 
+// A TCP connection refused after send() took the bytes: the transactions sending to that
+// peer fail at once (the TU can try UDP), not at Timer B 32 s later; others go on.
+TEST_F(TransactionTest, UnreachablePeerFailsItsClientTransactionsAtOnce) {
+  TransactionId invite =
+      layer_.send_request(parse(request_text("INVITE", "z9hG4bKu1")), tcp_peer, now_);
+  TransactionId options =
+      layer_.send_request(parse(request_text("OPTIONS", "z9hG4bKu2")), udp_peer, now_);
+  Endpoint refused = tcp_peer;
+  refused.connection = 0;  // the transport names the peer, not our connection id
+  layer_.peer_unreachable(refused, now_);
+  ASSERT_EQ(user_.failures.size(), 1u);
+  EXPECT_EQ(user_.failures[0], std::make_pair(invite, TransactionFailure::kTransportError));
+  EXPECT_EQ(layer_.state(invite), TransactionState::kTerminated);
+  EXPECT_NE(layer_.state(options), TransactionState::kTerminated);
+  layer_.peer_unreachable(refused, now_);  // nothing left there: nothing more
+  EXPECT_EQ(user_.failures.size(), 1u);
+}
+
 // 17.2.1: 100 Trying at once; a non-2xx final response is retransmitted by Timer G
 // (T1 doubling to T2) until the ACK, or Timer H gives up.
 TEST_F(TransactionTest, InviteServerRetransmitsFinalResponseUntilTimerH) {
