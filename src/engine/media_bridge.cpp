@@ -146,6 +146,15 @@ struct MediaBridge::Impl {
   static gboolean on_renew_retry(gpointer data);
   static gboolean on_recovery_over(gpointer data);
   static constexpr std::chrono::milliseconds kConsentGrace{18000};
+  // Restarts a stream's agent (new credentials) and takes its new local end, without the
+  // candidates on addresses that are gone; the next exchange sets the peer's ICE anew.
+  bool restart(const Call& call, Stream& stream) {
+    if (!stream.ice->restart()) return false;
+    stream.restarting = true;
+    stream.announced = false;
+    stream.local = stream.ice->default_transport(choice_now(call));
+    return true;
+  }
   ice::IceAgent::DefaultChoice choice_now(const Call& call) const {
     ice::IceAgent::DefaultChoice choice = call.default_choice;
     choice.usable = ice::usable_addresses();
@@ -256,10 +265,7 @@ void MediaBridge::Impl::addresses_changed() {
       const bool lost = pair && pair->local.type != "relay" &&
                         !usable.count(pair->local.type == "host" ? pair->local.address
                                                                  : pair->local.related_address);
-      if (!lost || !stream.ice->restart()) continue;
-      stream.restarting = true;
-      stream.announced = false;
-      stream.local = stream.ice->default_transport(choice_now(call));
+      if (!lost || !restart(call, stream)) continue;
       restarted = true;
       spdlog::info("call {}: the address under its media path is gone; restarting ICE", id);
     }
@@ -304,12 +310,9 @@ std::optional<std::vector<LocalTransport>> MediaBridge::offer_arrives(
   for (std::size_t i = 0; i < call.streams.size() && i < remote_ufrags.size(); ++i) {
     Impl::Stream& stream = call.streams[i];
     if (!stream.ice || stream.remote_ufrag.empty() || remote_ufrags[i].empty() ||
-        remote_ufrags[i] == stream.remote_ufrag || !stream.ice->restart()) {
+        remote_ufrags[i] == stream.remote_ufrag || !impl_->restart(call, stream)) {
       continue;
     }
-    stream.restarting = true;
-    stream.announced = false;
-    stream.local = stream.ice->default_transport(impl_->choice_now(call));
     restarted = true;
     spdlog::info("call {}: the peer restarted ICE; so do we", call_id);
   }
@@ -481,10 +484,7 @@ void MediaBridge::Impl::watch(Call& call, std::size_t index) {
     call.recovery = glib::add_timeout(context, static_cast<guint>(kConsentGrace.count()),
                                       &Impl::on_recovery_over, &call);
     for (Stream& stream : call.streams) {
-      if (!stream.ice || !stream.ice->restart()) continue;
-      stream.restarting = true;
-      stream.announced = false;
-      stream.local = stream.ice->default_transport(choice_now(call));
+      if (stream.ice) restart(call, stream);
     }
     call.renew_attempts = 0;
     offer_renewal(call);

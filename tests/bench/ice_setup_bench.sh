@@ -23,23 +23,14 @@ for tool in ip tshark baresip sox python3; do
 done
 [[ $(id -u) == 0 ]] || { echo "needs root (network namespaces)"; exit 1; }
 source "$repo/tests/lib/harness.sh"
+source "$repo/tests/lib/netns_pair.sh"
 source "$repo/tests/lib/baresip_lab.sh"
 harness_start /tmp/lanline-ice-bench.XXXXXX
 tag=$$
 a=iceb$tag-a b=iceb$tag-b
 A=198.18.60.1 B=198.18.60.2 DEAD=198.18.60.99
-harness_cleanup_hook() {
-  for ns in $a $b; do
-    ip netns pids "$ns" 2> /dev/null | xargs -r kill -9 2> /dev/null
-    ip netns del "$ns" 2> /dev/null
-  done
-}
-ip netns add $a && ip netns add $b || exit 1
-ip link add ia$tag type veth peer name ib$tag
-ip link set ia$tag netns $a && ip link set ib$tag netns $b
-ip -n $a addr add $A/24 dev ia$tag && ip -n $b addr add $B/24 dev ib$tag
-for ns in $a $b; do ip -n $ns link set lo up; done
-ip -n $a link set ia$tag up && ip -n $b link set ib$tag up
+harness_cleanup_hook() { netns_cleanup $a $b; }
+netns_pair $a ia$tag $A/24 $b ib$tag $B/24 || exit 1
 # Media may take IPv6 link-local pairs (RFC 8421 prefers IPv6): what reaches the callee
 # is told by its MAC address, not its IPv4 one.
 mac_b=$(ip -n $b -o link show ib$tag | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')

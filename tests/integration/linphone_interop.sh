@@ -21,23 +21,14 @@ if ((${#missing[@]})); then
   exit 1
 fi
 source "$repo/tests/lib/harness.sh"
+source "$repo/tests/lib/netns_pair.sh"
 source "$repo/tests/lib/audio_check.sh"
 harness_start /tmp/lanline-linphone.XXXXXX
 tag=$$
 a=lp$tag-a b=lp$tag-b
 A=198.18.61.1 B=198.18.61.2
-harness_cleanup_hook() {
-  for ns in $a $b; do
-    ip netns pids "$ns" 2> /dev/null | xargs -r kill -9 2> /dev/null
-    ip netns del "$ns" 2> /dev/null
-  done
-}
-ip netns add $a && ip netns add $b || exit 1
-ip link add la$tag type veth peer name lb$tag
-ip link set la$tag netns $a && ip link set lb$tag netns $b
-ip -n $a addr add $A/24 dev la$tag && ip -n $b addr add $B/24 dev lb$tag
-for ns in $a $b; do ip -n $ns link set lo up; done
-ip -n $a link set la$tag up && ip -n $b link set lb$tag up
+harness_cleanup_hook() { netns_cleanup $a $b; }
+netns_pair $a la$tag $A/24 $b lb$tag $B/24 || exit 1
 # liblinphone opens no SIP port while it finds no default route ("network unreachable").
 ip -n $a route add default via $B && ip -n $b route add default via $A
 talk_s=${TALK_S:-5}
