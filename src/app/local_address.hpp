@@ -5,7 +5,10 @@
 
 namespace lanline::app {
 
-// The first IPv4 address of an interface that is up and not loopback, else "127.0.0.1".
-std::string first_lan_ipv4_address();
+// The host part of a SIP URI for this host: the first IPv4 address of an interface that is
+// up and not loopback; else, on an IPv6-only host, its first global or unique-local IPv6
+// address, else its first link-local one with the interface ("[fe80::1%25eth0]", RFC
+// 6874); "127.0.0.1" when there is none of these.
+std::string dialable_host();
 
 }  // namespace lanline::app

@@ -67,9 +67,9 @@ std::unique_ptr<Node> Node::create(GMainContext* context, const Profile& profile
   impl.history = std::make_unique<history::HistoryHandler>(
       *impl.engine, std::move(store), store_error, &engine::list_audio_devices);
   impl.server->start(*impl.history);
-  impl.ready = fmt::format("{} ready on sip:{}@{}:{}, control socket {}", options.name,
-                           options.user, first_lan_ipv4_address(), impl.engine->sip_port(),
-                           profile.control_socket().native());
+  impl.ready =
+      fmt::format("{} ready on sip:{}@{}:{}, control socket {}", options.name, options.user,
+                  dialable_host(), impl.engine->sip_port(), profile.control_socket().native());
   return node;
 }
 

@@ -2,6 +2,7 @@
 // INVITE screened before the phone rings, 180, then the 2xx with our answer (or our
 // offer, for an INVITE without one), a decline, or the caller's CANCEL (9.2).
 #include "core/invite_session.hpp"
+#include "core/scoped_address.hpp"
 #include "sip/parser.hpp"  // parse_uri
 
 namespace lanline::core {
@@ -31,6 +32,7 @@ std::unique_ptr<InviteSession> InviteSession::incoming(CallId id, SessionHost& h
   if (auto target = sip::parse_uri(call.dialog_->remote_target); target) {
     if (auto endpoint = sip::endpoint_for(*target)) {
       call.peer_ = *endpoint;
+      call.peer_.address = with_zone_of(endpoint->address, from.address);
       if (from.reliable()) call.peer_ = from;  // keep using the caller's connection
     }
   }

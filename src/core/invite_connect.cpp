@@ -2,6 +2,7 @@
 // the INVITE with our offer, its provisional and final responses, the ACK of a 2xx
 // (13.2.2.4), and CANCEL (9.1).
 #include "core/invite_session.hpp"
+#include "core/scoped_address.hpp"
 #include "sip/parser.hpp"  // parse_uri
 
 namespace lanline::core {
@@ -107,6 +108,7 @@ void InviteSession::on_invite_response(const sip::Message& response) {
   host_.track_dialog(info_.id, *dialog_);
   if (auto target = sip::parse_uri(dialog_->remote_target); target) {
     if (auto endpoint = sip::endpoint_for(*target); endpoint && !peer_.reliable()) {
+      endpoint->address = with_zone_of(endpoint->address, peer_.address);
       peer_ = *endpoint;
     }
   }

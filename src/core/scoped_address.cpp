@@ -27,4 +27,18 @@ std::optional<ScopedUri> split_zone(std::string_view uri) {
   return out;
 }
 
+std::string with_zone_of(std::string address, std::string_view known) {
+  std::size_t percent = known.find('%');
+  if (percent == std::string_view::npos || address.find('%') != std::string::npos) return address;
+  // fe80::/10: the first group is fe80 to febf.
+  std::size_t colon = address.find(':');
+  if (colon != 4) return address;
+  std::string group = address.substr(0, 4);
+  for (char& c : group)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (group.compare(0, 2, "fe") != 0 || std::string("89ab").find(group[2]) == std::string::npos)
+    return address;
+  return address + std::string(known.substr(percent));
+}
+
 }  // namespace lanline::core

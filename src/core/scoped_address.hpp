@@ -18,4 +18,9 @@ struct ScopedUri {
 // nullopt when `uri` has no zone in an IPv6 reference (then it is used as it is).
 std::optional<ScopedUri> split_zone(std::string_view uri);
 
+// `address` ("fe80::1") with the zone of `known` ("fe80::2%eth0") when `address` is
+// IPv6 link-local without a zone and `known` has one: a Contact or Via naming a link-local
+// address has no zone, and is on the link its message came by. Anything else as it is.
+std::string with_zone_of(std::string address, std::string_view known);
+
 }  // namespace lanline::core

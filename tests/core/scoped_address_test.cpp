@@ -29,5 +29,16 @@ TEST(ScopedAddress, LeavesOtherUrisAlone) {
   EXPECT_FALSE(split_zone("sip:alice@[fe80::1%25eth0"));       // unclosed
 }
 
+TEST(ScopedAddress, ALinkLocalContactTakesTheZoneItCameBy) {
+  EXPECT_EQ(with_zone_of("fe80::a", "fe80::a%eth0"), "fe80::a%eth0");
+  EXPECT_EQ(with_zone_of("FEBF::1", "fe80::9%3"), "FEBF::1%3");
+  EXPECT_EQ(with_zone_of("fe80::a%eth1", "fe80::a%eth0"), "fe80::a%eth1");  // its own zone
+  EXPECT_EQ(with_zone_of("fe80::a", "fe80::a"), "fe80::a");                 // none known
+  EXPECT_EQ(with_zone_of("fec0::1", "fe80::a%eth0"), "fec0::1");            // not link-local
+  EXPECT_EQ(with_zone_of("2001:db8::1", "fe80::a%eth0"), "2001:db8::1");
+  EXPECT_EQ(with_zone_of("198.18.0.1", "fe80::a%eth0"), "198.18.0.1");
+  EXPECT_EQ(with_zone_of("fe8::1", "fe80::a%eth0"), "fe8::1");  // a short first group
+}
+
 }  // namespace
 }  // namespace lanline::core
