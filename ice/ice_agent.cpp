@@ -127,27 +127,11 @@ std::unique_ptr<IceAgent> IceAgent::create(GMainContext* context, const IceConfi
     }
     nice_agent_add_local_address(self->agent_, &local);
   }
-  self->stream_id_ = nice_agent_add_stream(self->agent_, self->components_);
+  self->config_ = config;
+  self->stream_id_ = self->add_stream();
   if (self->stream_id_ == 0) {
     error = "libnice could not add an ICE stream";
     return nullptr;
-  }
-  self->component_states_.assign(self->components_, NICE_COMPONENT_STATE_DISCONNECTED);
-  for (guint component = 1; component <= self->components_; ++component) {
-    if (config.first_port != 0) {
-      nice_agent_set_port_range(self->agent_, self->stream_id_, component, config.first_port,
-                                config.last_port);
-    }
-    // libnice reads a component's sockets only while a receiver is attached: without
-    // one, no STUN answer and no connectivity check would be seen before media/'s nicesrc
-    // takes the component over. Data before then is dropped.
-    nice_agent_attach_recv(self->agent_, self->stream_id_, component, context, &drop_data, nullptr);
-    if (config.turn) {
-      nice_agent_set_relay_info(
-          self->agent_, self->stream_id_, component, config.turn->host.c_str(), config.turn->port,
-          config.turn->user.c_str(), config.turn->password.c_str(),
-          config.turn->tcp ? NICE_RELAY_TYPE_TURN_TCP : NICE_RELAY_TYPE_TURN_UDP);
-    }
   }
   g_signal_connect(self->agent_, "candidate-gathering-done", G_CALLBACK(&on_gathering_done),
                    self.get());
@@ -156,11 +140,34 @@ std::unique_ptr<IceAgent> IceAgent::create(GMainContext* context, const IceConfi
   return self;
 }
 
+unsigned IceAgent::add_stream() {
+  const unsigned id = nice_agent_add_stream(agent_, components_);
+  if (id == 0) return 0;
+  component_states_.assign(components_, NICE_COMPONENT_STATE_DISCONNECTED);
+  for (guint component = 1; component <= components_; ++component) {
+    if (config_.first_port != 0) {
+      nice_agent_set_port_range(agent_, id, component, config_.first_port, config_.last_port);
+    }
+    // libnice reads a component's sockets only while a receiver is attached: without
+    // one, no STUN answer and no connectivity check would be seen before media/'s nicesrc
+    // takes the component over. Data before then is dropped.
+    nice_agent_attach_recv(agent_, id, component, context_, &drop_data, nullptr);
+    if (config_.turn) {
+      nice_agent_set_relay_info(
+          agent_, id, component, config_.turn->host.c_str(), config_.turn->port,
+          config_.turn->user.c_str(), config_.turn->password.c_str(),
+          config_.turn->tcp ? NICE_RELAY_TYPE_TURN_TCP : NICE_RELAY_TYPE_TURN_UDP);
+    }
+  }
+  return id;
+}
+
 IceAgent::~IceAgent() {
   bound_timer_.reset();
   if (agent_) {
     g_signal_handlers_disconnect_by_data(agent_, this);
     nice_agent_remove_stream(agent_, stream_id_);
+    if (retired_stream_ != 0) nice_agent_remove_stream(agent_, retired_stream_);
     // libnice closes its sockets from the context; the agent goes once it is idle.
     nice_agent_close_async(agent_, nullptr, nullptr);
     g_object_unref(agent_);
@@ -341,6 +348,33 @@ std::optional<SelectedPair> IceAgent::selected(unsigned component) const {
 
 bool IceAgent::restart() {
   return nice_agent_restart_stream(agent_, stream_id_) != FALSE;
+}
+
+bool IceAgent::regather(std::function<void()> done, std::string& error) {
+  retire_old_stream();  // a regather before the last one was taken up
+  const unsigned fresh = add_stream();
+  if (fresh == 0) {
+    error = "libnice could not add an ICE stream";
+    return false;
+  }
+  const unsigned old = stream_id_;
+  const std::vector<unsigned> old_states = component_states_;
+  stream_id_ = fresh;
+  state_ = IceState::kGathering;
+  if (!gather(std::move(done), error)) {
+    nice_agent_remove_stream(agent_, fresh);
+    stream_id_ = old;
+    component_states_ = old_states;
+    return false;
+  }
+  retired_stream_ = old;
+  return true;
+}
+
+void IceAgent::retire_old_stream() {
+  if (retired_stream_ == 0) return;
+  nice_agent_remove_stream(agent_, retired_stream_);
+  retired_stream_ = 0;
 }
 
 void IceAgent::drop_received() {

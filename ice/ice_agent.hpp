@@ -111,6 +111,14 @@ class IceAgent {
   // or answer; the checks start over once set_remote() gives the peer's new ones. The
   // candidates stay, and media goes on over the selected pair until a new one is chosen.
   bool restart();
+  // Our ICE restart where the host's addresses changed: libnice's restart keeps the
+  // candidates it gathered, so a new stream on the same agent gathers on the addresses
+  // there are now (new credentials, new candidates, new TURN allocations). From here on
+  // stream_id(), local() and selected() are the new stream's; the old one goes on
+  // carrying media until retire_old_stream(), once media/ has moved to the new one.
+  // `done` runs as for gather(). False with `error` when it could not start.
+  bool regather(std::function<void()> done, std::string& error);
+  void retire_old_stream();
   // Takes the components back from media/'s nicesrc once its pipeline is gone, so that
   // checks and consent (RFC 7675) go on being answered while no pipeline runs.
   void drop_received();
@@ -121,6 +129,7 @@ class IceAgent {
 
  private:
   IceAgent() = default;
+  unsigned add_stream();  // with its components set up; 0 when libnice refused
   void finish_gathering();
   void set_state(IceState state);
   static void on_gathering_done(NiceAgent* agent, guint stream_id, gpointer self);
@@ -130,7 +139,9 @@ class IceAgent {
 
   GMainContext* context_ = nullptr;
   NiceAgent* agent_ = nullptr;
+  IceConfig config_;
   unsigned stream_id_ = 0;
+  unsigned retired_stream_ = 0;  // the stream before a regather, until media/ left it
   unsigned components_ = 1;
   std::chrono::milliseconds gather_bound_{150};
   IceState state_ = IceState::kGathering;

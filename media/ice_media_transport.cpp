@@ -91,6 +91,23 @@ void IceMediaTransport::build_send(const std::string& prefix) {
   add_ghost_pad(bin, rtcp_sink, "sink", "rtcp_sink");
 }
 
+void IceMediaTransport::switch_stream(unsigned stream_id) {
+  if (stream_id == stream_id_) return;
+  stream_id_ = stream_id;
+  for (GstElement* bin : {send_.get(), receive_.get()}) {
+    for (const char* name : {"rtpsink", "rtcpsink", "rtpsrc", "rtcpsrc"}) {
+      GstPtr<GstElement> element(gst_bin_get_by_name(GST_BIN(bin), name));
+      if (!element || !g_object_class_find_property(G_OBJECT_GET_CLASS(element.get()), "stream"))
+        continue;  // rtcp-mux's rtcpsrc is an appsrc
+      const bool source = g_str_has_suffix(name, "src");
+      // nicesrc attaches to its stream going to PAUSED and detaches going back to READY.
+      if (source) gst_element_set_state(element.get(), GST_STATE_READY);
+      g_object_set(element.get(), "stream", stream_id, nullptr);
+      if (source) gst_element_sync_state_with_parent(element.get());
+    }
+  }
+}
+
 DemuxCounters IceMediaTransport::received() const {
   DemuxCounters counters = rtp_demux_->counters();
   if (rtcp_demux_) counters += rtcp_demux_->counters();

@@ -4,7 +4,7 @@
 // component 1 and the demux (datagram_demux.hpp) hands RTCP to an appsrc in front of
 // rtpbin's RTCP pad, as on plain UDP; without it RTCP has component 2. STUN never reaches
 // the pipeline: libnice answers it. Built anew with each pipeline; the agent stays for the
-// call.
+// call, and a restart that gathers anew moves it to the agent's new stream.
 #pragma once
 
 #include <glib-object.h>
@@ -32,6 +32,11 @@ class IceMediaTransport final : public MediaTransport {
   // The pair the checks select is where media goes; c=/m= says nothing here.
   void set_remote(const PlainTransport& /*remote*/) override {}
   DemuxCounters received() const override;
+  // Moves to another stream of the same agent (an ICE restart that gathered anew,
+  // ice::IceAgent::regather) while the pipeline runs: the sinks send on it from their next
+  // buffer, and each nicesrc starts again attached to it. The rest of the pipeline, and
+  // a recording, go on.
+  void switch_stream(unsigned stream_id);
 
  private:
   IceMediaTransport() = default;

@@ -77,6 +77,9 @@ struct MediaBridge::Impl {
     bool announced = false;    // the nominated pair was offered (a=remote-candidates)
     bool rtcp_mux = true;      // as the last exchange agreed
     LocalTransport local;      // what our SDP says for it
+    // Our restart gathers anew (regather()); kDone until regathered() takes it up.
+    enum class Regather { kNone, kGathering, kDone } regather = Regather::kNone;
+    bool awaiting_address = false;  // restarted with no candidate: a new address restarts it
   };
   struct Call {
     std::uint64_t id = 0;
@@ -91,10 +94,11 @@ struct MediaBridge::Impl {
     glib::SourceHandle renew_retry;  // a restart's re-offer waits for another offer to end
     glib::SourceHandle recovery;     // consent lost: the path must be back before it fires
     int renew_attempts = 0;
-    std::unique_ptr<media::CallPipeline> pipeline;     // nullptr while there is no audio
-    media::AudioBranch* audio = nullptr;               // in pipeline
-    media::MediaTransport* audio_transport = nullptr;  // in pipeline
-    std::size_t audio_stream = 0;                      // which of `streams` it is on
+    std::unique_ptr<media::CallPipeline> pipeline;      // nullptr while there is no audio
+    media::AudioBranch* audio = nullptr;                // in pipeline
+    media::MediaTransport* audio_transport = nullptr;   // in pipeline
+    media::IceMediaTransport* ice_transport = nullptr;  // the same, when it is ICE's
+    std::size_t audio_stream = 0;                       // which of `streams` it is on
     bool muted = false;
   };
   std::map<std::uint64_t, Call> calls;
@@ -118,6 +122,7 @@ struct MediaBridge::Impl {
   static void stop_audio(Call& call) {
     call.audio = nullptr;
     call.audio_transport = nullptr;
+    call.ice_transport = nullptr;
     call.pipeline.reset();  // finishes a recording first
     for (Stream& stream : call.streams) {
       if (stream.ice) stream.ice->drop_received();
@@ -141,13 +146,20 @@ struct MediaBridge::Impl {
   // ICE restarts (RFC 8445 9): ours when an address under a call's pair went away, the
   // peer's when its offer has a new ufrag.
   void addresses_changed();
+  std::set<std::string> known_addresses;  // as the last change left them
+  // Our restart, after an address change or a loss of consent: the streams at `indices`
+  // gather anew on the addresses there are now (ice::IceAgent::regather); once all have,
+  // media moves to the new streams and a re-INVITE offers them. A stream that finds no
+  // address to gather on waits for one (awaiting_address).
+  void regather(Call& call, const std::vector<std::size_t>& indices);
+  void regathered(Call& call);
   void announce_nominated(Call& call, std::size_t index);
   void offer_renewal(Call& call);
   static gboolean on_renew_retry(gpointer data);
   static gboolean on_recovery_over(gpointer data);
   static constexpr std::chrono::milliseconds kConsentGrace{18000};
-  // Restarts a stream's agent (new credentials) and takes its new local end, without the
-  // candidates on addresses that are gone; the next exchange sets the peer's ICE anew.
+  // The peer's restart: new credentials for our answer, the candidates we have (our
+  // addresses did not change); the next exchange sets the peer's ICE anew.
   bool restart(const Call& call, Stream& stream) {
     if (!stream.ice->restart()) return false;
     stream.restarting = true;
@@ -184,9 +196,12 @@ bool MediaBridge::Impl::start_audio(std::uint64_t call_id, Call& call,
   auto pipeline = media::CallPipeline::create(context, name, std::move(pipeline_events), error);
   if (!pipeline) return fail();
   std::unique_ptr<media::MediaTransport> transport;
+  media::IceMediaTransport* ice_transport = nullptr;
   if (stream.ice) {
-    transport = media::IceMediaTransport::create(G_OBJECT(stream.ice->agent()),
-                                                 stream.ice->stream_id(), audio, name, error);
+    auto ice = media::IceMediaTransport::create(G_OBJECT(stream.ice->agent()),
+                                                stream.ice->stream_id(), audio, name, error);
+    ice_transport = ice.get();
+    transport = std::move(ice);
   } else {
     transport = media::UdpMediaTransport::create(*stream.sockets, audio, name, error);
   }
@@ -207,6 +222,7 @@ bool MediaBridge::Impl::start_audio(std::uint64_t call_id, Call& call,
   call.pipeline = std::move(pipeline);
   call.audio = branch_in_pipeline;
   call.audio_transport = transport_in_pipeline;
+  call.ice_transport = ice_transport;
   call.audio_stream = index;
   const NegotiatedCodec* sent = media::codec_to_send(audio);
   const PlainTransport& remote = audio.plain();
@@ -240,6 +256,7 @@ std::unique_ptr<MediaBridge> MediaBridge::create(GMainContext* context,
   if (options.ice) {
     Impl* impl = bridge->impl_.get();
     std::string watch_error;
+    impl->known_addresses = ice::usable_addresses();
     impl->address_watch = ice::AddressWatch::create(
         context, [impl] { impl->addresses_changed(); }, watch_error);
     if (!impl->address_watch)
@@ -249,30 +266,99 @@ std::unique_ptr<MediaBridge> MediaBridge::create(GMainContext* context,
 }
 
 // The host's addresses changed: a call whose selected pair sits on an address that is
-// gone restarts ICE and offers what is left (a re-INVITE); the others go on as they are.
-// An address that appeared is not offered to calls under way (their agents gathered
-// before it existed).
+// gone restarts ICE and offers what is left (a re-INVITE); so does one whose path is down
+// (consent lost, or an earlier restart found no address at all) when an address appeared.
+// The others go on as they are: a new address is no reason to move a working call.
 void MediaBridge::Impl::addresses_changed() {
   const std::set<std::string> usable = ice::usable_addresses();
+  bool appeared = false;
+  for (const std::string& address : usable)
+    appeared = appeared || !known_addresses.count(address);
+  known_addresses = usable;
   for (auto& [id, call] : calls) {
     if (call.pending) continue;
-    bool restarted = false;
-    for (Stream& stream : call.streams) {
+    std::vector<std::size_t> restart_these;
+    for (std::size_t i = 0; i < call.streams.size(); ++i) {
+      Stream& stream = call.streams[i];
       if (!stream.ice || stream.remote_ufrag.empty()) continue;
+      if (stream.regather != Stream::Regather::kNone) continue;
       // Only a pair in use can lose its address: a stream still checking goes on with
       // the candidates it has (addresses settling at start-up change all the time).
       auto pair = stream.ice->selected(1);
       const bool lost = pair && pair->local.type != "relay" &&
                         !usable.count(pair->local.type == "host" ? pair->local.address
                                                                  : pair->local.related_address);
-      if (!lost || !restart(call, stream)) continue;
-      restarted = true;
-      spdlog::info("call {}: the address under its media path is gone; restarting ICE", id);
+      const bool down = stream.awaiting_address || call.recovery;
+      if (down) {
+        if (!appeared) continue;
+        spdlog::info("call {}: a new address while its media path is down; restarting ICE", id);
+      } else if (lost) {
+        spdlog::info("call {}: the address under its media path is gone; restarting ICE", id);
+      } else {
+        continue;
+      }
+      restart_these.push_back(i);
     }
-    if (restarted) {
-      call.renew_attempts = 0;
-      offer_renewal(call);
+    regather(call, restart_these);
+  }
+}
+
+void MediaBridge::Impl::regather(Call& call, const std::vector<std::size_t>& indices) {
+  if (indices.empty()) return;
+  // All are marked first: one that finishes within regather() must not go ahead alone.
+  for (std::size_t i : indices)
+    call.streams[i].regather = Stream::Regather::kGathering;
+  for (std::size_t i : indices) {
+    Stream& stream = call.streams[i];
+    stream.awaiting_address = false;
+    std::string error;
+    const bool started = stream.ice->regather(
+        [this, &call, &stream] {
+          stream.regather = Stream::Regather::kDone;
+          regathered(call);
+        },
+        error);
+    if (!started) {
+      spdlog::warn("call {}: could not restart ICE for stream {}: {}", call.id, i + 1, error);
+      stream.regather = Stream::Regather::kNone;
+      stream.awaiting_address = true;
     }
+  }
+  regathered(call);
+}
+
+void MediaBridge::Impl::regathered(Call& call) {
+  bool any = false;
+  for (const Stream& stream : call.streams) {
+    if (stream.regather == Stream::Regather::kGathering) return;
+    any = any || stream.regather == Stream::Regather::kDone;
+  }
+  if (!any) return;
+  bool offer = false;
+  for (std::size_t i = 0; i < call.streams.size(); ++i) {
+    Stream& stream = call.streams[i];
+    if (stream.regather != Stream::Regather::kDone) continue;
+    stream.regather = Stream::Regather::kNone;
+    // Media leaves the old stream: its pair is gone or has stopped answering.
+    if (call.ice_transport && call.audio_stream == i) {
+      call.ice_transport->switch_stream(stream.ice->stream_id());
+    }
+    stream.ice->retire_old_stream();
+    stream.announced = false;
+    LocalTransport local = stream.ice->default_transport(choice_now(call));
+    if (local.address.empty()) {
+      spdlog::warn("call {}: no address to restart ICE on for stream {}; waiting for one", call.id,
+                   i + 1);
+      stream.awaiting_address = true;
+      continue;
+    }
+    stream.local = std::move(local);
+    stream.restarting = true;
+    offer = true;
+  }
+  if (offer) {
+    call.renew_attempts = 0;
+    offer_renewal(call);
   }
 }
 
@@ -483,11 +569,12 @@ void MediaBridge::Impl::watch(Call& call, std::size_t index) {
     spdlog::warn("call {}: consent lost (no answer to consent checks); restarting ICE", call.id);
     call.recovery = glib::add_timeout(context, static_cast<guint>(kConsentGrace.count()),
                                       &Impl::on_recovery_over, &call);
-    for (Stream& stream : call.streams) {
-      if (stream.ice) restart(call, stream);
+    std::vector<std::size_t> restart_these;
+    for (std::size_t i = 0; i < call.streams.size(); ++i) {
+      if (call.streams[i].ice && call.streams[i].regather == Stream::Regather::kNone)
+        restart_these.push_back(i);
     }
-    call.renew_attempts = 0;
-    offer_renewal(call);
+    regather(call, restart_these);
   });
 }
 

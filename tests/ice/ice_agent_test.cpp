@@ -1,7 +1,7 @@
 // The ICE agent on real libnice agents and real loopback sockets: two agents exchange
 // what their SDP would carry, connect, and carry datagrams both ways; a STUN server that
 // never answers costs gathering no more than its bound; candidates that point back at
-// the agent itself are not checked.
+// the agent itself are not checked; a restart that gathers anew connects again.
 #include <gtest/gtest.h>
 #include <nice/agent.h>
 
@@ -108,6 +108,50 @@ TEST_F(IceAgentTest, TwoAgentsConnectAndCarryDatagramsBothWays) {
                          std::chrono::seconds(2)))
       << "a got '" << at_a.data << "', b got '" << at_b.data << "'";
   nice_agent_attach_recv(a->agent(), a->stream_id(), 1, context_, nullptr, nullptr);
+  nice_agent_attach_recv(b->agent(), b->stream_id(), 1, context_, nullptr, nullptr);
+}
+
+TEST_F(IceAgentTest, RegatherIsARestartOnANewStreamThatConnectsAgain) {
+  auto a = make(true);
+  auto b = make(false);
+  ASSERT_TRUE(a && b);
+  gather(*a);
+  gather(*b);
+  ASSERT_TRUE(b->set_remote(test::as_remote(*a)));
+  ASSERT_TRUE(a->set_remote(test::as_remote(*b)));
+  ASSERT_TRUE(
+      spin_until([&] { return a->selected(1) && b->selected(1); }, std::chrono::seconds(5)));
+  const LocalTransport before = a->default_transport({});
+  const unsigned old_stream = a->stream_id();
+
+  bool done = false;
+  std::string error;
+  ASSERT_TRUE(a->regather([&] { done = true; }, error)) << error;
+  ASSERT_TRUE(spin_until([&] { return done; }, std::chrono::seconds(5)));
+  const LocalTransport after = a->default_transport({});
+  ASSERT_TRUE(before.ice && after.ice);
+  EXPECT_NE(a->stream_id(), old_stream);
+  EXPECT_NE(after.ice->ufrag, before.ice->ufrag);  // RFC 8445 9: new credentials
+  EXPECT_NE(after.ice->pwd, before.ice->pwd);
+  EXPECT_NE(after.rtp_port, before.rtp_port);  // a new socket, gathered now
+  EXPECT_FALSE(a->selected(1));                // no pair until the checks run again
+  // The old stream still sends until it is retired (media moves first).
+  EXPECT_EQ(nice_agent_send(a->agent(), old_stream, 1, 3, "old"), 3);
+  a->retire_old_stream();
+  EXPECT_LT(nice_agent_send(a->agent(), old_stream, 1, 3, "old"), 0);
+
+  // The peer restarts in its answer; both connect on the new stream.
+  ASSERT_TRUE(b->restart());
+  ASSERT_TRUE(b->set_remote(test::as_remote(*a)));
+  ASSERT_TRUE(a->set_remote(test::as_remote(*b)));
+  ASSERT_TRUE(spin_until([&] { return a->state() == IceState::kConnected && a->selected(1); },
+                         std::chrono::seconds(5)))
+      << to_string(a->state());
+  EXPECT_EQ(a->selected(1)->local.port, after.rtp_port);
+  Received at_b;
+  nice_agent_attach_recv(b->agent(), b->stream_id(), 1, context_, &Received::on_data, &at_b);
+  EXPECT_EQ(nice_agent_send(a->agent(), a->stream_id(), 1, 5, "again"), 5);
+  EXPECT_TRUE(spin_until([&] { return at_b.data == "again"; }, std::chrono::seconds(2)));
   nice_agent_attach_recv(b->agent(), b->stream_id(), 1, context_, nullptr, nullptr);
 }
 

@@ -16,6 +16,8 @@
 #            pair is on goes down at the callee       (re-INVITE) onto the other link;
 #                                                     the longest gap in either
 #                                                     recording is at most 2 s
+#   rejoin   the callee's only address goes, and     the call comes back on the new
+#            another comes 2 s later                  address: no gap over 3 s
 #   flood    during a call, STUN Binding requests     the call goes on: no gap over
 #            with unknown credentials and garbage     120 ms in either recording
 #            flood the callee's media port (5,000/s
@@ -40,7 +42,7 @@ if [[ -n ${1:-} && -x ${1:-} ]]; then
   shift
 fi
 scenarios=("$@")
-((${#scenarios[@]})) || scenarios=(lan routed nat relay deadif ipv6ll restart flood vanish)
+((${#scenarios[@]})) || scenarios=(lan routed nat relay deadif ipv6ll restart rejoin flood vanish)
 source "$repo/tests/lib/harness.sh"
 source "$repo/tests/lib/audio_check.sh"
 
@@ -298,6 +300,25 @@ restart() {
   else
     fail "restart: no re-offer with a=remote-candidates reached the callee"
   fi
+}
+
+rejoin() {
+  # One link; the callee's address goes away for 2 s and a new one comes (a laptop whose
+  # Wi-Fi dropped and got another lease): nothing is left to restart onto until the new
+  # address appears, and then the call must come back on it.
+  ns a && ns b && wire a la 198.18.56.1/24 b lb 198.18.56.2/24 || return 1
+  for n in a b; do ip netns exec "$(nsname $n)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1; done
+  during_call() {  # CALLER_PROFILE CALLEE_PROFILE
+    sleep 2
+    echo "     rejoin: the callee's 198.18.56.2 goes; 198.18.56.3 comes 2 s later"
+    ip -n "$(nsname b)" addr del 198.18.56.2/24 dev lb$tag
+    sleep 2
+    ip -n "$(nsname b)" addr add 198.18.56.3/24 dev lb$tag
+    sleep 5
+  }
+  MAX_GAP_MS=3000 call rejoin sip:callee@198.18.56.2 '^direct host host 198\.18\.56\.3$' \
+    '^direct host host 198\.18\.56\.1$'
+  unset -f during_call
 }
 
 flood() {
