@@ -105,10 +105,13 @@ std::unique_ptr<IceAgent> IceAgent::create(GMainContext* context, const IceConfi
   self->context_ = context;
   self->components_ = config.components == 2 ? 2 : 1;
   self->gather_bound_ = config.gather_bound;
-  // RFC 5245 mode is libnice's RFC 8445 agent (nomination, pacing); consent freshness is
-  // RFC 7675: a peer that stops answering fails the component within 30 s.
+  // RFC 5245 mode is libnice's RFC 8445 agent; regular nomination, since RFC 8445 8.1.1
+  // has no other (our SDP says "ice2", RFC 8839 5.6); consent freshness is RFC 7675: a
+  // peer that stops answering fails the component.
   self->agent_ =
-      nice_agent_new_full(context, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+      nice_agent_new_full(context, NICE_COMPATIBILITY_RFC5245,
+                          static_cast<NiceAgentOption>(NICE_AGENT_OPTION_CONSENT_FRESHNESS |
+                                                       NICE_AGENT_OPTION_REGULAR_NOMINATION));
   if (!self->agent_) {
     error = "libnice could not create an ICE agent";
     return nullptr;

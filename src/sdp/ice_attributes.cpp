@@ -199,6 +199,7 @@ std::optional<IceTransport> read_ice(const Session& session, const Media& media,
 void write_ice(const LocalIce& ice, Attributes& attributes) {
   attributes.add("ice-ufrag", ice.ufrag);
   attributes.add("ice-pwd", ice.pwd);
+  attributes.add("ice-options", "ice2");  // RFC 8445 10: we are an RFC 8445 agent
   for (const IceCandidate& candidate : ice.candidates) {
     attributes.add("candidate", print_candidate(candidate));
   }

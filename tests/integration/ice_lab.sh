@@ -156,10 +156,15 @@ call() {
   else fail "$label: caller's path is '$seen_a', want /$want_a/"; fi
   if [[ $seen_b =~ $want_b ]]; then pass "$label: callee's path: $seen_b"
   else fail "$label: callee's path is '$seen_b', want /$want_b/"; fi
-  local r gap=${MAX_GAP_MS:-120}
-  if r=$(audio_verdict "$work/$pb.wav" 440 "$gap" 10); then pass "$label: callee hears 440 Hz: $r"
+  local r gap=${MAX_GAP_MS:-120} steady=()
+  # Where a long gap is allowed, the decoder's concealment fades out before it: a few
+  # 20 ms windows at its edge (1 %) may be below the band.
+  [[ -n ${MAX_GAP_MS:-} ]] && steady=(--level-band-share 0.99)
+  if r=$(audio_verdict "$work/$pb.wav" 440 "$gap" 10 "${steady[@]}"); then
+    pass "$label: callee hears 440 Hz: $r"
   else fail "$label: callee's recording: $r"; fi
-  if r=$(audio_verdict "$work/$pa.wav" 620 "$gap" 10); then pass "$label: caller hears 620 Hz: $r"
+  if r=$(audio_verdict "$work/$pa.wav" 620 "$gap" 10 "${steady[@]}"); then
+    pass "$label: caller hears 620 Hz: $r"
   else fail "$label: caller's recording: $r"; fi
 }
 

@@ -198,6 +198,7 @@ TEST(NegotiatorIce, OfferAndAnswerCarryOurIceAndTakeTheirs) {
   const Media& m = parsed->media.front();
   EXPECT_EQ(m.attributes.value("ice-ufrag"), "Lnl1");
   EXPECT_EQ(m.attributes.value("ice-pwd"), "0123456789abcdefghijkl");
+  EXPECT_EQ(m.attributes.value("ice-options"), "ice2");  // RFC 8445 10
   EXPECT_EQ(m.attributes.values("candidate").size(), 2u);
   EXPECT_EQ(m.port, 4000);  // the default candidate in m=
 
