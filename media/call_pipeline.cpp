@@ -1,5 +1,6 @@
 #include "media/call_pipeline.hpp"
 
+#include <gst/rtp/rtp.h>
 #include <spdlog/spdlog.h>
 
 #include <exception>
@@ -141,6 +142,9 @@ void CallPipeline::link_stream(unsigned session, Stream& stream) {
   g_signal_emit_by_name(rtpbin_, "get-internal-session", session, &internal);
   if (internal) {
     g_object_set(internal, "rtcp-min-interval", static_cast<guint64>(GST_SECOND), nullptr);
+    // RFC 4585 3.4: feedback (PLI, FIR) goes out at once rather than with the next report.
+    if (branch.early_feedback())
+      g_object_set(internal, "rtp-profile", GST_RTP_PROFILE_AVPF, nullptr);
     g_object_unref(internal);
   }
 }

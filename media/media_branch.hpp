@@ -40,6 +40,9 @@ class MediaBranch {
   virtual void handle(GstMessage* message) = 0;
   // Before the pipeline stops: finish what must be (a recording's header). Engine thread.
   virtual void finish() = 0;
+  // Whether its session sends RTCP feedback early (RFC 4585 AVPF: a PLI at once, not
+  // with the next regular report): video repairs loss with it.
+  virtual bool early_feedback() const { return false; }
 };
 
 }  // namespace lanline::media

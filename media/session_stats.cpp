@@ -45,9 +45,19 @@ RtpCounters read_rtp_counters(GstElement* rtpbin, unsigned session, int clock_ra
       const GValue* item = g_value_array_get_nth(array, i);
       const GstStructure* source = gst_value_get_structure(item);
       if (!source) continue;
+      auto count = [&](const char* field) {
+        return static_cast<std::uint64_t>(number(source, field));
+      };
+      // Feedback is counted on the remote source it went to or came from.
+      counters.plis_received += count("recv-pli-count");
+      counters.firs_received += count("recv-fir-count");
+      counters.nacks_received += count("recv-nack-count");
+      counters.plis_sent += count("sent-pli-count");
+      counters.firs_sent += count("sent-fir-count");
+      counters.nacks_sent += count("sent-nack-count");
       if (flag(source, "internal")) {
-        counters.packets_sent += static_cast<std::uint64_t>(number(source, "packets-sent"));
-        counters.octets_sent += static_cast<std::uint64_t>(number(source, "octets-sent"));
+        counters.packets_sent += count("packets-sent");
+        counters.octets_sent += count("octets-sent");
         continue;
       }
       counters.packets_received += static_cast<std::uint64_t>(number(source, "packets-received"));

@@ -18,6 +18,13 @@ struct RtpCounters {
   double jitter_ms = 0;           // of the remote stream
   double loss_fraction = -1;      // of our stream, from the remote's report block; -1 none
   double rtt_ms = -1;             // from the remote's report block; -1 none
+  // RFC 4585 / 5104 feedback: what the peer asked of us, and what we asked of it.
+  std::uint64_t plis_received = 0;
+  std::uint64_t plis_sent = 0;
+  std::uint64_t firs_received = 0;
+  std::uint64_t firs_sent = 0;
+  std::uint64_t nacks_received = 0;
+  std::uint64_t nacks_sent = 0;
 };
 
 // Session `session` of `rtpbin`. `clock_rate` turns jitter from RTP units into

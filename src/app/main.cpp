@@ -21,8 +21,7 @@ namespace {
 using lanline::app::NodeOptions;
 
 constexpr const char* kNodeGroup = "Node options (each also a key of the profile's config file)";
-constexpr const char* kLaterGroup =
-    "Media and NAT options (accepted and stored; they take effect when media and ICE land)";
+constexpr const char* kLaterGroup = "Accepted and stored; they take effect in a later version";
 
 struct OptionHelp {
   const char* key;
@@ -44,10 +43,12 @@ const OptionHelp kOptionHelp[] = {
     {"audio-sink", "SINK", "device | null | record:PATH.wav", kNodeGroup},
     {"audio-codecs", "LIST", "audio codecs, preferred first (default opus,g722,pcmu,pcma)",
      kNodeGroup},
-    {"video-source", "SOURCE", "device | test | screen | none", kLaterGroup},
+    {"video-source", "SOURCE",
+     "none | test (colour bars) | device[:/dev/videoN] | screen (default none: audio only)",
+     kNodeGroup},
+    {"stun", "HOST:PORT", "STUN server", kNodeGroup},
+    {"turn", "URI", "TURN server (turn:USER:PASS@HOST:PORT?transport=udp|tcp)", kNodeGroup},
     {"video-sink", "SINK", "window | null", kLaterGroup},
-    {"stun", "HOST:PORT", "STUN server", kLaterGroup},
-    {"turn", "URI", "TURN server (turn:... or turns:...)", kLaterGroup},
 };
 
 // The node's options on the command line; applied over the config file after parsing.

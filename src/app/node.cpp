@@ -49,6 +49,7 @@ std::unique_ptr<Node> Node::create(GMainContext* context, const Profile& profile
   engine_options.auto_answer = options.auto_answer;
   engine_options.sip_trace = options.sip_trace;
   engine_options.audio_source = options.audio_source;
+  engine_options.video_source = options.video_source;
   engine_options.audio_sink = options.audio_sink;
   engine_options.audio_codecs = options.audio_codecs;
   engine_options.discovery = !options.no_discovery;

@@ -16,6 +16,11 @@ UaCore::UaCore(sip::TransportSender& transport, sip::TransactionUser& user,
       timers_(timers) {
   capabilities_ = sdp::Capabilities::from_names(config_.codecs, nullptr, config_.opus);
   capabilities_.telephone_event = config_.telephone_event;
+  for (const std::string& name : config_.video_codecs) {
+    auto spec = sdp::codec_named(name);
+    if (spec && codec_info(spec->codec).kind == StreamKind::kVideo)
+      capabilities_.video_codecs.push_back(std::move(*spec));
+  }
 }
 
 sip::LocalContact UaCore::local_for(const sip::Endpoint& peer) const {

@@ -86,6 +86,9 @@ struct UserAgentConfig {
   // Audio codecs to offer and accept, in order of preference (sdp::codec_named's names;
   // unknown ones are left out).
   std::vector<std::string> codecs{"opus", "G722", "PCMU", "PCMA"};
+  // Video codecs to offer and accept; none: calls are audio only, and a peer's video
+  // stream is refused with port 0.
+  std::vector<std::string> video_codecs;
   sdp::OpusOptions opus;
   bool telephone_event = true;
   // How long a probe waits for an answer. Far shorter than Timer F (32 s), so a peer that

@@ -365,7 +365,7 @@ struct Engine::Impl : core::UserAgentListener {
       }
       return json{{"ok", true}};
     }
-    for (std::string_view later : {"history", "screen", "video", "snapshot"}) {
+    for (std::string_view later : {"history", "screen", "video"}) {
       if (cmd == later) {
         return failure("'" + cmd + "' is not available yet: media, discovery and history " +
                        "come in later versions of Lanline");
@@ -398,7 +398,8 @@ struct Engine::Impl : core::UserAgentListener {
     advert.display_name = config.display_name;
     advert.contact_uri = "sip:" + config.local.user + "@" + config.local.host_port();
     advert.instance_id = identity->instance_id;
-    advert.caps = "audio,chat";  // what this version does; media brings video and screen
+    // What this node does: video only with a video source (--video-source).
+    advert.caps = media->video_enabled() ? "audio,video,chat" : "audio,chat";
     advert.fp = identity->fingerprint;
     advert.software = config.local.user_agent;
     discovery->start(advert, transport->port(), options.discovery);
@@ -479,6 +480,7 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   MediaBridgeOptions media_options;
   media_options.audio_source = options.audio_source;
   media_options.audio_sink = options.audio_sink;
+  media_options.video_source = options.video_source;
   media_options.ipv4_address = impl.address;
   media_options.ipv6_address = primary_ipv6_address();
   impl.media = MediaBridge::create(context, media_options, error);
@@ -514,6 +516,7 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   config.auto_answer = options.auto_answer;
   config.media = impl.media.get();
   if (!options.audio_codecs.empty()) config.codecs = options.audio_codecs;
+  if (impl.media->video_enabled()) config.video_codecs = {"vp8"};
   impl.ua = std::make_unique<core::UserAgent>(*impl.transport, impl, config);
   impl.start_discovery(config);
   GSource* trim = g_timeout_source_new_seconds(10);

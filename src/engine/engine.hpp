@@ -24,6 +24,7 @@ struct EngineOptions {
   bool sip_trace = false;
   std::string audio_source;               // --audio-source; "" is device
   std::string audio_sink;                 // --audio-sink; "" is device
+  std::string video_source;               // --video-source; "" is none
   std::vector<std::string> audio_codecs;  // --audio-codecs, preferred first; empty: all
   bool discovery = true;                  // publish and browse DNS-SD (--no-discovery turns it off)
   std::string stun;                       // --stun HOST:PORT; "" for none

@@ -11,6 +11,7 @@
 #include "media/ice_media_transport.hpp"
 #include "media/udp_media_transport.hpp"
 #include "media/udp_transport.hpp"
+#include "media/video_branch.hpp"
 
 namespace lanline::engine {
 namespace {
@@ -66,6 +67,8 @@ struct MediaBridge::Impl {
   MediaBridgeOptions options;
   media::AudioSource source;
   media::AudioSink sink;
+  media::VideoSource video_source;
+  bool video_enabled() const { return video_source.kind != media::VideoSource::Kind::kNone; }
   // One stream's network end: a plain socket pair, or an ICE agent (then the pipeline's
   // transport is nicesrc/nicesink on it).
   struct Stream {
@@ -94,11 +97,19 @@ struct MediaBridge::Impl {
     glib::SourceHandle renew_retry;  // a restart's re-offer waits for another offer to end
     glib::SourceHandle recovery;     // consent lost: the path must be back before it fires
     int renew_attempts = 0;
-    std::unique_ptr<media::CallPipeline> pipeline;      // nullptr while there is no audio
-    media::AudioBranch* audio = nullptr;                // in pipeline
-    media::MediaTransport* audio_transport = nullptr;   // in pipeline
-    media::IceMediaTransport* ice_transport = nullptr;  // the same, when it is ICE's
-    std::size_t audio_stream = 0;                       // which of `streams` it is on
+    // The pipeline runs the streams we play: the main audio and the main video. Each
+    // part is in it, or nullptr.
+    struct Playing {
+      StreamDescription agreed;                           // what it was built for
+      std::size_t stream = 0;                             // which of `streams` it is on
+      media::MediaTransport* transport = nullptr;         // in pipeline
+      media::IceMediaTransport* ice_transport = nullptr;  // the same, when it is ICE's
+    };
+    std::unique_ptr<media::CallPipeline> pipeline;  // nullptr while nothing plays
+    std::optional<Playing> audio_playing;
+    std::optional<Playing> video_playing;
+    media::AudioBranch* audio = nullptr;  // in pipeline
+    media::VideoBranch* video = nullptr;  // in pipeline
     bool muted = false;
   };
   std::map<std::uint64_t, Call> calls;
@@ -119,20 +130,25 @@ struct MediaBridge::Impl {
     return worth_waiting ? options.gather_bound : std::chrono::milliseconds(0);
   }
 
-  static void stop_audio(Call& call) {
+  static void stop_media(Call& call) {
     call.audio = nullptr;
-    call.audio_transport = nullptr;
-    call.ice_transport = nullptr;
+    call.video = nullptr;
+    call.audio_playing.reset();
+    call.video_playing.reset();
     call.pipeline.reset();  // finishes a recording first
     for (Stream& stream : call.streams) {
       if (stream.ice) stream.ice->drop_received();
     }
   }
 
-  // A new call pipeline for `audio` on `call.streams[index]`; false (logged and
-  // reported) when it cannot be built or does not start.
-  bool start_audio(std::uint64_t call_id, Call& call, const StreamDescription& audio,
-                   std::size_t index);
+  // A new call pipeline for `audio` and `video` (either may be null), each on the stream
+  // of `call.streams` given; false (logged and reported) when it cannot be built or does
+  // not start.
+  bool start_media(Call& call, const StreamDescription* audio, std::size_t audio_index,
+                   const StreamDescription* video, std::size_t video_index);
+  std::unique_ptr<media::MediaTransport> make_transport(Call& call, std::size_t index,
+                                                        const StreamDescription& agreed,
+                                                        Call::Playing& playing, std::string& error);
   // The agent of a stream gathers; when every stream of the call has, the outcome.
   std::unique_ptr<ice::IceAgent> make_agent(Call& call, std::size_t index, bool controlling,
                                             unsigned components);
@@ -174,62 +190,95 @@ struct MediaBridge::Impl {
   }
 };
 
-bool MediaBridge::Impl::start_audio(std::uint64_t call_id, Call& call,
-                                    const StreamDescription& audio, std::size_t index) {
+std::unique_ptr<media::MediaTransport> MediaBridge::Impl::make_transport(
+    Call& call, std::size_t index, const StreamDescription& agreed, Call::Playing& playing,
+    std::string& error) {
+  if (index >= call.streams.size()) {
+    error = "no transport was prepared for stream " + std::to_string(index + 1) + " (m-line " +
+            std::to_string(agreed.mline) + ")";
+    return nullptr;
+  }
+  Stream& stream = call.streams[index];
+  playing.agreed = agreed;
+  playing.stream = index;
+  const std::string name = "call " + std::to_string(call.id);
+  std::unique_ptr<media::MediaTransport> transport;
+  if (stream.ice) {
+    auto ice = media::IceMediaTransport::create(G_OBJECT(stream.ice->agent()),
+                                                stream.ice->stream_id(), agreed, name, error);
+    playing.ice_transport = ice.get();
+    transport = std::move(ice);
+  } else {
+    transport = media::UdpMediaTransport::create(*stream.sockets, agreed, name, error);
+  }
+  playing.transport = transport.get();
+  return transport;
+}
+
+bool MediaBridge::Impl::start_media(Call& call, const StreamDescription* audio,
+                                    std::size_t audio_index, const StreamDescription* video,
+                                    std::size_t video_index) {
+  const std::uint64_t call_id = call.id;
   const std::string name = "call " + std::to_string(call_id);
   std::string error;
   auto fail = [&] {
-    spdlog::error("{}: no audio: {}", name, error);
+    spdlog::error("{}: no media: {}", name, error);
     if (error_callback) error_callback(call_id, error);
     return false;
   };
-  if (index >= call.streams.size()) {
-    error = "no transport was prepared for stream " + std::to_string(index + 1) + " (m-line " +
-            std::to_string(audio.mline) + ")";
-    return fail();
-  }
-  Stream& stream = call.streams[index];
   media::PipelineEvents pipeline_events;
   pipeline_events.on_error = [this, call_id](const std::string& problem) {
     if (error_callback) error_callback(call_id, problem);
   };
   auto pipeline = media::CallPipeline::create(context, name, std::move(pipeline_events), error);
   if (!pipeline) return fail();
-  std::unique_ptr<media::MediaTransport> transport;
-  media::IceMediaTransport* ice_transport = nullptr;
-  if (stream.ice) {
-    auto ice = media::IceMediaTransport::create(G_OBJECT(stream.ice->agent()),
-                                                stream.ice->stream_id(), audio, name, error);
-    ice_transport = ice.get();
-    transport = std::move(ice);
-  } else {
-    transport = media::UdpMediaTransport::create(*stream.sockets, audio, name, error);
+  Call::Playing audio_part;
+  Call::Playing video_part;
+  media::AudioBranch* audio_branch = nullptr;
+  media::VideoBranch* video_branch = nullptr;
+  if (audio) {
+    auto transport = make_transport(call, audio_index, *audio, audio_part, error);
+    if (!transport) return fail();
+    media::AudioEvents events;
+    events.on_dtmf = [this, call_id](char digit) {
+      if (dtmf_callback) dtmf_callback(call_id, digit);
+    };
+    auto branch = media::AudioBranch::create(pipeline->next_slot(), {*audio, source, sink, name},
+                                             std::move(events), error);
+    if (!branch) return fail();
+    audio_branch = branch.get();
+    if (!pipeline->add_stream(std::move(transport), std::move(branch), error)) return fail();
   }
-  if (!transport) return fail();
-  media::AudioEvents events;
-  events.on_dtmf = [this, call_id](char digit) {
-    if (dtmf_callback) dtmf_callback(call_id, digit);
-  };
-  auto branch = media::AudioBranch::create(pipeline->next_slot(), {audio, source, sink, name},
-                                           std::move(events), error);
-  if (!branch) return fail();
-  media::AudioBranch* branch_in_pipeline = branch.get();
-  media::MediaTransport* transport_in_pipeline = transport.get();
-  if (!pipeline->add_stream(std::move(transport), std::move(branch), error) ||
-      !pipeline->start(error)) {
-    return fail();
+  if (video) {
+    auto transport = make_transport(call, video_index, *video, video_part, error);
+    if (!transport) return fail();
+    media::VideoBranchConfig config;
+    config.stream = *video;
+    config.source = video_source;
+    config.name = name;
+    auto branch = media::VideoBranch::create(pipeline->next_slot(), std::move(config), error);
+    if (!branch) return fail();
+    video_branch = branch.get();
+    if (!pipeline->add_stream(std::move(transport), std::move(branch), error)) return fail();
   }
+  if (!pipeline->start(error)) return fail();
   call.pipeline = std::move(pipeline);
-  call.audio = branch_in_pipeline;
-  call.audio_transport = transport_in_pipeline;
-  call.ice_transport = ice_transport;
-  call.audio_stream = index;
-  const NegotiatedCodec* sent = media::codec_to_send(audio);
-  const PlainTransport& remote = audio.plain();
-  spdlog::info("{}: audio {} pt {} to {}{}:{}{}", name, codec_label(sent->codec), sent->send_pt,
-               stream.ice ? "the ICE pair (default " : "", remote.address, remote.rtp_port,
-               std::string(stream.ice ? ")" : "") + (audio.rtcp_mux ? " (rtcp-mux)" : ""));
-  if (call.muted) call.audio->set_mute(true);
+  call.audio = audio_branch;
+  call.video = video_branch;
+  if (audio) call.audio_playing = audio_part;
+  if (video) call.video_playing = video_part;
+  for (const Call::Playing* part : {&audio_part, &video_part}) {
+    if (!part->transport) continue;
+    const StreamDescription& agreed = part->agreed;
+    const NegotiatedCodec* sent = media::codec_to_send(agreed);
+    const PlainTransport& remote = agreed.plain();
+    const bool ice = part->ice_transport != nullptr;
+    spdlog::info("{}: {} {} pt {} to {}{}:{}{}", name, part == &audio_part ? "audio" : "video",
+                 codec_label(sent->codec), sent->send_pt, ice ? "the ICE pair (default " : "",
+                 remote.address, remote.rtp_port,
+                 std::string(ice ? ")" : "") + (agreed.rtcp_mux ? " (rtcp-mux)" : ""));
+  }
+  if (call.muted && call.audio) call.audio->set_mute(true);
   return true;
 }
 
@@ -253,6 +302,9 @@ std::unique_ptr<MediaBridge> MediaBridge::create(GMainContext* context,
   bridge->impl_->options = options;
   bridge->impl_->source = *source;
   bridge->impl_->sink = *sink;
+  auto video_source = media::parse_video_source(options.video_source, error);
+  if (!video_source) return nullptr;
+  bridge->impl_->video_source = *video_source;
   if (options.ice) {
     Impl* impl = bridge->impl_.get();
     std::string watch_error;
@@ -340,8 +392,9 @@ void MediaBridge::Impl::regathered(Call& call) {
     if (stream.regather != Stream::Regather::kDone) continue;
     stream.regather = Stream::Regather::kNone;
     // Media leaves the old stream: its pair is gone or has stopped answering.
-    if (call.ice_transport && call.audio_stream == i) {
-      call.ice_transport->switch_stream(stream.ice->stream_id());
+    for (auto* playing : {&call.audio_playing, &call.video_playing}) {
+      if (*playing && (*playing)->ice_transport && (*playing)->stream == i)
+        (*playing)->ice_transport->switch_stream(stream.ice->stream_id());
     }
     stream.ice->retire_old_stream();
     stream.announced = false;
@@ -697,6 +750,9 @@ core::Preparation MediaBridge::prepare(std::uint64_t call_id,
   return prepared;
 }
 
+// The ICE of each accepted stream first (the peer's credentials and candidates, a
+// restart, or the plain fallback), then what plays: the main audio and the main video,
+// changed live when only directions changed, else built anew.
 void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescription>& streams) {
   Impl& impl = *impl_;
   auto found = impl.calls.find(call_id);
@@ -705,22 +761,13 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
     return;
   }
   Impl::Call& call = found->second;
-  // Audio is the only kind media/ plays yet; any other stream is left alone.
-  const StreamDescription* audio = find_stream(streams, StreamKind::kAudio);
-  if (!audio || !media::codec_to_send(*audio)) {
-    // Rejected stream (port 0) or nothing we can play: no pipeline, transports kept.
-    if (call.pipeline) {
-      spdlog::info("call {}: audio stopped ({})", call_id,
-                   !audio ? "stream rejected" : "no codec in common");
-      Impl::stop_audio(call);
-    }
-    return;
-  }
-  const std::size_t index = transport_index(streams, *audio);
-  if (index < call.streams.size() && call.streams[index].ice) {
+  for (const StreamDescription& agreed : streams) {
+    if (!agreed.accepted()) continue;
+    const std::size_t index = transport_index(streams, agreed);
+    if (index >= call.streams.size() || !call.streams[index].ice) continue;
     Impl::Stream& stream = call.streams[index];
-    stream.rtcp_mux = audio->rtcp_mux;
-    if (const auto* remote = std::get_if<IceTransport>(&audio->remote)) {
+    stream.rtcp_mux = agreed.rtcp_mux;
+    if (const auto* remote = std::get_if<IceTransport>(&agreed.remote)) {
       // The first exchange, a restart of ours (its answer), or the peer's restart in an
       // answer to an offer that was not one.
       if (stream.restarting || remote->ufrag != stream.remote_ufrag) {
@@ -732,20 +779,62 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
         stream.restarting = false;
       }
     } else {
-      if (call.audio_stream == index) Impl::stop_audio(call);  // its elements hold the agent
+      Impl::stop_media(call);  // its elements hold the agent
       impl.fall_back_to_plain(call, stream);
     }
   }
-  if (call.audio && call.audio_stream == index && takes_live(call.audio->config().stream, *audio)) {
-    call.audio->set_direction(audio->send, audio->receive);
-    call.audio_transport->set_remote(audio->plain());
-    spdlog::info("call {}: audio {}", call_id, direction_label(audio->send, audio->receive));
+
+  const StreamDescription* audio = find_stream(streams, StreamKind::kAudio);
+  if (audio && !media::codec_to_send(*audio)) audio = nullptr;
+  const StreamDescription* video = nullptr;
+  if (impl.video_enabled()) {
+    for (const StreamDescription& agreed : streams) {
+      if (agreed.kind == StreamKind::kVideo && agreed.content == ContentRole::kMain &&
+          agreed.accepted() && media::codec_to_send(agreed)) {
+        video = &agreed;
+        break;
+      }
+    }
+  }
+  if (!audio && !video) {
+    // Rejected streams (port 0) or nothing we can play: no pipeline, transports kept.
+    if (call.pipeline) {
+      spdlog::info(
+          "call {}: media stopped ({})", call_id,
+          !find_stream(streams, StreamKind::kAudio) ? "stream rejected" : "no codec in common");
+      Impl::stop_media(call);
+    }
     return;
   }
-  // A new codec or payload type (a re-INVITE changed it): a new pipeline on the same
-  // transport. A recording starts again.
-  Impl::stop_audio(call);
-  impl.start_audio(call_id, call, *audio, index);
+  const std::size_t audio_index = audio ? transport_index(streams, *audio) : 0;
+  const std::size_t video_index = video ? transport_index(streams, *video) : 0;
+  auto live = [](const std::optional<Impl::Call::Playing>& playing, const StreamDescription* next,
+                 std::size_t index, bool is_video) {
+    if (!playing || !next) return !playing && !next;
+    if (playing->stream != index || playing->agreed.mline != next->mline) return false;
+    return is_video ? media::VideoBranch::takes_live(playing->agreed, *next)
+                    : takes_live(playing->agreed, *next);
+  };
+  if (call.pipeline && live(call.audio_playing, audio, audio_index, false) &&
+      live(call.video_playing, video, video_index, true)) {
+    if (audio) {
+      call.audio->set_direction(audio->send, audio->receive);
+      call.audio_playing->transport->set_remote(audio->plain());
+      call.audio_playing->agreed = *audio;
+      spdlog::info("call {}: audio {}", call_id, direction_label(audio->send, audio->receive));
+    }
+    if (video) {
+      call.video->set_direction(video->send, video->receive);
+      call.video_playing->transport->set_remote(video->plain());
+      call.video_playing->agreed = *video;
+      spdlog::info("call {}: video {}", call_id, direction_label(video->send, video->receive));
+    }
+    return;
+  }
+  // A new codec, payload type or stream (a re-INVITE changed it): a new pipeline on the
+  // same transports. A recording starts again.
+  Impl::stop_media(call);
+  impl.start_media(call, audio, audio_index, video, video_index);
 }
 
 void MediaBridge::release(std::uint64_t call_id) {
@@ -756,7 +845,7 @@ void MediaBridge::release(std::uint64_t call_id) {
   for (const Impl::Stream& stream : found->second.streams) {
     if (stream.ice && stream.gathered) impl_->note_servers(stream.ice->local());
   }
-  Impl::stop_audio(found->second);
+  Impl::stop_media(found->second);
   impl_->calls.erase(found);
 }
 
@@ -794,8 +883,15 @@ std::optional<core::MediaStats> MediaBridge::stats(std::uint64_t call_id) const 
   stats.mic_level_db = figures.mic_level_db;
   stats.speaker_level_db = figures.speaker_level_db;
   const auto& call = found->second;
-  if (call.audio_stream < call.streams.size()) {
-    if (const auto& agent = call.streams[call.audio_stream].ice) {
+  if (call.video) {
+    media::VideoStats v = call.video->stats();
+    stats.video =
+        core::VideoStreamStats{v.codec,      v.width,          v.height,       v.fps,
+                               v.send_kbps,  v.receive_kbps,   v.packets_lost, v.frames_received,
+                               v.nacks_sent, v.nacks_received, v.plis_sent,    v.plis_received};
+  }
+  if (call.audio_playing && call.audio_playing->stream < call.streams.size()) {
+    if (const auto& agent = call.streams[call.audio_playing->stream].ice) {
       stats.path.ice_state = std::string(ice::to_string(agent->state()));
       if (auto pair = agent->selected(1)) {
         stats.path.local = pair->local;
@@ -830,6 +926,27 @@ void MediaBridge::set_servers(std::optional<ice::StunServer> stun,
                               std::optional<ice::TurnServer> turn) {
   impl_->options.stun = std::move(stun);
   impl_->options.turn = std::move(turn);
+}
+
+bool MediaBridge::video_enabled() const {
+  return impl_->video_enabled();
+}
+
+bool MediaBridge::snapshot(std::uint64_t call_id, const std::string& kind, const std::string& path,
+                           std::string& error) const {
+  auto found = impl_->calls.find(call_id);
+  if (found == impl_->calls.end() || !found->second.video) {
+    error = "call " + std::to_string(call_id) + " has no video" +
+            (impl_->video_enabled() ? "" : " (this node runs with --video-source none)");
+    return false;
+  }
+  const media::VideoBranch& video = *found->second.video;
+  auto frame = kind == "local" ? video.local().newest() : video.remote().newest();
+  if (!frame) {
+    error = "no " + kind + " video frame yet in call " + std::to_string(call_id);
+    return false;
+  }
+  return media::write_png(*frame, path, error);
 }
 
 bool MediaBridge::has_audio(std::uint64_t call_id) const {

@@ -27,6 +27,7 @@ namespace lanline::engine {
 struct MediaBridgeOptions {
   std::string audio_source;          // as --audio-source: device | test[:HZ] | file:PATH.wav
   std::string audio_sink;            // as --audio-sink: device | null | record:PATH.wav
+  std::string video_source;          // as --video-source: none | test | device[:PATH]
   std::string ipv4_address;          // what we write in SDP for IPv4 peers
   std::string ipv6_address;          // and for IPv6 ones ("" when the host has none)
   std::uint16_t first_port = 20000;  // the RTP/RTCP port range
@@ -69,6 +70,12 @@ class MediaBridge : public core::CallMedia {
   void set_servers(std::optional<ice::StunServer> stun, std::optional<ice::TurnServer> turn);
   // Whether the call has audio running now (for error messages of mute/dtmf).
   bool has_audio(std::uint64_t call_id) const;
+  // Whether calls offer and accept video (--video-source is not none).
+  bool video_enabled() const;
+  // Writes the newest frame of the call's video, `kind` "remote" (what the peer sends)
+  // or "local" (what we send), as a PNG. False with `error` saying why not.
+  bool snapshot(std::uint64_t call_id, const std::string& kind, const std::string& path,
+                std::string& error) const;
 
  private:
   MediaBridge();

@@ -39,14 +39,41 @@ json path_json(const core::MediaPath& path) {
   return out;
 }
 
+json video_json(const std::optional<core::VideoStreamStats>& video) {
+  if (!video) return nullptr;
+  return json{{"codec", video->codec},
+              {"width", video->width},
+              {"height", video->height},
+              {"fps", rounded(video->fps, 1)},
+              {"send_kbps", rounded(video->send_kbps, 1)},
+              {"receive_kbps", rounded(video->receive_kbps, 1)},
+              {"packets_lost", video->packets_lost},
+              {"frames_received", video->frames_received},
+              {"nacks_sent", video->nacks_sent},
+              {"nacks_received", video->nacks_received},
+              {"plis_sent", video->plis_sent},
+              {"plis_received", video->plis_received}};
+}
+
 }  // namespace
 
 bool is_media_command(const std::string& cmd) {
-  return cmd == "mute" || cmd == "unmute" || cmd == "dtmf";
+  return cmd == "mute" || cmd == "unmute" || cmd == "dtmf" || cmd == "snapshot";
 }
 
 json run_media_command(MediaBridge& media, const std::string& cmd, std::uint64_t call_id,
                        const json& request) {
+  if (cmd == "snapshot") {
+    const std::string kind = request.value("kind", "");
+    const std::string path = request.value("path", "");
+    if (kind == "screen") return failure("screen sharing is not available yet");
+    if (kind != "remote" && kind != "local")
+      return failure("snapshot needs which stream: remote or local, then the PNG file to write");
+    if (path.empty()) return failure("snapshot needs the PNG file to write");
+    std::string error;
+    if (!media.snapshot(call_id, kind, path, error)) return failure(error);
+    return json{{"ok", true}, {"call", call_id}, {"kind", kind}, {"path", path}};
+  }
   if (cmd == "mute" || cmd == "unmute") {
     if (!media.set_mute(call_id, cmd == "mute")) {
       return failure("call " + std::to_string(call_id) + " has no audio to " + cmd);
@@ -86,7 +113,8 @@ json media_json(const MediaBridge& media, std::uint64_t call_id) {
               {"rtt_ms", stats->rtt_ms < 0 ? json(nullptr) : json(rounded(stats->rtt_ms, 2))},
               {"mic_level", rounded(stats->mic_level_db, 1)},
               {"speaker_level", rounded(stats->speaker_level_db, 1)},
-              {"path", path_json(stats->path)}};
+              {"path", path_json(stats->path)},
+              {"video", video_json(stats->video)}};
 }
 
 }  // namespace lanline::engine

@@ -20,7 +20,9 @@ std::optional<CodecSpec> codec_named(std::string_view name, const OpusOptions& o
   }
   auto codec = lanline::codec_named(name);
   if (!codec) return std::nullopt;
-  return CodecSpec{*codec, codec_info(*codec).offered_pt, {}};
+  CodecSpec spec{*codec, codec_info(*codec).offered_pt, {}, {}};
+  if (codec_info(*codec).kind == StreamKind::kVideo) spec.feedback = {"nack pli", "ccm fir"};
+  return spec;
 }
 
 std::optional<CodecSpec> audio_codec_named(std::string_view name, const OpusOptions& opus) {

@@ -19,6 +19,9 @@ struct CodecSpec {
   Codec codec = Codec::kPcmu;
   int payload_type = -1;  // the static type, or the dynamic one we offer it with
   std::string fmtp;       // what we write in our a=fmtp: what we want to receive
+  // RFC 4585 a=rtcp-fb values we write for it: the feedback we take. Video offers PLI
+  // and FIR (RFC 5104); generic NACK waits for retransmission (RFC 4588).
+  std::vector<std::string> feedback;
 
   std::string_view encoding() const { return codec_info(codec).encoding; }
   std::uint32_t clock_rate() const { return codec_info(codec).clock_rate; }

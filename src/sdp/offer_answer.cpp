@@ -1,5 +1,7 @@
 #include "offer_answer.hpp"
 
+#include <algorithm>
+
 #include "ice_attributes.hpp"
 #include "parser.hpp"
 #include "printer.hpp"
@@ -54,6 +56,16 @@ Direction answer_direction(Direction offered, bool hold) {
       return hold ? Direction::kSendOnly : Direction::kSendRecv;
   }
   return Direction::kSendRecv;
+}
+
+// The RFC 4585 feedback both lists name, in the order of `ours`.
+std::vector<std::string> common_feedback(const std::vector<std::string>& ours,
+                                         const std::vector<std::string>& theirs) {
+  std::vector<std::string> both;
+  for (const std::string& value : ours) {
+    if (std::find(theirs.begin(), theirs.end(), value) != theirs.end()) both.push_back(value);
+  }
+  return both;
 }
 
 ContentRole content_role(const Media& media) {
@@ -331,7 +343,8 @@ Result<StreamDescription> answered_stream(const Session& offer, const Media& our
       twice = twice || c.receive_pt == offered->map.payload_type;
     if (twice) continue;
     stream.codecs.push_back(NegotiatedCodec{
-        *offered->codec, theirs.fmtp(pt).value_or(""), pt, offered->map.payload_type, {}});
+        *offered->codec, theirs.fmtp(pt).value_or(""), pt, offered->map.payload_type,
+        common_feedback(ours.rtcp_feedback(offered->map.payload_type), theirs.rtcp_feedback(pt))});
   }
   if (stream.codecs.empty()) return Error{"the answer accepts " + type + " but names no codec"};
   if (stream.kind == StreamKind::kAudio) {
@@ -405,6 +418,16 @@ Media Negotiator::stream_media(const Slot& slot, const std::vector<CodecSpec>& c
   m.type = std::string(media_type(slot.kind));
   m.port = transport ? transport->rtp_port : 0;
   m.proto = std::move(proto);
+  // The session's c= is the first stream's address; a stream whose default candidate is
+  // elsewhere (another stream's nominated pair moved) says so on its own c= (RFC 8866
+  // 5.7), or the peer would take it for an ICE mismatch (RFC 8839 4.2).
+  if (transport && !transport->address.empty() && !local_.empty() &&
+      transport->address != local_.front().address) {
+    Connection c;
+    c.address_type = transport->address.find(':') != std::string::npos ? "IP6" : "IP4";
+    c.address = transport->address;
+    m.connections.push_back(std::move(c));
+  }
   for (const auto& c : codecs)
     m.formats.push_back(std::to_string(c.payload_type));
   for (const auto& e : events)
@@ -415,6 +438,8 @@ Media Negotiator::stream_media(const Slot& slot, const std::vector<CodecSpec>& c
     if (c.channels() != 1) map += '/' + std::to_string(c.channels());
     m.attributes.add("rtpmap", map);
     if (!c.fmtp.empty()) m.attributes.add("fmtp", std::to_string(c.payload_type) + ' ' + c.fmtp);
+    for (const auto& feedback : c.feedback)
+      m.attributes.add("rtcp-fb", std::to_string(c.payload_type) + ' ' + feedback);
   }
   for (const auto& e : events) {
     m.attributes.add("rtpmap", std::to_string(e.payload_type) + " telephone-event/" +
@@ -439,6 +464,7 @@ Media Negotiator::stream_media(const Slot& slot, const std::vector<CodecSpec>& c
 
 bool Negotiator::add_stream(StreamKind kind, ContentRole content) {
   if (capabilities_.codecs_of(kind).empty()) return false;
+  if (layout_.empty()) layout_ = first_layout();
   for (Slot& slot : layout_) {
     if (slot.kind == kind && slot.content == content) {
       slot.wanted = true;
@@ -460,8 +486,16 @@ bool Negotiator::remove_stream(StreamKind kind, ContentRole content) {
   return false;
 }
 
+// A first offer carries the main audio, and the main video when we have a video codec.
+std::vector<Negotiator::Slot> Negotiator::first_layout() const {
+  std::vector<Slot> layout{Slot{StreamKind::kAudio, ContentRole::kMain, true, {}}};
+  if (!capabilities_.video_codecs.empty())
+    layout.push_back(Slot{StreamKind::kVideo, ContentRole::kMain, true, {}});
+  return layout;
+}
+
 std::size_t Negotiator::offered_streams() const {
-  if (layout_.empty()) return capabilities_.codecs.empty() ? 0 : 1;
+  if (layout_.empty()) return capabilities_.codecs.empty() ? 0 : first_layout().size();
   std::size_t n = 0;
   for (const Slot& slot : layout_)
     n += slot.wanted ? 1 : 0;
@@ -469,7 +503,7 @@ std::size_t Negotiator::offered_streams() const {
 }
 
 std::string Negotiator::create_offer(Direction direction) {
-  if (layout_.empty()) layout_.push_back(Slot{StreamKind::kAudio, ContentRole::kMain, true, {}});
+  if (layout_.empty()) layout_ = first_layout();
   Session s = base_session();
   std::size_t carried = 0;
   for (Slot& slot : layout_) {
@@ -638,12 +672,12 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
       for (const auto& [map, spec] : offered.codecs) {
         CodecSpec c = spec;
         c.payload_type = map.payload_type;  // RFC 3264 6.1: the offer's number for the codec
-        codecs.push_back(std::move(c));
+        // RFC 4585 4.2: the answer keeps only the feedback the offer named.
+        c.feedback = common_feedback(spec.feedback, theirs.rtcp_feedback(map.payload_type));
         stream.codecs.push_back(NegotiatedCodec{spec.codec,
                                                 theirs.fmtp(map.payload_type).value_or(""),
-                                                map.payload_type,
-                                                map.payload_type,
-                                                {}});
+                                                map.payload_type, map.payload_type, c.feedback});
+        codecs.push_back(std::move(c));
       }
       if (const Rtpmap* e =
               pick_event(offered.events, codec_info(stream.codecs.front().codec).clock_rate)) {

@@ -131,6 +131,7 @@ class Negotiator {
     Media media;
   };
 
+  std::vector<Slot> first_layout() const;
   Session base_session() const;
   const LocalTransport* transport_for(std::size_t wanted_index) const;
   bool disables_all(const Session& offer) const;

@@ -1,5 +1,7 @@
 #include "session.hpp"
 
+#include <algorithm>
+
 #include "text.hpp"
 
 namespace lanline::sdp {
@@ -152,6 +154,31 @@ std::optional<std::string> Media::fmtp(int pt) const {
     return std::string(text::trim(value.substr(space)));
   }
   return std::nullopt;
+}
+
+std::vector<std::string> Media::rtcp_feedback(int pt) const {
+  const std::string format = std::to_string(pt);
+  std::vector<std::string> out;
+  for (auto value : attributes.values("rtcp-fb")) {
+    std::size_t space = value.find_first_of(" \t");
+    if (space == std::string_view::npos) continue;
+    std::string_view target = value.substr(0, space);
+    if (target != format && target != "*") continue;
+    std::string normal;
+    for (char c : text::trim(value.substr(space))) {
+      if (c == ' ' || c == '\t') {
+        if (!normal.empty() && normal.back() != ' ') normal += ' ';
+      } else {
+        normal += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      }
+    }
+    while (!normal.empty() && normal.back() == ' ')
+      normal.pop_back();
+    if (normal.empty() || normal.size() > 64) continue;
+    if (std::find(out.begin(), out.end(), normal) == out.end() && out.size() < 16)
+      out.push_back(std::move(normal));
+  }
+  return out;
 }
 
 std::optional<std::uint32_t> Media::ptime() const {

@@ -119,6 +119,9 @@ struct Media {
   // (0 PCMU, 8 PCMA, 9 G722, 3 GSM, 18 G729...); nullopt when neither says.
   std::optional<Rtpmap> rtpmap(int pt) const;
   std::optional<std::string> fmtp(int pt) const;  // the parameters of a=fmtp:<pt>
+  // RFC 4585 4.2 a=rtcp-fb for `pt` (its own lines and those for "*"): "nack", "nack pli",
+  // "ccm fir", lower case, single spaces.
+  std::vector<std::string> rtcp_feedback(int pt) const;
   std::optional<std::uint32_t> ptime() const;
   std::optional<std::uint32_t> maxptime() const;
   std::optional<RtcpAttribute> rtcp() const;

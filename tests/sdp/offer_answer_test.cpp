@@ -509,10 +509,16 @@ TEST(OfferAnswer, ReoffersAddAndRemoveStreams) {
   EXPECT_FALSE(plain.add_stream(StreamKind::kVideo));  // no video codec: nothing to add
 
   Negotiator n(with_video(), 7);
-  n.set_local({"192.0.2.1", 4000, 4001});
-  EXPECT_EQ(n.offered_streams(), 1u);
-  ASSERT_EQ(parsed(n.create_offer(Direction::kSendRecv)).media.size(), 1u);
-  ASSERT_TRUE(n.receive_answer(answer_with("m=audio 6000 RTP/AVP 0\r\n")).ok());
+  n.set_local(std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}});
+  EXPECT_EQ(n.offered_streams(), 2u);  // with a video codec, the first offer has video
+  Session first = parsed(n.create_offer(Direction::kSendRecv));
+  ASSERT_EQ(first.media.size(), 2u);
+  EXPECT_EQ(first.media[1].type, "video");
+  EXPECT_EQ(first.media[1].rtcp_feedback(97), (std::vector<std::string>{"nack pli", "ccm fir"}));
+  EXPECT_TRUE(first.media[1].connections.empty());  // the session's c= holds for it
+  // An audio-only peer refuses it with port 0.
+  ASSERT_TRUE(
+      n.receive_answer(answer_with("m=audio 6000 RTP/AVP 0\r\nm=video 0 RTP/AVP 97\r\n")).ok());
 
   ASSERT_TRUE(n.add_stream(StreamKind::kVideo));
   EXPECT_EQ(n.offered_streams(), 2u);
@@ -564,6 +570,54 @@ TEST(OfferAnswer, ContentRoles) {
   EXPECT_EQ(role("x-new,speaker"), ContentRole::kSpeaker);  // the first one we know
   EXPECT_EQ(role("sl"), ContentRole::kSignLanguage);
   EXPECT_EQ(role("unknown"), ContentRole::kMain);
+}
+
+// RFC 4585 4.2: the answer keeps of the offer's a=rtcp-fb only what we take (PLI, FIR;
+// "*" stands for every format), and the agreement says what both named; the offerer
+// learns the same from the answer. A peer that names none gets none.
+TEST(OfferAnswer, VideoFeedbackIsWhatBothSidesName) {
+  Negotiator n(with_video(), 7);
+  n.set_local(std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}});
+  Answer a = answer(n, offer_with("m=audio 5000 RTP/AVP 0\r\n"
+                                  "m=video 5002 RTP/AVP 100\r\na=rtpmap:100 VP8/90000\r\n"
+                                  "a=rtcp-fb:100 nack\r\na=rtcp-fb:100  NACK   PLI\r\n"
+                                  "a=rtcp-fb:* ccm fir\r\na=rtcp-fb:100 goog-remb\r\n"
+                                  "a=rtcp-fb:101 ccm tmmbr\r\n"));
+  ASSERT_EQ(a.agreement.streams.size(), 2u);
+  EXPECT_EQ(a.agreement.streams[1].codecs.at(0).rtcp_feedback,
+            (std::vector<std::string>{"nack pli", "ccm fir"}));
+  Session s = parsed(a.sdp);
+  EXPECT_EQ(s.media[1].attributes.values("rtcp-fb").size(), 2u);
+  EXPECT_EQ(s.media[1].rtcp_feedback(100), (std::vector<std::string>{"nack pli", "ccm fir"}));
+
+  Negotiator none(with_video(), 8);
+  none.set_local(std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}});
+  Answer b = answer(none, offer_with("m=audio 5000 RTP/AVP 0\r\n"
+                                     "m=video 5002 RTP/AVP 100\r\na=rtpmap:100 VP8/90000\r\n"));
+  EXPECT_TRUE(b.agreement.streams[1].codecs.at(0).rtcp_feedback.empty());
+  EXPECT_TRUE(parsed(b.sdp).media[1].attributes.values("rtcp-fb").empty());
+
+  Negotiator offerer(with_video(), 9);
+  offerer.set_local(
+      std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}});
+  offerer.create_offer(Direction::kSendRecv);
+  auto agreed = offerer.receive_answer(
+      answer_with("m=audio 6000 RTP/AVP 0\r\nm=video 6002 RTP/AVP 97\r\na=rtpmap:97 VP8/90000\r\n"
+                  "a=rtcp-fb:97 nack pli\r\n"));
+  ASSERT_TRUE(agreed.ok()) << agreed.error().reason;
+  EXPECT_EQ(agreed->streams[1].codecs.at(0).rtcp_feedback, (std::vector<std::string>{"nack pli"}));
+}
+
+// A stream whose default candidate is not at the session's c= address gets its own c=.
+TEST(OfferAnswer, AStreamElsewhereThanTheSessionHasItsOwnConnection) {
+  Negotiator n(with_video(), 7);
+  n.set_local(std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"fe80::1", 4002, 4002}});
+  Session s = parsed(n.create_offer(Direction::kSendRecv));
+  ASSERT_EQ(s.media.size(), 2u);
+  EXPECT_TRUE(s.media[0].connections.empty());
+  ASSERT_EQ(s.media[1].connections.size(), 1u);
+  EXPECT_EQ(s.media[1].connections[0].address, "fe80::1");
+  EXPECT_TRUE(s.media[1].connections[0].is_ipv6());
 }
 
 }  // namespace

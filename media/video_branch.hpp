@@ -1,0 +1,128 @@
+// One video stream of a call, as a branch of its call pipeline (call_pipeline.hpp):
+//
+//   send:    source ─ convert ─ scale ─ rate ─ caps (I420, W x H @ F) ─ tee ─ queue ─ rate
+//            ─ appsink (the self view: local())
+//                                                                      └─ queue ─ valve
+//            ─ vp8enc ─ rtpvp8pay ─▶ rtpbin
+//   receive: rtpbin ─▶ rtpvp8depay ─ vp8dec ─ appsink (remote())
+//
+// Loss is repaired by asking for a new key frame: the depayloader notices a gap and sends
+// a force-key-unit event upstream, which rtpbin turns into RTCP PLI (or FIR) when the
+// peer named them in a=rtcp-fb (RFC 4585, 5104); a PLI from the peer reaches our encoder
+// as the same event, and it sends a key frame. The encoder runs in real-time mode with no
+// look-ahead, so a frame leaves as soon as it is captured. Frames reach their readers
+// (the GUI, `ctl snapshot`) through LatestFrame slots, the newest frame only. Built and
+// driven on the engine's thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/stream_description.hpp"
+#include "media/gst_handles.hpp"
+#include "media/media_branch.hpp"
+#include "media/session_stats.hpp"
+#include "media/video_frames.hpp"
+
+namespace lanline::media {
+
+// Where a call's video comes from (DESIGN.md --video-source).
+struct VideoSource {
+  enum class Kind { kNone, kTest, kDevice, kScreen };
+  Kind kind = Kind::kNone;
+  std::string device;  // kDevice: "/dev/video0", or "" for the first camera
+};
+
+// "none" | "test" | "device" | "device:/dev/videoN" | "screen" (the X11 screen, through
+// ximagesrc, in place of a camera); "" is "none". nullopt with `error` saying what is
+// accepted.
+std::optional<VideoSource> parse_video_source(std::string_view text, std::string& error);
+
+struct VideoBranchConfig {
+  StreamDescription stream;
+  VideoSource source;
+  std::string name = "call";  // for logs
+  int width = 1280;
+  int height = 720;
+  int fps = 30;
+  int bitrate_kbps = 1500;  // what the encoder aims at
+};
+
+struct VideoStats {
+  std::string codec;  // "vp8"
+  int width = 0;      // of the newest frame decoded from the peer
+  int height = 0;
+  double fps = 0;  // frames decoded per second, since the previous reading
+  double send_kbps = 0;
+  double receive_kbps = 0;
+  std::int64_t packets_lost = 0;
+  std::uint64_t frames_received = 0;
+  std::uint64_t nacks_sent = 0;
+  std::uint64_t nacks_received = 0;
+  std::uint64_t plis_sent = 0;  // PLI and FIR
+  std::uint64_t plis_received = 0;
+};
+
+class VideoBranch final : public MediaBranch {
+ public:
+  // Builds the branch for `slot`; nullptr with `error` (no codec to send, a missing
+  // plugin). With source kNone the branch only receives.
+  static std::unique_ptr<VideoBranch> create(const StreamSlot& slot, VideoBranchConfig config,
+                                             std::string& error);
+  ~VideoBranch() override;
+
+  // Only the direction changes live; anything else needs a new branch.
+  static bool takes_live(const StreamDescription& built, const StreamDescription& next);
+  void set_direction(bool send, bool receive);
+  const VideoBranchConfig& config() const { return config_; }
+  VideoStats stats();
+
+  // The newest frame decoded from the peer, and the newest we sent (the self view).
+  const LatestFrame& remote() const { return remote_; }
+  const LatestFrame& local() const { return local_; }
+
+  GstElement* send_element() const override { return send_.get(); }
+  GstElement* receive_element() const override { return receive_.get(); }
+  bool receiving() const override { return receiving_.load(); }
+  GstCaps* caps_for(guint pt) override;
+  void add_received(GstPad* pad, guint pt) override;
+  void handle(GstMessage* /*message*/) override {}
+  void finish() override {}
+  bool early_feedback() const override { return true; }
+
+ private:
+  VideoBranch(const StreamSlot& slot, VideoBranchConfig config);
+  void build_send(const NegotiatedCodec& codec);
+  void build_receive();
+  GstElement* make_source();
+  GstElement* frame_sink(const char* name, LatestFrame& slot);
+  static GstFlowReturn on_sample(GstElement* sink, gpointer slot);
+  static GstPadProbeReturn on_upstream_event(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  static GstPadProbeReturn on_key_frame_request(GstPad* pad, GstPadProbeInfo* info, gpointer);
+
+  StreamSlot slot_;
+  VideoBranchConfig config_;
+  int receive_pt_ = -1;
+  bool feedback_pli_ = false;  // the peer takes RTCP PLI (a=rtcp-fb ... nack pli)
+  bool feedback_fir_ = false;  // and FIR (ccm fir)
+  GstPtr<GstElement> send_;
+  GstPtr<GstElement> receive_;
+  GstElement* valve_ = nullptr;
+  GstPad* decoder_sink_ = nullptr;  // the receive bin's ghost pad in front of the depayloader
+  std::atomic<bool> receiving_{true};
+  // Key frames the peer asked for (its PLI or FIR, as rtpbin hands them to our encoder).
+  std::atomic<std::uint64_t> key_frames_asked_{0};
+  LatestFrame remote_;
+  LatestFrame local_;
+  Bitrates bitrates_;
+  std::uint64_t frames_at_last_reading_ = 0;
+  std::chrono::steady_clock::time_point last_reading_ = std::chrono::steady_clock::now();
+  double fps_ = 0;
+};
+
+}  // namespace lanline::media

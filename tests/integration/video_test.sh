@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Video calls between headless nodes on this host.
+#   both     A and B with --video-source test call each other: each side's newest decoded
+#            frame (`ctl snapshot remote`) matches the SMPTE pattern the other sends
+#            (frame_check: pixel comparison with tolerance), its self view (`snapshot
+#            local`) too, and `ctl calls` shows the video stream (vp8, 1280x720, frames
+#            per second, bitrates) beside the audio, whose tones are checked as ever.
+#   audio    A with video calls C with --video-source none (audio only): C refuses the
+#            video m-line with port 0, the call goes on with audio both ways, and a
+#            snapshot says there is no video.
+# Usage: video_test.sh LANLINE_BIN FRAME_CHECK WAV_CHECK
+set -uo pipefail
+bin=$1
+frame_check=$2
+export WAV_CHECK=$3
+here=$(dirname "$(readlink -f "$0")")
+source "$here/../lib/harness.sh"
+source "$here/../lib/audio_check.sh"
+FAIL_LOG_LINES=15
+harness_start /tmp/lanline-video-XXXXXX
+
+ctl() { "$bin" ctl "$@" 2>&1; }
+
+node_pid=""
+start_node() {  # start_node PROFILE PORT OPTIONS...
+  local profile=$1 port=$2
+  shift 2
+  "$bin" --headless --profile "$profile" --sip-port "$port" --user service --name "$profile" \
+    --no-discovery "$@" > "$work/$profile.log" 2>&1 &
+  node_pid=$!
+  pids+=("$node_pid")
+  wait_for 10 "$bin" ctl --profile "$profile" status > /dev/null 2>&1
+}
+state_is() { ctl --profile "$1" calls | grep -q "\"state\":\"$2\""; }
+# json_field PROFILE EXPRESSION: a field of the first call in `ctl calls`, by Python.
+json_field() {
+  ctl --profile "$1" calls | python3 -c "
+import json, sys
+c = json.load(sys.stdin)['calls'][0]
+print($2)" 2> /dev/null
+}
+
+pa=$(free_port) pb=$(free_port) pc=$(free_port)
+start_node a "$pa" --video-source test --audio-source test:440 \
+  --audio-sink "record:$work/a.wav" || fail "node a did not start"
+start_node b "$pb" --auto-answer --video-source test --audio-source test:660 \
+  --audio-sink "record:$work/b.wav" || fail "node b did not start"
+start_node c "$pc" --auto-answer --video-source none --sip-trace --audio-source test:620 \
+  --audio-sink "record:$work/c.wav" || fail "node c did not start"
+
+# --- both sides send video -------------------------------------------------------------
+echo "--- both"
+ctl --profile a call "sip:service@127.0.0.1:$pb" > /dev/null
+if wait_for 10 state_is a established && wait_for 5 state_is b established; then
+  # Frames flowing at the other side: a decoded frame of the right size.
+  wait_for 10 bash -c "'$bin' ctl --profile b calls 2>/dev/null | grep -q '\"width\":1280'"
+  sleep 2
+  for side in a b; do
+    if out=$(ctl --profile $side snapshot remote "$work/$side-remote.png") &&
+      r=$("$frame_check" "$work/$side-remote.png" --pattern smpte); then
+      pass "both: $side decodes the pattern sent to it: ${r#*: }"
+    else
+      fail "both: $side's remote frame: $out ${r:-}"
+    fi
+    if out=$(ctl --profile $side snapshot local "$work/$side-local.png") &&
+      r=$("$frame_check" "$work/$side-local.png" --pattern smpte --max-mean-error 2); then
+      pass "both: $side's self view is what it sends: ${r#*: }"
+    else
+      fail "both: $side's self view: $out ${r:-}"
+    fi
+    v=$(json_field $side "c['media']['video']")
+    read -r codec width height fps < <(json_field $side \
+      "' '.join(str(c['media']['video'][k]) for k in ('codec', 'width', 'height', 'fps'))")
+    if [[ $codec == vp8 && $width == 1280 && $height == 720 ]] &&
+      python3 -c "import sys; sys.exit(0 if float('$fps') >= 20 else 1)"; then
+      pass "both: $side's calls shows the video: $v"
+    else
+      fail "both: $side's calls shows video $v (want vp8 1280x720 at 20 fps or more)"
+    fi
+  done
+  ctl --profile a hangup > /dev/null
+  wait_for 5 bash -c "'$bin' ctl --profile b calls 2>/dev/null | grep -q '\"calls\":\[\]'"
+  sleep 0.5
+  if r=$(audio_verdict "$work/b.wav" 440 120 10); then pass "both: b hears 440 Hz: $r"
+  else fail "both: b's recording: $r"; fi
+  if r=$(audio_verdict "$work/a.wav" 660 120 10); then pass "both: a hears 660 Hz: $r"
+  else fail "both: a's recording: $r"; fi
+else
+  fail "both: the call was not established"
+fi
+
+# --- an audio-only peer ----------------------------------------------------------------
+echo "--- audio"
+ctl --profile a call "sip:service@127.0.0.1:$pc" > /dev/null
+if wait_for 10 state_is a established && wait_for 5 state_is c established; then
+  sleep 2
+  v=$(json_field a "c['media']['video']")
+  if [[ $v == None ]]; then pass "audio: the call has no video stream on a's side"
+  else fail "audio: a shows video '$v' in a call with an audio-only peer"; fi
+  out=$(ctl --profile c snapshot remote "$work/c-remote.png")
+  if [[ $out == *"has no video"* ]]; then pass "audio: c's snapshot says: ${out//$'\n'/ }"
+  else fail "audio: c's snapshot answered '$out'"; fi
+  ctl --profile a hangup > /dev/null
+  wait_for 5 bash -c "'$bin' ctl --profile c calls 2>/dev/null | grep -q '\"calls\":\[\]'"
+  sleep 0.5
+  if r=$(audio_verdict "$work/c.wav" 440 120 10); then pass "audio: c hears 440 Hz: $r"
+  else fail "audio: c's recording: $r"; fi
+  if grep -q '^m=video 0 ' "$work/c.log"; then pass "audio: c answered the video m-line with port 0"
+  else fail "audio: no 'm=video 0' in c's answer (its SIP trace)"; fi
+else
+  fail "audio: the call was not established"
+fi
+
+harness_summary
