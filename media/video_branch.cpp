@@ -203,9 +203,25 @@ GstPadProbeReturn VideoBranch::on_upstream_event(GstPad*, GstPadProbeInfo* info,
   return GST_PAD_PROBE_OK;
 }
 
-GstPadProbeReturn VideoBranch::on_key_frame_request(GstPad*, GstPadProbeInfo* info, gpointer) {
+// Every key frame request on its way to rtpbin, which sends FIR for one that asks for
+// "all headers" (what the depayloader asks) and PLI otherwise, whatever the SDP said:
+// the request becomes what the peer named, PLI first (RFC 5104 4.3.1.2: FIR is not for
+// loss), and none at all for a peer that named neither. baresip 1.0 answers PLI only.
+GstPadProbeReturn VideoBranch::on_key_frame_request(GstPad*, GstPadProbeInfo* info, gpointer self) {
   GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
-  return event && gst_video_event_is_force_key_unit(event) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+  if (!event || !gst_video_event_is_force_key_unit(event)) return GST_PAD_PROBE_OK;
+  const auto* branch = static_cast<const VideoBranch*>(self);
+  if (!branch->feedback_pli_ && !branch->feedback_fir_) return GST_PAD_PROBE_DROP;
+  GstClockTime running_time = GST_CLOCK_TIME_NONE;
+  gboolean all_headers = FALSE;
+  guint count = 0;
+  gst_video_event_parse_upstream_force_key_unit(event, &running_time, &all_headers, &count);
+  const gboolean want_fir = branch->feedback_pli_ ? FALSE : TRUE;
+  if (all_headers == want_fir) return GST_PAD_PROBE_OK;
+  GST_PAD_PROBE_INFO_DATA(info) =
+      gst_video_event_new_upstream_force_key_unit(running_time, want_fir, count);
+  gst_event_unref(event);
+  return GST_PAD_PROBE_OK;
 }
 
 // One decoder, for the payload type we wrote for VP8; frames into the remote slot.
@@ -218,12 +234,10 @@ void VideoBranch::build_receive() {
   // the decoder goes on over the gap, as such a peer expects.
   const bool ask = feedback_pli_ || feedback_fir_;
   g_object_set(depay, "request-keyframe", ask, "wait-for-keyframe", ask, nullptr);
-  if (!ask) {
-    // The decoder asks too, after a frame it could not decode: not of this peer.
-    GstPtr<GstPad> depay_sink(gst_element_get_static_pad(depay, "sink"));
-    gst_pad_add_probe(depay_sink.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-                      &VideoBranch::on_key_frame_request, nullptr, nullptr);
-  }
+  // The decoder asks too, after a frame it could not decode.
+  GstPtr<GstPad> depay_sink(gst_element_get_static_pad(depay, "sink"));
+  gst_pad_add_probe(depay_sink.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+                    &VideoBranch::on_key_frame_request, this, nullptr);
   GstElement* decoder = make_element("vp8dec", "decoder");
   g_object_set(decoder, "threads", 1u, nullptr);
   GstElement* sink = frame_sink("remoteview", remote_);

@@ -103,7 +103,7 @@ class VideoBranch final : public MediaBranch {
   GstElement* frame_sink(const char* name, LatestFrame& slot);
   static GstFlowReturn on_sample(GstElement* sink, gpointer slot);
   static GstPadProbeReturn on_upstream_event(GstPad* pad, GstPadProbeInfo* info, gpointer self);
-  static GstPadProbeReturn on_key_frame_request(GstPad* pad, GstPadProbeInfo* info, gpointer);
+  static GstPadProbeReturn on_key_frame_request(GstPad* pad, GstPadProbeInfo* info, gpointer self);
 
   StreamSlot slot_;
   VideoBranchConfig config_;

@@ -1,5 +1,7 @@
-// frame_check FILE.png --pattern NAME [--max-mean-error E] [--min-close S]
-// Whether a picture a node wrote (`lanline ctl snapshot`) shows videotestsrc's pattern
+// frame_check FILE.png (--pattern NAME | --against OTHER.png) [--max-mean-error E]
+//             [--min-close S]
+// Whether a picture a node wrote (`lanline ctl snapshot`, or another client's snapshot)
+// shows another picture of the same size (--against), or videotestsrc's pattern
 // NAME at the picture's size, as it looks once through I420 (pixels that change from
 // frame to frame, SMPTE's noise, left out): the mean absolute error over R, G and B at most E
 // (default 12 of 255) and at least a share S (default 0.95) of pixels within 40 on each channel.
@@ -8,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "frame_compare.hpp"
@@ -22,12 +25,15 @@ int main(int argc, char** argv) {
   }
   std::string file = argv[1];
   std::string pattern = "smpte";
+  std::string against;
   double max_mean = 12;
   double min_close = 0.95;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--pattern")
       pattern = argv[i + 1];
+    else if (flag == "--against")
+      against = argv[i + 1];
     else if (flag == "--max-mean-error")
       max_mean = std::atof(argv[i + 1]);
     else if (flag == "--min-close")
@@ -44,14 +50,21 @@ int main(int argc, char** argv) {
     std::printf("%s: cannot read: %s\n", file.c_str(), error.c_str());
     return 1;
   }
-  auto reference = pattern_reference(pattern, picture->width, picture->height, error);
+  std::optional<Reference> reference;
+  if (!against.empty()) {
+    if (auto other = load_png(against, error)) reference = Reference{*other, {}};
+    pattern = against;
+  } else {
+    reference = pattern_reference(pattern, picture->width, picture->height, error);
+  }
   if (!reference) {
     std::printf("%s: no reference: %s\n", file.c_str(), error.c_str());
     return 1;
   }
   auto difference = compare(*picture, *reference);
   if (!difference) {
-    std::printf("%s: not comparable\n", file.c_str());
+    std::printf("%s: %dx%d, not comparable with %s (%dx%d)\n", file.c_str(), picture->width,
+                picture->height, pattern.c_str(), reference->frame.width, reference->frame.height);
     return 1;
   }
   const bool ok = difference->mean_error <= max_mean && difference->share_close >= min_close;

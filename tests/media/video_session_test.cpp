@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <random>
 #include <string>
 
 #include "../net/loop_support.hpp"
@@ -49,7 +50,9 @@ StreamDescription video_stream(int send_pt, int receive_pt, const UdpTransport& 
 void start(MainContext& context, Peer& peer, const std::string& name, int send_pt, int receive_pt,
            const UdpTransport& remote, bool feedback) {
   std::string error;
-  peer.pipeline = CallPipeline::create(context.get(), name, {}, error);
+  PipelineEvents events;
+  events.on_error = [&peer](const std::string& problem) { peer.errors += problem + "; "; };
+  peer.pipeline = CallPipeline::create(context.get(), name, std::move(events), error);
   ASSERT_TRUE(peer.pipeline) << error;
   VideoBranchConfig config;
   config.stream = video_stream(send_pt, receive_pt, remote, feedback);
@@ -198,6 +201,52 @@ void VideoSessionTest::burst_then_recovery(std::chrono::milliseconds limit) {
   }
   context_.run_for(1500ms);  // the RTCP that carried the requests is counted on both sides
   gst_pad_remove_probe(sink.get(), probe);
+}
+
+// Bad input on the video port: RTP with VP8's payload type carrying garbage, VP8 key
+// frames claiming 16383x16383 pixels, truncated payload descriptors, and datagrams that
+// are not RTP at all. The call goes on: b still decodes a's stream afterwards, no frame
+// of absurd size reaches the slot, and the pipeline reports no error.
+TEST_F(VideoSessionTest, GarbageOnTheVideoPortDoesNotStopThePicture) {
+  start_both(true);
+  ASSERT_TRUE(context_.run_until([&] { return b_.video->remote().frames() > 10; }, 10s));
+  net::test::RawSocket attacker(AF_INET, SOCK_DGRAM);
+  std::mt19937 random(7);
+  auto bytes = [&](std::size_t n) {
+    std::string out(n, '\0');
+    for (char& c : out)
+      c = static_cast<char>(random() & 0xff);
+    return out;
+  };
+  // A's SSRC would be too easy to guess for a test: garbage comes from a stream of its own,
+  // and from a's own SSRC too (what an attacker on the path could do).
+  for (int i = 0; i < 3000; ++i) {
+    std::string packet;
+    const int kind = i % 4;
+    std::string header = std::string("\x80\x62", 2);  // V=2, PT 98: what b receives VP8 on
+    header += static_cast<char>(i >> 8);
+    header += static_cast<char>(i);
+    header += bytes(8);  // timestamp, SSRC
+    if (kind == 0) {
+      packet = header + bytes(1 + i % 1100);  // garbage payload
+    } else if (kind == 1) {
+      // A VP8 key frame start (RFC 6386 9.1) claiming the largest picture there is.
+      packet = header + std::string("\x10", 1) +
+               std::string("\x00\x00\x00\x9d\x01\x2a\xff\x3f\xff\x3f", 10) + bytes(200);
+    } else if (kind == 2) {
+      packet = header + std::string("\x90\x80", 2);  // a descriptor cut short
+    } else {
+      packet = bytes(1 + i % 40);  // not RTP
+    }
+    attacker.send_to_loopback(packet, b_.sockets->rtp_port());
+  }
+  const std::uint64_t before = b_.video->remote().frames();
+  EXPECT_TRUE(context_.run_until([&] { return b_.video->remote().frames() > before + 30; }, 10s))
+      << "b decoded " << b_.video->remote().frames() - before << " frames after the garbage";
+  auto frame = b_.video->remote().newest();
+  ASSERT_TRUE(frame);
+  EXPECT_EQ(frame->width, kWidth);
+  EXPECT_TRUE(b_.errors.empty()) << b_.errors;
 }
 
 }  // namespace
