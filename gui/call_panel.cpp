@@ -66,35 +66,55 @@ void meter(const char* label, std::optional<float> value, UiState& ui) {
   }
 }
 
+// `frame` fitted into the rectangle at `at` of `size`, its shape kept (letterboxed),
+// through texture `key`. False when it could not be drawn.
+bool draw_picture(UiState& ui, int key, const media::VideoFrame& frame, ImVec2 at, ImVec2 size) {
+  ImTextureID texture = ui.textures ? ui.textures->show(key, frame) : nullptr;
+  if (!texture || frame.width <= 0 || frame.height <= 0) return false;
+  const float scale =
+      std::min(size.x / static_cast<float>(frame.width), size.y / static_cast<float>(frame.height));
+  const ImVec2 shown(frame.width * scale, frame.height * scale);
+  const ImVec2 from(at.x + (size.x - shown.x) / 2, at.y + (size.y - shown.y) / 2);
+  ImGui::GetWindowDrawList()->AddImage(texture, from, ImVec2(from.x + shown.x, from.y + shown.y));
+  return true;
+}
+
+// The peer's picture large, ours small in the corner; until the peer's video comes, its
+// initial, and "camera off" where there is no picture of ours.
 void video_area(const Call& call, UiState& ui, float height) {
   ImVec2 at = ImGui::GetCursorScreenPos();
   float width = ImGui::GetContentRegionAvail().x;
   ImDrawList* draw = ImGui::GetWindowDrawList();
   draw->AddRectFilled(at, ImVec2(at.x + width, at.y + height), IM_COL32(10, 12, 15, 255),
                       8 * ui.scale);
-  // The remote picture goes here; until there is video, the peer's initial.
-  std::string initial = call.name.empty() ? (call.peer.empty() ? "?" : call.peer.substr(0, 1))
-                                          : call.name.substr(0, 1);
-  ImGui::PushFont(ui.fonts.title);
-  ImVec2 size = ImGui::CalcTextSize(initial.c_str());
-  float radius = std::min(height * 0.22f, 48 * ui.scale);
-  ImVec2 centre(at.x + width / 2, at.y + height / 2);
-  draw->AddCircleFilled(centre, radius, ImGui::GetColorU32(colours::kAccent), 48);
-  draw->AddText(ImVec2(centre.x - size.x / 2, centre.y - size.y / 2), IM_COL32_WHITE,
-                initial.c_str());
-  ImGui::PopFont();
+  auto remote = ui.frames ? ui.frames->newest(call.id, media::FrameBoard::Kind::kRemote) : nullptr;
+  auto local = ui.frames ? ui.frames->newest(call.id, media::FrameBoard::Kind::kLocal) : nullptr;
+  if (!remote || !draw_picture(ui, 0, *remote, at, ImVec2(width, height))) {
+    std::string initial = call.name.empty() ? (call.peer.empty() ? "?" : call.peer.substr(0, 1))
+                                            : call.name.substr(0, 1);
+    ImGui::PushFont(ui.fonts.title);
+    ImVec2 size = ImGui::CalcTextSize(initial.c_str());
+    float radius = std::min(height * 0.22f, 48 * ui.scale);
+    ImVec2 centre(at.x + width / 2, at.y + height / 2);
+    draw->AddCircleFilled(centre, radius, ImGui::GetColorU32(colours::kAccent), 48);
+    draw->AddText(ImVec2(centre.x - size.x / 2, centre.y - size.y / 2), IM_COL32_WHITE,
+                  initial.c_str());
+    ImGui::PopFont();
+  }
   // Self view, bottom right.
   float self_w = std::min(width * 0.22f, 180 * ui.scale);
   float self_h = self_w * 9 / 16;
   ImVec2 self_at(at.x + width - self_w - 10 * ui.scale, at.y + height - self_h - 10 * ui.scale);
   draw->AddRectFilled(self_at, ImVec2(self_at.x + self_w, self_at.y + self_h),
                       IM_COL32(40, 44, 52, 255), 6 * ui.scale);
-  ImGui::PushFont(ui.fonts.small);
-  const char* self_label = "camera off";
-  ImVec2 label = ImGui::CalcTextSize(self_label);
-  draw->AddText(ImVec2(self_at.x + (self_w - label.x) / 2, self_at.y + (self_h - label.y) / 2),
-                IM_COL32(150, 155, 165, 255), self_label);
-  ImGui::PopFont();
+  if (!local || !draw_picture(ui, 1, *local, self_at, ImVec2(self_w, self_h))) {
+    ImGui::PushFont(ui.fonts.small);
+    const char* self_label = "camera off";
+    ImVec2 label = ImGui::CalcTextSize(self_label);
+    draw->AddText(ImVec2(self_at.x + (self_w - label.x) / 2, self_at.y + (self_h - label.y) / 2),
+                  IM_COL32(150, 155, 165, 255), self_label);
+    ImGui::PopFont();
+  }
   ImGui::Dummy(ImVec2(width, height));
 }
 

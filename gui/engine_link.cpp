@@ -33,6 +33,7 @@ void EngineLink::attach(engine::CommandHandler& handler) {
 
 void EngineLink::detach() {
   attached_ = false;
+  if (auto frames = video_frames()) frames->on_frame({});
   if (handler_) handler_->unsubscribe(token_);
   handler_ = nullptr;
 }
@@ -97,7 +98,24 @@ void EngineLink::free_request(gpointer data) {
   delete static_cast<Request*>(data);
 }
 
+void EngineLink::watch_video(std::shared_ptr<media::FrameBoard> frames) {
+  frames->on_frame([this] {
+    if (frame_wake_pending_.exchange(true)) return;
+    SDL_Event wake{};
+    wake.type = wake_event_;
+    SDL_PushEvent(&wake);
+  });
+  std::lock_guard lock(mutex_);
+  frames_ = std::move(frames);
+}
+
+std::shared_ptr<media::FrameBoard> EngineLink::video_frames() {
+  std::lock_guard lock(mutex_);
+  return frames_;
+}
+
 std::vector<EngineLink::Arrival> EngineLink::take() {
+  frame_wake_pending_ = false;  // the frame drawn next is the newest
   std::deque<Arrival> taken;
   {
     std::lock_guard lock(mutex_);

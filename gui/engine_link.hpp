@@ -12,12 +12,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/command_handler.hpp"
+#include "media/frame_board.hpp"
 
 namespace lanline::gui {
 
@@ -49,6 +51,12 @@ class EngineLink {
   };
   std::vector<Arrival> take();
 
+  // Engine thread, once, before calls: where the calls' video frames are; each new frame
+  // wakes the GUI (one wake-up until it has drawn).
+  void watch_video(std::shared_ptr<media::FrameBoard> frames);
+  // GUI thread: the same, or nullptr.
+  std::shared_ptr<media::FrameBoard> video_frames();
+
  private:
   static gboolean run_request(gpointer data);
   static void free_request(gpointer data);
@@ -60,7 +68,9 @@ class EngineLink {
   std::uint64_t token_ = 0;
   std::atomic<bool> attached_{false};
   std::mutex mutex_;
-  std::deque<Arrival> arrived_;  // guarded by mutex_
+  std::deque<Arrival> arrived_;                // guarded by mutex_
+  std::shared_ptr<media::FrameBoard> frames_;  // guarded by mutex_
+  std::atomic<bool> frame_wake_pending_{false};
 };
 
 }  // namespace lanline::gui

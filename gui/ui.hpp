@@ -12,6 +12,7 @@
 
 #include "engine_link.hpp"
 #include "model.hpp"
+#include "video_textures.hpp"
 
 namespace lanline::gui {
 
@@ -52,6 +53,9 @@ struct UiState {
   bool focus_address = false;
   // Test hook (LANLINE_GUI_LAYOUT): where named controls are, in window coordinates.
   std::map<std::string, ImVec4> layout;
+  // The calls' video and how to draw it (set by the window each frame; null without).
+  media::FrameBoard* frames = nullptr;
+  VideoTextures* textures = nullptr;
 };
 
 // Sends commands to the engine; replies update the model on the GUI thread.

@@ -97,12 +97,15 @@ struct Window::Impl {
   Model model;
   UiState ui;
   std::unique_ptr<Ringtone> ringtone;
+  std::unique_ptr<VideoTextures> textures;    // made with the renderer, gone before it
+  std::shared_ptr<media::FrameBoard> frames;  // the engine's, once it runs
   std::uint64_t last_ringing = 0;
   bool first_frame_done = false;
   std::string written_layout;
 
   ~Impl() {
     ringtone.reset();
+    textures.reset();
     if (imgui_gl) ImGui_ImplOpenGL3_Shutdown();
     if (imgui_sdlrenderer) ImGui_ImplSDLRenderer_Shutdown();
     if (imgui_sdl) ImGui_ImplSDL2_Shutdown();
@@ -376,6 +379,9 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
             "); try LANLINE_RENDERER=software or LANLINE_RENDERER=gl";
     return nullptr;
   }
+  impl.textures =
+      renderer_kind == Renderer::gl ? make_gl_textures() : make_sdl_textures(impl.renderer);
+  impl.ui.textures = impl.textures.get();
   impl.wake = SDL_RegisterEvents(1);
   mark("renderer ready");
   return self;
@@ -453,6 +459,10 @@ void Window::run(EngineLink& link) {
       impl.ringtone = std::make_unique<Ringtone>(impl.options.data_dir + "/sounds/ring.wav");
     if (impl.ringtone) impl.ringtone->update(ringing != nullptr);
 
+    if (!impl.frames) {
+      impl.frames = link.video_frames();
+      impl.ui.frames = impl.frames.get();
+    }
     impl.begin_frame();
     ImGui_ImplSDL2_NewFrame();
     ImGui::NewFrame();

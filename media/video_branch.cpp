@@ -20,8 +20,10 @@ constexpr guint kRtpMtu = 1200;
 // after each loss.
 constexpr int kKeyFrameEverySeconds = 10;
 constexpr int kKeyFrameEverySecondsWithoutFeedback = 2;
-// The self view need not run at the camera's rate: it is a small picture.
+// The self view need not run at the camera's rate nor size: it is a small picture in a
+// corner (a quarter of the sent size each way: 320x180 for 720p).
 constexpr int kSelfViewFps = 15;
+constexpr int kSelfViewDivisor = 4;
 
 bool has_feedback(const NegotiatedCodec& codec, std::string_view value) {
   return std::find(codec.rtcp_feedback.begin(), codec.rtcp_feedback.end(), value) !=
@@ -118,23 +120,37 @@ GstElement* VideoBranch::make_source() {
   return source;
 }
 
-GstElement* VideoBranch::frame_sink(const char* name, LatestFrame& slot) {
+GstElement* VideoBranch::frame_sink(const char* name, bool remote) {
   GstElement* sink = make_element("appsink", name);
   // Raw frames as they are (I420): LatestFrame converts only those someone looks at.
   GstCaps* caps = gst_caps_new_empty_simple("video/x-raw");
   g_object_set(sink, "caps", caps, "emit-signals", TRUE, "sync", FALSE, "async", FALSE,
                "max-buffers", 1u, "drop", TRUE, "enable-last-sample", FALSE, nullptr);
   gst_caps_unref(caps);
-  g_signal_connect(sink, "new-sample", G_CALLBACK(&VideoBranch::on_sample), &slot);
+  g_signal_connect(
+      sink, "new-sample",
+      G_CALLBACK(remote ? &VideoBranch::on_remote_sample : &VideoBranch::on_local_sample), this);
   return sink;
 }
 
-GstFlowReturn VideoBranch::on_sample(GstElement* sink, gpointer slot) {
-  GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
-  if (!sample) return GST_FLOW_OK;
-  static_cast<LatestFrame*>(slot)->put(sample);
-  gst_sample_unref(sample);
+GstFlowReturn VideoBranch::on_remote_sample(GstElement* sink, gpointer self) {
+  auto* branch = static_cast<VideoBranch*>(self);
+  branch->take_sample(sink, *branch->remote_);
   return GST_FLOW_OK;
+}
+
+GstFlowReturn VideoBranch::on_local_sample(GstElement* sink, gpointer self) {
+  auto* branch = static_cast<VideoBranch*>(self);
+  branch->take_sample(sink, *branch->local_);
+  return GST_FLOW_OK;
+}
+
+void VideoBranch::take_sample(GstElement* sink, LatestFrame& slot) {
+  GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+  if (!sample) return;
+  slot.put(sample);
+  gst_sample_unref(sample);
+  if (config_.on_frame) config_.on_frame();
 }
 
 void VideoBranch::build_send(const NegotiatedCodec& codec) {
@@ -160,8 +176,12 @@ void VideoBranch::build_send(const NegotiatedCodec& codec) {
   gst_util_set_object_arg(G_OBJECT(view_queue), "leaky", "downstream");
   GstElement* view_rate = make_element("videorate");
   g_object_set(view_rate, "drop-only", TRUE, "max-rate", kSelfViewFps, nullptr);
-  GstElement* view_sink = frame_sink("selfview", local_);
-  add_and_link(bin, {view_queue, view_rate, view_sink});
+  GstElement* view_sink = frame_sink("selfview", false);
+  GstElement* view_scale = make_element("videoscale");
+  GstElement* view_size = capsfilter(gst_caps_new_simple(
+      "video/x-raw", "width", G_TYPE_INT, std::max(2, config_.width / kSelfViewDivisor), "height",
+      G_TYPE_INT, std::max(2, config_.height / kSelfViewDivisor), nullptr));
+  add_and_link(bin, {view_queue, view_rate, view_scale, view_size, view_sink});
   link_or_throw(tee, view_queue);
 
   GstElement* queue = make_element("queue", "encodequeue");
@@ -240,7 +260,7 @@ void VideoBranch::build_receive() {
                     &VideoBranch::on_key_frame_request, this, nullptr);
   GstElement* decoder = make_element("vp8dec", "decoder");
   g_object_set(decoder, "threads", 1u, nullptr);
-  GstElement* sink = frame_sink("remoteview", remote_);
+  GstElement* sink = frame_sink("remoteview", true);
   add_and_link(bin, {depay, decoder, sink});
   const std::string pad = "rtp_" + std::to_string(receive_pt_);
   decoder_sink_ = add_ghost_pad(receive_.get(), depay, "sink", pad.c_str());
@@ -278,13 +298,13 @@ VideoStats VideoBranch::stats() {
   bitrates_.update(now);
   VideoStats stats;
   stats.codec = "vp8";
-  if (auto frame = remote_.newest()) {
+  if (auto frame = remote_->newest()) {
     stats.width = frame->width;
     stats.height = frame->height;
   }
   const auto time = std::chrono::steady_clock::now();
   const double seconds = std::chrono::duration<double>(time - last_reading_).count();
-  const std::uint64_t frames = remote_.frames();
+  const std::uint64_t frames = remote_->frames();
   if (seconds >= 0.5) {
     fps_ = static_cast<double>(frames - frames_at_last_reading_) / seconds;
     frames_at_last_reading_ = frames;

@@ -1,7 +1,7 @@
 // One video stream of a call, as a branch of its call pipeline (call_pipeline.hpp):
 //
 //   send:    source ─ convert ─ scale ─ rate ─ caps (I420, W x H @ F) ─ tee ─ queue ─ rate
-//            ─ appsink (the self view: local())
+//            ─ scale (W/4 x H/4) ─ appsink (the self view: local())
 //                                                                      └─ queue ─ valve
 //            ─ vp8enc ─ rtpvp8pay ─▶ rtpbin
 //   receive: rtpbin ─▶ rtpvp8depay ─ vp8dec ─ appsink (remote())
@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,9 @@ struct VideoBranchConfig {
   int height = 720;
   int fps = 30;
   int bitrate_kbps = 1500;  // what the encoder aims at
+  // After each frame put in remote() or local(), on a streaming thread (the window is
+  // woken to draw it).
+  std::function<void()> on_frame;
 };
 
 struct VideoStats {
@@ -82,9 +86,13 @@ class VideoBranch final : public MediaBranch {
   const VideoBranchConfig& config() const { return config_; }
   VideoStats stats();
 
-  // The newest frame decoded from the peer, and the newest we sent (the self view).
-  const LatestFrame& remote() const { return remote_; }
-  const LatestFrame& local() const { return local_; }
+  // The newest frame decoded from the peer, and the newest we sent (the self view, at a
+  // quarter of the size each way).
+  const LatestFrame& remote() const { return *remote_; }
+  const LatestFrame& local() const { return *local_; }
+  // The same slots, to outlive the branch (media::FrameBoard).
+  std::shared_ptr<const LatestFrame> remote_slot() const { return remote_; }
+  std::shared_ptr<const LatestFrame> local_slot() const { return local_; }
 
   GstElement* send_element() const override { return send_.get(); }
   GstElement* receive_element() const override { return receive_.get(); }
@@ -100,8 +108,10 @@ class VideoBranch final : public MediaBranch {
   void build_send(const NegotiatedCodec& codec);
   void build_receive();
   GstElement* make_source();
-  GstElement* frame_sink(const char* name, LatestFrame& slot);
-  static GstFlowReturn on_sample(GstElement* sink, gpointer slot);
+  GstElement* frame_sink(const char* name, bool remote);
+  static GstFlowReturn on_remote_sample(GstElement* sink, gpointer self);
+  static GstFlowReturn on_local_sample(GstElement* sink, gpointer self);
+  void take_sample(GstElement* sink, LatestFrame& slot);
   static GstPadProbeReturn on_upstream_event(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   static GstPadProbeReturn on_key_frame_request(GstPad* pad, GstPadProbeInfo* info, gpointer self);
 
@@ -117,8 +127,8 @@ class VideoBranch final : public MediaBranch {
   std::atomic<bool> receiving_{true};
   // Key frames the peer asked for (its PLI or FIR, as rtpbin hands them to our encoder).
   std::atomic<std::uint64_t> key_frames_asked_{0};
-  LatestFrame remote_;
-  LatestFrame local_;
+  std::shared_ptr<LatestFrame> remote_ = std::make_shared<LatestFrame>();
+  std::shared_ptr<LatestFrame> local_ = std::make_shared<LatestFrame>();
   Bitrates bitrates_;
   std::uint64_t frames_at_last_reading_ = 0;
   std::chrono::steady_clock::time_point last_reading_ = std::chrono::steady_clock::now();

@@ -14,15 +14,9 @@
 #include <string>
 #include <vector>
 
-namespace lanline::media {
+#include "media/video_frame.hpp"
 
-// One frame, tightly packed RGBA (what a texture upload takes).
-struct VideoFrame {
-  int width = 0;
-  int height = 0;
-  std::vector<std::uint8_t> rgba;  // width * height * 4
-  std::uint64_t number = 0;        // counts up from 1 in its slot: a reader sees it is new
-};
+namespace lanline::media {
 
 class LatestFrame {
  public:

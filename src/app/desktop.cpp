@@ -127,6 +127,7 @@ int run_desktop(const Profile& profile, const NodeOptions& options,
     std::unique_ptr<Node> node = Node::create(context.get(), profile, options, node_error);
     if (node) {
       link.attach(node->handler());
+      link.watch_video(node->video_frames());
       node->on_quit([&loop] {
         spdlog::info("stopping: a client asked to quit");
         g_main_loop_quit(loop.get());

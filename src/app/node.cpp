@@ -74,6 +74,10 @@ std::unique_ptr<Node> Node::create(GMainContext* context, const Profile& profile
   return node;
 }
 
+std::shared_ptr<media::FrameBoard> Node::video_frames() const {
+  return impl_->engine->video_frames();
+}
+
 engine::CommandHandler& Node::handler() {
   return *impl_->history;
 }

@@ -10,6 +10,10 @@
 #include <string>
 
 #include "engine/command_handler.hpp"
+
+namespace lanline::media {
+class FrameBoard;
+}
 #include "options.hpp"
 #include "profile.hpp"
 
@@ -27,6 +31,8 @@ class Node {
 
   // What clients talk to: the engine with the history in front of it.
   engine::CommandHandler& handler();
+  // The calls' newest video frames, for the window.
+  std::shared_ptr<media::FrameBoard> video_frames() const;
   // Called when a client sends "quit".
   void on_quit(std::function<void()> callback);
   // "NAME ready on sip:USER@ADDRESS:PORT, control socket PATH"

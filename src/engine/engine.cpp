@@ -580,6 +580,10 @@ void Engine::on_quit(std::function<void()> callback) {
   impl_->quit = std::move(callback);
 }
 
+std::shared_ptr<media::FrameBoard> Engine::video_frames() const {
+  return impl_->media->frames();
+}
+
 std::uint16_t Engine::sip_port() const {
   return impl_->transport->port();
 }

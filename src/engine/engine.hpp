@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "engine/command_handler.hpp"
+namespace lanline::media {
+class FrameBoard;
+}
 
 namespace lanline::engine {
 
@@ -49,6 +52,8 @@ class Engine : public CommandHandler {
   // Called when a client sends "quit".
   void on_quit(std::function<void()> callback);
   std::uint16_t sip_port() const;
+  // The calls' newest video frames, for the window (media::FrameBoard).
+  std::shared_ptr<media::FrameBoard> video_frames() const;
 
  private:
   Engine();

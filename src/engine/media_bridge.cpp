@@ -68,6 +68,7 @@ struct MediaBridge::Impl {
   media::AudioSource source;
   media::AudioSink sink;
   media::VideoSource video_source;
+  std::shared_ptr<media::FrameBoard> frames = std::make_shared<media::FrameBoard>();
   bool video_enabled() const { return video_source.kind != media::VideoSource::Kind::kNone; }
   // One stream's network end: a plain socket pair, or an ICE agent (then the pipeline's
   // transport is nicesrc/nicesink on it).
@@ -131,6 +132,7 @@ struct MediaBridge::Impl {
   }
 
   static void stop_media(Call& call) {
+    if (call.video) call.owner->frames->withdraw(call.id);
     call.audio = nullptr;
     call.video = nullptr;
     call.audio_playing.reset();
@@ -256,6 +258,7 @@ bool MediaBridge::Impl::start_media(Call& call, const StreamDescription* audio,
     config.stream = *video;
     config.source = video_source;
     config.name = name;
+    config.on_frame = [board = frames] { board->frame_arrived(); };
     auto branch = media::VideoBranch::create(pipeline->next_slot(), std::move(config), error);
     if (!branch) return fail();
     video_branch = branch.get();
@@ -267,6 +270,11 @@ bool MediaBridge::Impl::start_media(Call& call, const StreamDescription* audio,
   call.video = video_branch;
   if (audio) call.audio_playing = audio_part;
   if (video) call.video_playing = video_part;
+  if (video_branch) {
+    frames->publish(
+        call_id, [slot = video_branch->remote_slot()] { return slot->newest(); },
+        [slot = video_branch->local_slot()] { return slot->newest(); });
+  }
   for (const Call::Playing* part : {&audio_part, &video_part}) {
     if (!part->transport) continue;
     const StreamDescription& agreed = part->agreed;
@@ -926,6 +934,10 @@ void MediaBridge::set_servers(std::optional<ice::StunServer> stun,
                               std::optional<ice::TurnServer> turn) {
   impl_->options.stun = std::move(stun);
   impl_->options.turn = std::move(turn);
+}
+
+std::shared_ptr<media::FrameBoard> MediaBridge::frames() const {
+  return impl_->frames;
 }
 
 bool MediaBridge::video_enabled() const {

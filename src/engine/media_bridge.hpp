@@ -21,6 +21,7 @@
 
 #include "core/call_media.hpp"
 #include "ice/ice_agent.hpp"
+#include "media/frame_board.hpp"
 
 namespace lanline::engine {
 
@@ -72,6 +73,8 @@ class MediaBridge : public core::CallMedia {
   bool has_audio(std::uint64_t call_id) const;
   // Whether calls offer and accept video (--video-source is not none).
   bool video_enabled() const;
+  // Where the window finds each call's newest video frames (published while it plays).
+  std::shared_ptr<media::FrameBoard> frames() const;
   // Writes the newest frame of the call's video, `kind` "remote" (what the peer sends)
   // or "local" (what we send), as a PNG. False with `error` saying why not.
   bool snapshot(std::uint64_t call_id, const std::string& kind, const std::string& path,

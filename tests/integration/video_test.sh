@@ -63,7 +63,8 @@ if wait_for 10 state_is a established && wait_for 5 state_is b established; then
       fail "both: $side's remote frame: $out ${r:-}"
     fi
     if out=$(ctl --profile $side snapshot local "$work/$side-local.png") &&
-      r=$("$frame_check" "$work/$side-local.png" --pattern smpte --max-mean-error 2); then
+      r=$("$frame_check" "$work/$side-local.png" --pattern smpte --scaled-from 1280x720 \
+        --max-mean-error 2); then
       pass "both: $side's self view is what it sends: ${r#*: }"
     else
       fail "both: $side's self view: $out ${r:-}"

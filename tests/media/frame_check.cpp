@@ -1,5 +1,5 @@
-// frame_check FILE.png (--pattern NAME | --against OTHER.png) [--max-mean-error E]
-//             [--min-close S]
+// frame_check FILE.png (--pattern NAME [--scaled-from WxH] | --against OTHER.png)
+//             [--max-mean-error E] [--min-close S]
 // Whether a picture a node wrote (`lanline ctl snapshot`, or another client's snapshot)
 // shows another picture of the same size (--against), or videotestsrc's pattern
 // NAME at the picture's size, as it looks once through I420 (pixels that change from
@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   std::string file = argv[1];
   std::string pattern = "smpte";
   std::string against;
+  int drawn_width = 0;
+  int drawn_height = 0;
   double max_mean = 12;
   double min_close = 0.95;
   for (int i = 2; i + 1 < argc; i += 2) {
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
       pattern = argv[i + 1];
     else if (flag == "--against")
       against = argv[i + 1];
+    else if (flag == "--scaled-from")
+      std::sscanf(argv[i + 1], "%dx%d", &drawn_width, &drawn_height);
     else if (flag == "--max-mean-error")
       max_mean = std::atof(argv[i + 1]);
     else if (flag == "--min-close")
@@ -55,7 +59,8 @@ int main(int argc, char** argv) {
     if (auto other = load_png(against, error)) reference = Reference{*other, {}};
     pattern = against;
   } else {
-    reference = pattern_reference(pattern, picture->width, picture->height, error);
+    reference = pattern_reference(pattern, picture->width, picture->height, error, drawn_width,
+                                  drawn_height);
   }
   if (!reference) {
     std::printf("%s: no reference: %s\n", file.c_str(), error.c_str());

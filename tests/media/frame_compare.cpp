@@ -41,14 +41,18 @@ std::vector<VideoFrame> first_frames(const std::string& description, int count,
 }  // namespace
 
 std::optional<Reference> pattern_reference(const std::string& pattern, int width, int height,
-                                           std::string& error) {
+                                           std::string& error, int drawn_width, int drawn_height) {
   constexpr int kFrames = 3;
-  auto frames =
-      first_frames("videotestsrc num-buffers=" + std::to_string(kFrames) + " pattern=" + pattern +
-                       " ! video/x-raw,format=I420,width=" + std::to_string(width) +
-                       ",height=" + std::to_string(height) +
-                       " ! videoconvert ! video/x-raw,format=RGBA ! appsink name=out",
-                   kFrames, error);
+  const std::string size = "width=" + std::to_string(width) + ",height=" + std::to_string(height);
+  std::string drawn = "video/x-raw,format=I420," + size;
+  if (drawn_width > 0 && drawn_height > 0) {
+    drawn = "video/x-raw,format=I420,width=" + std::to_string(drawn_width) +
+            ",height=" + std::to_string(drawn_height) + " ! videoscale ! video/x-raw," + size;
+  }
+  auto frames = first_frames("videotestsrc num-buffers=" + std::to_string(kFrames) +
+                                 " pattern=" + pattern + " ! " + drawn +
+                                 " ! videoconvert ! video/x-raw,format=RGBA ! appsink name=out",
+                             kFrames, error);
   if (frames.size() != kFrames) {
     if (error.empty()) error = "videotestsrc gave fewer frames than asked for";
     return std::nullopt;

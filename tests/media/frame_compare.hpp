@@ -18,8 +18,11 @@ struct Reference {
   VideoFrame frame;
   std::vector<bool> stable;
 };
+// With `drawn_width` and `drawn_height`: drawn at that size and scaled down to width x
+// height by videoscale, as the self view is.
 std::optional<Reference> pattern_reference(const std::string& pattern, int width, int height,
-                                           std::string& error);
+                                           std::string& error, int drawn_width = 0,
+                                           int drawn_height = 0);
 // A PNG file, decoded to RGBA.
 std::optional<VideoFrame> load_png(const std::string& path, std::string& error);
 
