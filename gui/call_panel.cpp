@@ -68,7 +68,8 @@ void meter(const char* label, std::optional<float> value, UiState& ui) {
 
 // `frame` fitted into the rectangle at `at` of `size`, its shape kept (letterboxed),
 // through texture `key`. False when it could not be drawn.
-bool draw_picture(UiState& ui, int key, const media::VideoFrame& frame, ImVec2 at, ImVec2 size) {
+bool draw_picture(UiState& ui, int key, const media::VideoFrame& frame, ImVec2 at, ImVec2 size,
+                  const char* layout_name) {
   ImTextureID texture = ui.textures ? ui.textures->show(key, frame) : nullptr;
   if (!texture || frame.width <= 0 || frame.height <= 0) return false;
   const float scale =
@@ -76,6 +77,7 @@ bool draw_picture(UiState& ui, int key, const media::VideoFrame& frame, ImVec2 a
   const ImVec2 shown(frame.width * scale, frame.height * scale);
   const ImVec2 from(at.x + (size.x - shown.x) / 2, at.y + (size.y - shown.y) / 2);
   ImGui::GetWindowDrawList()->AddImage(texture, from, ImVec2(from.x + shown.x, from.y + shown.y));
+  ui.layout[layout_name] = ImVec4(from.x, from.y, shown.x, shown.y);  // the test hook
   return true;
 }
 
@@ -89,7 +91,7 @@ void video_area(const Call& call, UiState& ui, float height) {
                       8 * ui.scale);
   auto remote = ui.frames ? ui.frames->newest(call.id, media::FrameBoard::Kind::kRemote) : nullptr;
   auto local = ui.frames ? ui.frames->newest(call.id, media::FrameBoard::Kind::kLocal) : nullptr;
-  if (!remote || !draw_picture(ui, 0, *remote, at, ImVec2(width, height))) {
+  if (!remote || !draw_picture(ui, 0, *remote, at, ImVec2(width, height), "remote video")) {
     std::string initial = call.name.empty() ? (call.peer.empty() ? "?" : call.peer.substr(0, 1))
                                             : call.name.substr(0, 1);
     ImGui::PushFont(ui.fonts.title);
@@ -107,7 +109,7 @@ void video_area(const Call& call, UiState& ui, float height) {
   ImVec2 self_at(at.x + width - self_w - 10 * ui.scale, at.y + height - self_h - 10 * ui.scale);
   draw->AddRectFilled(self_at, ImVec2(self_at.x + self_w, self_at.y + self_h),
                       IM_COL32(40, 44, 52, 255), 6 * ui.scale);
-  if (!local || !draw_picture(ui, 1, *local, self_at, ImVec2(self_w, self_h))) {
+  if (!local || !draw_picture(ui, 1, *local, self_at, ImVec2(self_w, self_h), "self view")) {
     ImGui::PushFont(ui.fonts.small);
     const char* self_label = "camera off";
     ImVec2 label = ImGui::CalcTextSize(self_label);

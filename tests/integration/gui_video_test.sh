@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The desktop app in a video call, under Xvfb: a GUI node and a headless node, both with
+# --video-source test (SMPTE bars), the GUI calls. What the window shows is read back from
+# the X server (xwd) where the app says it drew each picture (its LANLINE_GUI_LAYOUT test
+# hook): in the peer's picture the seven bars across the top, left to right white,
+# yellow, cyan, green, magenta, red, blue, each within 60 of 255/0 per channel; the self
+# view holds the same bars, smaller. Then the call ends and the picture gives way to the
+# peer's initial again.
+#   gui_video_test.sh LANLINE_BIN
+set -uo pipefail
+bin=$(readlink -f "$1")
+here=$(dirname "$(readlink -f "$0")")
+source "$here/../lib/harness.sh"
+for tool in Xvfb xdotool xwd xwdtopnm python3; do
+  command -v $tool > /dev/null || { echo "FAIL: $tool is missing (scripts/packages.txt)"; exit 1; }
+done
+harness_start /tmp/lanline-gui-video.XXXXXX
+xvfb_pid=""
+harness_cleanup_hook() { [[ -n $xvfb_pid ]] && kill "$xvfb_pid" 2> /dev/null; }
+
+exec 3<> <(:)
+Xvfb -displayfd 3 -screen 0 1100x720x24 -nolisten tcp > "$work/xvfb.log" 2>&1 &
+xvfb_pid=$!
+display=""
+for _ in $(seq 50); do read -r -t 0.2 display <&3 && break; done
+exec 3>&-
+[[ -n $display ]] || { fail "Xvfb did not start"; harness_summary; exit 1; }
+export DISPLAY=:$display
+
+gp=$(free_port) hp=$(free_port)
+LANLINE_GUI_LAYOUT=$work/layout.json "$bin" --profile gv --sip-port "$gp" --user alice \
+  --no-discovery --video-source test --audio-source test:440 --audio-sink null \
+  > "$work/gui.log" 2>&1 &
+pids+=($!)
+"$bin" --headless --profile hv --sip-port "$hp" --user bob --no-discovery --auto-answer \
+  --video-source test --audio-source test:620 --audio-sink null > "$work/headless.log" 2>&1 &
+pids+=($!)
+wait_for 10 "$bin" ctl --profile gv status > /dev/null 2>&1 || fail "the GUI node did not start"
+wait_for 10 "$bin" ctl --profile hv status > /dev/null 2>&1 || fail "the headless node did not start"
+window=""
+for _ in $(seq 50); do
+  window=$(xdotool search --name '^Lanline' 2> /dev/null | head -1)
+  [[ -n $window ]] && break
+  sleep 0.1
+done
+[[ -n $window ]] || { fail "no window"; harness_summary; exit 1; }
+
+# bars NAME: checks the top row of SMPTE bars inside the layout rectangle NAME, from a
+# capture of the window; prints what it found.
+bars() {
+  # The whole screen (a capture of the window alone comes out garbled under Xvfb), and
+  # where the window is on it.
+  xwd -root -silent | xwdtopnm 2> /dev/null > "$work/screen.ppm"
+  local X=0 Y=0
+  eval "$(xdotool getwindowgeometry --shell "$window" | grep -E '^[XY]=')"
+  python3 - "$work/screen.ppm" "$work/layout.json" "$1" "$X" "$Y" << 'PY'
+import json, sys
+data = open(sys.argv[1], "rb").read()
+# Binary PPM: "P6\n<w> <h>\n<max>\n" then RGB bytes.
+parts = data.split(b"\n", 3)
+if parts[0] != b"P6": sys.exit("not a PPM")
+w, h = map(int, parts[1].split())
+pixels = parts[3]
+r = json.load(open(sys.argv[2])).get(sys.argv[3])
+if not r: sys.exit("no '%s' in the layout: nothing drawn there" % sys.argv[3])
+x0, y0, rw, rh = r
+x0 += int(sys.argv[4])
+y0 += int(sys.argv[5])
+want = [(255, 255, 255), (255, 255, 0), (0, 255, 255), (0, 255, 0), (255, 0, 255),
+        (255, 0, 0), (0, 0, 255)]
+names = ["white", "yellow", "cyan", "green", "magenta", "red", "blue"]
+found, ok = [], True
+for i, colour in enumerate(want):
+    x = int(x0 + rw * (i + 0.5) / 7)
+    y = int(y0 + rh * 0.3)
+    at = (y * w + x) * 3
+    got = tuple(pixels[at:at + 3])
+    close = all(abs(a - b) <= 60 for a, b in zip(got, colour))
+    ok = ok and close
+    found.append("%s %s%s" % (names[i], got, "" if close else " (wrong)"))
+print("%dx%d at (%d,%d): %s" % (rw, rh, x0, y0, ", ".join(found)))
+sys.exit(0 if ok else 1)
+PY
+}
+
+"$bin" ctl --profile gv call "sip:bob@127.0.0.1:$hp" > /dev/null
+if wait_for 10 bash -c "'$bin' ctl --profile gv calls 2>/dev/null | grep -q '\"width\":1280'"; then
+  sleep 1
+  if out=$(bars "remote video"); then pass "the window shows the peer's bars: $out"
+  else fail "the peer's picture in the window: $out"; fi
+  if out=$(bars "self view"); then pass "the self view shows our bars: $out"
+  else fail "the self view in the window: $out"; fi
+else
+  fail "no video reached the GUI node"
+fi
+"$bin" ctl --profile gv hangup > /dev/null
+sleep 1
+if out=$(bars "remote video"); then fail "the picture stayed after the call ended: $out"
+else pass "after the call, no picture: ${out##*: }"; fi
+"$bin" ctl --profile gv quit > /dev/null 2>&1
+"$bin" ctl --profile hv quit > /dev/null 2>&1
+harness_summary
