@@ -16,7 +16,7 @@ std::optional<CodecSpec> codec_named(std::string_view name, const OpusOptions& o
     if (opus.max_average_bitrate != 0) {
       add("maxaveragebitrate=" + std::to_string(opus.max_average_bitrate));
     }
-    return CodecSpec{Codec::kOpus, codec_info(Codec::kOpus).offered_pt, fmtp};
+    return CodecSpec{Codec::kOpus, codec_info(Codec::kOpus).offered_pt, fmtp, {}};
   }
   auto codec = lanline::codec_named(name);
   if (!codec) return std::nullopt;
