@@ -364,13 +364,16 @@ bool IceAgent::regather(std::function<void()> done, std::string& error) {
   const std::vector<unsigned> old_states = component_states_;
   stream_id_ = fresh;
   state_ = IceState::kGathering;
+  // Before gathering: without servers libnice is done within gather(), and `done` may
+  // move media and retire the old stream right there.
+  retired_stream_ = old;
   if (!gather(std::move(done), error)) {
     nice_agent_remove_stream(agent_, fresh);
     stream_id_ = old;
+    retired_stream_ = 0;
     component_states_ = old_states;
     return false;
   }
-  retired_stream_ = old;
   return true;
 }
 

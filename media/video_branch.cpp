@@ -20,6 +20,9 @@ constexpr guint kRtpMtu = 1200;
 // after each loss.
 constexpr int kKeyFrameEverySeconds = 10;
 constexpr int kKeyFrameEverySecondsWithoutFeedback = 2;
+// A peer may ask for key frames as often as it likes (a PLI flood): the encoder makes
+// at most one in this time, and a key frame costs several inter frames' bits.
+constexpr guint64 kMinKeyFrameInterval = 500 * GST_MSECOND;
 // The self view need not run at the camera's rate nor size: it is a small picture in a
 // corner (a quarter of the sent size each way: 320x180 for 720p).
 constexpr int kSelfViewFps = 15;
@@ -38,6 +41,24 @@ std::optional<VideoSource> parse_video_source(std::string_view text, std::string
   if (text == "test") {
     source.kind = VideoSource::Kind::kTest;
     return source;
+  }
+  if (text.rfind("test:", 0) == 0) {
+    // A few of videotestsrc's pictures besides the bars: tests tell two sides apart.
+    static constexpr std::string_view kPatterns[] = {"smpte", "smpte75", "smpte100", "ball",
+                                                     "red",   "green",   "blue",     "white",
+                                                     "black", "snow",    "circular", "bar"};
+    const std::string_view pattern = text.substr(5);
+    for (std::string_view known : kPatterns) {
+      if (pattern == known) {
+        source.kind = VideoSource::Kind::kTest;
+        source.device = std::string(pattern);
+        return source;
+      }
+    }
+    error = "unknown test picture '" + std::string(pattern) +
+            "': use smpte, smpte75, smpte100, ball, red, green, blue, white, black, snow, "
+            "circular or bar";
+    return std::nullopt;
   }
   if (text == "screen") {
     source.kind = VideoSource::Kind::kScreen;
@@ -94,7 +115,8 @@ GstElement* VideoBranch::make_source() {
   switch (config_.source.kind) {
     case VideoSource::Kind::kTest: {
       GstElement* source = make_element("videotestsrc", "camera");
-      gst_util_set_object_arg(G_OBJECT(source), "pattern", "smpte");
+      const std::string pattern = config_.source.device.empty() ? "smpte" : config_.source.device;
+      gst_util_set_object_arg(G_OBJECT(source), "pattern", pattern.c_str());
       g_object_set(source, "is-live", TRUE, nullptr);
       return source;
     }
@@ -202,7 +224,7 @@ void VideoBranch::build_send(const NegotiatedCodec& codec) {
                fps * (feedback_pli_ || feedback_fir_ ? kKeyFrameEverySeconds
                                                      : kKeyFrameEverySecondsWithoutFeedback),
                "buffer-size", 1000, "buffer-initial-size", 500, "buffer-optimal-size", 600,
-               "undershoot", 95, nullptr);
+               "undershoot", 95, "min-force-key-unit-interval", kMinKeyFrameInterval, nullptr);
   GstElement* payloader = make_element("rtpvp8pay", "payloader");
   gst_util_set_object_arg(G_OBJECT(payloader), "picture-id-mode", "15-bit");
   g_object_set(payloader, "pt", static_cast<guint>(codec.send_pt), "mtu", kRtpMtu, nullptr);
@@ -298,10 +320,7 @@ VideoStats VideoBranch::stats() {
   bitrates_.update(now);
   VideoStats stats;
   stats.codec = "vp8";
-  if (auto frame = remote_->newest()) {
-    stats.width = frame->width;
-    stats.height = frame->height;
-  }
+  remote_->size(stats.width, stats.height);
   const auto time = std::chrono::steady_clock::now();
   const double seconds = std::chrono::duration<double>(time - last_reading_).count();
   const std::uint64_t frames = remote_->frames();

@@ -36,10 +36,12 @@ namespace lanline::media {
 struct VideoSource {
   enum class Kind { kNone, kTest, kDevice, kScreen };
   Kind kind = Kind::kNone;
-  std::string device;  // kDevice: "/dev/video0", or "" for the first camera
+  std::string device;  // kDevice: "/dev/video0", or "" for the first camera; kTest: the
+                       // picture ("smpte" when empty)
 };
 
-// "none" | "test" | "device" | "device:/dev/videoN" | "screen" (the X11 screen, through
+// "none" | "test" | "test:PATTERN" (one of videotestsrc's: red, ball...) | "device" |
+// "device:/dev/videoN" | "screen" (the X11 screen, through
 // ximagesrc, in place of a camera); "" is "none". nullopt with `error` saying what is
 // accepted.
 std::optional<VideoSource> parse_video_source(std::string_view text, std::string& error);
@@ -101,7 +103,7 @@ class VideoBranch final : public MediaBranch {
   void add_received(GstPad* pad, guint pt) override;
   void handle(GstMessage* /*message*/) override {}
   void finish() override {}
-  bool early_feedback() const override { return true; }
+  bool early_feedback() const override { return feedback_pli_ || feedback_fir_; }
 
  private:
   VideoBranch(const StreamSlot& slot, VideoBranchConfig config);

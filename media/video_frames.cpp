@@ -35,6 +35,8 @@ void LatestFrame::put(GstSample* sample) {
   std::lock_guard lock(mutex_);
   if (sample_) gst_sample_unref(sample_);
   sample_ = kept;
+  width_ = width;
+  height_ = height;
   ++count_;
 }
 
@@ -82,6 +84,12 @@ std::shared_ptr<const VideoFrame> LatestFrame::newest() const {
   gst_video_frame_unmap(&in);
   if (done) converted_ = std::move(frame);
   return converted_;
+}
+
+void LatestFrame::size(int& width, int& height) const {
+  std::lock_guard lock(mutex_);
+  width = width_;
+  height = height_;
 }
 
 std::uint64_t LatestFrame::frames() const {

@@ -30,11 +30,15 @@ class LatestFrame {
   // The newest frame as RGBA, nullptr before the first.
   std::shared_ptr<const VideoFrame> newest() const;
   std::uint64_t frames() const;
+  // The newest frame's size, without turning it into RGBA; 0 and 0 before the first.
+  void size(int& width, int& height) const;
 
  private:
   mutable std::mutex mutex_;
   GstSample* sample_ = nullptr;  // the newest, as it came
   std::uint64_t count_ = 0;
+  int width_ = 0;  // of sample_
+  int height_ = 0;
   mutable std::shared_ptr<const VideoFrame> converted_;  // of frame number converted_->number
   mutable GstVideoConverter* converter_ = nullptr;       // for converter_info_'s size and format
   mutable GstVideoInfo converter_info_{};

@@ -44,7 +44,8 @@ const OptionHelp kOptionHelp[] = {
     {"audio-codecs", "LIST", "audio codecs, preferred first (default opus,g722,pcmu,pcma)",
      kNodeGroup},
     {"video-source", "SOURCE",
-     "none | test (colour bars) | device[:/dev/videoN] | screen (default none: audio only)",
+     "none | test[:PATTERN] (colour bars, or red, ball...) | device[:/dev/videoN] | screen "
+     "(default none: audio only)",
      kNodeGroup},
     {"stun", "HOST:PORT", "STUN server", kNodeGroup},
     {"turn", "URI", "TURN server (turn:USER:PASS@HOST:PORT?transport=udp|tcp)", kNodeGroup},

@@ -230,8 +230,9 @@ std::string set_option(NodeOptions& options, std::string_view key, std::string_v
   } else if (key == "audio-codecs") {
     return parse_audio_codecs(value, options.audio_codecs);
   } else if (key == "video-source") {
-    if (std::string problem = check_choice(value, {"device", "test", "screen", "none"}, {"device:"},
-                                           "none, test, device[:PATH], screen");
+    if (std::string problem =
+            check_choice(value, {"device", "test", "screen", "none"}, {"device:", "test:"},
+                         "none, test[:PATTERN], device[:PATH], screen");
         !problem.empty())
       return problem;
     options.video_source = value;

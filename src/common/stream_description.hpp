@@ -77,6 +77,9 @@ struct DtlsParameters {
 
 struct StreamDescription {
   std::size_t mline = 0;  // its place in the SDP
+  // Which of our transports it is on, in the order we gave them (Negotiator::set_local):
+  // our offer hands one to each stream it carries, our answer to each it accepts.
+  std::size_t transport = 0;
   StreamKind kind = StreamKind::kAudio;
   ContentRole content = ContentRole::kMain;
   // Preferred first: codecs[0] is what we send. Empty: the stream is rejected (port 0).

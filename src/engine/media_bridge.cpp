@@ -16,21 +16,6 @@
 namespace lanline::engine {
 namespace {
 
-// Which of the call's prepared transports `stream` is on. The UA hands the transports
-// prepare() gave it to the streams our SDP carries, one each in m-line order, and none to
-// an m-line at port 0; so a stream's transport is the number of accepted streams before
-// it. (A stream we offered and the peer rejected also had one in our offer: once the UA
-// offers several streams, StreamDescription should say which transport it is on.)
-std::size_t transport_index(const std::vector<StreamDescription>& streams,
-                            const StreamDescription& stream) {
-  std::size_t index = 0;
-  for (const StreamDescription& other : streams) {
-    if (&other == &stream) break;
-    if (other.accepted()) ++index;
-  }
-  return index;
-}
-
 // Whether the running pipeline, built for `built`, can take `next` as it runs: direction
 // and remote address change live; anything else (codecs, payload types, telephone-event,
 // ptime, rtcp-mux) builds a new one.
@@ -145,9 +130,11 @@ struct MediaBridge::Impl {
 
   // A new call pipeline for `audio` and `video` (either may be null), each on the stream
   // of `call.streams` given; false (logged and reported) when it cannot be built or does
-  // not start.
+  // not start. When the video is what fails, audio alone is tried next.
   bool start_media(Call& call, const StreamDescription* audio, std::size_t audio_index,
                    const StreamDescription* video, std::size_t video_index);
+  bool try_start_media(Call& call, const StreamDescription* audio, std::size_t audio_index,
+                       const StreamDescription* video, std::size_t video_index, std::string& error);
   std::unique_ptr<media::MediaTransport> make_transport(Call& call, std::size_t index,
                                                         const StreamDescription& agreed,
                                                         Call::Playing& playing, std::string& error);
@@ -220,14 +207,37 @@ std::unique_ptr<media::MediaTransport> MediaBridge::Impl::make_transport(
 bool MediaBridge::Impl::start_media(Call& call, const StreamDescription* audio,
                                     std::size_t audio_index, const StreamDescription* video,
                                     std::size_t video_index) {
+  const std::string name = "call " + std::to_string(call.id);
+  std::string error;
+  auto failed = [&] {
+    // Nothing of the failed pipeline runs any more (it is gone): the agents' components
+    // go back to being read, so that checks and consent are still answered.
+    for (Stream& stream : call.streams) {
+      if (stream.ice) stream.ice->drop_received();
+    }
+  };
+  if (try_start_media(call, audio, audio_index, video, video_index, error)) return true;
+  failed();
+  if (video && audio) {
+    // A camera that is busy or missing, or no X display for `screen`, costs the video,
+    // not the call.
+    spdlog::error("{}: no video: {}; the call goes on with audio only", name, error);
+    if (error_callback) error_callback(call.id, "no video: " + error);
+    error.clear();
+    if (try_start_media(call, audio, audio_index, nullptr, 0, error)) return true;
+    failed();
+  }
+  spdlog::error("{}: no media: {}", name, error);
+  if (error_callback) error_callback(call.id, error);
+  return false;
+}
+
+bool MediaBridge::Impl::try_start_media(Call& call, const StreamDescription* audio,
+                                        std::size_t audio_index, const StreamDescription* video,
+                                        std::size_t video_index, std::string& error) {
   const std::uint64_t call_id = call.id;
   const std::string name = "call " + std::to_string(call_id);
-  std::string error;
-  auto fail = [&] {
-    spdlog::error("{}: no media: {}", name, error);
-    if (error_callback) error_callback(call_id, error);
-    return false;
-  };
+  auto fail = [] { return false; };  // `error` says why; the pipeline goes on return
   media::PipelineEvents pipeline_events;
   pipeline_events.on_error = [this, call_id](const std::string& problem) {
     if (error_callback) error_callback(call_id, problem);
@@ -771,7 +781,7 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
   Impl::Call& call = found->second;
   for (const StreamDescription& agreed : streams) {
     if (!agreed.accepted()) continue;
-    const std::size_t index = transport_index(streams, agreed);
+    const std::size_t index = agreed.transport;
     if (index >= call.streams.size() || !call.streams[index].ice) continue;
     Impl::Stream& stream = call.streams[index];
     stream.rtcp_mux = agreed.rtcp_mux;
@@ -793,12 +803,14 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
   }
 
   const StreamDescription* audio = find_stream(streams, StreamKind::kAudio);
-  if (audio && !media::codec_to_send(*audio)) audio = nullptr;
+  if (audio && (!media::codec_to_send(*audio) || audio->transport >= call.streams.size()))
+    audio = nullptr;
   const StreamDescription* video = nullptr;
   if (impl.video_enabled()) {
     for (const StreamDescription& agreed : streams) {
       if (agreed.kind == StreamKind::kVideo && agreed.content == ContentRole::kMain &&
-          agreed.accepted() && media::codec_to_send(agreed)) {
+          agreed.accepted() && media::codec_to_send(agreed) &&
+          agreed.transport < call.streams.size()) {
         video = &agreed;
         break;
       }
@@ -814,8 +826,8 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
     }
     return;
   }
-  const std::size_t audio_index = audio ? transport_index(streams, *audio) : 0;
-  const std::size_t video_index = video ? transport_index(streams, *video) : 0;
+  const std::size_t audio_index = audio ? audio->transport : 0;
+  const std::size_t video_index = video ? video->transport : 0;
   auto live = [](const std::optional<Impl::Call::Playing>& playing, const StreamDescription* next,
                  std::size_t index, bool is_video) {
     if (!playing || !next) return !playing && !next;
@@ -874,8 +886,9 @@ bool MediaBridge::send_dtmf(std::uint64_t call_id, const std::string& digits) {
 
 std::optional<core::MediaStats> MediaBridge::stats(std::uint64_t call_id) const {
   auto found = impl_->calls.find(call_id);
-  if (found == impl_->calls.end() || !found->second.audio) return std::nullopt;
-  media::AudioStats figures = found->second.audio->stats();
+  if (found == impl_->calls.end() || (!found->second.audio && !found->second.video))
+    return std::nullopt;
+  media::AudioStats figures = found->second.audio ? found->second.audio->stats() : media::AudioStats{};
   core::MediaStats stats;
   stats.codec = figures.codec;
   stats.send_kbps = figures.send_kbps;
@@ -898,8 +911,10 @@ std::optional<core::MediaStats> MediaBridge::stats(std::uint64_t call_id) const 
                                v.send_kbps,  v.receive_kbps,   v.packets_lost, v.frames_received,
                                v.nacks_sent, v.nacks_received, v.plis_sent,    v.plis_received};
   }
-  if (call.audio_playing && call.audio_playing->stream < call.streams.size()) {
-    if (const auto& agent = call.streams[call.audio_playing->stream].ice) {
+  // The path: the audio's, or the video's in a call without audio.
+  const auto& playing = call.audio_playing ? call.audio_playing : call.video_playing;
+  if (playing && playing->stream < call.streams.size()) {
+    if (const auto& agent = call.streams[playing->stream].ice) {
       stats.path.ice_state = std::string(ice::to_string(agent->state()));
       if (auto pair = agent->selected(1)) {
         stats.path.local = pair->local;

@@ -559,6 +559,7 @@ Result<Agreement> Negotiator::receive_answer(std::string_view text) {
     stream.mline = i;
     stream.kind = layout_[i].kind;
     stream.content = layout_[i].content;
+    for (std::size_t j = 0; j < i; ++j) stream.transport += offer.media[j].port != 0 ? 1 : 0;
     auto agreed = answered_stream(offer, offer.media[i], answer, answer.media[i], stream);
     if (!agreed) return agreed.error();
     if (agreed->accepted() && !main_found) {
@@ -662,8 +663,11 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
     stream.mline = i;
     stream.kind = offered.kind;
     stream.content = offered.content;
-    Slot slot{offered.kind, offered.content, offered.accept, {}};
-    if (!offered.accept) {
+    // A stream we would take but have no transport for (a re-offer that adds one before
+    // the media side made it one) is refused like one we cannot take (RFC 3264 6).
+    const bool carried_there = offered.accept && transport_for(carried) != nullptr;
+    Slot slot{offered.kind, offered.content, carried_there, {}};
+    if (!carried_there) {
       slot.media = rejected_media(theirs);
       stream.send = false;
       stream.receive = false;
@@ -689,6 +693,7 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
       fill_remote(offer, theirs, stream, mux);
       stream.send = sends(direction);
       stream.receive = receives(direction);
+      stream.transport = carried;
       slot.media = stream_media(slot, codecs, offered.events, theirs.proto, direction, mux, false,
                                 transport_for(carried++));
     }

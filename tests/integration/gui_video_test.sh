@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The desktop app in a video call, under Xvfb: a GUI node and a headless node, both with
-# --video-source test (SMPTE bars), the GUI calls. What the window shows is read back from
-# the X server (xwd) where the app says it drew each picture (its LANLINE_GUI_LAYOUT test
-# hook): in the peer's picture the seven bars across the top, left to right white,
-# yellow, cyan, green, magenta, red, blue, each within 60 of 255/0 per channel; the self
-# view holds the same bars, smaller. Then the call ends and the picture gives way to the
-# peer's initial again.
+# The desktop app in a video call, under Xvfb: a GUI node sending SMPTE bars
+# (--video-source test) and a headless node sending plain red (test:red); the GUI calls.
+# What the window shows is read back from the X server (xwd) where the app says it drew
+# each picture (its LANLINE_GUI_LAYOUT test hook): the peer's picture red throughout, the
+# self view the seven bars across the top, left to right white, yellow, cyan, green,
+# magenta, red, blue, each within 60 of 255/0 per channel (two different pictures: a
+# swap or a loop back fails). Then the call ends, the app still runs, and no picture is
+# drawn any more (the peer's initial again).
 #   gui_video_test.sh LANLINE_BIN
 set -uo pipefail
 bin=$(readlink -f "$1")
@@ -33,8 +34,11 @@ LANLINE_GUI_LAYOUT=$work/layout.json "$bin" --profile gv --sip-port "$gp" --user
   > "$work/gui.log" 2>&1 &
 pids+=($!)
 "$bin" --headless --profile hv --sip-port "$hp" --user bob --no-discovery --auto-answer \
-  --video-source test --audio-source test:620 --audio-sink null > "$work/headless.log" 2>&1 &
+  --video-source test:red --audio-source test:620 --audio-sink null > "$work/headless.log" 2>&1 &
 pids+=($!)
+# Ended after the nodes (harness_summary ends $pids in order): a window whose X server
+# went first would not stop cleanly.
+pids+=("$xvfb_pid")
 wait_for 10 "$bin" ctl --profile gv status > /dev/null 2>&1 || fail "the GUI node did not start"
 wait_for 10 "$bin" ctl --profile hv status > /dev/null 2>&1 || fail "the headless node did not start"
 window=""
@@ -45,15 +49,15 @@ for _ in $(seq 50); do
 done
 [[ -n $window ]] || { fail "no window"; harness_summary; exit 1; }
 
-# bars NAME: checks the top row of SMPTE bars inside the layout rectangle NAME, from a
-# capture of the window; prints what it found.
+# bars NAME [red]: checks the top row of SMPTE bars (or seven red samples) inside the
+# layout rectangle NAME, from a capture of the screen; prints what it found.
 bars() {
   # The whole screen (a capture of the window alone comes out garbled under Xvfb), and
   # where the window is on it.
   xwd -root -silent | xwdtopnm 2> /dev/null > "$work/screen.ppm"
   local X=0 Y=0
   eval "$(xdotool getwindowgeometry --shell "$window" | grep -E '^[XY]=')"
-  python3 - "$work/screen.ppm" "$work/layout.json" "$1" "$X" "$Y" << 'PY'
+  python3 - "$work/screen.ppm" "$work/layout.json" "$1" "$X" "$Y" "${2:-bars}" << 'PY'
 import json, sys
 data = open(sys.argv[1], "rb").read()
 # Binary PPM: "P6\n<w> <h>\n<max>\n" then RGB bytes.
@@ -69,6 +73,8 @@ y0 += int(sys.argv[5])
 want = [(255, 255, 255), (255, 255, 0), (0, 255, 255), (0, 255, 0), (255, 0, 255),
         (255, 0, 0), (0, 0, 255)]
 names = ["white", "yellow", "cyan", "green", "magenta", "red", "blue"]
+if sys.argv[6] == "red":
+    want, names = [(255, 0, 0)] * 7, ["red"] * 7
 found, ok = [], True
 for i, colour in enumerate(want):
     x = int(x0 + rw * (i + 0.5) / 7)
@@ -86,7 +92,7 @@ PY
 "$bin" ctl --profile gv call "sip:bob@127.0.0.1:$hp" > /dev/null
 if wait_for 10 bash -c "'$bin' ctl --profile gv calls 2>/dev/null | grep -q '\"width\":1280'"; then
   sleep 1
-  if out=$(bars "remote video"); then pass "the window shows the peer's bars: $out"
+  if out=$(bars "remote video" red); then pass "the window shows the peer's red picture: $out"
   else fail "the peer's picture in the window: $out"; fi
   if out=$(bars "self view"); then pass "the self view shows our bars: $out"
   else fail "the self view in the window: $out"; fi
@@ -95,8 +101,16 @@ else
 fi
 "$bin" ctl --profile gv hangup > /dev/null
 sleep 1
-if out=$(bars "remote video"); then fail "the picture stayed after the call ended: $out"
-else pass "after the call, no picture: ${out##*: }"; fi
+gui_alive() { kill -0 "${pids[0]}" 2> /dev/null && xdotool search --name '^Lanline' > /dev/null; }
+if ! gui_alive; then
+  fail "the GUI is gone after the call ended"
+elif wait_for 5 python3 -c '
+import json, sys
+sys.exit(0 if "remote video" not in json.load(open(sys.argv[1])) else 1)' "$work/layout.json"; then
+  pass "after the call the app runs and draws no picture"
+else
+  fail "the picture stayed after the call ended"
+fi
 "$bin" ctl --profile gv quit > /dev/null 2>&1
 "$bin" ctl --profile hv quit > /dev/null 2>&1
 harness_summary

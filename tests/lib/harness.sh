@@ -37,8 +37,10 @@ harness_start() {
 harness_cleanup() {
   local pid
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
+  # The hook ends what the script started besides $pids (an X server, baresip,
+  # namespaces) before the wait, which waits for every child.
   declare -F harness_cleanup_hook >/dev/null && harness_cleanup_hook
+  wait 2>/dev/null
   if [[ ${KEEP:-0} == 1 ]]; then echo "work directory kept: $work" >&2; else rm -rf "$work"; fi
 }
 
