@@ -888,7 +888,8 @@ std::optional<core::MediaStats> MediaBridge::stats(std::uint64_t call_id) const 
   auto found = impl_->calls.find(call_id);
   if (found == impl_->calls.end() || (!found->second.audio && !found->second.video))
     return std::nullopt;
-  media::AudioStats figures = found->second.audio ? found->second.audio->stats() : media::AudioStats{};
+  media::AudioStats figures =
+      found->second.audio ? found->second.audio->stats() : media::AudioStats{};
   core::MediaStats stats;
   stats.codec = figures.codec;
   stats.send_kbps = figures.send_kbps;

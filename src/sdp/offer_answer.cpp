@@ -559,7 +559,8 @@ Result<Agreement> Negotiator::receive_answer(std::string_view text) {
     stream.mline = i;
     stream.kind = layout_[i].kind;
     stream.content = layout_[i].content;
-    for (std::size_t j = 0; j < i; ++j) stream.transport += offer.media[j].port != 0 ? 1 : 0;
+    for (std::size_t j = 0; j < i; ++j)
+      stream.transport += offer.media[j].port != 0 ? 1 : 0;
     auto agreed = answered_stream(offer, offer.media[i], answer, answer.media[i], stream);
     if (!agreed) return agreed.error();
     if (agreed->accepted() && !main_found) {

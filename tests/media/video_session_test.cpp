@@ -276,8 +276,7 @@ TEST_F(VideoSessionTest, AFloodOfKeyFrameRequestsMakesFewKeyFrames) {
   start_both(true);
   ASSERT_TRUE(context_.run_until([&] { return b_.video->remote().frames() > 10; }, 10s));
   GstPtr<GstElement> encoder(gst_bin_get_by_name(GST_BIN(a_.video->send_element()), "encoder"));
-  GstPtr<GstElement> payloader(
-      gst_bin_get_by_name(GST_BIN(a_.video->send_element()), "payloader"));
+  GstPtr<GstElement> payloader(gst_bin_get_by_name(GST_BIN(a_.video->send_element()), "payloader"));
   ASSERT_TRUE(encoder && payloader);
   std::atomic<int> key_frames{0};
   GstPtr<GstPad> encoded(gst_element_get_static_pad(encoder.get(), "src"));
@@ -302,10 +301,11 @@ TEST_F(VideoSessionTest, AFloodOfKeyFrameRequestsMakesFewKeyFrames) {
   const double elapsed_s = std::chrono::duration<double>(Clock::now() - started).count();
   // One key frame per 500 ms at most, one more for the periodic one, one at each edge.
   const int allowed = static_cast<int>(elapsed_s / 0.5) + 3;
-  std::printf("    500 requests in %.1f s: %d key frames (at most %d); b decoded %llu frames "
-              "meanwhile\n",
-              elapsed_s, key_frames.load(), allowed,
-              static_cast<unsigned long long>(b_.video->remote().frames() - before));
+  std::printf(
+      "    500 requests in %.1f s: %d key frames (at most %d); b decoded %llu frames "
+      "meanwhile\n",
+      elapsed_s, key_frames.load(), allowed,
+      static_cast<unsigned long long>(b_.video->remote().frames() - before));
   EXPECT_GE(key_frames.load(), 1);
   EXPECT_LE(key_frames.load(), allowed);
   EXPECT_GT(b_.video->remote().frames() - before, 30u);
