@@ -141,6 +141,7 @@ TEST(MediaBridge, PrepareGivesEachStreamItsOwnPorts) {
   alt.mline = 0;
   alt.content = ContentRole::kAlt;
   second.insert(second.begin(), alt);
+  second[1].transport = 1;  // as the Negotiator says it: the second transport it handed out
   EXPECT_TRUE(receives_on(1, second));
   a->release(3);
   b->release(4);
