@@ -136,10 +136,16 @@ std::unique_ptr<IceAgent> IceAgent::create(GMainContext* context, const IceConfi
     error = "libnice could not add an ICE stream";
     return nullptr;
   }
-  g_signal_connect(self->agent_, "candidate-gathering-done", G_CALLBACK(&on_gathering_done),
-                   self.get());
-  g_signal_connect(self->agent_, "component-state-changed", G_CALLBACK(&on_component_state),
-                   self.get());
+  self->relay_ = std::make_shared<Relay>(Relay{self.get(), context});
+  // Each handler holds its own weak reference; GLib frees it once no emission runs it.
+  const auto connect = [&self](const char* signal, GCallback handler) {
+    g_signal_connect_data(
+        self->agent_, signal, handler, new std::weak_ptr<Relay>(self->relay_),
+        [](gpointer data, GClosure*) { delete static_cast<std::weak_ptr<Relay>*>(data); },
+        G_CONNECT_DEFAULT);
+  };
+  connect("candidate-gathering-done", G_CALLBACK(&on_gathering_done));
+  connect("component-state-changed", G_CALLBACK(&on_component_state));
   return self;
 }
 
@@ -168,7 +174,11 @@ unsigned IceAgent::add_stream() {
 IceAgent::~IceAgent() {
   bound_timer_.reset();
   if (agent_) {
-    g_signal_handlers_disconnect_by_data(agent_, this);
+    relay_.reset();  // a signal posted before now finds no agent
+    g_signal_handlers_disconnect_matched(agent_, G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
+                                         reinterpret_cast<gpointer>(&on_gathering_done), nullptr);
+    g_signal_handlers_disconnect_matched(agent_, G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
+                                         reinterpret_cast<gpointer>(&on_component_state), nullptr);
     nice_agent_remove_stream(agent_, stream_id_);
     if (retired_stream_ != 0) nice_agent_remove_stream(agent_, retired_stream_);
     // libnice closes its sockets from the context; the agent goes once it is idle.
@@ -202,12 +212,19 @@ gboolean IceAgent::on_gather_bound(gpointer self) {
   return G_SOURCE_REMOVE;
 }
 
-void IceAgent::on_gathering_done(NiceAgent* /*agent*/, guint stream_id, gpointer self) {
-  glib::guarded("ice: gathering done", [self, stream_id] {
-    auto* agent = static_cast<IceAgent*>(self);
-    if (stream_id == agent->stream_id_) agent->finish_gathering();
-    return G_SOURCE_REMOVE;
+void IceAgent::on_gathering_done(NiceAgent* /*agent*/, guint stream_id, gpointer relay) {
+  std::weak_ptr<Relay> weak = *static_cast<std::weak_ptr<Relay>*>(relay);
+  auto alive = weak.lock();
+  if (!alive) return;
+  GMainContext* context = alive->context;
+  alive.reset();  // the agent is destroyed on its context only, never here
+  glib::invoke_on(context, "ice: gathering done", [weak, stream_id] {
+    if (auto live = weak.lock()) live->agent->gathering_done(stream_id);
   });
+}
+
+void IceAgent::gathering_done(unsigned stream_id) {
+  if (stream_id == stream_id_) finish_gathering();
 }
 
 void IceAgent::finish_gathering() {
@@ -396,26 +413,29 @@ bool IceAgent::controlling() const {
 }
 
 void IceAgent::on_component_state(NiceAgent* /*agent*/, guint stream_id, guint component,
-                                  guint state, gpointer self) {
-  glib::guarded("ice: component state", [=] {
-    auto* agent = static_cast<IceAgent*>(self);
-    if (stream_id != agent->stream_id_ || component == 0 || component > agent->components_) {
-      return G_SOURCE_REMOVE;
-    }
-    agent->component_states_[component - 1] = state;
-    // CONNECTED: a pair works and media may flow; READY: nomination is over too.
-    // RTP's component decides: with two, a failed RTCP one alone leaves the call its audio.
-    const unsigned rtp = agent->component_states_[0];
-    if (component == 1 && state == NICE_COMPONENT_STATE_READY && agent->on_nominated_) {
-      agent->on_nominated_();
-    }
-    if (rtp == NICE_COMPONENT_STATE_FAILED) {
-      agent->set_state(IceState::kFailed);
-    } else if (rtp == NICE_COMPONENT_STATE_CONNECTED || rtp == NICE_COMPONENT_STATE_READY) {
-      agent->set_state(IceState::kConnected);
-    }
-    return G_SOURCE_REMOVE;
+                                  guint state, gpointer relay) {
+  std::weak_ptr<Relay> weak = *static_cast<std::weak_ptr<Relay>*>(relay);
+  auto alive = weak.lock();
+  if (!alive) return;
+  GMainContext* context = alive->context;
+  alive.reset();  // the agent is destroyed on its context only, never here
+  glib::invoke_on(context, "ice: component state", [weak, stream_id, component, state] {
+    if (auto live = weak.lock()) live->agent->component_changed(stream_id, component, state);
   });
+}
+
+void IceAgent::component_changed(unsigned stream_id, unsigned component, unsigned state) {
+  if (stream_id != stream_id_ || component == 0 || component > components_) return;
+  component_states_[component - 1] = state;
+  // CONNECTED: a pair works and media may flow; READY: nomination is over too.
+  // RTP's component decides: with two, a failed RTCP one alone leaves the call its audio.
+  const unsigned rtp = component_states_[0];
+  if (component == 1 && state == NICE_COMPONENT_STATE_READY && on_nominated_) on_nominated_();
+  if (rtp == NICE_COMPONENT_STATE_FAILED) {
+    set_state(IceState::kFailed);
+  } else if (rtp == NICE_COMPONENT_STATE_CONNECTED || rtp == NICE_COMPONENT_STATE_READY) {
+    set_state(IceState::kConnected);
+  }
 }
 
 void IceAgent::set_state(IceState state) {

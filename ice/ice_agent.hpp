@@ -132,10 +132,20 @@ class IceAgent {
   unsigned add_stream();  // with its components set up; 0 when libnice refused
   void finish_gathering();
   void set_state(IceState state);
-  static void on_gathering_done(NiceAgent* agent, guint stream_id, gpointer self);
+  // libnice emits its signals in whichever thread lets go of the agent's lock: the
+  // engine's, or the streaming thread of a nicesrc that has just read a connectivity
+  // check. These only post to context_, where the rest of the agent lives; they reach
+  // the agent through `Relay`, which expires with it.
+  struct Relay {
+    IceAgent* agent;
+    GMainContext* context;
+  };
+  static void on_gathering_done(NiceAgent* agent, guint stream_id, gpointer relay);
   static void on_component_state(NiceAgent* agent, guint stream_id, guint component, guint state,
-                                 gpointer self);
+                                 gpointer relay);
   static gboolean on_gather_bound(gpointer self);
+  void gathering_done(unsigned stream_id);
+  void component_changed(unsigned stream_id, unsigned component, unsigned state);
 
   GMainContext* context_ = nullptr;
   NiceAgent* agent_ = nullptr;
@@ -150,6 +160,7 @@ class IceAgent {
   std::function<void(IceState)> on_state_;
   std::function<void()> on_nominated_;
   glib::SourceHandle bound_timer_;  // the gathering bound, while it runs
+  std::shared_ptr<Relay> relay_;
 };
 
 std::string_view to_string(IceState state);

@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <functional>
+#include <utility>
 
 #include "glib_support/handles.hpp"
 
@@ -44,6 +46,26 @@ inline SourceHandle add_timeout(GMainContext* context, guint milliseconds, GSour
   g_source_set_callback(source, callback, data, nullptr);
   g_source_attach(source, context);
   return SourceHandle(source);
+}
+
+// Runs `work` on `context`: at once when this thread owns it, else from an idle source
+// there. For callbacks a library makes on its own threads (libnice's signals).
+inline void invoke_on(GMainContext* context, const char* what, std::function<void()> work) {
+  struct Job {
+    const char* what;
+    std::function<void()> work;
+  };
+  g_main_context_invoke_full(
+      context, G_PRIORITY_DEFAULT,
+      [](gpointer data) -> gboolean {
+        auto* job = static_cast<Job*>(data);
+        guarded(job->what, [job] {
+          job->work();
+          return G_SOURCE_REMOVE;
+        });
+        return G_SOURCE_REMOVE;
+      },
+      new Job{what, std::move(work)}, [](gpointer data) { delete static_cast<Job*>(data); });
 }
 
 }  // namespace lanline::glib
