@@ -73,6 +73,14 @@ void Actions::mute(bool on) {
   });
 }
 
+void Actions::share_screen(bool on) {
+  send({{"cmd", "screen"}, {"action", on ? "start" : "stop"}});
+}
+
+void Actions::video(bool on) {
+  send({{"cmd", "video"}, {"action", on ? "on" : "off"}});
+}
+
 void Actions::dtmf(const std::string& digits) {
   send({{"cmd", "dtmf"}, {"digits", digits}});
 }

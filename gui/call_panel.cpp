@@ -82,7 +82,8 @@ bool draw_picture(UiState& ui, int key, const media::VideoFrame& frame, ImVec2 a
 }
 
 // The peer's picture large, ours small in the corner; until the peer's video comes, its
-// initial, and "camera off" where there is no picture of ours.
+// initial, and "camera off" where there is no picture of ours. While the peer shares its
+// screen, the screen is large and the peer's camera small in the other corner.
 void video_area(const Call& call, UiState& ui, float height) {
   ImVec2 at = ImGui::GetCursorScreenPos();
   float width = ImGui::GetContentRegionAvail().x;
@@ -91,7 +92,16 @@ void video_area(const Call& call, UiState& ui, float height) {
                       8 * ui.scale);
   auto remote = ui.frames ? ui.frames->newest(call.id, media::FrameBoard::Kind::kRemote) : nullptr;
   auto local = ui.frames ? ui.frames->newest(call.id, media::FrameBoard::Kind::kLocal) : nullptr;
-  if (!remote || !draw_picture(ui, 0, *remote, at, ImVec2(width, height), "remote video")) {
+  auto screen = ui.frames && call.viewing_screen()
+                    ? ui.frames->newest(call.id, media::FrameBoard::Kind::kScreen)
+                    : nullptr;
+  float self_w = std::min(width * 0.22f, 180 * ui.scale);
+  float self_h = self_w * 9 / 16;
+  if (screen && draw_picture(ui, 2, *screen, at, ImVec2(width, height), "shared screen")) {
+    // The peer's camera beside its screen, top left.
+    ImVec2 camera_at(at.x + 10 * ui.scale, at.y + 10 * ui.scale);
+    if (remote) draw_picture(ui, 0, *remote, camera_at, ImVec2(self_w, self_h), "remote video");
+  } else if (!remote || !draw_picture(ui, 0, *remote, at, ImVec2(width, height), "remote video")) {
     std::string initial = call.name.empty() ? (call.peer.empty() ? "?" : call.peer.substr(0, 1))
                                             : call.name.substr(0, 1);
     ImGui::PushFont(ui.fonts.title);
@@ -104,8 +114,6 @@ void video_area(const Call& call, UiState& ui, float height) {
     ImGui::PopFont();
   }
   // Self view, bottom right.
-  float self_w = std::min(width * 0.22f, 180 * ui.scale);
-  float self_h = self_w * 9 / 16;
   ImVec2 self_at(at.x + width - self_w - 10 * ui.scale, at.y + height - self_h - 10 * ui.scale);
   draw->AddRectFilled(self_at, ImVec2(self_at.x + self_w, self_at.y + self_h),
                       IM_COL32(40, 44, 52, 255), 6 * ui.scale);
@@ -141,6 +149,20 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
   Peer* peer = model.find_peer(call->peer);
   std::string name = !call->name.empty() ? call->name : peer ? peer->name : call->peer;
 
+  // While we share our screen, a bar says so, with the way to stop.
+  if (call->sharing_screen()) {
+    ImGui::PushStyleColor(ImGuiCol_ChildBg, colours::kDanger);
+    ImGui::BeginChild("sharing bar", ImVec2(0, 40 * ui.scale), false, ImGuiWindowFlags_NoScrollbar);
+    ImGui::SetCursorPos(ImVec2(12 * ui.scale, 10 * ui.scale));
+    ImGui::TextUnformatted("You are sharing your screen");
+    ImGui::SameLine(ImGui::GetWindowWidth() - 140 * ui.scale);
+    ImGui::SetCursorPosY(5 * ui.scale);
+    if (ImGui::Button("Stop sharing", ImVec2(128 * ui.scale, 30 * ui.scale)))
+      actions.share_screen(false);
+    note_layout(ui, "stop sharing");
+    ImGui::EndChild();
+    ImGui::PopStyleColor();
+  }
   float total = ImGui::GetContentRegionAvail().y;
   // The video takes what the controls below leave (more with the keypad open).
   float below = (ui.show_keypad && call->state == "established" ? 330 : 190) * ui.scale;
@@ -169,7 +191,7 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
   ImGui::PopFont();
 
   // Controls.
-  ImVec2 button(110 * ui.scale, 38 * ui.scale);
+  ImVec2 button(96 * ui.scale, 38 * ui.scale);
   bool established = call->state == "established";
   ImGui::BeginDisabled(!established);
   if (ImGui::Button(call->muted ? "Unmute" : "Mute", button)) actions.mute(!call->muted);
@@ -181,6 +203,14 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
   if (ImGui::Button(ui.show_keypad ? "Keypad \u25B4" : "Keypad \u25BE", button))
     ui.show_keypad = !ui.show_keypad;
   note_layout(ui, "keypad");
+  ImGui::SameLine();
+  if (ImGui::Button(call->sending_video() ? "Camera off" : "Camera", button))
+    actions.video(!call->sending_video());
+  note_layout(ui, "camera");
+  ImGui::SameLine();
+  if (ImGui::Button(call->sharing_screen() ? "Stop share" : "Share screen", button))
+    actions.share_screen(!call->sharing_screen());
+  note_layout(ui, "share screen");
   ImGui::EndDisabled();
   ImGui::SameLine();
   if (coloured_button("Hang up", colours::kDanger, colours::kDangerHover, button))

@@ -152,6 +152,15 @@ void Model::on_peer(const json& entry, bool removed) {
   peer.reachable = entry.value("reachable", true);
 }
 
+bool Call::video_flag(const char* stream, const char* flag) const {
+  if (!stats.is_object()) return false;
+  auto media = stats.find("media");
+  if (media == stats.end() || !media->is_object()) return false;
+  auto video = media->find(stream);
+  if (video == media->end() || !video->is_object()) return false;
+  return video->value(flag, false);
+}
+
 void Model::apply_calls(const json& reply) {
   if (!reply.value("ok", false) || !reply.contains("calls")) return;
   for (const json& entry : reply["calls"]) {

@@ -56,6 +56,15 @@ struct Call {
   bool muted = false;
   std::optional<std::chrono::steady_clock::time_point> answered;
   nlohmann::json stats;  // the call's entry of `calls` (codec, path, loss, ...) when media has them
+
+  // From the media figures in `stats`: we share our screen; the peer shares its; our
+  // camera's video goes out.
+  bool sharing_screen() const { return video_flag("screen", "sending"); }
+  bool viewing_screen() const { return video_flag("screen", "receiving"); }
+  bool sending_video() const { return video_flag("video", "sending"); }
+
+ private:
+  bool video_flag(const char* stream, const char* flag) const;
 };
 
 struct CallRecord {

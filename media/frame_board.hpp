@@ -19,13 +19,15 @@ namespace lanline::media {
 
 class FrameBoard {
  public:
-  enum class Kind { kRemote, kLocal };
+  // The peer's camera, ours (the self view), and the shared screen (the peer's when it
+  // shares, else our own, small).
+  enum class Kind { kRemote, kLocal, kScreen };
   using Picture = std::function<std::shared_ptr<const VideoFrame>()>;
 
   // Engine thread.
-  void publish(std::uint64_t call, Picture remote, Picture local) {
+  void publish(std::uint64_t call, Picture remote, Picture local, Picture screen = nullptr) {
     std::lock_guard lock(mutex_);
-    calls_[call] = Pictures{std::move(remote), std::move(local)};
+    calls_[call] = Pictures{std::move(remote), std::move(local), std::move(screen)};
   }
   void withdraw(std::uint64_t call) {
     std::lock_guard lock(mutex_);
@@ -48,7 +50,10 @@ class FrameBoard {
       std::lock_guard lock(mutex_);
       auto found = calls_.find(call);
       if (found == calls_.end()) return nullptr;
-      picture = kind == Kind::kRemote ? found->second.remote : found->second.local;
+      const Pictures& pictures = found->second;
+      picture = kind == Kind::kRemote  ? pictures.remote
+                : kind == Kind::kLocal ? pictures.local
+                                       : pictures.screen;
     }
     return picture ? picture() : nullptr;
   }
@@ -62,6 +67,7 @@ class FrameBoard {
   struct Pictures {
     Picture remote;
     Picture local;
+    Picture screen;
   };
   mutable std::mutex mutex_;
   std::map<std::uint64_t, Pictures> calls_;

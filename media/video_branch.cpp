@@ -184,10 +184,16 @@ void VideoBranch::build_send(const NegotiatedCodec& codec) {
   GstElement* scale = make_element("videoscale");
   GstElement* rate = make_element("videorate");
   g_object_set(rate, "drop-only", TRUE, nullptr);
-  GstElement* format = capsfilter(gst_caps_new_simple(
-      "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, config_.width, "height",
-      G_TYPE_INT, config_.height, "framerate", GST_TYPE_FRACTION, fps, 1, "pixel-aspect-ratio",
-      GST_TYPE_FRACTION, 1, 1, nullptr));
+  GstCaps* raw = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "framerate",
+                                     GST_TYPE_FRACTION, fps, 1, "pixel-aspect-ratio",
+                                     GST_TYPE_FRACTION, 1, 1, nullptr);
+  // A size of 0: the source's own (a shared screen, sent as it is).
+  const bool native = config_.width <= 0 || config_.height <= 0;
+  if (!native) {
+    gst_caps_set_simple(raw, "width", G_TYPE_INT, config_.width, "height", G_TYPE_INT,
+                        config_.height, nullptr);
+  }
+  GstElement* format = capsfilter(raw);
   GstElement* tee = make_element("tee");
   add_and_link(bin, {source, convert, scale, rate, format, tee});
 
@@ -200,9 +206,16 @@ void VideoBranch::build_send(const NegotiatedCodec& codec) {
   g_object_set(view_rate, "drop-only", TRUE, "max-rate", kSelfViewFps, nullptr);
   GstElement* view_sink = frame_sink("selfview", false);
   GstElement* view_scale = make_element("videoscale");
-  GstElement* view_size = capsfilter(gst_caps_new_simple(
-      "video/x-raw", "width", G_TYPE_INT, std::max(2, config_.width / kSelfViewDivisor), "height",
-      G_TYPE_INT, std::max(2, config_.height / kSelfViewDivisor), nullptr));
+  GstCaps* small =
+      gst_caps_new_simple("video/x-raw", "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
+  // The source's own size unknown here: a width of a 720p view's, the height to match.
+  gst_caps_set_simple(small, "width", G_TYPE_INT,
+                      std::max(2, (native ? 1280 : config_.width) / kSelfViewDivisor), nullptr);
+  if (!native) {
+    gst_caps_set_simple(small, "height", G_TYPE_INT, std::max(2, config_.height / kSelfViewDivisor),
+                        nullptr);
+  }
+  GstElement* view_size = capsfilter(small);
   add_and_link(bin, {view_queue, view_rate, view_scale, view_size, view_sink});
   link_or_throw(tee, view_queue);
 

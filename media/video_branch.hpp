@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "common/stream_description.hpp"
+#include "common/video_stats.hpp"
 #include "media/gst_handles.hpp"
 #include "media/media_branch.hpp"
 #include "media/session_stats.hpp"
@@ -57,21 +58,6 @@ struct VideoBranchConfig {
   // After each frame put in remote() or local(), on a streaming thread (the window is
   // woken to draw it).
   std::function<void()> on_frame;
-};
-
-struct VideoStats {
-  std::string codec;  // "vp8"
-  int width = 0;      // of the newest frame decoded from the peer
-  int height = 0;
-  double fps = 0;  // frames decoded per second, since the previous reading
-  double send_kbps = 0;
-  double receive_kbps = 0;
-  std::int64_t packets_lost = 0;
-  std::uint64_t frames_received = 0;
-  std::uint64_t nacks_sent = 0;
-  std::uint64_t nacks_received = 0;
-  std::uint64_t plis_sent = 0;  // PLI and FIR
-  std::uint64_t plis_received = 0;
 };
 
 class VideoBranch final : public MediaBranch {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/stream_description.hpp"
+#include "common/video_stats.hpp"
 
 namespace lanline::core {
 
@@ -46,22 +47,6 @@ struct MediaPath {
 };
 
 // RTCP-derived figures for `lanline ctl calls`, and the audio stream's path.
-// A call's main video stream, as `lanline ctl calls` shows it.
-struct VideoStreamStats {
-  std::string codec;  // "vp8"
-  int width = 0;      // of the newest frame decoded from the peer; 0 before the first
-  int height = 0;
-  double fps = 0;  // frames decoded per second
-  double send_kbps = 0;
-  double receive_kbps = 0;
-  std::int64_t packets_lost = 0;
-  std::uint64_t frames_received = 0;
-  std::uint64_t nacks_sent = 0;
-  std::uint64_t nacks_received = 0;
-  std::uint64_t plis_sent = 0;  // PLI and FIR (RFC 4585, 5104): key frames asked for
-  std::uint64_t plis_received = 0;
-};
-
 struct MediaStats {
   std::string codec;  // "opus/48000/2"
   double send_kbps = 0;
@@ -75,7 +60,8 @@ struct MediaStats {
   double mic_level_db = -100;      // what we send (before mute), dBFS
   double speaker_level_db = -100;  // what we play, dBFS
   MediaPath path;
-  std::optional<VideoStreamStats> video;
+  std::optional<VideoStats> video;   // the camera's
+  std::optional<VideoStats> screen;  // the shared screen (RFC 4796 slides), either way
 };
 
 class CallMedia {

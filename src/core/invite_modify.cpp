@@ -3,6 +3,8 @@
 // offer at once: 491, then a random wait before trying again (14.1).
 #include "core/invite_session.hpp"
 
+#include "sip/parser.hpp"
+
 namespace lanline::core {
 
 Outcome InviteSession::modify(bool hold) {
@@ -18,9 +20,43 @@ Outcome InviteSession::modify(bool hold) {
   return {id, {}};
 }
 
+Outcome InviteSession::set_stream(StreamKind kind, ContentRole content, bool on) {
+  CallId id = info_.id;
+  if (state() != CallState::kEstablished) return {id, "no established call " + std::to_string(id)};
+  if (state_ == SessionState::kReinviting || state_ == SessionState::kOfferIn2xx || unacked_ ||
+      held_reinvite_ || growing_) {
+    return {id, "another change of the call is in progress: try again in a moment"};
+  }
+  const char* what = content == ContentRole::kSlides ? "screen sharing" : "video";
+  if (!media_.want_stream(kind, content, on)) {
+    return {id, on ? std::string(what) + " is not available: this node has no video codec"
+                   : std::string(what) + " is not on"};
+  }
+  switch (on ? media_.grow() : PrepareState::kReady) {
+    case PrepareState::kReady:
+      return modify(info_.local_hold);
+    case PrepareState::kPending:
+      growing_ = true;  // renew_media() offers it once the transport is made
+      return {id, {}};
+    case PrepareState::kFailed:
+      break;
+  }
+  media_.want_stream(kind, content, false);
+  return {id, std::string("no transport for ") + what + " could be made"};
+}
+
 Outcome InviteSession::renew_media(const Preparation& outcome) {
   CallId id = info_.id;
   if (state() != CallState::kEstablished) return {id, "no established call " + std::to_string(id)};
+  if (held_reinvite_) {
+    // The transport for the stream the peer's re-INVITE adds: answered now.
+    HeldReinvite held = std::move(*held_reinvite_);
+    held_reinvite_.reset();
+    if (!media_.renew(outcome)) return {id, "the call has no transports to renew"};
+    if (auto request = sip::parse_message(held.request)) on_reinvite(held.server, *request);
+    return {id, {}};
+  }
+  growing_ = false;
   // RFC 3261 14.1: no new INVITE while one is in progress either way, ours answered by a
   // 2xx still unacknowledged included.
   if (state_ == SessionState::kReinviting || state_ == SessionState::kOfferIn2xx || unacked_) {
@@ -53,8 +89,19 @@ void InviteSession::on_reinvite(sip::TransactionId server, const sip::Message& r
     core_.respond(server, request, 500, {{"Retry-After", "1"}});  // 14.2: the last one is pending
     return;
   }
+  if (held_reinvite_) {
+    core_.respond(server, request, 500, {{"Retry-After", "1"}});  // 14.2: one at a time
+    return;
+  }
   std::string body;
   std::optional<SessionMedia::LocalAnswer> answer;
+  // A stream the offer adds needs a transport first: the answer waits for it (a stream
+  // that gets none is answered with port 0).
+  if (!request.body().empty() && media_.grow(request.body()) == PrepareState::kPending) {
+    held_reinvite_ = HeldReinvite{server, std::string(request.text())};
+    host_.track(info_.id, server);
+    return;
+  }
   if (!request.body().empty()) {
     auto result = media_.answer(request.body(), info_.local_hold);
     if (const auto* rejection = std::get_if<sdp::Rejection>(&result)) {

@@ -99,6 +99,9 @@ class InviteSession {
   // changed): a re-INVITE offers them, with the hold state as it is.
   Outcome renew_media(const Preparation& outcome);
   Outcome hold() { return modify(true); }
+  // A stream of ours on or off (the camera, the shared screen): a re-INVITE offers it,
+  // once its transport is there (then renew_media() sends it).
+  Outcome set_stream(StreamKind kind, ContentRole content, bool on);
   Outcome resume() { return modify(false); }
   // The outcome of a prepare() that was pending (UserAgent::media_ready).
   void media_ready(const Preparation& outcome);
@@ -184,6 +187,13 @@ class InviteSession {
   sip::TransactionId acked_reinvite_tx_ = 0;
   std::optional<sip::Message> reinvite_ack_;
   std::optional<Unacknowledged2xx> unacked_;
+  // The peer's re-INVITE that adds a stream, waiting for its transport (renew_media()).
+  struct HeldReinvite {
+    sip::TransactionId server = 0;
+    std::string request;  // its bytes: a Message does not copy
+  };
+  std::optional<HeldReinvite> held_reinvite_;
+  bool growing_ = false;  // our offer with a new stream waits for its transport
 };
 
 }  // namespace lanline::core

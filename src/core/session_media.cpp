@@ -40,7 +40,7 @@ PrepareState SessionMedia::prepare(const sip::Endpoint& peer, const std::string&
     request.offerer = true;
   } else {
     auto needs = sdp_.offered_transports(remote_offer);
-    request.streams = needs.accepted;
+    request.streams = needs.transports;
     request.ice = needs.ice;
     request.rtcp_mux = needs.rtcp_mux;
   }
@@ -88,6 +88,26 @@ bool SessionMedia::renew(const Preparation& outcome) {
     return false;
   }
   return take(outcome) == PrepareState::kReady;
+}
+
+bool SessionMedia::want_stream(StreamKind kind, ContentRole content, bool on) {
+  if (kind == StreamKind::kVideo) sdp_.set_sending(content, on);
+  if (on) return sdp_.add_stream(kind, content);
+  // Our camera off leaves the stream, receiving the peer's; the screen goes (port 0).
+  return content == ContentRole::kMain || sdp_.remove_stream(kind, content);
+}
+
+PrepareState SessionMedia::grow(std::string_view offer) {
+  const std::size_t needed =
+      offer.empty() ? sdp_.offered_streams() : sdp_.offered_transports(offer).transports;
+  if (needed <= local_.size()) return PrepareState::kReady;
+  if (!media_ || transport_ != Transport::kReady) return PrepareState::kFailed;
+  TransportRequest request;
+  request.streams = needed;  // the call's ICE role and family stay as they are
+  request.local_address = sip_host_;
+  Preparation prepared = media_->prepare(call_id_, request);
+  if (prepared.state == PrepareState::kReady && !renew(prepared)) return PrepareState::kFailed;
+  return prepared.state;
 }
 
 void SessionMedia::release() {

@@ -57,6 +57,15 @@ class SessionMedia {
   // New local ends of the transports in a call under way (an ICE restart): what the
   // next offer or answer names. False when there were none to replace.
   bool renew(const Preparation& outcome);
+  // A stream of ours on or off from the next offer on: the camera's video (off: we stop
+  // sending, and still receive the peer's) or the shared screen (slides; off: the stream
+  // goes, port 0). False when we have no codec for it, or the screen is not shared.
+  bool want_stream(StreamKind kind, ContentRole content, bool on);
+  // Enough transports for our next offer (after want_stream) or our answer to `offer`:
+  // asked of the media side for a call under way when it needs more than it has. kReady:
+  // there are; kPending: the media side renews them (UserAgent::renew_media) once made;
+  // kFailed: it cannot, and the new stream goes without (port 0).
+  PrepareState grow(std::string_view offer = {});
   // The call is over: CallMedia::release() once, if it is owed.
   void release();
 

@@ -16,6 +16,7 @@ UaCore::UaCore(sip::TransportSender& transport, sip::TransactionUser& user,
       timers_(timers) {
   capabilities_ = sdp::Capabilities::from_names(config_.codecs, nullptr, config_.opus);
   capabilities_.telephone_event = config_.telephone_event;
+  capabilities_.send_video = config_.send_video;
   for (const std::string& name : config_.video_codecs) {
     auto spec = sdp::codec_named(name);
     if (spec && codec_info(spec->codec).kind == StreamKind::kVideo)

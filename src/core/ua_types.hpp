@@ -89,6 +89,9 @@ struct UserAgentConfig {
   // Video codecs to offer and accept; none: calls are audio only, and a peer's video
   // stream is refused with port 0.
   std::vector<std::string> video_codecs;
+  // We have a picture to send (a camera): the first offer carries video. Without one a
+  // peer's video is still taken, to receive (sdp::Capabilities::send_video).
+  bool send_video = true;
   sdp::OpusOptions opus;
   bool telephone_event = true;
   // How long a probe waits for an answer. Far shorter than Timer F (32 s), so a peer that

@@ -184,6 +184,14 @@ Outcome UserAgent::hold(CallId id, sip::TimePoint now) {
   return session->hold();
 }
 
+Outcome UserAgent::set_stream(CallId id, StreamKind kind, ContentRole content, bool on,
+                              sip::TimePoint now) {
+  core_.set_now(now);
+  InviteSession* session = find(id);
+  if (!session) return {id, "no established call " + std::to_string(id)};
+  return session->set_stream(kind, content, on);
+}
+
 Outcome UserAgent::resume(CallId id, sip::TimePoint now) {
   core_.set_now(now);
   InviteSession* session = find(id);

@@ -46,6 +46,9 @@ class UserAgent : private sip::TransactionUser, private SessionHost {
   Outcome hangup(CallId id, sip::TimePoint now, std::string reason = "hung up");
   Outcome hold(CallId id, sip::TimePoint now);
   Outcome resume(CallId id, sip::TimePoint now);
+  // The camera's video (ContentRole::kMain) or the shared screen (kSlides) on or off in
+  // an established call, by re-INVITE (RFC 3264 8.1, 8.2).
+  Outcome set_stream(CallId id, StreamKind kind, ContentRole content, bool on, sip::TimePoint now);
   // A text message: inside the call's dialog when `call` is set, else on its own.
   Outcome message(const sip::Uri& target, const sip::Endpoint& destination, const std::string& text,
                   sip::TimePoint now);

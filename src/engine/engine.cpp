@@ -338,6 +338,28 @@ struct Engine::Impl : core::UserAgentListener {
       return with_call(false, [&](core::CallId id) { return ua->hold(id, now()); });
     if (cmd == "resume")
       return with_call(false, [&](core::CallId id) { return ua->resume(id, now()); });
+    if (cmd == "screen" || cmd == "video") {
+      // Our screen as a second video stream (RFC 4796 slides), or the camera's video, on
+      // or off in the current call, by re-INVITE.
+      const std::string action = request.value("action", "");
+      const bool screen = cmd == "screen";
+      if (screen ? action != "start" && action != "stop" : action != "on" && action != "off") {
+        return failure(screen ? "screen takes start or stop" : "video takes on or off");
+      }
+      const bool on = action == "start" || action == "on";
+      if (screen && on && !getenv("DISPLAY")) {
+        return failure("no screen to share: this node has no X display (set DISPLAY)");
+      }
+      if (!screen && on && !media->video_enabled()) {
+        return failure("no camera: start the node with --video-source device, test or screen");
+      }
+      json reply = with_call(false, [&](core::CallId id) {
+        return ua->set_stream(id, StreamKind::kVideo,
+                              screen ? ContentRole::kSlides : ContentRole::kMain, on, now());
+      });
+      if (reply.value("ok", false)) reply[screen ? "sharing" : "video"] = on;
+      return reply;
+    }
     if (is_media_command(cmd)) {
       auto id = pick_call(request, false, error);
       if (!id) return failure(error);
@@ -365,7 +387,7 @@ struct Engine::Impl : core::UserAgentListener {
       }
       return json{{"ok", true}};
     }
-    for (std::string_view later : {"history", "screen", "video"}) {
+    for (std::string_view later : {"history"}) {
       if (cmd == later) {
         return failure("'" + cmd + "' is not available yet: media, discovery and history " +
                        "come in later versions of Lanline");
@@ -374,7 +396,8 @@ struct Engine::Impl : core::UserAgentListener {
     if (cmd.empty()) return failure("the request has no \"cmd\"");
     return failure("unknown command '" + cmd +
                    "'; commands: status, peers, call, answer, decline, hangup, hold, resume, " +
-                   "mute, unmute, dtmf, message, calls, presence, events, quit");
+                   "mute, unmute, dtmf, screen, video, snapshot, message, calls, presence, " +
+                   "events, quit");
   }
 
   // The node's identity, and its DNS-SD records unless --no-discovery (discovery_glue.cpp
@@ -398,8 +421,9 @@ struct Engine::Impl : core::UserAgentListener {
     advert.display_name = config.display_name;
     advert.contact_uri = "sip:" + config.local.user + "@" + config.local.host_port();
     advert.instance_id = identity->instance_id;
-    // What this node does: video only with a video source (--video-source).
-    advert.caps = media->video_enabled() ? "audio,video,chat" : "audio,chat";
+    // What this node does: video (a camera) only with a video source (--video-source);
+    // every node takes a shared screen, and ICE.
+    advert.caps = media->video_enabled() ? "audio,video,screen,chat,ice" : "audio,screen,chat,ice";
     advert.fp = identity->fingerprint;
     advert.software = config.local.user_agent;
     discovery->start(advert, transport->port(), options.discovery);
@@ -516,7 +540,10 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   config.auto_answer = options.auto_answer;
   config.media = impl.media.get();
   if (!options.audio_codecs.empty()) config.codecs = options.audio_codecs;
-  if (impl.media->video_enabled()) config.video_codecs = {"vp8"};
+  // Every node takes a peer's video and shared screen; only one with a picture of its
+  // own (--video-source) offers video in a first offer and sends it.
+  config.video_codecs = {"vp8"};
+  config.send_video = impl.media->video_enabled();
   impl.ua = std::make_unique<core::UserAgent>(*impl.transport, impl, config);
   impl.start_discovery(config);
   GSource* trim = g_timeout_source_new_seconds(10);

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
+#include <deque>
 
 #include "glib_support/callbacks.hpp"
 #include "ice/address_watch.hpp"
@@ -70,13 +72,26 @@ struct MediaBridge::Impl {
     enum class Regather { kNone, kGathering, kDone } regather = Regather::kNone;
     bool awaiting_address = false;  // restarted with no candidate: a new address restarts it
   };
+  // What a call plays: its main audio, the camera's video (main), the shared screen
+  // (slides, RFC 4796): each on one of the call's streams.
+  enum Part { kAudio, kVideo, kScreen, kParts };
+  using Wanted = std::array<const StreamDescription*, kParts>;
   struct Call {
     std::uint64_t id = 0;
     Impl* owner = nullptr;
-    // One per stream, in the order prepare() handed them out (the m-lines').
-    std::vector<Stream> streams;
+    // One per transport, in the order prepare() handed them out; a deque, as callbacks
+    // hold references to its elements while a stream is added mid-call.
+    std::deque<Stream> streams;
     ice::IceAgent::DefaultChoice default_choice;
+    // The call's ICE, as its first prepare() set it; streams added later keep to it.
+    bool ice = false;
+    bool controlling = false;
+    unsigned components = 1;
     bool pending = false;  // prepare() answered kPending; on_ready is owed
+    // Streams added to the call under way gather (from index `grown_from` on); their
+    // transports go to the UA through on_renew once they have.
+    bool growing = false;
+    std::size_t grown_from = 0;
     bool connected_once = false;
     std::string lost_reason;         // set when the path is gone; reported from an idle
     glib::SourceHandle report;       // the idle that reports the outcome or the loss
@@ -92,10 +107,10 @@ struct MediaBridge::Impl {
       media::IceMediaTransport* ice_transport = nullptr;  // the same, when it is ICE's
     };
     std::unique_ptr<media::CallPipeline> pipeline;  // nullptr while nothing plays
-    std::optional<Playing> audio_playing;
-    std::optional<Playing> video_playing;
-    media::AudioBranch* audio = nullptr;  // in pipeline
-    media::VideoBranch* video = nullptr;  // in pipeline
+    std::array<std::optional<Playing>, kParts> playing;
+    media::AudioBranch* audio = nullptr;   // in pipeline
+    media::VideoBranch* video = nullptr;   // in pipeline: the camera's
+    media::VideoBranch* screen = nullptr;  // in pipeline: the shared screen, either way
     bool muted = false;
   };
   std::map<std::uint64_t, Call> calls;
@@ -117,24 +132,31 @@ struct MediaBridge::Impl {
   }
 
   static void stop_media(Call& call) {
-    if (call.video) call.owner->frames->withdraw(call.id);
+    if (call.video || call.screen) call.owner->frames->withdraw(call.id);
     call.audio = nullptr;
     call.video = nullptr;
-    call.audio_playing.reset();
-    call.video_playing.reset();
+    call.screen = nullptr;
+    for (auto& part : call.playing)
+      part.reset();
     call.pipeline.reset();  // finishes a recording first
     for (Stream& stream : call.streams) {
       if (stream.ice) stream.ice->drop_received();
     }
   }
 
-  // A new call pipeline for `audio` and `video` (either may be null), each on the stream
-  // of `call.streams` given; false (logged and reported) when it cannot be built or does
-  // not start. When the video is what fails, audio alone is tried next.
-  bool start_media(Call& call, const StreamDescription* audio, std::size_t audio_index,
-                   const StreamDescription* video, std::size_t video_index);
-  bool try_start_media(Call& call, const StreamDescription* audio, std::size_t audio_index,
-                       const StreamDescription* video, std::size_t video_index, std::string& error);
+  // A new call pipeline for what `wanted` names (any part may be null), each on its
+  // stream's transport; false (logged and reported) when it cannot be built or does not
+  // start. When a video part is what fails, audio alone is tried next.
+  bool start_media(Call& call, const Wanted& wanted);
+  bool try_start_media(Call& call, const Wanted& wanted, std::string& error);
+  std::unique_ptr<media::VideoBranch> make_video(Call& call, media::CallPipeline& pipeline,
+                                                 const StreamDescription& agreed, bool screen,
+                                                 std::string& error);
+  // Streams beyond the call's (a re-INVITE adds one): made like the first ones.
+  core::Preparation grow(Call& call, std::size_t wanted);
+  // A gathered stream's local end for the SDP: its agent's default candidate, else a
+  // plain pair. False with `error` when there is neither.
+  bool finish_stream(Call& call, std::size_t index, std::string& error);
   std::unique_ptr<media::MediaTransport> make_transport(Call& call, std::size_t index,
                                                         const StreamDescription& agreed,
                                                         Call::Playing& playing, std::string& error);
@@ -204,9 +226,7 @@ std::unique_ptr<media::MediaTransport> MediaBridge::Impl::make_transport(
   return transport;
 }
 
-bool MediaBridge::Impl::start_media(Call& call, const StreamDescription* audio,
-                                    std::size_t audio_index, const StreamDescription* video,
-                                    std::size_t video_index) {
+bool MediaBridge::Impl::start_media(Call& call, const Wanted& wanted) {
   const std::string name = "call " + std::to_string(call.id);
   std::string error;
   auto failed = [&] {
@@ -216,15 +236,15 @@ bool MediaBridge::Impl::start_media(Call& call, const StreamDescription* audio,
       if (stream.ice) stream.ice->drop_received();
     }
   };
-  if (try_start_media(call, audio, audio_index, video, video_index, error)) return true;
+  if (try_start_media(call, wanted, error)) return true;
   failed();
-  if (video && audio) {
-    // A camera that is busy or missing, or no X display for `screen`, costs the video,
-    // not the call.
+  if (wanted[kAudio] && (wanted[kVideo] || wanted[kScreen])) {
+    // A camera that is busy or missing, or no X display for the screen, costs the
+    // video, not the call.
     spdlog::error("{}: no video: {}; the call goes on with audio only", name, error);
     if (error_callback) error_callback(call.id, "no video: " + error);
     error.clear();
-    if (try_start_media(call, audio, audio_index, nullptr, 0, error)) return true;
+    if (try_start_media(call, Wanted{wanted[kAudio], nullptr, nullptr}, error)) return true;
     failed();
   }
   spdlog::error("{}: no media: {}", name, error);
@@ -232,9 +252,29 @@ bool MediaBridge::Impl::start_media(Call& call, const StreamDescription* audio,
   return false;
 }
 
-bool MediaBridge::Impl::try_start_media(Call& call, const StreamDescription* audio,
-                                        std::size_t audio_index, const StreamDescription* video,
-                                        std::size_t video_index, std::string& error) {
+std::unique_ptr<media::VideoBranch> MediaBridge::Impl::make_video(Call& call,
+                                                                  media::CallPipeline& pipeline,
+                                                                  const StreamDescription& agreed,
+                                                                  bool screen, std::string& error) {
+  media::VideoBranchConfig config;
+  config.stream = agreed;
+  config.name = "call " + std::to_string(call.id) + (screen ? " screen" : "");
+  config.on_frame = [board = frames] { board->frame_arrived(); };
+  if (!screen) {
+    config.source = video_source;
+  } else {
+    // The screen as it is, for text that stays sharp: its own size, few frames, and
+    // the bits for detail (a shared screen mostly stands still).
+    if (agreed.send) config.source.kind = media::VideoSource::Kind::kScreen;
+    config.width = 0;
+    config.height = 0;
+    config.fps = 5;
+    config.bitrate_kbps = 2500;
+  }
+  return media::VideoBranch::create(pipeline.next_slot(), std::move(config), error);
+}
+
+bool MediaBridge::Impl::try_start_media(Call& call, const Wanted& wanted, std::string& error) {
   const std::uint64_t call_id = call.id;
   const std::string name = "call " + std::to_string(call_id);
   auto fail = [] { return false; };  // `error` says why; the pipeline goes on return
@@ -244,57 +284,67 @@ bool MediaBridge::Impl::try_start_media(Call& call, const StreamDescription* aud
   };
   auto pipeline = media::CallPipeline::create(context, name, std::move(pipeline_events), error);
   if (!pipeline) return fail();
-  Call::Playing audio_part;
-  Call::Playing video_part;
+  std::array<Call::Playing, kParts> parts;
   media::AudioBranch* audio_branch = nullptr;
-  media::VideoBranch* video_branch = nullptr;
-  if (audio) {
-    auto transport = make_transport(call, audio_index, *audio, audio_part, error);
+  std::array<media::VideoBranch*, kParts> video_branches{};
+  for (int part = kAudio; part < kParts; ++part) {
+    const StreamDescription* agreed = wanted[part];
+    if (!agreed) continue;
+    auto transport = make_transport(call, agreed->transport, *agreed, parts[part], error);
     if (!transport) return fail();
-    media::AudioEvents events;
-    events.on_dtmf = [this, call_id](char digit) {
-      if (dtmf_callback) dtmf_callback(call_id, digit);
-    };
-    auto branch = media::AudioBranch::create(pipeline->next_slot(), {*audio, source, sink, name},
-                                             std::move(events), error);
+    std::unique_ptr<media::MediaBranch> branch;
+    if (part == kAudio) {
+      media::AudioEvents events;
+      events.on_dtmf = [this, call_id](char digit) {
+        if (dtmf_callback) dtmf_callback(call_id, digit);
+      };
+      auto audio = media::AudioBranch::create(pipeline->next_slot(), {*agreed, source, sink, name},
+                                              std::move(events), error);
+      audio_branch = audio.get();
+      branch = std::move(audio);
+    } else {
+      auto video = make_video(call, *pipeline, *agreed, part == kScreen, error);
+      video_branches[part] = video.get();
+      branch = std::move(video);
+    }
     if (!branch) return fail();
-    audio_branch = branch.get();
-    if (!pipeline->add_stream(std::move(transport), std::move(branch), error)) return fail();
-  }
-  if (video) {
-    auto transport = make_transport(call, video_index, *video, video_part, error);
-    if (!transport) return fail();
-    media::VideoBranchConfig config;
-    config.stream = *video;
-    config.source = video_source;
-    config.name = name;
-    config.on_frame = [board = frames] { board->frame_arrived(); };
-    auto branch = media::VideoBranch::create(pipeline->next_slot(), std::move(config), error);
-    if (!branch) return fail();
-    video_branch = branch.get();
     if (!pipeline->add_stream(std::move(transport), std::move(branch), error)) return fail();
   }
   if (!pipeline->start(error)) return fail();
   call.pipeline = std::move(pipeline);
   call.audio = audio_branch;
-  call.video = video_branch;
-  if (audio) call.audio_playing = audio_part;
-  if (video) call.video_playing = video_part;
-  if (video_branch) {
-    frames->publish(
-        call_id, [slot = video_branch->remote_slot()] { return slot->newest(); },
-        [slot = video_branch->local_slot()] { return slot->newest(); });
+  call.video = video_branches[kVideo];
+  call.screen = video_branches[kScreen];
+  for (int part = kAudio; part < kParts; ++part) {
+    if (wanted[part]) call.playing[part] = parts[part];
   }
-  for (const Call::Playing* part : {&audio_part, &video_part}) {
-    if (!part->transport) continue;
-    const StreamDescription& agreed = part->agreed;
+  if (call.video || call.screen) {
+    auto newest = [](media::VideoBranch* branch, bool remote) -> media::FrameBoard::Picture {
+      if (!branch) return nullptr;
+      auto slot = remote ? branch->remote_slot() : branch->local_slot();
+      return [slot] { return slot->newest(); };
+    };
+    // The shared screen: the peer's when it shares, else ours (its small view).
+    media::FrameBoard::Picture screen;
+    if (call.screen) {
+      screen = call.screen->config().stream.receive ? newest(call.screen, true)
+                                                    : newest(call.screen, false);
+    }
+    frames->publish(call_id, newest(call.video, true), newest(call.video, false),
+                    std::move(screen));
+  }
+  static constexpr const char* kPartNames[] = {"audio", "video", "screen"};
+  for (int part = kAudio; part < kParts; ++part) {
+    if (!parts[part].transport) continue;
+    const StreamDescription& agreed = parts[part].agreed;
     const NegotiatedCodec* sent = media::codec_to_send(agreed);
     const PlainTransport& remote = agreed.plain();
-    const bool ice = part->ice_transport != nullptr;
-    spdlog::info("{}: {} {} pt {} to {}{}:{}{}", name, part == &audio_part ? "audio" : "video",
+    const bool ice = parts[part].ice_transport != nullptr;
+    spdlog::info("{}: {} {} pt {} to {}{}:{}{} ({})", name, kPartNames[part],
                  codec_label(sent->codec), sent->send_pt, ice ? "the ICE pair (default " : "",
                  remote.address, remote.rtp_port,
-                 std::string(ice ? ")" : "") + (agreed.rtcp_mux ? " (rtcp-mux)" : ""));
+                 std::string(ice ? ")" : "") + (agreed.rtcp_mux ? " (rtcp-mux)" : ""),
+                 direction_label(agreed.send, agreed.receive));
   }
   if (call.muted && call.audio) call.audio->set_mute(true);
   return true;
@@ -410,9 +460,9 @@ void MediaBridge::Impl::regathered(Call& call) {
     if (stream.regather != Stream::Regather::kDone) continue;
     stream.regather = Stream::Regather::kNone;
     // Media leaves the old stream: its pair is gone or has stopped answering.
-    for (auto* playing : {&call.audio_playing, &call.video_playing}) {
-      if (*playing && (*playing)->ice_transport && (*playing)->stream == i)
-        (*playing)->ice_transport->switch_stream(stream.ice->stream_id());
+    for (auto& playing : call.playing) {
+      if (playing && playing->ice_transport && playing->stream == i)
+        playing->ice_transport->switch_stream(stream.ice->stream_id());
     }
     stream.ice->retire_old_stream();
     stream.announced = false;
@@ -524,7 +574,7 @@ void MediaBridge::Impl::gathered(Call& call) {
   for (const Stream& stream : call.streams) {
     if (stream.ice && !stream.gathered) return;
   }
-  if (call.pending) report_later(call);
+  if (call.pending || call.growing) report_later(call);
 }
 
 void MediaBridge::Impl::report_later(Call& call) {
@@ -541,6 +591,17 @@ gboolean MediaBridge::Impl::on_report(gpointer data) {
       call.pending = false;
       core::Preparation prepared = impl.outcome(call);
       if (impl.ready_callback) impl.ready_callback(id, prepared);  // may release the call
+    } else if (call.growing) {
+      // The new streams have gathered: the change goes to the peer (its re-INVITE, or
+      // our answer to the peer's), retried while another offer is under way.
+      call.growing = false;
+      for (std::size_t i = call.grown_from; i < call.streams.size(); ++i) {
+        std::string error;
+        if (!impl.finish_stream(call, i, error))
+          spdlog::warn("call {}: no transport for stream {}: {}", id, i + 1, error);
+      }
+      call.renew_attempts = 0;
+      impl.offer_renewal(call);
     } else if (!call.lost_reason.empty()) {
       std::string reason = std::move(call.lost_reason);
       call.lost_reason.clear();
@@ -555,26 +616,57 @@ gboolean MediaBridge::Impl::on_report(gpointer data) {
 core::Preparation MediaBridge::Impl::outcome(Call& call) {
   core::Preparation prepared;
   for (std::size_t i = 0; i < call.streams.size(); ++i) {
-    Stream& stream = call.streams[i];
-    if (stream.ice) {
-      stream.local = stream.ice->default_transport(call.default_choice);
-      if (stream.local.address.empty()) {
-        spdlog::warn("call {}: ICE gathered no {} candidate for stream {}; plain RTP instead",
-                     call.id, call.default_choice.ipv6 ? "IPv6" : "IPv4", i + 1);
-        stream.ice.reset();
-      } else {
-        watch(call, i);
-        note_servers(*stream.local.ice);
-      }
-    }
-    if (!stream.ice && !stream.sockets &&
-        !plain_sockets(call, stream, call.default_choice.ipv6, prepared.error)) {
+    if (!finish_stream(call, i, prepared.error)) {
       spdlog::error("call {}: no audio: {}", call.id, prepared.error);
       prepared.streams.clear();
       return prepared;  // kFailed
     }
-    prepared.streams.push_back(stream.local);
+    prepared.streams.push_back(call.streams[i].local);
   }
+  prepared.state = core::PrepareState::kReady;
+  return prepared;
+}
+
+bool MediaBridge::Impl::finish_stream(Call& call, std::size_t index, std::string& error) {
+  Stream& stream = call.streams[index];
+  if (stream.ice) {
+    stream.local = stream.ice->default_transport(call.default_choice);
+    if (stream.local.address.empty()) {
+      spdlog::warn("call {}: ICE gathered no {} candidate for stream {}; plain RTP instead",
+                   call.id, call.default_choice.ipv6 ? "IPv6" : "IPv4", index + 1);
+      stream.ice.reset();
+    } else {
+      watch(call, index);
+      note_servers(*stream.local.ice);
+    }
+  }
+  return stream.ice || stream.sockets ||
+         plain_sockets(call, stream, call.default_choice.ipv6, error);
+}
+
+core::Preparation MediaBridge::Impl::grow(Call& call, std::size_t wanted) {
+  core::Preparation prepared;
+  const std::size_t first = call.streams.size();
+  for (std::size_t i = first; i < wanted; ++i) {
+    call.streams.emplace_back();
+    Stream& stream = call.streams.back();
+    if (call.ice) stream.ice = make_agent(call, i, call.controlling, call.components);
+    if (!stream.ice && !plain_sockets(call, stream, call.default_choice.ipv6, prepared.error)) {
+      spdlog::error("call {}: no transport for a new stream: {}", call.id, prepared.error);
+      call.streams.resize(first);
+      return prepared;  // kFailed
+    }
+  }
+  spdlog::info("call {}: {} new stream(s) for a change of the call", call.id, wanted - first);
+  call.grown_from = first;
+  if (call.ice) {
+    call.growing = true;
+    gathered(call);  // those that finished within gather()
+    prepared.state = core::PrepareState::kPending;
+    return prepared;
+  }
+  for (const Stream& stream : call.streams)
+    prepared.streams.push_back(stream.local);
   prepared.state = core::PrepareState::kReady;
   return prepared;
 }
@@ -731,6 +823,9 @@ core::Preparation MediaBridge::prepare(std::uint64_t call_id,
   auto [found, fresh] = impl.calls.try_emplace(call_id);
   Impl::Call& call = found->second;
   core::Preparation prepared;
+  if (!fresh && request.streams > call.streams.size() && !call.pending && !call.growing) {
+    return impl.grow(call, request.streams);  // a stream added to the call under way
+  }
   if (!fresh) {  // asked again: what there is
     for (const Impl::Stream& stream : call.streams)
       prepared.streams.push_back(stream.local);
@@ -744,6 +839,9 @@ core::Preparation MediaBridge::prepare(std::uint64_t call_id,
   const bool ice = impl.options.ice && (request.offerer || request.ice);
   // As offerer, two components: the answer may refuse rtcp-mux.
   const unsigned components = request.offerer || !request.rtcp_mux ? 2 : 1;
+  call.ice = ice;
+  call.controlling = request.offerer;
+  call.components = components;
   call.streams.resize(wanted);
   for (std::size_t i = 0; i < wanted; ++i) {
     Impl::Stream& stream = call.streams[i];
@@ -802,21 +900,27 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
     }
   }
 
-  const StreamDescription* audio = find_stream(streams, StreamKind::kAudio);
-  if (audio && (!media::codec_to_send(*audio) || audio->transport >= call.streams.size()))
-    audio = nullptr;
-  const StreamDescription* video = nullptr;
-  if (impl.video_enabled()) {
-    for (const StreamDescription& agreed : streams) {
-      if (agreed.kind == StreamKind::kVideo && agreed.content == ContentRole::kMain &&
-          agreed.accepted() && media::codec_to_send(agreed) &&
-          agreed.transport < call.streams.size()) {
-        video = &agreed;
-        break;
-      }
+  // What plays: the first accepted stream of each part that has a codec to send and a
+  // transport of the call.
+  Impl::Wanted wanted{};
+  for (const StreamDescription& agreed : streams) {
+    if (!agreed.accepted() || !media::codec_to_send(agreed) ||
+        agreed.transport >= call.streams.size()) {
+      continue;
     }
+    Impl::Part part;
+    if (agreed.kind == StreamKind::kAudio && agreed.content == ContentRole::kMain) {
+      part = Impl::kAudio;
+    } else if (agreed.kind == StreamKind::kVideo && agreed.content == ContentRole::kMain) {
+      part = Impl::kVideo;
+    } else if (agreed.kind == StreamKind::kVideo && agreed.content == ContentRole::kSlides) {
+      part = Impl::kScreen;
+    } else {
+      continue;
+    }
+    if (!wanted[part]) wanted[part] = &agreed;
   }
-  if (!audio && !video) {
+  if (!wanted[Impl::kAudio] && !wanted[Impl::kVideo] && !wanted[Impl::kScreen]) {
     // Rejected streams (port 0) or nothing we can play: no pipeline, transports kept.
     if (call.pipeline) {
       spdlog::info(
@@ -826,35 +930,35 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
     }
     return;
   }
-  const std::size_t audio_index = audio ? audio->transport : 0;
-  const std::size_t video_index = video ? video->transport : 0;
   auto live = [](const std::optional<Impl::Call::Playing>& playing, const StreamDescription* next,
-                 std::size_t index, bool is_video) {
+                 bool is_video) {
     if (!playing || !next) return !playing && !next;
-    if (playing->stream != index || playing->agreed.mline != next->mline) return false;
+    if (playing->stream != next->transport || playing->agreed.mline != next->mline) return false;
     return is_video ? media::VideoBranch::takes_live(playing->agreed, *next)
                     : takes_live(playing->agreed, *next);
   };
-  if (call.pipeline && live(call.audio_playing, audio, audio_index, false) &&
-      live(call.video_playing, video, video_index, true)) {
-    if (audio) {
-      call.audio->set_direction(audio->send, audio->receive);
-      call.audio_playing->transport->set_remote(audio->plain());
-      call.audio_playing->agreed = *audio;
-      spdlog::info("call {}: audio {}", call_id, direction_label(audio->send, audio->receive));
-    }
-    if (video) {
-      call.video->set_direction(video->send, video->receive);
-      call.video_playing->transport->set_remote(video->plain());
-      call.video_playing->agreed = *video;
-      spdlog::info("call {}: video {}", call_id, direction_label(video->send, video->receive));
+  bool all_live = call.pipeline != nullptr;
+  for (int part = Impl::kAudio; part < Impl::kParts; ++part)
+    all_live = all_live && live(call.playing[part], wanted[part], part != Impl::kAudio);
+  if (all_live) {
+    static constexpr const char* kPartNames[] = {"audio", "video", "screen"};
+    for (int part = Impl::kAudio; part < Impl::kParts; ++part) {
+      const StreamDescription* next = wanted[part];
+      if (!next) continue;
+      if (part == Impl::kAudio) call.audio->set_direction(next->send, next->receive);
+      if (part == Impl::kVideo) call.video->set_direction(next->send, next->receive);
+      if (part == Impl::kScreen) call.screen->set_direction(next->send, next->receive);
+      call.playing[part]->transport->set_remote(next->plain());
+      call.playing[part]->agreed = *next;
+      spdlog::info("call {}: {} {}", call_id, kPartNames[part],
+                   direction_label(next->send, next->receive));
     }
     return;
   }
   // A new codec, payload type or stream (a re-INVITE changed it): a new pipeline on the
   // same transports. A recording starts again.
   Impl::stop_media(call);
-  impl.start_media(call, audio, audio_index, video, video_index);
+  impl.start_media(call, wanted);
 }
 
 void MediaBridge::release(std::uint64_t call_id) {
@@ -905,15 +1009,21 @@ std::optional<core::MediaStats> MediaBridge::stats(std::uint64_t call_id) const 
   stats.mic_level_db = figures.mic_level_db;
   stats.speaker_level_db = figures.speaker_level_db;
   const auto& call = found->second;
-  if (call.video) {
-    media::VideoStats v = call.video->stats();
-    stats.video =
-        core::VideoStreamStats{v.codec,      v.width,          v.height,       v.fps,
-                               v.send_kbps,  v.receive_kbps,   v.packets_lost, v.frames_received,
-                               v.nacks_sent, v.nacks_received, v.plis_sent,    v.plis_received};
-  }
+  auto video_stats = [&](media::VideoBranch* branch, Impl::Part part) -> std::optional<VideoStats> {
+    if (!branch) return std::nullopt;
+    VideoStats video = branch->stats();
+    if (const auto& playing = call.playing[part]) {
+      video.sending = playing->agreed.send;
+      video.receiving = playing->agreed.receive;
+    }
+    return video;
+  };
+  stats.video = video_stats(call.video, Impl::kVideo);
+  stats.screen = video_stats(call.screen, Impl::kScreen);
   // The path: the audio's, or the video's in a call without audio.
-  const auto& playing = call.audio_playing ? call.audio_playing : call.video_playing;
+  const auto& playing = call.playing[Impl::kAudio]   ? call.playing[Impl::kAudio]
+                        : call.playing[Impl::kVideo] ? call.playing[Impl::kVideo]
+                                                     : call.playing[Impl::kScreen];
   if (playing && playing->stream < call.streams.size()) {
     if (const auto& agent = call.streams[playing->stream].ice) {
       stats.path.ice_state = std::string(ice::to_string(agent->state()));
@@ -963,13 +1073,17 @@ bool MediaBridge::video_enabled() const {
 bool MediaBridge::snapshot(std::uint64_t call_id, const std::string& kind, const std::string& path,
                            std::string& error) const {
   auto found = impl_->calls.find(call_id);
-  if (found == impl_->calls.end() || !found->second.video) {
-    error = "call " + std::to_string(call_id) + " has no video" +
-            (impl_->video_enabled() ? "" : " (this node runs with --video-source none)");
+  const bool screen = kind == "screen";
+  const media::VideoBranch* branch = nullptr;
+  if (found != impl_->calls.end()) branch = screen ? found->second.screen : found->second.video;
+  if (!branch) {
+    error = "call " + std::to_string(call_id) +
+            (screen ? " has no shared screen (`screen start` shares ours)" : " has no video");
     return false;
   }
-  const media::VideoBranch& video = *found->second.video;
-  auto frame = kind == "local" ? video.local().newest() : video.remote().newest();
+  // The shared screen is the peer's when it shares, else ours.
+  const bool remote = screen ? branch->config().stream.receive : kind != "local";
+  auto frame = remote ? branch->remote().newest() : branch->local().newest();
   if (!frame) {
     error = "no " + kind + " video frame yet in call " + std::to_string(call_id);
     return false;

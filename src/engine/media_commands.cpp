@@ -39,9 +39,11 @@ json path_json(const core::MediaPath& path) {
   return out;
 }
 
-json video_json(const std::optional<core::VideoStreamStats>& video) {
+json video_json(const std::optional<VideoStats>& video) {
   if (!video) return nullptr;
   return json{{"codec", video->codec},
+              {"sending", video->sending},
+              {"receiving", video->receiving},
               {"width", video->width},
               {"height", video->height},
               {"fps", rounded(video->fps, 1)},
@@ -66,9 +68,9 @@ json run_media_command(MediaBridge& media, const std::string& cmd, std::uint64_t
   if (cmd == "snapshot") {
     const std::string kind = request.value("kind", "");
     const std::string path = request.value("path", "");
-    if (kind == "screen") return failure("screen sharing is not available yet");
-    if (kind != "remote" && kind != "local")
-      return failure("snapshot needs which stream: remote or local, then the PNG file to write");
+    if (kind != "remote" && kind != "local" && kind != "screen")
+      return failure(
+          "snapshot needs which stream: remote, local or screen, then the PNG file to write");
     if (path.empty()) return failure("snapshot needs the PNG file to write");
     std::string error;
     if (!media.snapshot(call_id, kind, path, error)) return failure(error);
@@ -114,7 +116,8 @@ json media_json(const MediaBridge& media, std::uint64_t call_id) {
               {"mic_level", rounded(stats->mic_level_db, 1)},
               {"speaker_level", rounded(stats->speaker_level_db, 1)},
               {"path", path_json(stats->path)},
-              {"video", video_json(stats->video)}};
+              {"video", video_json(stats->video)},
+              {"screen", video_json(stats->screen)}};
 }
 
 }  // namespace lanline::engine

@@ -58,6 +58,13 @@ Direction answer_direction(Direction offered, bool hold) {
   return Direction::kSendRecv;
 }
 
+// `direction` without our sending: what a stream we have nothing to send on can be.
+Direction without_send(Direction direction) {
+  if (direction == Direction::kSendRecv) return Direction::kRecvOnly;
+  if (direction == Direction::kSendOnly) return Direction::kInactive;
+  return direction;
+}
+
 // The RFC 4585 feedback both lists name, in the order of `ours`.
 std::vector<std::string> common_feedback(const std::vector<std::string>& ours,
                                          const std::vector<std::string>& theirs) {
@@ -192,6 +199,8 @@ const Rtpmap* pick_event(const std::vector<Rtpmap>& events, std::uint32_t clock)
   return events.empty() ? nullptr : &events.front();
 }
 
+}  // namespace
+
 // One offered m-line as the answerer sees it.
 struct OfferedStream {
   bool accept = false;
@@ -207,6 +216,8 @@ struct OfferAnalysis {
   std::size_t accepted = 0;
   std::size_t main_index = 0;  // the stream whose direction tells hold: audio, else the first
 };
+
+namespace {
 
 // The codecs of `m` we have, in the offerer's order, and its telephone-events.
 void match_codecs(const Media& m, const Capabilities& caps, OfferedStream& out) {
@@ -393,9 +404,9 @@ Session Negotiator::base_session() const {
   return s;
 }
 
-// The transport of the `wanted_index`-th stream we carry; nullptr when none was given.
-const LocalTransport* Negotiator::transport_for(std::size_t wanted_index) const {
-  return wanted_index < local_.size() ? &local_[wanted_index] : nullptr;
+// Transport `index` of set_local(); nullptr when none was given.
+const LocalTransport* Negotiator::transport_for(std::size_t index) const {
+  return index < local_.size() ? &local_[index] : nullptr;
 }
 
 // RFC 3264 8: the version goes up only when the description changes.
@@ -486,26 +497,65 @@ bool Negotiator::remove_stream(StreamKind kind, ContentRole content) {
   return false;
 }
 
-// A first offer carries the main audio, and the main video when we have a video codec.
+// A first offer carries the main audio, and the main video when we have a video codec
+// and a picture to send.
 std::vector<Negotiator::Slot> Negotiator::first_layout() const {
   std::vector<Slot> layout{Slot{StreamKind::kAudio, ContentRole::kMain, true, {}}};
-  if (!capabilities_.video_codecs.empty())
+  if (!capabilities_.video_codecs.empty() && capabilities_.send_video)
     layout.push_back(Slot{StreamKind::kVideo, ContentRole::kMain, true, {}});
   return layout;
 }
 
+int Negotiator::next_transport() const {
+  int next = 0;
+  for (const Slot& slot : layout_)
+    next = std::max(next, slot.transport + 1);
+  return next;
+}
+
 std::size_t Negotiator::offered_streams() const {
   if (layout_.empty()) return capabilities_.codecs.empty() ? 0 : first_layout().size();
-  std::size_t n = 0;
-  for (const Slot& slot : layout_)
-    n += slot.wanted ? 1 : 0;
+  std::size_t n = static_cast<std::size_t>(next_transport());
+  for (const Slot& slot : layout_) {
+    if (slot.wanted && slot.transport < 0 && !capabilities_.codecs_of(slot.kind).empty()) ++n;
+  }
   return n;
+}
+
+void Negotiator::set_sending(ContentRole video_content, bool send) {
+  if (video_content == ContentRole::kSlides) {
+    sending_slides_ = send;
+  } else {
+    capabilities_.send_video = send;
+  }
+}
+
+bool Negotiator::sends_on(StreamKind kind, ContentRole content) const {
+  if (kind != StreamKind::kVideo) return true;
+  return content == ContentRole::kSlides ? sending_slides_ : capabilities_.send_video;
+}
+
+std::vector<int> Negotiator::transports_of(const Session& offer,
+                                           const OfferAnalysis& analysis) const {
+  std::vector<int> ids(offer.media.size(), -1);
+  int next = next_transport();
+  for (std::size_t i = 0; i < offer.media.size(); ++i) {
+    // RFC 3264 8: the same m-line is the same stream, on the transport it had (kept
+    // while the stream is off, so that it comes back on it).
+    if (i < layout_.size() && layout_[i].kind == analysis.streams[i].kind &&
+        layout_[i].transport >= 0) {
+      ids[i] = layout_[i].transport;
+    } else if (analysis.streams[i].accept) {
+      ids[i] = next++;
+    }
+  }
+  return ids;
 }
 
 std::string Negotiator::create_offer(Direction direction) {
   if (layout_.empty()) layout_ = first_layout();
   Session s = base_session();
-  std::size_t carried = 0;
+  int next = next_transport();
   for (Slot& slot : layout_) {
     const auto& codecs = capabilities_.codecs_of(slot.kind);
     if (!slot.wanted || codecs.empty()) {
@@ -526,8 +576,10 @@ std::string Negotiator::create_offer(Direction direction) {
       }
       events.push_back(Rtpmap{kTelephoneEvent8000, "telephone-event", 8000, 1});
     }
-    slot.media = stream_media(slot, codecs, events, "RTP/AVP", direction, capabilities_.rtcp_mux,
-                              true, transport_for(carried++));
+    if (slot.transport < 0) slot.transport = next++;
+    const Direction ours = sends_on(slot.kind, slot.content) ? direction : without_send(direction);
+    slot.media = stream_media(slot, codecs, events, "RTP/AVP", ours, capabilities_.rtcp_mux, true,
+                              transport_for(static_cast<std::size_t>(slot.transport)));
     s.media.push_back(slot.media);
   }
   pending_ = s;
@@ -559,8 +611,7 @@ Result<Agreement> Negotiator::receive_answer(std::string_view text) {
     stream.mline = i;
     stream.kind = layout_[i].kind;
     stream.content = layout_[i].content;
-    for (std::size_t j = 0; j < i; ++j)
-      stream.transport += offer.media[j].port != 0 ? 1 : 0;
+    stream.transport = static_cast<std::size_t>(std::max(layout_[i].transport, 0));
     auto agreed = answered_stream(offer, offer.media[i], answer, answer.media[i], stream);
     if (!agreed) return agreed.error();
     if (agreed->accepted() && !main_found) {
@@ -596,6 +647,7 @@ Answer Negotiator::disabled_answer(const Session& offer) {
     slot.content = content_role(offer.media[i]);
     // Still ours: a later offer may turn it on again (RFC 3264 8.2) on the same transport.
     slot.wanted = i < layout_.size() && layout_[i].wanted;
+    if (i < layout_.size() && layout_[i].kind == slot.kind) slot.transport = layout_[i].transport;
     slot.media = rejected_media(offer.media[i]);
     s.media.push_back(slot.media);
     kept.push_back(std::move(slot));
@@ -626,6 +678,11 @@ Negotiator::OfferedTransports Negotiator::offered_transports(std::string_view te
   OfferAnalysis analysis = analyze(*parsed, capabilities_);
   if (analysis.rejection) return needs;
   needs.accepted = analysis.accepted;
+  const std::vector<int> ids = transports_of(*parsed, analysis);
+  needs.transports = static_cast<std::size_t>(next_transport());
+  for (int id : ids)
+    needs.transports = std::max(needs.transports, static_cast<std::size_t>(id + 1));
+  needs.ufrags.resize(needs.transports);
   // The streams we take decide; every one of them must do ICE for us to (a peer offering
   // ICE on some m-lines only is not one libnice's single agent per stream would meet).
   bool all_ice = true;
@@ -635,7 +692,7 @@ Negotiator::OfferedTransports Negotiator::offered_transports(std::string_view te
     const Media& m = parsed->media[i];
     const bool mux = capabilities_.rtcp_mux && m.rtcp_mux();
     auto ice = read_ice(*parsed, m, plain_remote(*parsed, m, mux));
-    needs.ufrags.push_back(ice ? ice->ufrag : std::string());
+    if (ids[i] >= 0) needs.ufrags[static_cast<std::size_t>(ids[i])] = ice ? ice->ufrag : "";
     all_ice = all_ice && ice.has_value();
     all_mux = all_mux && mux;
   }
@@ -656,7 +713,7 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
   Session s = base_session();
   Answer answer;
   std::vector<Slot> layout;
-  std::size_t carried = 0;
+  const std::vector<int> ids = transports_of(offer, analysis);
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const Media& theirs = offer.media[i];
     const OfferedStream& offered = analysis.streams[i];
@@ -666,8 +723,10 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
     stream.content = offered.content;
     // A stream we would take but have no transport for (a re-offer that adds one before
     // the media side made it one) is refused like one we cannot take (RFC 3264 6).
-    const bool carried_there = offered.accept && transport_for(carried) != nullptr;
-    Slot slot{offered.kind, offered.content, carried_there, {}};
+    const LocalTransport* transport =
+        ids[i] >= 0 ? transport_for(static_cast<std::size_t>(ids[i])) : nullptr;
+    const bool carried_there = offered.accept && transport != nullptr;
+    Slot slot{offered.kind, offered.content, carried_there, {}, ids[i]};
     if (!carried_there) {
       slot.media = rejected_media(theirs);
       stream.send = false;
@@ -691,12 +750,13 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
       }
       bool mux = capabilities_.rtcp_mux && theirs.rtcp_mux();
       Direction direction = answer_direction(peer_direction(offer, theirs), hold);
+      if (!sends_on(slot.kind, slot.content)) direction = without_send(direction);
       fill_remote(offer, theirs, stream, mux);
       stream.send = sends(direction);
       stream.receive = receives(direction);
-      stream.transport = carried;
+      stream.transport = static_cast<std::size_t>(ids[i]);
       slot.media = stream_media(slot, codecs, offered.events, theirs.proto, direction, mux, false,
-                                transport_for(carried++));
+                                transport);
     }
     s.media.push_back(slot.media);
     layout.push_back(std::move(slot));

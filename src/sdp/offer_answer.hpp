@@ -36,8 +36,12 @@ namespace lanline::sdp {
 
 struct Capabilities {
   std::vector<CodecSpec> codecs;        // audio, in our order of preference
-  std::vector<CodecSpec> video_codecs;  // none yet: video m-lines are answered with port 0
-  bool telephone_event = true;          // RFC 4733 events 0-16, at 8000 and (with Opus) 48000
+  std::vector<CodecSpec> video_codecs;  // none: video m-lines are answered with port 0
+  // We have a picture of our own to send (a camera or a test source): the first offer
+  // carries the main video, and it is sendrecv. Without one, the peer's main video is
+  // still received (answered recvonly).
+  bool send_video = true;
+  bool telephone_event = true;  // RFC 4733 events 0-16, at 8000 and (with Opus) 48000
   std::uint32_t ptime = 20;
   bool rtcp_mux = true;  // offer RFC 5761 multiplexing (and accept it when offered)
   std::string session_name = "Lanline";
@@ -76,6 +80,8 @@ struct Answer {
   Agreement agreement;
 };
 
+struct OfferAnalysis;  // how an offer reads to us (offer_answer.cpp)
+
 class Negotiator {
  public:
   Negotiator(Capabilities capabilities, std::uint64_t session_id);
@@ -95,10 +101,15 @@ class Negotiator {
 
   // What the next offer carries besides what it carries now: a stream of `kind` and
   // `content` (false when we have no codec of that kind), or no longer (port 0 in its
-  // place, RFC 3264 8.2). An m-line once used keeps its place.
+  // place, RFC 3264 8.2). An m-line once used keeps its place and its transport.
   bool add_stream(StreamKind kind, ContentRole content = ContentRole::kMain);
   bool remove_stream(StreamKind kind, ContentRole content = ContentRole::kMain);
-  // How many streams our next offer carries: the transports set_local() needs.
+  // Whether we send on the main video (Capabilities::send_video) and on the slides
+  // stream (while we share our screen): its direction, in offers and answers, leaves out
+  // sending otherwise. Audio always sends.
+  void set_sending(ContentRole video_content, bool send);
+  // How many transports our next offer needs (set_local()): one per stream it carries or
+  // ever carried, as each stream keeps its transport, given by StreamDescription::transport.
   std::size_t offered_streams() const;
 
   // Whether `text` is an offer we can answer: nullopt if so.
@@ -108,10 +119,11 @@ class Negotiator {
   // the offerer does ICE on them (RFC 8839: then so do we) and whether it offers
   // rtcp-mux (then one ICE component is enough).
   struct OfferedTransports {
-    std::size_t accepted = 0;
+    std::size_t accepted = 0;    // streams our answer takes
+    std::size_t transports = 0;  // transports the answer needs (a stream keeps its own)
     bool ice = false;
     bool rtcp_mux = false;
-    std::vector<std::string> ufrags;  // each accepted stream's a=ice-ufrag, "" for none
+    std::vector<std::string> ufrags;  // per transport, its stream's a=ice-ufrag ("": none)
   };
   OfferedTransports offered_transports(std::string_view text) const;
   // Our answer, `hold` when we hold the call (we then do not receive). In a session
@@ -129,11 +141,17 @@ class Negotiator {
     ContentRole content = ContentRole::kMain;
     bool wanted = true;
     Media media;
+    int transport = -1;  // index into local_, kept for the session; -1: none yet
   };
 
   std::vector<Slot> first_layout() const;
+  int next_transport() const;  // one past the highest transport the layout uses
+  // The transport of each m-line of `offer` (-1 where there is none): the one its slot
+  // had, else a new one for a stream we take.
+  std::vector<int> transports_of(const Session& offer, const OfferAnalysis& analysis) const;
+  bool sends_on(StreamKind kind, ContentRole content) const;
   Session base_session() const;
-  const LocalTransport* transport_for(std::size_t wanted_index) const;
+  const LocalTransport* transport_for(std::size_t index) const;
   bool disables_all(const Session& offer) const;
   Answer disabled_answer(const Session& offer);
   std::string stamp(Session session);
@@ -150,6 +168,7 @@ class Negotiator {
   // The m-lines of the session so far, so that a new offer keeps their number and order
   // (RFC 3264 8): the ones we want carry our streams, the others stay at port 0.
   std::vector<Slot> layout_;
+  bool sending_slides_ = false;  // we share our screen
 };
 
 // RFC 3264 6.1 and 8.4: the direction we answer an offer of `offered` with.

@@ -9,6 +9,7 @@
 # Usage: [LANLINE_RENDERER=gl|software] tests/bench/gui_bench.sh [LANLINE_BIN] [IDLE_SECONDS]
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$here/tests/lib/xvfb.sh"
 bin=${1:-$here/build/src/app/lanline}
 idle_seconds=${2:-20}
 work=$(mktemp -d /tmp/gui-bench.XXXXXX)
@@ -27,14 +28,7 @@ export XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$wor
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 ctl() { "$bin" ctl "$@"; }
 
-exec 3<> <(:)
-Xvfb -displayfd 3 -screen 0 1100x720x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xvfb_pid=$!
-display=""
-for _ in $(seq 50); do read -r -t 0.2 display <&3 && break; done
-exec 3>&-
-[ -n "$display" ] || { echo "Xvfb did not start"; exit 1; }
-export DISPLAY=:$display
+start_xvfb "$work" || exit 1
 
 ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

@@ -22,7 +22,9 @@ struct Network;
 // One node: a UA, what it told its listener, and its side of the network.
 struct Node : sip::TransportSender, UserAgentListener {
   std::vector<sip::Endpoint> destinations;  // where each sent message went
-  Node(Network& net, std::string user, std::string host, CallMedia* media = nullptr);
+  // `video`: the node takes VP8 video, with no picture of its own to send (no camera).
+  Node(Network& net, std::string user, std::string host, CallMedia* media = nullptr,
+       bool video = false);
   bool send(std::string_view bytes, const sip::Endpoint& to) override;
   void on_call(const CallInfo& call) override {
     calls[call.id] = call;
@@ -82,7 +84,8 @@ struct Network {
   }
 };
 
-inline Node::Node(Network& n, std::string user, std::string host, CallMedia* media) : net(n) {
+inline Node::Node(Network& n, std::string user, std::string host, CallMedia* media, bool video)
+    : net(n) {
   address = sip::Endpoint{host, 5060, sip::TransportKind::kUdp, 0};
   UserAgentConfig config;
   config.local.user = user;
@@ -91,6 +94,10 @@ inline Node::Node(Network& n, std::string user, std::string host, CallMedia* med
   config.local.user_agent = "Lanline-test";
   config.display_name = user;
   config.media = media;
+  if (video) {
+    config.video_codecs = {"vp8"};
+    config.send_video = false;
+  }
   ua = std::make_unique<UserAgent>(*this, *this, config);
   net.nodes.push_back(this);
 }

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <set>
 
 #include "sdp/parser.hpp"
@@ -34,21 +35,35 @@ struct FakeMedia : CallMedia {
   bool pending = false;  // answer kPending: the test calls media_ready() itself
 
   Preparation prepare(std::uint64_t call, const TransportRequest& request) override {
-    events.push_back({"reserve", call, {}, request.ipv6, request.streams, {}});
+    // Asked again for a call under way: more streams for it (all of them are returned).
+    const bool grow = live.count(call) != 0;
+    events.push_back({grow ? "grow" : "reserve", call, {}, request.ipv6, request.streams, {}});
     Preparation prepared;
     if (refuse) return prepared;
-    EXPECT_TRUE(live.insert(call).second) << "reserved twice: call " << call;
+    if (grow) {
+      EXPECT_GT(request.streams, transports[call]) << "asked again for no more: " << call;
+    }
+    live.insert(call);
     if (pending) {
       prepared.state = PrepareState::kPending;
       return prepared;
     }
     prepared.state = PrepareState::kReady;
-    for (std::size_t i = 0; i < request.streams; ++i) {
-      prepared.streams.push_back({"", next_port, static_cast<std::uint16_t>(next_port + 1)});
-      next_port += 2;
-    }
+    prepared.streams = transports_for(call, request.streams);
     return prepared;
   }
+  // The call's transports, `count` of them: those it has, and new ones.
+  std::vector<LocalTransport> transports_for(CallId call, std::size_t count) {
+    std::vector<LocalTransport>& have = made[call];
+    while (have.size() < count) {
+      have.push_back({"", next_port, static_cast<std::uint16_t>(next_port + 1)});
+      next_port += 2;
+    }
+    transports[call] = count;
+    return have;
+  }
+  std::map<CallId, std::vector<LocalTransport>> made;
+  std::map<CallId, std::size_t> transports;
   void apply(std::uint64_t call, const std::vector<StreamDescription>& streams) override {
     EXPECT_EQ(live.count(call), 1u) << "apply without reserve: call " << call;
     EXPECT_FALSE(streams.empty());
@@ -57,6 +72,8 @@ struct FakeMedia : CallMedia {
   }
   void release(std::uint64_t call) override {
     EXPECT_EQ(live.erase(call), 1u) << "release without reserve: call " << call;
+    made.erase(call);
+    transports.erase(call);
     events.push_back({"release", call, {}, false, 0, {}});
   }
   bool set_mute(std::uint64_t, bool) override { return true; }
@@ -256,6 +273,75 @@ TEST_F(UaMediaTest, HoldAndResumeAreAppliedBothWays) {
   EXPECT_FALSE(bob_media.last_applied().receive);
   EXPECT_EQ(alice_media.sequence(), "reserve apply apply apply apply");
   EXPECT_EQ(bob_media.sequence(), "reserve apply apply apply apply");
+}
+
+// Screen sharing: a second video stream (slides) added by re-INVITE on a transport the
+// media side makes for it, taken to receive by a peer without a camera (which needs one
+// too, and holds its answer until it is made), and removed again with port 0.
+TEST(UaStreams, TheSharedScreenComesAndGoesByReinvite) {
+  Network net;
+  FakeMedia alice_media;
+  FakeMedia bob_media;
+  Node alice{net, "alice", "198.18.0.1", &alice_media, true};
+  Node bob{net, "bob", "198.18.0.2", &bob_media, true};
+  Outcome placed = alice.ua->call(uri("sip:bob@198.18.0.2"), bob.address, net.now);
+  ASSERT_TRUE(placed.ok());
+  net.run(milliseconds(100));
+  CallId incoming = 0;
+  for (const auto& [id, call] : bob.calls)
+    incoming = id;
+  ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
+  net.run(milliseconds(100));
+  const CallId call = placed.id;
+  ASSERT_EQ(alice.calls[call].state, CallState::kEstablished);
+  ASSERT_EQ(alice_media.events.back().applied.size(), 1u);  // no camera: audio only
+
+  // Held while another change is under way; then the share, whose transport is ready.
+  bob_media.pending = true;
+  ASSERT_TRUE(
+      alice.ua->set_stream(call, StreamKind::kVideo, ContentRole::kSlides, true, net.now).ok());
+  EXPECT_FALSE(alice.ua->set_stream(call, StreamKind::kVideo, ContentRole::kSlides, true, net.now)
+                   .ok());  // its re-INVITE is under way
+  EXPECT_EQ(alice_media.sequence(), "reserve apply grow");
+  net.run(milliseconds(100));
+  // Bob needs a second transport for it: asked for, and the answer waits.
+  EXPECT_EQ(bob_media.sequence(), "reserve apply grow");
+  EXPECT_EQ(bob_media.events.back().streams, 2u);
+  EXPECT_EQ(alice_media.sequence(), "reserve apply grow");
+  Preparation made;
+  made.state = PrepareState::kReady;
+  made.streams = bob_media.transports_for(incoming, 2);
+  ASSERT_TRUE(bob.ua->renew_media(incoming, made, net.now).ok());
+  net.run(milliseconds(100));
+  ASSERT_EQ(alice_media.sequence(), "reserve apply grow apply");
+  ASSERT_EQ(bob_media.sequence(), "reserve apply grow apply");
+  const auto& sent = alice_media.events.back().applied;
+  const auto& got = bob_media.events.back().applied;
+  ASSERT_EQ(sent.size(), 2u);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(sent[1].content, ContentRole::kSlides);
+  EXPECT_TRUE(sent[1].send);
+  EXPECT_FALSE(sent[1].receive);
+  EXPECT_EQ(sent[1].transport, 1u);
+  EXPECT_EQ(got[1].content, ContentRole::kSlides);
+  EXPECT_FALSE(got[1].send);
+  EXPECT_TRUE(got[1].receive);
+  EXPECT_EQ(got[1].transport, 1u);
+  EXPECT_EQ(got[1].plain().rtp_port, alice_media.made[call][1].rtp_port);
+  EXPECT_TRUE(got[0].send && got[0].receive);  // the audio as it was
+
+  // Stopped: port 0 in its place, both sides agree it is off; the transports stay.
+  ASSERT_TRUE(
+      alice.ua->set_stream(call, StreamKind::kVideo, ContentRole::kSlides, false, net.now).ok());
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice_media.sequence(), "reserve apply grow apply apply");
+  EXPECT_EQ(bob_media.sequence(), "reserve apply grow apply apply");
+  ASSERT_EQ(bob_media.events.back().applied.size(), 2u);
+  EXPECT_FALSE(bob_media.events.back().applied[1].accepted());
+  EXPECT_FALSE(alice_media.events.back().applied[1].accepted());
+  EXPECT_FALSE(alice.ua->set_stream(call, StreamKind::kVideo, ContentRole::kSlides, false, net.now)
+                   .ok());  // not shared any more
+  EXPECT_EQ(alice.calls[call].state, CallState::kEstablished);
 }
 
 TEST_F(UaMediaTest, OVersionRisesOnlyWhenTheDescriptionChanges) {

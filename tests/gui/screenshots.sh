@@ -9,6 +9,7 @@
 # Usage: tests/gui/screenshots.sh [LANLINE_BIN] [OUT_DIR]
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$here/tests/lib/xvfb.sh"
 bin=${1:-$here/build/src/app/lanline}
 out=${2:-$here/docs/screenshots}
 for tool in Xvfb xdotool xwd xwdtopnm pnmtopng python3; do
@@ -34,14 +35,7 @@ export XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$wor
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 ctl() { "$bin" ctl "$@"; }
 
-exec 3<> <(:)
-Xvfb -displayfd 3 -screen 0 1100x720x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xvfb_pid=$!
-display=""
-for _ in $(seq 50); do read -r -t 0.2 display <&3 && break; done
-exec 3>&-
-[ -n "$display" ] || { echo "Xvfb did not start"; exit 1; }
-export DISPLAY=:$display
+start_xvfb "$work" || exit 1
 
 start_node() {
   local profile=$1 user=$2 name=$3

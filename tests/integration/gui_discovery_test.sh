@@ -11,6 +11,7 @@
 # Usage: gui_discovery_test.sh LANLINE_BIN
 set -uo pipefail
 bin=$(readlink -f "$1")
+source "$(dirname "$(readlink -f "$0")")/../lib/xvfb.sh"
 if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then echo "needs root"; exit 77; fi
 for tool in Xvfb xdotool avahi-daemon dbus-daemon avahi-browse nsenter unshare python3; do
   command -v $tool >/dev/null || { echo "needs $tool"; exit 77; }
@@ -101,14 +102,7 @@ host 1 || exit 1
 host 2 || exit 1
 
 # Our X server (in the root namespace; clients in the hosts reach its socket file).
-exec 3<> <(:)
-Xvfb -displayfd 3 -screen 0 1100x720x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xvfb_pid=$!
-display=""
-for _ in $(seq 50); do read -r -t 0.2 display <&3 && break; done
-exec 3>&-
-[ -n "$display" ] || { echo "Xvfb did not start"; exit 1; }
-export DISPLAY=:$display
+start_xvfb "$work" || exit 1
 
 # node N PROFILE ARGS...: a node in host N (its network, its /run: its avahi-daemon).
 node() {

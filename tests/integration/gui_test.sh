@@ -41,6 +41,7 @@ trap '[ "$BASHPID" = "$$" ] && cleanup' EXIT
 # there, tests/sanitizers/lsan_by_design.txt); sourcing it sets LSAN_OPTIONS exitcode=0,
 # so that a node's exit status says whether it stopped cleanly.
 source "$(dirname "$(readlink -f "$0")")/../lib/sanitizer_check.sh"
+source "$(dirname "$(readlink -f "$0")")/../lib/xvfb.sh"
 export XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 
@@ -56,17 +57,7 @@ fail() {
 }
 ctl() { "$bin" ctl "$@"; }
 
-# Our own X server: -displayfd picks a free display number and tells us which.
-exec 3<> <(:)
-Xvfb -displayfd 3 -screen 0 1100x720x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xvfb_pid=$!
-display=""
-for _ in $(seq 50); do
-  read -r -t 0.2 display <&3 && break
-done
-exec 3>&-
-[ -n "$display" ] || { echo "Xvfb did not start"; cat "$work/xvfb.log"; exit 1; }
-export DISPLAY=:$display
+start_xvfb "$work" || exit 1
 
 # A sound server of our own with one null sink, so that the app has devices to list (and
 # the ringtone somewhere to play) on a machine without a sound card.

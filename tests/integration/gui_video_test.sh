@@ -12,6 +12,7 @@ set -uo pipefail
 bin=$(readlink -f "$1")
 here=$(dirname "$(readlink -f "$0")")
 source "$here/../lib/harness.sh"
+source "$here/../lib/xvfb.sh"
 for tool in Xvfb xdotool xwd xwdtopnm python3; do
   command -v $tool > /dev/null || { echo "FAIL: $tool is missing (scripts/packages.txt)"; exit 1; }
 done
@@ -19,14 +20,7 @@ harness_start /tmp/lanline-gui-video.XXXXXX
 xvfb_pid=""
 harness_cleanup_hook() { [[ -n $xvfb_pid ]] && kill "$xvfb_pid" 2> /dev/null; }
 
-exec 3<> <(:)
-Xvfb -displayfd 3 -screen 0 1100x720x24 -nolisten tcp > "$work/xvfb.log" 2>&1 &
-xvfb_pid=$!
-display=""
-for _ in $(seq 50); do read -r -t 0.2 display <&3 && break; done
-exec 3>&-
-[[ -n $display ]] || { fail "Xvfb did not start"; harness_summary; exit 1; }
-export DISPLAY=:$display
+start_xvfb "$work" || { fail "Xvfb did not start"; harness_summary; exit 1; }
 
 gp=$(free_port) hp=$(free_port)
 LANLINE_GUI_LAYOUT=$work/layout.json "$bin" --profile gv --sip-port "$gp" --user alice \

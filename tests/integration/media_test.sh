@@ -18,22 +18,6 @@ harness_start /tmp/lanline-media-XXXXXX
 ctl() { "$bin" ctl "$@"; }
 
 node_pid=""
-start_node() {  # start_node PROFILE PORT OPTIONS...
-  local profile=$1 port=$2
-  shift 2
-  "$bin" --headless --profile "$profile" --sip-port "$port" --user service --name "$profile" \
-    --no-discovery "$@" >"$work/$profile.log" 2>&1 &
-  node_pid=$!
-  pids+=("$node_pid")
-  for _ in $(seq 100); do
-    ctl --profile "$profile" status >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "node $profile did not start"
-  cat "$work/$profile.log"
-  return 1
-}
-
 stop_node() {  # stop_node PROFILE PID: quit, and wait until the process is gone
   ctl --profile "$1" quit >/dev/null 2>&1
   for _ in $(seq 50); do

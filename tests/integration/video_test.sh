@@ -22,15 +22,6 @@ harness_start /tmp/lanline-video-XXXXXX
 ctl() { "$bin" ctl "$@" 2>&1; }
 
 node_pid=""
-start_node() {  # start_node PROFILE PORT OPTIONS...
-  local profile=$1 port=$2
-  shift 2
-  "$bin" --headless --profile "$profile" --sip-port "$port" --user service --name "$profile" \
-    --no-discovery "$@" > "$work/$profile.log" 2>&1 &
-  node_pid=$!
-  pids+=("$node_pid")
-  wait_for 10 "$bin" ctl --profile "$profile" status > /dev/null 2>&1
-}
 state_is() { ctl --profile "$1" calls | grep -q "\"state\":\"$2\""; }
 # json_field PROFILE EXPRESSION: a field of the first call in `ctl calls`, by Python.
 json_field() {

@@ -7,6 +7,11 @@
 #                             *.out ($FAIL_LOG_LINES lines, 20 by default).
 #   wait_for SECONDS CMD...   polls CMD every 0.1 s until it succeeds.
 #   free_port                 a port of 127.0.0.1 free for both UDP and TCP.
+#   start_node PROFILE PORT OPTIONS...
+#                             a headless node (user "service", named PROFILE, no
+#                             discovery, log $work/PROFILE.log) on SIP port PORT, in $pids
+#                             and $node_pid; waits until its control socket answers (10 s),
+#                             else says so with its log and returns 1.
 #   port_bound udp|tcp PORT   whether a socket of this host listens on PORT (to wait for
 #                             a peer that was just started: wait_for 5 port_bound ...).
 #   harness_summary           ends every PID in $pids (SIGTERM, then waits: a node exits
@@ -83,6 +88,19 @@ while True:
         udp.close()
         tcp.close()
 PY
+}
+
+start_node() {
+  local profile=$1 port=$2
+  shift 2
+  "$bin" --headless --profile "$profile" --sip-port "$port" --user service --name "$profile" \
+    --no-discovery "$@" >"$work/$profile.log" 2>&1 &
+  node_pid=$!
+  pids+=("$node_pid")
+  wait_for 10 "$bin" ctl --profile "$profile" status >/dev/null 2>&1 && return 0
+  echo "node $profile did not start"
+  cat "$work/$profile.log"
+  return 1
 }
 
 port_bound() {

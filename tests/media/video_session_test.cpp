@@ -84,6 +84,17 @@ struct Dropper {
   }
 };
 
+// `frame` is `reference` within `max_mean_error`, and 95 % of its pixels close to it.
+void expect_like(const VideoFrame& frame, const test::Reference& reference, const char* what,
+                 double max_mean_error) {
+  auto difference = test::compare(frame, reference);
+  ASSERT_TRUE(difference);
+  std::printf("    %s against the pattern: mean error %.2f, %.1f %% close\n", what,
+              difference->mean_error, difference->share_close * 100);
+  EXPECT_LT(difference->mean_error, max_mean_error);
+  EXPECT_GT(difference->share_close, 0.95);
+}
+
 class VideoSessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -124,12 +135,7 @@ TEST_F(VideoSessionTest, EachSideDecodesThePatternTheOtherSends) {
     ASSERT_TRUE(frame);
     EXPECT_EQ(frame->width, kWidth);
     EXPECT_EQ(frame->height, kHeight);
-    auto difference = test::compare(*frame, *reference);
-    ASSERT_TRUE(difference);
-    std::printf("    decoded against the pattern: mean error %.2f, %.1f %% close\n",
-                difference->mean_error, difference->share_close * 100);
-    EXPECT_LT(difference->mean_error, 12.0);
-    EXPECT_GT(difference->share_close, 0.95);
+    expect_like(*frame, *reference, "decoded", 12.0);
     // And the self view is what we send, at a quarter of the size each way (scaled from
     // the sent picture: the bars' edges blend where the small pattern has them sharp).
     auto self = peer->video->local().newest();
@@ -138,12 +144,7 @@ TEST_F(VideoSessionTest, EachSideDecodesThePatternTheOtherSends) {
     auto small =
         test::pattern_reference("smpte", self->width, self->height, error, kWidth, kHeight);
     ASSERT_TRUE(small) << error;
-    auto own = test::compare(*self, *small);
-    ASSERT_TRUE(own);
-    std::printf("    self view against the pattern: mean error %.2f, %.1f %% close\n",
-                own->mean_error, own->share_close * 100);
-    EXPECT_LT(own->mean_error, 2.0);
-    EXPECT_GT(own->share_close, 0.95);
+    expect_like(*self, *small, "self view", 2.0);
   }
   VideoStats stats = a_.video->stats();
   EXPECT_EQ(stats.codec, "vp8");
@@ -155,9 +156,7 @@ TEST_F(VideoSessionTest, EachSideDecodesThePatternTheOtherSends) {
   auto loaded = test::load_png(png, error);
   if (!getenv("KEEP_PNG")) std::filesystem::remove(png);
   ASSERT_TRUE(loaded) << error;
-  auto difference = test::compare(*loaded, *reference);
-  ASSERT_TRUE(difference);
-  EXPECT_LT(difference->mean_error, 12.0);
+  expect_like(*loaded, *reference, "through a PNG", 12.0);
 }
 
 TEST_F(VideoSessionTest, ABurstOfLossIsRepairedByAKeyFrameAskedForWithPli) {

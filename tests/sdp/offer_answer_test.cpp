@@ -558,6 +558,93 @@ TEST(OfferAnswer, ReoffersAddAndRemoveStreams) {
   EXPECT_EQ(three.media[2].attributes.value("content"), "slides");
 }
 
+// Each stream keeps its transport for the session: one going off (port 0) moves none of
+// the others, and it comes back on its own (StreamDescription::transport says which).
+TEST(OfferAnswer, AStreamKeepsItsTransportWhileAnotherGoes) {
+  const std::vector<LocalTransport> three{
+      {"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}, {"192.0.2.1", 4004, 4005}};
+  const std::string vp8 = "a=rtpmap:97 VP8/90000\r\n";
+  Negotiator n(with_video(), 7);
+  n.set_local(std::vector<LocalTransport>(three.begin(), three.begin() + 2));
+  n.create_offer(Direction::kSendRecv);
+  ASSERT_TRUE(
+      n.receive_answer(answer_with("m=audio 6000 RTP/AVP 0\r\nm=video 6002 RTP/AVP 97\r\n" + vp8))
+          .ok());
+  ASSERT_TRUE(n.add_stream(StreamKind::kVideo, ContentRole::kSlides));
+  EXPECT_EQ(n.offered_streams(), 3u);
+  n.set_local(three);
+  n.create_offer(Direction::kSendRecv);
+  ASSERT_TRUE(
+      n.receive_answer(answer_with("m=audio 6000 RTP/AVP 0\r\nm=video 6002 RTP/AVP 97\r\n" + vp8 +
+                                   "m=video 6004 RTP/AVP 97\r\n" + vp8 + "a=content:slides\r\n"))
+          .ok());
+
+  // Our camera's stream goes: the slides stay on the third transport.
+  ASSERT_TRUE(n.remove_stream(StreamKind::kVideo));
+  EXPECT_EQ(n.offered_streams(), 3u);
+  Session offer = parsed(n.create_offer(Direction::kSendRecv));
+  ASSERT_EQ(offer.media.size(), 3u);
+  EXPECT_EQ(offer.media[1].port, 0);
+  EXPECT_EQ(offer.media[2].port, 4004);
+  auto agreed = n.receive_answer(answer_with("m=audio 6000 RTP/AVP 0\r\nm=video 0 RTP/AVP 97\r\n" +
+                                             std::string("m=video 6004 RTP/AVP 97\r\n") + vp8 +
+                                             "a=content:slides\r\n"));
+  ASSERT_TRUE(agreed.ok()) << agreed.error().reason;
+  EXPECT_EQ(agreed->streams[2].transport, 2u);
+
+  // The peer's offer turns the camera's stream on again and the slides off: each on its
+  // own transport still, and an answer needs all three.
+  const std::string reoffer = offer_with("m=audio 6000 RTP/AVP 0\r\nm=video 6002 RTP/AVP 97\r\n" +
+                                         vp8 + "m=video 0 RTP/AVP 97\r\na=content:slides\r\n");
+  EXPECT_EQ(n.offered_transports(reoffer).transports, 3u);
+  EXPECT_EQ(n.offered_transports(reoffer).accepted, 2u);
+  Answer a = answer(n, reoffer);
+  Session s = parsed(a.sdp);
+  ASSERT_EQ(s.media.size(), 3u);
+  EXPECT_EQ(s.media[1].port, 4002);
+  EXPECT_EQ(s.media[2].port, 0);
+  EXPECT_EQ(a.agreement.streams[1].transport, 1u);
+}
+
+// A node without a picture of its own (no camera) offers no video first, takes the
+// peer's to receive only, and sends its shared screen only while it shares it.
+TEST(OfferAnswer, WithoutAPictureVideoIsReceivedOnly) {
+  Capabilities caps = with_video();
+  caps.send_video = false;
+  Negotiator n(caps, 7);
+  n.set_local({"192.0.2.1", 4000, 4001});
+  EXPECT_EQ(n.offered_streams(), 1u);
+  EXPECT_EQ(parsed(n.create_offer(Direction::kSendRecv)).media.size(), 1u);
+  n.rollback();
+
+  n.set_local(std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}});
+  Answer a = answer(n, offer_with("m=audio 6000 RTP/AVP 0\r\nm=video 6002 RTP/AVP 97\r\n"
+                                  "a=rtpmap:97 VP8/90000\r\n"));
+  Session s = parsed(a.sdp);
+  ASSERT_EQ(s.media.size(), 2u);
+  EXPECT_EQ(s.media[1].port, 4002);
+  EXPECT_EQ(s.media[1].attributes.direction(), Direction::kRecvOnly);
+  EXPECT_FALSE(a.agreement.streams[1].send);
+  EXPECT_TRUE(a.agreement.streams[1].receive);
+  EXPECT_EQ(s.media[0].attributes.direction(), Direction::kSendRecv);  // audio as always
+
+  // Sharing the screen: the slides stream sends; held, nothing does.
+  n.set_sending(ContentRole::kSlides, true);
+  ASSERT_TRUE(n.add_stream(StreamKind::kVideo, ContentRole::kSlides));
+  n.set_local(std::vector<LocalTransport>{
+      {"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}, {"192.0.2.1", 4004, 4005}});
+  Session share = parsed(n.create_offer(Direction::kSendRecv));
+  ASSERT_EQ(share.media.size(), 3u);
+  EXPECT_EQ(share.media[1].attributes.direction(), Direction::kRecvOnly);
+  EXPECT_EQ(share.media[2].attributes.direction(), Direction::kSendRecv);
+  EXPECT_EQ(share.media[2].attributes.value("content"), "slides");
+  n.rollback();
+  n.set_sending(ContentRole::kSlides, false);
+  Session held = parsed(n.create_offer(Direction::kSendOnly));
+  EXPECT_EQ(held.media[1].attributes.direction(), Direction::kInactive);
+  EXPECT_EQ(held.media[2].attributes.direction(), Direction::kInactive);
+}
+
 TEST(OfferAnswer, ContentRoles) {
   auto role = [](const std::string& value) {
     Media m;

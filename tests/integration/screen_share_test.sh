@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Screen sharing and video turned on mid-call, between two headless nodes on an Xvfb of
+# ours. The screen shows a known picture: white with lines of small black text
+# (GStreamer's textoverlay, Sans 12) and a block of SMPTE bars, each in its own window.
+#   share    A calls B (both without a camera: audio only); `screen start` on A adds a
+#            second video stream, a=content:slides (RFC 4796), by re-INVITE. B decodes
+#            it: its `snapshot screen` against a capture of the screen (xwd) is the
+#            same picture within tolerance, and tesseract reads the small text back.
+#            A's call says it is sending the screen, B's that it receives it, and the
+#            audio goes on throughout.
+#   stop     `screen stop`: the slides stream goes (port 0); the call and audio go on.
+#   video    B (started with a red test picture) turns its camera on mid-call
+#            (`video on`): A, with no camera, takes the video to receive only and
+#            decodes red; `video off` and B sends no more video, A still in the call.
+#   screen_share_test.sh LANLINE_BIN FRAME_CHECK
+set -uo pipefail
+bin=$(readlink -f "$1")
+frame_check=$(readlink -f "$2")
+here=$(dirname "$(readlink -f "$0")")
+source "$here/../lib/harness.sh"
+source "$here/../lib/xvfb.sh"
+for tool in Xvfb xdotool xwd xwdtopnm pnmtopng tesseract gst-launch-1.0 python3; do
+  command -v $tool > /dev/null || { echo "FAIL: $tool is missing (scripts/packages.txt)"; exit 1; }
+done
+FAIL_LOG_LINES=15
+harness_start /tmp/lanline-screen.XXXXXX
+xvfb_pid=""
+picture_pids=()
+harness_cleanup_hook() {
+  local pid
+  for pid in "${picture_pids[@]}"; do kill "$pid" 2> /dev/null; done
+  [[ -n $xvfb_pid ]] && kill "$xvfb_pid" 2> /dev/null
+}
+start_xvfb "$work" || { fail "Xvfb did not start"; harness_summary; exit 1; }
+
+ctl() { "$bin" ctl "$@" 2>&1; }
+# json_field PROFILE EXPRESSION: a field of the first call in `ctl calls`, by Python.
+json_field() {
+  ctl --profile "$1" calls | python3 -c "
+import json, sys
+c = json.load(sys.stdin)['calls'][0]
+print($2)" 2> /dev/null
+}
+state_is() { ctl --profile "$1" calls | grep -q "\"state\":\"$2\""; }
+packets_in() { json_field "$1" "c['media']['packets_received']"; }
+
+# The known picture: a white window over the whole screen with the text, and the bars.
+text="Lanline shares this screen
+The quick brown fox jumps over the lazy dog 4271
+Small text must stay legible at the other end"
+gst-launch-1.0 -q videotestsrc pattern=white is-live=true \
+  ! video/x-raw,width=1100,height=720,framerate=5/1 \
+  ! textoverlay text="$text" font-desc="Sans 12" color=0xff000000 shaded-background=false \
+  halignment=left valignment=top xpad=40 ypad=40 \
+  ! videoconvert ! ximagesink sync=false > "$work/picture.out" 2>&1 &
+picture_pids+=($!)
+wait_for 5 bash -c "xdotool search --name gst-launch > /dev/null 2>&1" ||
+  fail "the picture's window did not open"
+gst-launch-1.0 -q videotestsrc pattern=smpte is-live=true \
+  ! video/x-raw,width=320,height=200,framerate=5/1 ! videoconvert ! ximagesink sync=false \
+  > "$work/bars.out" 2>&1 &
+picture_pids+=($!)
+for _ in $(seq 50); do
+  [[ $(xdotool search --name gst-launch 2> /dev/null | wc -l) -ge 2 ]] && break
+  sleep 0.1
+done
+bars_window=$(xdotool search --name gst-launch 2> /dev/null | tail -1)
+xdotool windowmove "$bars_window" 720 460 2> /dev/null
+sleep 1
+
+pa=$(free_port) pb=$(free_port)
+start_node a "$pa" --video-source none --sip-trace --audio-source test:440 --audio-sink null ||
+  fail "node a did not start"
+start_node b "$pb" --auto-answer --video-source test:red --sip-trace --audio-source test:660 \
+  --audio-sink null || fail "node b did not start"
+
+# --- share -----------------------------------------------------------------------------
+echo "--- share"
+ctl --profile a call "sip:service@127.0.0.1:$pb" > /dev/null
+if wait_for 10 state_is a established && wait_for 5 state_is b established; then
+  sleep 1
+  out=$(ctl --profile a screen start)
+  if [[ $out == *'"ok":true'* ]]; then pass "share: a's screen start answers: $out"
+  else fail "share: screen start: $out"; fi
+  if wait_for 10 bash -c "[[ \$('$bin' ctl --profile b calls 2>/dev/null | python3 -c \"
+import json, sys
+s = json.load(sys.stdin)['calls'][0]['media']['screen']
+print(s and s['receiving'] and s['frames_received'] > 5)\") == True ]]"; then
+    pass "share: b receives a's screen ($(json_field b "c['media']['screen']['width'], c['media']['screen']['height']"))"
+  else
+    fail "share: b shows no screen: $(json_field b "c['media']")"
+  fi
+  if [[ $(json_field a "c['media']['screen']['sending']") == True ]]; then
+    pass "share: a's call says it sends the screen"
+  else fail "share: a's screen: $(json_field a "c['media'].get('screen')")"; fi
+  if grep -q '^a=content:slides' "$work/a.log" && grep -q '^m=video [1-9]' "$work/b.log"; then
+    pass "share: a's re-INVITE offered a=content:slides and b took it"
+  else fail "share: no a=content:slides offer taken in the SIP traces"; fi
+  sleep 2
+  xwd -root -silent | xwdtopnm 2> /dev/null | pnmtopng > "$work/screen.png" 2> /dev/null
+  if out=$(ctl --profile b snapshot screen "$work/b-screen.png") &&
+    r=$("$frame_check" "$work/b-screen.png" --against "$work/screen.png" --max-mean-error 8 \
+      --min-close 0.97); then
+    pass "share: b's decoded screen is the screen: ${r#*: }"
+  else
+    fail "share: b's screen against the capture: $out ${r:-}"
+  fi
+  if words=$(tesseract "$work/b-screen.png" - 2> /dev/null | tr '\n' ' ') &&
+    [[ $words == *"quick brown fox jumps over the lazy dog 4271"* &&
+      $words == *"Small text must stay legible"* ]]; then
+    pass "share: tesseract reads the small text in b's frame: ${words:0:120}"
+  else
+    fail "share: tesseract read: '${words:-}'"
+  fi
+  before=$(packets_in b)
+  sleep 1
+  after=$(packets_in b)
+  if [[ -n $before && -n $after ]] && ((after > before + 20)); then
+    pass "share: b still receives audio while the screen is shared ($before -> $after)"
+  else fail "share: b's audio packets $before -> $after"; fi
+
+  # --- stop ------------------------------------------------------------------------------
+  echo "--- stop"
+  out=$(ctl --profile a screen stop)
+  if wait_for 5 bash -c "[[ \$('$bin' ctl --profile b calls 2>/dev/null | python3 -c \"
+import json, sys
+print(json.load(sys.stdin)['calls'][0]['media']['screen'])\") == None ]]"; then
+    pass "stop: the shared screen is gone at b ($out)"
+  else fail "stop: b still shows a screen after screen stop: $out"; fi
+  out=$(ctl --profile b snapshot screen "$work/gone.png")
+  if [[ $out == *"no shared screen"* ]]; then pass "stop: b's snapshot screen says: ${out//$'\n'/ }"
+  else fail "stop: b's snapshot screen answered '$out'"; fi
+  before=$(packets_in b)
+  sleep 1
+  after=$(packets_in b)
+  if state_is a established && [[ -n $before && -n $after ]] && ((after > before + 20)); then
+    pass "stop: the call and its audio go on ($before -> $after)"
+  else fail "stop: call or audio gone ($before -> $after)"; fi
+
+  # --- video -----------------------------------------------------------------------------
+  echo "--- video"
+  out=$(ctl --profile a video on)
+  if [[ $out == *"no camera"* ]]; then pass "video: a, without a camera, says: ${out//$'\n'/ }"
+  else fail "video: a's video on answered '$out'"; fi
+  out=$(ctl --profile b video on)
+  if wait_for 10 bash -c "'$bin' ctl --profile a calls 2>/dev/null | grep -q '\"width\":1280'" &&
+    sleep 1 && ctl --profile a snapshot remote "$work/a-remote.png" > /dev/null &&
+    r=$("$frame_check" "$work/a-remote.png" --pattern red); then
+    pass "video: b's camera on mid-call, a decodes its red: ${r#*: }"
+  else
+    fail "video: after b's video on ($out): $(json_field a "c['media']['video']") ${r:-}"
+  fi
+  if [[ $(json_field a "c['media']['video']['sending']") == False ]]; then
+    pass "video: a, without a camera, only receives"
+  else fail "video: a's video: $(json_field a "c['media']['video']")"; fi
+  out=$(ctl --profile b video off)
+  if wait_for 5 bash -c "[[ \$('$bin' ctl --profile b calls 2>/dev/null | python3 -c \"
+import json, sys
+v = json.load(sys.stdin)['calls'][0]['media']['video']
+print(bool(v and v['sending']))\") == False ]]" && state_is a established; then
+    pass "video: b's video off: b sends no video, the call goes on"
+  else fail "video: after video off ($out): $(json_field b "c['media']['video']")"; fi
+  ctl --profile a hangup > /dev/null
+  wait_for 5 bash -c "'$bin' ctl --profile b calls 2>/dev/null | grep -q '\"calls\":\[\]'"
+else
+  fail "share: the call was not established"
+fi
+
+harness_summary
