@@ -181,7 +181,6 @@ void VideoBranch::build_send(const NegotiatedCodec& codec) {
   const bool sending_nothing = config_.source.kind == VideoSource::Kind::kNone;
   const int fps = sending_nothing ? 5 : config_.fps;
   GstElement* convert = make_element("videoconvert");
-  GstElement* scale = make_element("videoscale");
   GstElement* rate = make_element("videorate");
   g_object_set(rate, "drop-only", TRUE, nullptr);
   GstCaps* raw = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "framerate",
@@ -195,7 +194,13 @@ void VideoBranch::build_send(const NegotiatedCodec& codec) {
   }
   GstElement* format = capsfilter(raw);
   GstElement* tee = make_element("tee");
-  add_and_link(bin, {source, convert, scale, rate, format, tee});
+  if (native) {
+    // No scaler before the tee: with one, the self view's small size would win the
+    // negotiation for the whole branch.
+    add_and_link(bin, {source, convert, rate, format, tee});
+  } else {
+    add_and_link(bin, {source, convert, make_element("videoscale"), rate, format, tee});
+  }
 
   // The self view, at a lower rate, never holding the call back.
   GstElement* view_queue = make_element("queue", "selfviewqueue");

@@ -904,7 +904,8 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
   // transport of the call.
   Impl::Wanted wanted{};
   for (const StreamDescription& agreed : streams) {
-    if (!agreed.accepted() || !media::codec_to_send(agreed) ||
+    const NegotiatedCodec* codec = agreed.accepted() ? media::codec_to_send(agreed) : nullptr;
+    if (!codec || codec_info(codec->codec).kind != agreed.kind ||
         agreed.transport >= call.streams.size()) {
       continue;
     }

@@ -10,6 +10,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$here/tests/lib/xvfb.sh"
+source "$here/tests/lib/gui_driver.sh"
 bin=${1:-$here/build/src/app/lanline}
 out=${2:-$here/docs/screenshots}
 for tool in Xvfb xdotool xwd xwdtopnm pnmtopng python3; do
@@ -55,29 +56,9 @@ start_node() {
   cat "$work/$profile.log" >&2
   return 1
 }
-rect() {
-  for _ in $(seq 50); do
-    local at
-    at=$(python3 -c '
-import json, sys
-try:
-    r = json.load(open(sys.argv[1])).get(sys.argv[2])
-except Exception:
-    r = None
-if r: print(int(r[0] + r[2] / 2), int(r[1] + r[3] / 2))' "$work/layout.json" "$1")
-    [ -n "$at" ] && { echo "$at"; return 0; }
-    sleep 0.1
-  done
-  echo "no control '$1'" >&2
-  return 1
-}
-# shellcheck disable=SC2046
-# Hover first, then press, as a hand does: ImGui's tabs and overlapping rows take a
-# press only on an item that was already hovered in the frame before.
-# (Separate xdotool calls: in one chain, `click` after `mousemove --window` is sent with
-# XSendEvent to the window instead of through XTEST like a real mouse.)
-click() {
-  xdotool mousemove --window "$window" $(rect "$1") && sleep 0.15 && xdotool click 1
+# click NAME, then a moment for the window to follow.
+press() {
+  click "$1" || echo "no control '$1'" >&2
   sleep 0.4
 }
 park_mouse() { xdotool mousemove --window "$window" 760 520; sleep 0.3; }  # an empty spot of the stage
@@ -123,25 +104,31 @@ sleep 0.5
 shot incoming-call
 
 # In a call (answered with a click), a few seconds in, keypad open.
-click accept
+press accept
 sleep 0.5
-click keypad
+press keypad
 sleep 3
 shot in-call
-click hangup
+# Sharing our screen from the call panel: the bar that says so, with Stop sharing.
+press "share screen"
+rect "stop sharing" >/dev/null && sleep 2
+shot screen-sharing
+press "stop sharing"
+sleep 1
+press hangup
 sleep 0.5
 
 # Chat with Bob.
-click chat.0
+press chat.0
 sleep 0.5
 shot chat
-click tab.recent
+press tab.recent
 sleep 0.5
 shot call-history
-click tab.people
+press tab.people
 
 # Settings.
-click settings
+press settings
 sleep 0.8
 shot settings
 for p in shots-bob shots-carol shots-dan shots-alice; do ctl --profile $p quit >/dev/null 2>&1; done

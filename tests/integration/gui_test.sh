@@ -42,6 +42,7 @@ trap '[ "$BASHPID" = "$$" ] && cleanup' EXIT
 # so that a node's exit status says whether it stopped cleanly.
 source "$(dirname "$(readlink -f "$0")")/../lib/sanitizer_check.sh"
 source "$(dirname "$(readlink -f "$0")")/../lib/xvfb.sh"
+source "$(dirname "$(readlink -f "$0")")/../lib/gui_driver.sh"
 export XDG_RUNTIME_DIR=$work/run XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 
@@ -111,32 +112,6 @@ else
   fail "the window is drawn with the $want (and without LLVM if in software)"
 fi
 
-# rect NAME: "X Y" of the named control's centre, waiting up to 5 s for it to appear.
-rect() {
-  for _ in $(seq 50); do
-    local at
-    at=$(python3 -c '
-import json, sys
-try:
-    r = json.load(open(sys.argv[1])).get(sys.argv[2])
-except Exception:
-    r = None
-if r: print(int(r[0] + r[2] / 2), int(r[1] + r[3] / 2))' "$work/layout.json" "$1")
-    [ -n "$at" ] && { echo "$at"; return 0; }
-    sleep 0.1
-  done
-  return 1
-}
-click() {
-  local at
-  at=$(rect "$1") || { echo "no control '$1' on screen"; return 1; }
-  # shellcheck disable=SC2086
-  # Hover first, then press, as a hand does: ImGui's tabs and overlapping rows take a
-  # press only on an item that was already hovered in the frame before.
-  # Separate xdotool calls: in one chain, `click` after `mousemove --window` is sent with
-  # XSendEvent to the window instead of through XTEST like a real mouse.
-  xdotool mousemove --window "$window" $at && sleep 0.15 && xdotool click 1
-}
 # gone NAME: until the named control has left the window (5 s at most).
 gone() {
   for _ in $(seq 50); do

@@ -6,13 +6,18 @@
 # self view the seven bars across the top, left to right white, yellow, cyan, green,
 # magenta, red, blue, each within 60 of 255/0 per channel (two different pictures: a
 # swap or a loop back fails). Then the call ends, the app still runs, and no picture is
-# drawn any more (the peer's initial again).
-#   gui_video_test.sh LANLINE_BIN
+# drawn any more (the peer's initial again). In the call, a click on "Share screen"
+# shares the GUI's screen (this Xvfb): the peer decodes it (its `snapshot screen` against
+# a capture of the screen), the window shows the "you are sharing" bar, and its
+# "Stop sharing" ends the share at the peer. GUI_SHOT=FILE.png saves the sharing window.
+#   gui_video_test.sh LANLINE_BIN FRAME_CHECK
 set -uo pipefail
 bin=$(readlink -f "$1")
+frame_check=$(readlink -f "$2")
 here=$(dirname "$(readlink -f "$0")")
 source "$here/../lib/harness.sh"
 source "$here/../lib/xvfb.sh"
+source "$here/../lib/gui_driver.sh"
 for tool in Xvfb xdotool xwd xwdtopnm python3; do
   command -v $tool > /dev/null || { echo "FAIL: $tool is missing (scripts/packages.txt)"; exit 1; }
 done
@@ -92,6 +97,36 @@ if wait_for 10 bash -c "'$bin' ctl --profile gv calls 2>/dev/null | grep -q '\"w
   else fail "the self view in the window: $out"; fi
 else
   fail "no video reached the GUI node"
+fi
+# peer_screen EXPRESSION: python on the headless peer's media.screen (s), True or not.
+peer_screen() {
+  [[ $("$bin" ctl --profile hv calls 2> /dev/null | python3 -c "
+import json, sys
+s = json.load(sys.stdin)['calls'][0]['media']['screen']
+print($1)" 2> /dev/null) == True ]]
+}
+if click "share screen" > /dev/null &&
+  wait_for 10 peer_screen "bool(s and s['receiving'] and s['frames_received'] > 5)"; then
+  pass "a click on Share screen: the peer receives the GUI's screen"
+  sleep 1.5
+  xwd -root -silent | xwdtopnm 2> /dev/null | pnmtopng > "$work/screen.png" 2> /dev/null
+  [[ -n ${GUI_SHOT:-} ]] && cp "$work/screen.png" "$GUI_SHOT"
+  if "$bin" ctl --profile hv snapshot screen "$work/peer-screen.png" > /dev/null &&
+    r=$("$frame_check" "$work/peer-screen.png" --against "$work/screen.png" --max-mean-error 12 \
+      --min-close 0.9); then
+    pass "the peer's decoded screen is the GUI's screen: ${r#*: }"
+  else
+    fail "the peer's screen against the capture: ${r:-no snapshot}"
+  fi
+  if rect "stop sharing" > /dev/null; then pass "the window shows the sharing bar"
+  else fail "no sharing bar in the window while sharing"; fi
+  if click "stop sharing" > /dev/null && wait_for 5 peer_screen "s is None"; then
+    pass "Stop sharing in the bar: the share ends at the peer"
+  else
+    fail "the share did not end after Stop sharing"
+  fi
+else
+  fail "a click on Share screen: no screen at the peer"
 fi
 "$bin" ctl --profile gv hangup > /dev/null
 sleep 1

@@ -50,11 +50,11 @@ The quick brown fox jumps over the lazy dog 4271
 Small text must stay legible at the other end"
 gst-launch-1.0 -q videotestsrc pattern=white is-live=true \
   ! video/x-raw,width=1100,height=720,framerate=5/1 \
-  ! textoverlay text="$text" font-desc="Sans 12" color=0xff000000 shaded-background=false \
+  ! textoverlay "text=\"$text\"" font-desc="Sans 12" color=0xff000000 shaded-background=false \
   halignment=left valignment=top xpad=40 ypad=40 \
   ! videoconvert ! ximagesink sync=false > "$work/picture.out" 2>&1 &
 picture_pids+=($!)
-wait_for 5 bash -c "xdotool search --name gst-launch > /dev/null 2>&1" ||
+wait_for 15 bash -c "xdotool search --name gst-launch > /dev/null 2>&1" ||
   fail "the picture's window did not open"
 gst-launch-1.0 -q videotestsrc pattern=smpte is-live=true \
   ! video/x-raw,width=320,height=200,framerate=5/1 ! videoconvert ! ximagesink sync=false \
