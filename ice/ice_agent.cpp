@@ -2,6 +2,7 @@
 
 #include <nice/agent.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <utility>
 #include <vector>
@@ -56,6 +57,8 @@ IceCandidate to_sdp(const NiceCandidate& c) {
   }
   return out;
 }
+
+constexpr int kReceiveBuffer = 2 * 1024 * 1024;  // bytes; the kernel caps it at rmem_max
 
 // The default candidate RFC 8445 5.1.4 recommends: the one most likely to work.
 int default_rank(std::string_view type) {
@@ -430,6 +433,15 @@ void IceAgent::component_changed(unsigned stream_id, unsigned component, unsigne
   // CONNECTED: a pair works and media may flow; READY: nomination is over too.
   // RTP's component decides: with two, a failed RTCP one alone leaves the call its audio.
   const unsigned rtp = component_states_[0];
+  if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
+    // The pair's socket takes a key frame's burst whole: a 1080p shared screen's is
+    // 100-200 packets at once, more than the kernel's default buffer (212,992 bytes,
+    // about 90 such packets with their overhead) holds while the receiver catches up.
+    if (GSocket* socket = nice_agent_get_selected_socket(agent_, stream_id_, component)) {
+      g_socket_set_option(socket, SOL_SOCKET, SO_RCVBUF, kReceiveBuffer, nullptr);
+      g_object_unref(socket);
+    }
+  }
   if (component == 1 && state == NICE_COMPONENT_STATE_READY && on_nominated_) on_nominated_();
   if (rtp == NICE_COMPONENT_STATE_FAILED) {
     set_state(IceState::kFailed);

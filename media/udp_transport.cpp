@@ -1,6 +1,7 @@
 #include "media/udp_transport.hpp"
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <random>
 
@@ -31,6 +32,9 @@ BindResult bind_one(bool ipv6, std::uint16_t port, glib::GObjectPtr<GSocket>& ou
     error = std::string("cannot bind an audio port: ") + gerror.message();
     return BindResult::kFailed;
   }
+  // Room for a video key frame's burst (as ice/ice_agent.cpp gives its pairs): memory
+  // the kernel takes only while packets wait, capped at its rmem_max.
+  g_socket_set_option(socket.get(), SOL_SOCKET, SO_RCVBUF, 2 * 1024 * 1024, nullptr);
   out = std::move(socket);
   return BindResult::kBound;
 }

@@ -243,6 +243,10 @@ void VideoBranch::build_send(const NegotiatedCodec& codec) {
                                                      : kKeyFrameEverySecondsWithoutFeedback),
                "buffer-size", 1000, "buffer-initial-size", 500, "buffer-optimal-size", 600,
                "undershoot", 95, "min-force-key-unit-interval", kMinKeyFrameInterval, nullptr);
+  // A screen mostly stands still: blocks that did not change are not coded again (the
+  // value libvpx recommends for screen sharing).
+  if (config_.source.kind == VideoSource::Kind::kScreen)
+    g_object_set(encoder, "static-threshold", 100, nullptr);
   GstElement* payloader = make_element("rtpvp8pay", "payloader");
   gst_util_set_object_arg(G_OBJECT(payloader), "picture-id-mode", "15-bit");
   g_object_set(payloader, "pt", static_cast<guint>(codec.send_pt), "mtu", kRtpMtu, nullptr);
