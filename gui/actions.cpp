@@ -73,12 +73,12 @@ void Actions::mute(bool on) {
   });
 }
 
-void Actions::share_screen(bool on) {
-  send({{"cmd", "screen"}, {"action", on ? "start" : "stop"}});
+void Actions::share_screen(std::uint64_t call, bool on) {
+  send({{"cmd", "screen"}, {"call", call}, {"action", on ? "start" : "stop"}});
 }
 
-void Actions::video(bool on) {
-  send({{"cmd", "video"}, {"action", on ? "on" : "off"}});
+void Actions::video(std::uint64_t call, bool on) {
+  send({{"cmd", "video"}, {"call", call}, {"action", on ? "on" : "off"}});
 }
 
 void Actions::dtmf(const std::string& digits) {

@@ -158,7 +158,7 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
     ImGui::SameLine(ImGui::GetWindowWidth() - 140 * ui.scale);
     ImGui::SetCursorPosY(5 * ui.scale);
     if (ImGui::Button("Stop sharing", ImVec2(128 * ui.scale, 30 * ui.scale)))
-      actions.share_screen(false);
+      actions.share_screen(call->id, false);
     note_layout(ui, "stop sharing");
     ImGui::EndChild();
     ImGui::PopStyleColor();
@@ -205,11 +205,11 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
   note_layout(ui, "keypad");
   ImGui::SameLine();
   if (ImGui::Button(call->sending_video() ? "Camera off" : "Camera", button))
-    actions.video(!call->sending_video());
+    actions.video(call->id, !call->sending_video());
   note_layout(ui, "camera");
   ImGui::SameLine();
   if (ImGui::Button(call->sharing_screen() ? "Stop share" : "Share screen", button))
-    actions.share_screen(!call->sharing_screen());
+    actions.share_screen(call->id, !call->sharing_screen());
   note_layout(ui, "share screen");
   ImGui::EndDisabled();
   ImGui::SameLine();

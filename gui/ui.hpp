@@ -75,8 +75,8 @@ class Actions {
   void hold(std::uint64_t call, bool on);
   void mute(bool on);
   // Our screen shared in the call, or the camera's video, on or off (a re-INVITE).
-  void share_screen(bool on);
-  void video(bool on);
+  void share_screen(std::uint64_t call, bool on);
+  void video(std::uint64_t call, bool on);
   void dtmf(const std::string& digits);
   void message(const std::string& target, const std::string& text);
   void presence(const std::string& state, const std::string& note);

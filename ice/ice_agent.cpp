@@ -427,8 +427,12 @@ void IceAgent::on_component_state(NiceAgent* /*agent*/, guint stream_id, guint c
   });
 }
 
-void IceAgent::component_changed(unsigned stream_id, unsigned component, unsigned state) {
+void IceAgent::component_changed(unsigned stream_id, unsigned component, unsigned signalled) {
   if (stream_id != stream_id_ || component == 0 || component > components_) return;
+  // The state as it is now: a change posted from a streaming thread can arrive after one
+  // the engine's thread saw at once, so the signal's own value may be stale.
+  const unsigned state = nice_agent_get_component_state(agent_, stream_id, component);
+  if (state == component_states_[component - 1] && state != signalled) return;
   component_states_[component - 1] = state;
   // CONNECTED: a pair works and media may flow; READY: nomination is over too.
   // RTP's component decides: with two, a failed RTCP one alone leaves the call its audio.

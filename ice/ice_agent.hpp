@@ -145,7 +145,7 @@ class IceAgent {
                                  gpointer relay);
   static gboolean on_gather_bound(gpointer self);
   void gathering_done(unsigned stream_id);
-  void component_changed(unsigned stream_id, unsigned component, unsigned state);
+  void component_changed(unsigned stream_id, unsigned component, unsigned signalled);
 
   GMainContext* context_ = nullptr;
   NiceAgent* agent_ = nullptr;

@@ -118,6 +118,15 @@ Outcome InviteSession::decline() {
 }
 
 void InviteSession::on_cancel(sip::TransactionId invite_server) {
+  if (invite_server != 0 && invite_server == held_reinvite_) {
+    // A re-INVITE cancelled while it waited for its transport: refused, the session
+    // stays as it was (RFC 3261 9.2, 14.2).
+    held_reinvite_ = 0;
+    if (const sip::Message* request = core_.layer().request(invite_server)) {
+      core_.respond(invite_server, *request, 487);
+    }
+    return;
+  }
   if (state() != CallState::kIncoming) return;
   if (const sip::Message* invite = core_.layer().request(invite_server)) {
     core_.respond(invite_server, *invite, 487, {}, local_tag());

@@ -3,8 +3,6 @@
 // offer at once: 491, then a random wait before trying again (14.1).
 #include "core/invite_session.hpp"
 
-#include "sip/parser.hpp"
-
 namespace lanline::core {
 
 Outcome InviteSession::modify(bool hold) {
@@ -14,6 +12,11 @@ Outcome InviteSession::modify(bool hold) {
   // RFC 3264 4: no new offer while one awaits its answer (our 2xx's, answered in the ACK).
   if (state_ == SessionState::kOfferIn2xx) {
     return {id, "the call is still being set up: try again in a moment"};
+  }
+  // 14.1: not while the peer's re-INVITE waits for its answer, nor while our own change
+  // waits for its transport (that offer carries the hold state as it is then).
+  if (held_reinvite_ != 0 || growing_) {
+    return {id, "another change of the call is in progress: try again in a moment"};
   }
   want_hold_ = hold;
   send_reinvite();
@@ -48,20 +51,22 @@ Outcome InviteSession::set_stream(StreamKind kind, ContentRole content, bool on)
 Outcome InviteSession::renew_media(const Preparation& outcome) {
   CallId id = info_.id;
   if (state() != CallState::kEstablished) return {id, "no established call " + std::to_string(id)};
-  if (held_reinvite_) {
-    // The transport for the stream the peer's re-INVITE adds: answered now.
-    HeldReinvite held = std::move(*held_reinvite_);
-    held_reinvite_.reset();
-    if (!media_.renew(outcome)) return {id, "the call has no transports to renew"};
-    if (auto request = sip::parse_message(held.request)) on_reinvite(held.server, *request);
+  if (held_reinvite_ != 0) {
+    // The transport for the stream the peer's re-INVITE adds: answered now, and without
+    // that stream (port 0) if the transport did not come.
+    const sip::TransactionId server = std::exchange(held_reinvite_, 0);
+    media_.renew(outcome);
+    if (const sip::Message* request = core_.layer().request(server)) {
+      answer_reinvite(server, *request, false);
+    }
     return {id, {}};
   }
-  growing_ = false;
   // RFC 3261 14.1: no new INVITE while one is in progress either way, ours answered by a
   // 2xx still unacknowledged included.
   if (state_ == SessionState::kReinviting || state_ == SessionState::kOfferIn2xx || unacked_) {
     return {id, "an offer is already in progress"};
   }
+  growing_ = false;
   if (!media_.renew(outcome)) return {id, "the call has no transports to renew"};
   return modify(info_.local_hold);
 }
@@ -81,15 +86,22 @@ void InviteSession::send_reinvite() {
 }
 
 void InviteSession::on_reinvite(sip::TransactionId server, const sip::Message& request) {
-  if (state() != CallState::kEstablished || state_ == SessionState::kReinviting) {
-    core_.respond(server, request, 491);  // RFC 3261 14.2: glare with our own re-INVITE
+  answer_reinvite(server, request, true);
+}
+
+void InviteSession::answer_reinvite(sip::TransactionId server, const sip::Message& request,
+                                    bool may_grow) {
+  // RFC 3261 14.2: glare with our own re-INVITE, or with our offer that waits for the
+  // transport of the stream it adds.
+  if (state() != CallState::kEstablished || state_ == SessionState::kReinviting || growing_) {
+    core_.respond(server, request, 491);
     return;
   }
   if (unacked_) {
     core_.respond(server, request, 500, {{"Retry-After", "1"}});  // 14.2: the last one is pending
     return;
   }
-  if (held_reinvite_) {
+  if (held_reinvite_ != 0) {
     core_.respond(server, request, 500, {{"Retry-After", "1"}});  // 14.2: one at a time
     return;
   }
@@ -97,8 +109,9 @@ void InviteSession::on_reinvite(sip::TransactionId server, const sip::Message& r
   std::optional<SessionMedia::LocalAnswer> answer;
   // A stream the offer adds needs a transport first: the answer waits for it (a stream
   // that gets none is answered with port 0).
-  if (!request.body().empty() && media_.grow(request.body()) == PrepareState::kPending) {
-    held_reinvite_ = HeldReinvite{server, std::string(request.text())};
+  if (may_grow && !request.body().empty() &&
+      media_.grow(request.body()) == PrepareState::kPending) {
+    held_reinvite_ = server;
     host_.track(info_.id, server);
     return;
   }

@@ -60,7 +60,7 @@ CallState InviteSession::state() const {
 
 bool InviteSession::current(sip::TransactionId id) const {
   return id == invite_tx_ || id == reinvite_tx_ || id == server_tx_ ||
-         (id == acked_reinvite_tx_ && id != 0);
+         (id != 0 && (id == acked_reinvite_tx_ || id == held_reinvite_));
 }
 
 Outcome InviteSession::hangup(std::string reason) {
@@ -306,6 +306,12 @@ sdp::Direction InviteSession::local_direction(bool hold) const {
 void InviteSession::finish(int code, std::string reason) {
   if (terminated()) return;
   state_ = SessionState::kTerminated;
+  // RFC 3261 15.1.2: a request still pending when the call ends gets 487.
+  if (const sip::TransactionId held = std::exchange(held_reinvite_, 0)) {
+    if (const sip::Message* request = core_.layer().request(held)) {
+      core_.respond(held, *request, 487);
+    }
+  }
   info_.end_code = code;
   info_.end_reason = std::move(reason);
   unacked_.reset();

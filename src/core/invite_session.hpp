@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/session_media.hpp"
 #include "core/ua_core.hpp"
@@ -112,6 +113,9 @@ class InviteSession {
   bool in_order(sip::TransactionId server, const sip::Message& request);
   void on_bye(sip::TransactionId server, const sip::Message& request);
   void on_reinvite(sip::TransactionId server, const sip::Message& request);
+  // The peer's re-INVITE answered; `may_grow`: a stream it adds may first ask the media
+  // side for a transport (else it is answered with what there is, port 0 for it).
+  void answer_reinvite(sip::TransactionId server, const sip::Message& request, bool may_grow);
   void on_cancel(sip::TransactionId invite_server);
   void on_ack(const sip::Message& ack);
   void on_response(sip::TransactionId client, const sip::Message& response);
@@ -187,12 +191,9 @@ class InviteSession {
   sip::TransactionId acked_reinvite_tx_ = 0;
   std::optional<sip::Message> reinvite_ack_;
   std::optional<Unacknowledged2xx> unacked_;
-  // The peer's re-INVITE that adds a stream, waiting for its transport (renew_media()).
-  struct HeldReinvite {
-    sip::TransactionId server = 0;
-    std::string request;  // its bytes: a Message does not copy
-  };
-  std::optional<HeldReinvite> held_reinvite_;
+  // The peer's re-INVITE that adds a stream, waiting for its transport (renew_media()):
+  // its server transaction, which holds the request.
+  sip::TransactionId held_reinvite_ = 0;
   bool growing_ = false;  // our offer with a new stream waits for its transport
 };
 

@@ -164,6 +164,7 @@ struct MediaBridge::Impl {
   std::unique_ptr<ice::IceAgent> make_agent(Call& call, std::size_t index, bool controlling,
                                             unsigned components);
   void gathered(Call& call);
+  bool all_gathered(Call& call);  // marks those that have as gathered
   core::Preparation outcome(Call& call);
   bool plain_sockets(Call& call, Stream& stream, bool ipv6, std::string& error);
   void fall_back_to_plain(Call& call, Stream& stream);
@@ -219,8 +220,10 @@ std::unique_ptr<media::MediaTransport> MediaBridge::Impl::make_transport(
                                                 stream.ice->stream_id(), agreed, name, error);
     playing.ice_transport = ice.get();
     transport = std::move(ice);
-  } else {
+  } else if (stream.sockets) {
     transport = media::UdpMediaTransport::create(*stream.sockets, agreed, name, error);
+  } else {
+    error = "stream " + std::to_string(index + 1) + " has no transport";
   }
   playing.transport = transport.get();
   return transport;
@@ -238,9 +241,16 @@ bool MediaBridge::Impl::start_media(Call& call, const Wanted& wanted) {
   };
   if (try_start_media(call, wanted, error)) return true;
   failed();
-  if (wanted[kAudio] && (wanted[kVideo] || wanted[kScreen])) {
-    // A camera that is busy or missing, or no X display for the screen, costs the
-    // video, not the call.
+  if (wanted[kScreen] && (wanted[kAudio] || wanted[kVideo])) {
+    // No X display to share, or the screen's branch failed: the call goes on without it.
+    spdlog::error("{}: no shared screen: {}; the call goes on without it", name, error);
+    if (error_callback) error_callback(call.id, "no shared screen: " + error);
+    error.clear();
+    if (try_start_media(call, Wanted{wanted[kAudio], wanted[kVideo], nullptr}, error)) return true;
+    failed();
+  }
+  if (wanted[kAudio] && wanted[kVideo]) {
+    // A camera that is busy or missing costs the video, not the call.
     spdlog::error("{}: no video: {}; the call goes on with audio only", name, error);
     if (error_callback) error_callback(call.id, "no video: " + error);
     error.clear();
@@ -568,13 +578,15 @@ std::unique_ptr<ice::IceAgent> MediaBridge::Impl::make_agent(Call& call, std::si
 // outcome is reported from an idle: not from within libnice's signal, since the UA may
 // release the call, and with it the agent, in answer.
 void MediaBridge::Impl::gathered(Call& call) {
+  if (all_gathered(call) && (call.pending || call.growing)) report_later(call);
+}
+
+bool MediaBridge::Impl::all_gathered(Call& call) {
   for (Stream& stream : call.streams) {
     if (stream.ice && stream.ice->state() != ice::IceState::kGathering) stream.gathered = true;
   }
-  for (const Stream& stream : call.streams) {
-    if (stream.ice && !stream.gathered) return;
-  }
-  if (call.pending || call.growing) report_later(call);
+  return std::all_of(call.streams.begin(), call.streams.end(),
+                     [](const Stream& stream) { return !stream.ice || stream.gathered; });
 }
 
 void MediaBridge::Impl::report_later(Call& call) {
@@ -591,18 +603,24 @@ gboolean MediaBridge::Impl::on_report(gpointer data) {
       call.pending = false;
       core::Preparation prepared = impl.outcome(call);
       if (impl.ready_callback) impl.ready_callback(id, prepared);  // may release the call
-    } else if (call.growing) {
+      return G_SOURCE_REMOVE;
+    }
+    if (call.growing && impl.all_gathered(call)) {
       // The new streams have gathered: the change goes to the peer (its re-INVITE, or
-      // our answer to the peer's), retried while another offer is under way.
+      // our answer to the peer's), retried while another offer is under way. A stream
+      // with no transport at all is offered with port 0.
       call.growing = false;
       for (std::size_t i = call.grown_from; i < call.streams.size(); ++i) {
         std::string error;
-        if (!impl.finish_stream(call, i, error))
+        if (!impl.finish_stream(call, i, error)) {
           spdlog::warn("call {}: no transport for stream {}: {}", id, i + 1, error);
+          call.streams[i].local = LocalTransport{};
+        }
       }
       call.renew_attempts = 0;
       impl.offer_renewal(call);
-    } else if (!call.lost_reason.empty()) {
+    }
+    if (!call.lost_reason.empty()) {
       std::string reason = std::move(call.lost_reason);
       call.lost_reason.clear();
       if (impl.lost_callback) impl.lost_callback(id, reason);  // may release the call
@@ -723,6 +741,16 @@ void MediaBridge::Impl::watch(Call& call, std::size_t index) {
       return;
     }
     if (state != ice::IceState::kFailed || !call.lost_reason.empty() || call.recovery) return;
+    // A stream that plays nothing (turned off with port 0, or not answered yet) does not
+    // decide the call's path.
+    const bool plays =
+        std::any_of(call.playing.begin(), call.playing.end(),
+                    [index](const auto& part) { return part && part->stream == index; });
+    if (!plays && call.connected_once) {
+      spdlog::info("call {}: ICE failed for stream {}, which carries nothing now", call.id,
+                   index + 1);
+      return;
+    }
     if (!call.connected_once) {
       call.lost_reason = "no media path: ICE found no working pair of candidates";
       spdlog::warn("call {}: {}", call.id, call.lost_reason);
@@ -826,10 +854,13 @@ core::Preparation MediaBridge::prepare(std::uint64_t call_id,
   if (!fresh && request.streams > call.streams.size() && !call.pending && !call.growing) {
     return impl.grow(call, request.streams);  // a stream added to the call under way
   }
-  if (!fresh) {  // asked again: what there is
-    for (const Impl::Stream& stream : call.streams)
-      prepared.streams.push_back(stream.local);
-    prepared.state = call.pending ? core::PrepareState::kPending : core::PrepareState::kReady;
+  if (!fresh) {  // asked again: what there is, once it is made
+    prepared.state =
+        call.pending || call.growing ? core::PrepareState::kPending : core::PrepareState::kReady;
+    if (prepared.state == core::PrepareState::kReady) {
+      for (const Impl::Stream& stream : call.streams)
+        prepared.streams.push_back(stream.local);
+    }
     return prepared;
   }
   call.id = call_id;
@@ -941,6 +972,10 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
   bool all_live = call.pipeline != nullptr;
   for (int part = Impl::kAudio; part < Impl::kParts; ++part)
     all_live = all_live && live(call.playing[part], wanted[part], part != Impl::kAudio);
+  // A screen branch built to receive the peer's share has no screen of ours to send.
+  const auto& screen = call.playing[Impl::kScreen];
+  if (screen && wanted[Impl::kScreen] && !screen->agreed.send && wanted[Impl::kScreen]->send)
+    all_live = false;
   if (all_live) {
     static constexpr const char* kPartNames[] = {"audio", "video", "screen"};
     for (int part = Impl::kAudio; part < Impl::kParts; ++part) {
@@ -991,7 +1026,8 @@ bool MediaBridge::send_dtmf(std::uint64_t call_id, const std::string& digits) {
 
 std::optional<core::MediaStats> MediaBridge::stats(std::uint64_t call_id) const {
   auto found = impl_->calls.find(call_id);
-  if (found == impl_->calls.end() || (!found->second.audio && !found->second.video))
+  if (found == impl_->calls.end() ||
+      (!found->second.audio && !found->second.video && !found->second.screen))
     return std::nullopt;
   media::AudioStats figures =
       found->second.audio ? found->second.audio->stats() : media::AudioStats{};

@@ -725,7 +725,8 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
     // the media side made it one) is refused like one we cannot take (RFC 3264 6).
     const LocalTransport* transport =
         ids[i] >= 0 ? transport_for(static_cast<std::size_t>(ids[i])) : nullptr;
-    const bool carried_there = offered.accept && transport != nullptr;
+    // (A transport without a port is one the media side could not make.)
+    const bool carried_there = offered.accept && transport != nullptr && transport->rtp_port != 0;
     Slot slot{offered.kind, offered.content, carried_there, {}, ids[i]};
     if (!carried_there) {
       slot.media = rejected_media(theirs);

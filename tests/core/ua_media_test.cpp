@@ -344,6 +344,80 @@ TEST(UaStreams, TheSharedScreenComesAndGoesByReinvite) {
   EXPECT_EQ(alice.calls[call].state, CallState::kEstablished);
 }
 
+// Two video-taking nodes in an established audio call, for the tests of streams added
+// mid-call.
+class UaStreamsTest : public ::testing::Test {
+ protected:
+  Network net;
+  FakeMedia alice_media;
+  FakeMedia bob_media;
+  Node alice{net, "alice", "198.18.0.1", &alice_media, true};
+  Node bob{net, "bob", "198.18.0.2", &bob_media, true};
+  CallId call = 0;
+  CallId incoming = 0;
+
+  void SetUp() override {
+    Outcome placed = alice.ua->call(uri("sip:bob@198.18.0.2"), bob.address, net.now);
+    ASSERT_TRUE(placed.ok());
+    net.run(milliseconds(100));
+    for (const auto& [id, info] : bob.calls)
+      incoming = id;
+    ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
+    net.run(milliseconds(100));
+    call = placed.id;
+    ASSERT_EQ(alice.calls[call].state, CallState::kEstablished);
+  }
+  Outcome share(bool on) {
+    return alice.ua->set_stream(call, StreamKind::kVideo, ContentRole::kSlides, on, net.now);
+  }
+  static Preparation made(FakeMedia& media, CallId id, std::size_t count) {
+    Preparation out;
+    out.state = PrepareState::kReady;
+    out.streams = media.transports_for(id, count);
+    return out;
+  }
+};
+
+// Our share waits for its transport: meanwhile the peer's re-INVITE is glare (491) and a
+// hold is refused; once the transport is made, the share is offered.
+TEST_F(UaStreamsTest, OurShareWaitsForItsTransport) {
+  alice_media.pending = true;
+  ASSERT_TRUE(share(true).ok());
+  EXPECT_EQ(alice_media.sequence(), "reserve apply grow");
+  const std::size_t sent = alice.sent.size();
+  EXPECT_EQ(count_sent(alice, is_invite), 1u);  // nothing offered yet
+  EXPECT_FALSE(alice.ua->hold(call, net.now).ok());
+  ASSERT_TRUE(bob.ua->hold(incoming, net.now).ok());
+  net.run(milliseconds(100));
+  auto glare = find_sent(
+      alice, sent, [](const sip::Message& m) { return m.is_response() && m.status_code() == 491; });
+  EXPECT_TRUE(glare) << "the peer's re-INVITE during our growth gets 491";
+  alice_media.pending = false;
+  ASSERT_TRUE(alice.ua->renew_media(call, made(alice_media, call, 2), net.now).ok());
+  net.run(milliseconds(100));
+  EXPECT_EQ(count_sent(alice, is_invite), 2u);
+  ASSERT_EQ(bob_media.sequence(), "reserve apply grow apply");
+  EXPECT_EQ(bob_media.events.back().applied.at(1).content, ContentRole::kSlides);
+  EXPECT_TRUE(bob_media.events.back().applied.at(1).receive);
+}
+
+// The call ends while the peer's re-INVITE waits for its transport: that re-INVITE gets
+// its final response (487, RFC 3261 15.1.2), and nothing is applied after the release.
+TEST_F(UaStreamsTest, AHeldReinviteIsAnsweredWhenTheCallEnds) {
+  bob_media.pending = true;
+  ASSERT_TRUE(share(true).ok());
+  net.run(milliseconds(100));
+  EXPECT_EQ(bob_media.sequence(), "reserve apply grow");
+  const std::size_t sent = bob.sent.size();
+  ASSERT_TRUE(bob.ua->hangup(incoming, net.now).ok());
+  net.run(milliseconds(100));
+  auto final = find_sent(
+      bob, sent, [](const sip::Message& m) { return m.is_response() && m.status_code() == 487; });
+  EXPECT_TRUE(final) << "the held re-INVITE got no final response";
+  EXPECT_EQ(bob_media.sequence(), "reserve apply grow release");
+  EXPECT_EQ(alice.calls[call].state, CallState::kTerminated);
+}
+
 TEST_F(UaMediaTest, OVersionRisesOnlyWhenTheDescriptionChanges) {
   auto [call, incoming] = established();
   auto version_of = [](const Node& node, std::size_t from, bool request) {

@@ -93,9 +93,27 @@ print(s and s['receiving'] and s['frames_received'] > 5)\") == True ]]"; then
   if [[ $(json_field a "c['media']['screen']['sending']") == True ]]; then
     pass "share: a's call says it sends the screen"
   else fail "share: a's screen: $(json_field a "c['media'].get('screen')")"; fi
-  if grep -q '^a=content:slides' "$work/a.log" && grep -q '^m=video [1-9]' "$work/b.log"; then
-    pass "share: a's re-INVITE offered a=content:slides and b took it"
-  else fail "share: no a=content:slides offer taken in the SIP traces"; fi
+  # The SIP traces: a sent an INVITE whose slides m-line has a port, b a 200 whose has too.
+  slides_sent() {  # LOG START_LINE: a message of that log's "SIP out" with a live slides stream
+    python3 - "$1" "$2" << 'PY'
+import re, sys
+text = open(sys.argv[1], errors="replace").read()
+for message in re.split(r"\n(?=\S+ info  SIP (?:in from|out to) )", text):
+    if not message.split("\n", 1)[0].count(" SIP out to "):
+        continue
+    body = message.split("\n", 1)[1] if "\n" in message else ""
+    if not body.startswith(sys.argv[2]):
+        continue
+    for section in body.split("\nm=")[1:]:
+        if section.startswith("video ") and not section.startswith("video 0 ") and \
+                "a=content:slides" in section:
+            sys.exit(0)
+sys.exit(1)
+PY
+  }
+  if slides_sent "$work/a.log" "INVITE " && slides_sent "$work/b.log" "SIP/2.0 200"; then
+    pass "share: a's re-INVITE offered a=content:slides and b's 200 took it"
+  else fail "share: no a=content:slides offered and taken in the SIP traces"; fi
   sleep 2
   xwd -root -silent | xwdtopnm 2> /dev/null | pnmtopng > "$work/screen.png" 2> /dev/null
   if out=$(ctl --profile b snapshot screen "$work/b-screen.png") &&
