@@ -85,6 +85,13 @@ Outcome InviteSession::hangup(std::string reason) {
     case SessionState::kConfirmed:
     case SessionState::kOfferIn2xx:
     case SessionState::kReinviting:
+      if (unacked_ && !caller()) {
+        // RFC 3261 15: no BYE before the ACK of our 2xx (or its give-up). The 2xx goes on
+        // being sent, so that a caller that lost it still gets it, and the BYE follows.
+        bye_after_ack_ = true;
+        finish(0, std::move(reason));
+        return {id, {}};
+      }
       unacked_.reset();
       send_bye();
       finish(0, std::move(reason));
@@ -115,6 +122,10 @@ void InviteSession::on_bye(sip::TransactionId server, const sip::Message& reques
 void InviteSession::on_ack(const sip::Message& ack) {
   if (!unacked_ || ack.cseq().number != dialog_->remote_seq) return;
   unacked_.reset();  // 13.3.1.4: the 2xx has arrived
+  if (std::exchange(bye_after_ack_, false)) {
+    send_bye();  // the hangup that waited for it
+    return;
+  }
   if (state_ != SessionState::kOfferIn2xx) return;
   state_ = SessionState::kConfirmed;
   if (take_answer(ack.body(), SessionMedia::Exchange::kInitial)) notify();
@@ -306,6 +317,7 @@ sdp::Direction InviteSession::local_direction(bool hold) const {
 void InviteSession::finish(int code, std::string reason) {
   if (terminated()) return;
   state_ = SessionState::kTerminated;
+  if (!bye_after_ack_) unacked_.reset();
   // RFC 3261 15.1.2: a request still pending when the call ends gets 487.
   if (const sip::TransactionId held = std::exchange(held_reinvite_, 0)) {
     if (const sip::Message* request = core_.layer().request(held)) {
@@ -314,15 +326,17 @@ void InviteSession::finish(int code, std::string reason) {
   }
   info_.end_code = code;
   info_.end_reason = std::move(reason);
-  unacked_.reset();
   media_.release();
   notify();
   // A caller keeps a finished call while the other side may still resend its 2xx (our ACK
   // went missing); a callee needs nothing more once the call is over, since BYE
   // retransmissions are answered by the transaction layer alone.
+  // A callee whose hangup waits for the ACK keeps the call until its 2xx gives up.
   const sip::TimerValues& timers = core_.timers();
-  host_.schedule(info_.id, CallTimer::kForget,
-                 core_.now() + (caller() ? 64 * timers.t1 : timers.t4));
+  const sip::TimePoint forget = bye_after_ack_ && unacked_
+                                    ? unacked_->give_up_at + timers.t4
+                                    : core_.now() + (caller() ? 64 * timers.t1 : timers.t4);
+  host_.schedule(info_.id, CallTimer::kForget, forget);
 }
 
 void InviteSession::notify() {

@@ -194,7 +194,8 @@ class InviteSession {
   // The peer's re-INVITE that adds a stream, waiting for its transport (renew_media()):
   // its server transaction, which holds the request.
   sip::TransactionId held_reinvite_ = 0;
-  bool growing_ = false;  // our offer with a new stream waits for its transport
+  bool growing_ = false;        // our offer with a new stream waits for its transport
+  bool bye_after_ack_ = false;  // hung up before our 2xx's ACK: the BYE goes once it comes
 };
 
 }  // namespace lanline::core

@@ -418,6 +418,35 @@ TEST_F(UaStreamsTest, AHeldReinviteIsAnsweredWhenTheCallEnds) {
   EXPECT_EQ(alice.calls[call].state, CallState::kTerminated);
 }
 
+// RFC 3261 15: a callee that hangs up before the ACK of its 2xx sends no BYE until the ACK
+// comes; its 2xx goes on being resent meanwhile, so a caller that lost it gets it, and the
+// call ends on both sides (it once stayed up at a caller that never got the 2xx).
+TEST_F(UaMediaTest, ACalleeHangingUpBeforeTheAckWaitsForIt) {
+  CallId call = place_call();
+  CallId incoming = incoming_at_bob();
+  ASSERT_NE(incoming, 0u);
+  const sip::TimePoint until = net.now + milliseconds(1200);
+  net.drop = [&](const Network::Datagram& d) {
+    auto m = sip::parse_message(d.bytes);
+    return net.now < until && m && m->is_response() && m->status_code() == 200;
+  };
+  ASSERT_TRUE(bob.ua->answer(incoming, net.now).ok());
+  net.run(milliseconds(100));
+  const std::size_t sent = bob.sent.size();
+  ASSERT_TRUE(bob.ua->hangup(incoming, net.now).ok());
+  EXPECT_EQ(bob.calls[incoming].state, CallState::kTerminated);  // for the user, at once
+  auto is_bye = [](const sip::Message& m) {
+    return m.is_request() && m.method() == sip::Method::kBye;
+  };
+  net.run(milliseconds(900));
+  EXPECT_FALSE(find_sent(bob, sent, is_bye)) << "a BYE before the ACK";
+  EXPECT_NE(alice.calls[call].state, CallState::kEstablished);  // every 2xx lost so far
+  net.run(milliseconds(3000));
+  EXPECT_TRUE(find_sent(bob, sent, is_bye)) << "no BYE after the ACK";
+  EXPECT_EQ(alice.calls[call].state, CallState::kTerminated);
+  EXPECT_EQ(bob_media.sequence(), "reserve apply release");
+}
+
 TEST_F(UaMediaTest, OVersionRisesOnlyWhenTheDescriptionChanges) {
   auto [call, incoming] = established();
   auto version_of = [](const Node& node, std::size_t from, bool request) {
