@@ -97,6 +97,7 @@ struct MediaBridge::Impl {
     glib::SourceHandle report;       // the idle that reports the outcome or the loss
     glib::SourceHandle renew_retry;  // a restart's re-offer waits for another offer to end
     glib::SourceHandle recovery;     // consent lost: the path must be back before it fires
+    glib::SourceHandle first_path;   // no pair yet: one must work before it fires
     int renew_attempts = 0;
     // The pipeline runs the streams we play: the main audio and the main video. Each
     // part is in it, or nullptr.
@@ -185,7 +186,9 @@ struct MediaBridge::Impl {
   void offer_renewal(Call& call);
   static gboolean on_renew_retry(gpointer data);
   static gboolean on_recovery_over(gpointer data);
+  static gboolean on_first_path_over(gpointer data);
   static constexpr std::chrono::milliseconds kConsentGrace{18000};
+  static constexpr std::chrono::milliseconds kFirstPathGrace{10000};
   // The peer's restart: new credentials for our answer, the candidates we have (our
   // addresses did not change); the next exchange sets the peer's ICE anew.
   bool restart(const Call& call, Stream& stream) {
@@ -734,6 +737,7 @@ void MediaBridge::Impl::watch(Call& call, std::size_t index) {
                      pair->remote.port);
       }
       call.connected_once = true;
+      call.first_path.reset();
       if (call.recovery) {
         spdlog::info("call {}: media path back after the ICE restart", call.id);
         call.recovery.reset();
@@ -752,9 +756,15 @@ void MediaBridge::Impl::watch(Call& call, std::size_t index) {
       return;
     }
     if (!call.connected_once) {
-      call.lost_reason = "no media path: ICE found no working pair of candidates";
-      spdlog::warn("call {}: {}", call.id, call.lost_reason);
-      report_later(call);
+      // Our checks found nothing yet; the peer's may still come: a caller whose copies
+      // of our 2xx were lost starts checking only once one arrives (under 30 % loss,
+      // 7.5 s in, after ICE had failed here at 5 s). The call ends if none works by then.
+      if (!call.first_path) {
+        spdlog::info("call {}: no ICE pair works yet; waiting {} s for the peer's checks", call.id,
+                     kFirstPathGrace.count() / 1000);
+        call.first_path = glib::add_timeout(context, static_cast<guint>(kFirstPathGrace.count()),
+                                            &Impl::on_first_path_over, &call);
+      }
       return;
     }
     spdlog::warn("call {}: consent lost (no answer to consent checks); restarting ICE", call.id);
@@ -767,6 +777,20 @@ void MediaBridge::Impl::watch(Call& call, std::size_t index) {
     }
     regather(call, restart_these);
   });
+}
+
+gboolean MediaBridge::Impl::on_first_path_over(gpointer data) {
+  glib::guarded("media: first path", [data] {
+    auto& call = *static_cast<Call*>(data);
+    call.first_path.reset();
+    if (!call.connected_once && call.lost_reason.empty()) {
+      call.lost_reason = "no media path: ICE found no working pair of candidates";
+      spdlog::warn("call {}: {}", call.id, call.lost_reason);
+      call.owner->report_later(call);
+    }
+    return G_SOURCE_REMOVE;
+  });
+  return G_SOURCE_REMOVE;
 }
 
 gboolean MediaBridge::Impl::on_recovery_over(gpointer data) {
