@@ -29,6 +29,7 @@ repo=$(cd "$here/../.." && pwd)
 bin=$(readlink -f "${bin_arg:-$repo/build/src/app/lanline}")
 [[ -x $bin ]] || { echo "screen_share_bench: no lanline at $bin" >&2; exit 1; }
 source "$repo/tests/lib/harness.sh"
+source "$repo/tests/lib/proc_cpu.sh"
 source "$repo/tests/lib/xvfb.sh"
 harness_start /tmp/lanline-screenbench.XXXXXX
 xvfb_pid=""
@@ -39,20 +40,6 @@ harness_cleanup_hook() {
   [[ -n $xvfb_pid ]] && kill "$xvfb_pid" 2> /dev/null
 }
 start_xvfb "$work" 1920x1080 || exit 1
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2> /dev/null || echo 0; }
-rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2> /dev/null; }
-hz=$(getconf CLK_TCK)
-measure() {  # PID...: "% of a core" of each over $seconds
-  local before=() p i
-  for p in "$@"; do before+=("$(ticks "$p")"); done
-  sleep "$seconds"
-  i=0
-  for p in "$@"; do
-    awk -v a="${before[$i]}" -v b="$(ticks "$p")" -v hz="$hz" -v s="$seconds" \
-      'BEGIN { printf "%.1f ", (b - a) * 100 / hz / s }'
-    i=$((i + 1))
-  done
-}
 
 page=$(python3 -c '
 import textwrap

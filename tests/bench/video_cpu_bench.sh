@@ -29,27 +29,13 @@ repo=$(cd "$here/../.." && pwd)
 lanline=$(readlink -f "${bin_arg:-$repo/build/src/app/lanline}")
 [[ -x $lanline ]] || { echo "video_cpu_bench: no lanline at $lanline" >&2; exit 1; }
 source "$repo/tests/lib/harness.sh"
+source "$repo/tests/lib/proc_cpu.sh"
 source "$repo/tests/lib/baresip_lab.sh"
 harness_start /tmp/lanline-videocpu.XXXXXX
 baresip_pids=()
 harness_cleanup_hook() {
   local p
   for p in "${baresip_pids[@]}"; do baresip_lab_stop "$p"; done
-}
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2> /dev/null || echo 0; }
-rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2> /dev/null; }
-hz=$(getconf CLK_TCK)
-# measure PID...: prints "% of a core" per PID over $seconds.
-measure() {
-  local before=() p i
-  for p in "$@"; do before+=("$(ticks "$p")"); done
-  sleep "$seconds"
-  i=0
-  for p in "$@"; do
-    awk -v a="${before[$i]}" -v b="$(ticks "$p")" -v hz="$hz" -v s="$seconds" \
-      'BEGIN { printf "%.1f ", (b - a) * 100 / hz / s }'
-    i=$((i + 1))
-  done
 }
 
 # --- Lanline <-> Lanline ---------------------------------------------------------------
