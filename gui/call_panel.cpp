@@ -208,7 +208,9 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
     actions.video(call->id, !call->sending_video());
   note_layout(ui, "camera");
   ImGui::SameLine();
-  if (ImGui::Button(call->sharing_screen() ? "Stop share" : "Share screen", button))
+  // Wider than the others: its label is the longest.
+  if (ImGui::Button(call->sharing_screen() ? "Stop share" : "Share screen",
+                    ImVec2(button.x * 1.25f, button.y)))
     actions.share_screen(call->id, !call->sharing_screen());
   note_layout(ui, "share screen");
   ImGui::EndDisabled();
