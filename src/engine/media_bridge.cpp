@@ -41,6 +41,11 @@ bool on_lan(std::string address) {
   return g_inet_address_get_family(a) == G_SOCKET_FAMILY_IPV6 && (bytes[0] & 0xfe) == 0xfc;
 }
 
+// Whether a shared screen's branch shows the peer's screen (it shares to us), not ours.
+bool shows_peer(const media::VideoBranch& screen) {
+  return screen.config().stream.receive;
+}
+
 std::string direction_label(bool send, bool receive) {
   if (send && receive) return "send+receive";
   if (send) return "send";
@@ -75,6 +80,7 @@ struct MediaBridge::Impl {
   // What a call plays: its main audio, the camera's video (main), the shared screen
   // (slides, RFC 4796): each on one of the call's streams.
   enum Part { kAudio, kVideo, kScreen, kParts };
+  static constexpr const char* kPartNames[kParts] = {"audio", "video", "screen"};
   using Wanted = std::array<const StreamDescription*, kParts>;
   struct Call {
     std::uint64_t id = 0;
@@ -155,6 +161,9 @@ struct MediaBridge::Impl {
                                                  std::string& error);
   // Streams beyond the call's (a re-INVITE adds one): made like the first ones.
   core::Preparation grow(Call& call, std::size_t wanted);
+  // Stream `index`'s network end as the call's ICE says: an agent that gathers, else (no
+  // ICE, or the agent could not start) a plain socket pair. False with `error` when neither.
+  bool make_stream_transport(Call& call, std::size_t index, std::string& error);
   // A gathered stream's local end for the SDP: its agent's default candidate, else a
   // plain pair. False with `error` when there is neither.
   bool finish_stream(Call& call, std::size_t index, std::string& error);
@@ -187,6 +196,9 @@ struct MediaBridge::Impl {
   static gboolean on_renew_retry(gpointer data);
   static gboolean on_recovery_over(gpointer data);
   static gboolean on_first_path_over(gpointer data);
+  // The call's media path is gone for `reason` (unless one is already reported): said
+  // to the UA from an idle.
+  void lose_path(Call& call, std::string reason);
   static constexpr std::chrono::milliseconds kConsentGrace{18000};
   static constexpr std::chrono::milliseconds kFirstPathGrace{10000};
   // The peer's restart: new credentials for our answer, the candidates we have (our
@@ -337,16 +349,9 @@ bool MediaBridge::Impl::try_start_media(Call& call, const Wanted& wanted, std::s
       auto slot = remote ? branch->remote_slot() : branch->local_slot();
       return [slot] { return slot->newest(); };
     };
-    // The shared screen: the peer's when it shares, else ours (its small view).
-    media::FrameBoard::Picture screen;
-    if (call.screen) {
-      screen = call.screen->config().stream.receive ? newest(call.screen, true)
-                                                    : newest(call.screen, false);
-    }
     frames->publish(call_id, newest(call.video, true), newest(call.video, false),
-                    std::move(screen));
+                    newest(call.screen, call.screen && shows_peer(*call.screen)));
   }
-  static constexpr const char* kPartNames[] = {"audio", "video", "screen"};
   for (int part = kAudio; part < kParts; ++part) {
     if (!parts[part].transport) continue;
     const StreamDescription& agreed = parts[part].agreed;
@@ -665,14 +670,18 @@ bool MediaBridge::Impl::finish_stream(Call& call, std::size_t index, std::string
          plain_sockets(call, stream, call.default_choice.ipv6, error);
 }
 
+bool MediaBridge::Impl::make_stream_transport(Call& call, std::size_t index, std::string& error) {
+  Stream& stream = call.streams[index];
+  if (call.ice) stream.ice = make_agent(call, index, call.controlling, call.components);
+  return stream.ice || plain_sockets(call, stream, call.default_choice.ipv6, error);
+}
+
 core::Preparation MediaBridge::Impl::grow(Call& call, std::size_t wanted) {
   core::Preparation prepared;
   const std::size_t first = call.streams.size();
   for (std::size_t i = first; i < wanted; ++i) {
     call.streams.emplace_back();
-    Stream& stream = call.streams.back();
-    if (call.ice) stream.ice = make_agent(call, i, call.controlling, call.components);
-    if (!stream.ice && !plain_sockets(call, stream, call.default_choice.ipv6, prepared.error)) {
+    if (!make_stream_transport(call, i, prepared.error)) {
       spdlog::error("call {}: no transport for a new stream: {}", call.id, prepared.error);
       call.streams.resize(first);
       return prepared;  // kFailed
@@ -779,15 +788,19 @@ void MediaBridge::Impl::watch(Call& call, std::size_t index) {
   });
 }
 
+void MediaBridge::Impl::lose_path(Call& call, std::string reason) {
+  if (!call.lost_reason.empty()) return;
+  call.lost_reason = std::move(reason);
+  spdlog::warn("call {}: {}", call.id, call.lost_reason);
+  report_later(call);
+}
+
 gboolean MediaBridge::Impl::on_first_path_over(gpointer data) {
   glib::guarded("media: first path", [data] {
     auto& call = *static_cast<Call*>(data);
     call.first_path.reset();
-    if (!call.connected_once && call.lost_reason.empty()) {
-      call.lost_reason = "no media path: ICE found no working pair of candidates";
-      spdlog::warn("call {}: {}", call.id, call.lost_reason);
-      call.owner->report_later(call);
-    }
+    if (!call.connected_once)
+      call.owner->lose_path(call, "no media path: ICE found no working pair of candidates");
     return G_SOURCE_REMOVE;
   });
   return G_SOURCE_REMOVE;
@@ -797,11 +810,7 @@ gboolean MediaBridge::Impl::on_recovery_over(gpointer data) {
   glib::guarded("media: recovery", [data] {
     auto& call = *static_cast<Call*>(data);
     call.recovery.reset();
-    if (call.lost_reason.empty()) {
-      call.lost_reason = "media lost: the peer stopped answering consent checks (RFC 7675)";
-      spdlog::warn("call {}: {}", call.id, call.lost_reason);
-      call.owner->report_later(call);
-    }
+    call.owner->lose_path(call, "media lost: the peer stopped answering consent checks (RFC 7675)");
     return G_SOURCE_REMOVE;
   });
   return G_SOURCE_REMOVE;
@@ -891,17 +900,13 @@ core::Preparation MediaBridge::prepare(std::uint64_t call_id,
   call.owner = &impl;
   call.default_choice = {request.ipv6, on_lan(request.peer_address), request.local_address, {}};
   const std::size_t wanted = std::max<std::size_t>(1, request.streams);
-  const bool ice = impl.options.ice && (request.offerer || request.ice);
-  // As offerer, two components: the answer may refuse rtcp-mux.
-  const unsigned components = request.offerer || !request.rtcp_mux ? 2 : 1;
-  call.ice = ice;
+  call.ice = impl.options.ice && (request.offerer || request.ice);
   call.controlling = request.offerer;
-  call.components = components;
+  // As offerer, two components: the answer may refuse rtcp-mux.
+  call.components = request.offerer || !request.rtcp_mux ? 2 : 1;
   call.streams.resize(wanted);
   for (std::size_t i = 0; i < wanted; ++i) {
-    Impl::Stream& stream = call.streams[i];
-    if (ice) stream.ice = impl.make_agent(call, i, request.offerer, components);
-    if (!stream.ice && !impl.plain_sockets(call, stream, request.ipv6, prepared.error)) {
+    if (!impl.make_stream_transport(call, i, prepared.error)) {
       spdlog::error("call {}: no audio: {}", call_id, prepared.error);
       impl.calls.erase(call_id);
       return prepared;
@@ -1001,7 +1006,6 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
   if (screen && wanted[Impl::kScreen] && !screen->agreed.send && wanted[Impl::kScreen]->send)
     all_live = false;
   if (all_live) {
-    static constexpr const char* kPartNames[] = {"audio", "video", "screen"};
     for (int part = Impl::kAudio; part < Impl::kParts; ++part) {
       const StreamDescription* next = wanted[part];
       if (!next) continue;
@@ -1010,7 +1014,7 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
       if (part == Impl::kScreen) call.screen->set_direction(next->send, next->receive);
       call.playing[part]->transport->set_remote(next->plain());
       call.playing[part]->agreed = *next;
-      spdlog::info("call {}: {} {}", call_id, kPartNames[part],
+      spdlog::info("call {}: {} {}", call_id, Impl::kPartNames[part],
                    direction_label(next->send, next->receive));
     }
     return;
@@ -1142,8 +1146,7 @@ bool MediaBridge::snapshot(std::uint64_t call_id, const std::string& kind, const
             (screen ? " has no shared screen (`screen start` shares ours)" : " has no video");
     return false;
   }
-  // The shared screen is the peer's when it shares, else ours.
-  const bool remote = screen ? branch->config().stream.receive : kind != "local";
+  const bool remote = screen ? shows_peer(*branch) : kind != "local";
   auto frame = remote ? branch->remote().newest() : branch->local().newest();
   if (!frame) {
     error = "no " + kind + " video frame yet in call " + std::to_string(call_id);
