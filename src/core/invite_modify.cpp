@@ -26,8 +26,7 @@ Outcome InviteSession::modify(bool hold) {
 Outcome InviteSession::set_stream(StreamKind kind, ContentRole content, bool on) {
   CallId id = info_.id;
   if (state() != CallState::kEstablished) return {id, "no established call " + std::to_string(id)};
-  if (state_ == SessionState::kReinviting || state_ == SessionState::kOfferIn2xx || unacked_ ||
-      held_reinvite_ || growing_) {
+  if (offer_in_progress() || held_reinvite_ != 0 || growing_) {
     return {id, "another change of the call is in progress: try again in a moment"};
   }
   const char* what = content == ContentRole::kSlides ? "screen sharing" : "video";
@@ -61,11 +60,7 @@ Outcome InviteSession::renew_media(const Preparation& outcome) {
     }
     return {id, {}};
   }
-  // RFC 3261 14.1: no new INVITE while one is in progress either way, ours answered by a
-  // 2xx still unacknowledged included.
-  if (state_ == SessionState::kReinviting || state_ == SessionState::kOfferIn2xx || unacked_) {
-    return {id, "an offer is already in progress"};
-  }
+  if (offer_in_progress()) return {id, "an offer is already in progress"};
   growing_ = false;
   if (!media_.renew(outcome)) return {id, "the call has no transports to renew"};
   return modify(info_.local_hold);
@@ -97,12 +92,10 @@ void InviteSession::answer_reinvite(sip::TransactionId server, const sip::Messag
     core_.respond(server, request, 491);
     return;
   }
-  if (unacked_) {
-    core_.respond(server, request, 500, {{"Retry-After", "1"}});  // 14.2: the last one is pending
-    return;
-  }
-  if (held_reinvite_ != 0) {
-    core_.respond(server, request, 500, {{"Retry-After", "1"}});  // 14.2: one at a time
+  // 14.2: the last one is pending (our 2xx unacknowledged, or its answer held for a
+  // transport): one at a time.
+  if (unacked_ || held_reinvite_ != 0) {
+    core_.respond(server, request, 500, {{"Retry-After", "1"}});
     return;
   }
   std::string body;

@@ -163,6 +163,11 @@ class InviteSession {
   // (RFC 3261 13.2.2.4, 13.3.1.4) when it cannot be used.
   bool take_answer(std::string_view body, SessionMedia::Exchange exchange);
   sdp::Direction local_direction(bool hold) const;
+  // RFC 3261 14.1: an INVITE in progress either way, ours answered by a 2xx still
+  // unacknowledged included; no new offer until it is over.
+  bool offer_in_progress() const {
+    return state_ == SessionState::kReinviting || state_ == SessionState::kOfferIn2xx || unacked_;
+  }
   void finish(int code, std::string reason);
   void notify();
   bool caller() const { return info_.direction == CallDirection::kOutgoing; }

@@ -535,19 +535,19 @@ bool Negotiator::sends_on(StreamKind kind, ContentRole content) const {
   return content == ContentRole::kSlides ? sending_slides_ : capabilities_.send_video;
 }
 
+// RFC 3264 8: the same m-line is the same stream, on the transport it had (kept while
+// the stream is off, so that it comes back on it); -1 when it had none.
+int Negotiator::kept_transport(std::size_t mline, StreamKind kind) const {
+  return mline < layout_.size() && layout_[mline].kind == kind ? layout_[mline].transport : -1;
+}
+
 std::vector<int> Negotiator::transports_of(const Session& offer,
                                            const OfferAnalysis& analysis) const {
   std::vector<int> ids(offer.media.size(), -1);
   int next = next_transport();
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
-    // RFC 3264 8: the same m-line is the same stream, on the transport it had (kept
-    // while the stream is off, so that it comes back on it).
-    if (i < layout_.size() && layout_[i].kind == analysis.streams[i].kind &&
-        layout_[i].transport >= 0) {
-      ids[i] = layout_[i].transport;
-    } else if (analysis.streams[i].accept) {
-      ids[i] = next++;
-    }
+    ids[i] = kept_transport(i, analysis.streams[i].kind);
+    if (ids[i] < 0 && analysis.streams[i].accept) ids[i] = next++;
   }
   return ids;
 }
@@ -647,7 +647,7 @@ Answer Negotiator::disabled_answer(const Session& offer) {
     slot.content = content_role(offer.media[i]);
     // Still ours: a later offer may turn it on again (RFC 3264 8.2) on the same transport.
     slot.wanted = i < layout_.size() && layout_[i].wanted;
-    if (i < layout_.size() && layout_[i].kind == slot.kind) slot.transport = layout_[i].transport;
+    slot.transport = kept_transport(i, slot.kind);
     slot.media = rejected_media(offer.media[i]);
     s.media.push_back(slot.media);
     kept.push_back(std::move(slot));

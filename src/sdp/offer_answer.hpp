@@ -146,6 +146,7 @@ class Negotiator {
 
   std::vector<Slot> first_layout() const;
   int next_transport() const;  // one past the highest transport the layout uses
+  int kept_transport(std::size_t mline, StreamKind kind) const;
   // The transport of each m-line of `offer` (-1 where there is none): the one its slot
   // had, else a new one for a stream we take.
   std::vector<int> transports_of(const Session& offer, const OfferAnalysis& analysis) const;
