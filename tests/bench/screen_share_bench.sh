@@ -46,23 +46,13 @@ import textwrap
 words = ("Lanline shares this document with the other end of the call; every line of it "
          "must stay readable there, small as it is. ") * 60
 print("\n".join(textwrap.wrap(words, 150)[:48]))')
-gst-launch-1.0 -q videotestsrc pattern=white is-live=true \
+show_picture 20 "$work/page.out" - - videotestsrc pattern=white is-live=true \
   ! video/x-raw,width=1920,height=1080,framerate=5/1 \
   ! textoverlay "text=\"$page\"" font-desc="Sans 12" color=0xff000000 shaded-background=false \
-  halignment=left valignment=top xpad=30 ypad=30 ! videoconvert ! ximagesink sync=false \
-  > "$work/page.out" 2>&1 &
-picture_pids+=($!)
-wait_for 20 bash -c "xdotool search --name gst-launch > /dev/null 2>&1" ||
+  halignment=left valignment=top xpad=30 ypad=30 ||
   { echo "the page's window did not open"; cat "$work/page.out"; exit 1; }
-gst-launch-1.0 -q videotestsrc pattern=ball is-live=true \
-  ! video/x-raw,width=320,height=240,framerate=30/1 ! videoconvert ! ximagesink sync=false \
-  > "$work/ball.out" 2>&1 &
-picture_pids+=($!)
-for _ in $(seq 100); do
-  [[ $(xdotool search --name gst-launch 2> /dev/null | wc -l) -ge 2 ]] && break
-  sleep 0.1
-done
-xdotool windowmove "$(xdotool search --name gst-launch | tail -1)" 1560 800 2> /dev/null
+show_picture 10 "$work/ball.out" 1560 800 videotestsrc pattern=ball is-live=true \
+  ! video/x-raw,width=320,height=240,framerate=30/1
 
 pa=$(free_port) pb=$(free_port)
 start_node sa "$pa" --audio-source test:440 --audio-sink null || exit 1

@@ -48,24 +48,12 @@ packets_in() { json_field "$1" "c['media']['packets_received']"; }
 text="Lanline shares this screen
 The quick brown fox jumps over the lazy dog 4271
 Small text must stay legible at the other end"
-gst-launch-1.0 -q videotestsrc pattern=white is-live=true \
+show_picture 15 "$work/picture.out" - - videotestsrc pattern=white is-live=true \
   ! video/x-raw,width=1100,height=720,framerate=5/1 \
   ! textoverlay "text=\"$text\"" font-desc="Sans 12" color=0xff000000 shaded-background=false \
-  halignment=left valignment=top xpad=40 ypad=40 \
-  ! videoconvert ! ximagesink sync=false > "$work/picture.out" 2>&1 &
-picture_pids+=($!)
-wait_for 15 bash -c "xdotool search --name gst-launch > /dev/null 2>&1" ||
-  fail "the picture's window did not open"
-gst-launch-1.0 -q videotestsrc pattern=smpte is-live=true \
-  ! video/x-raw,width=320,height=200,framerate=5/1 ! videoconvert ! ximagesink sync=false \
-  > "$work/bars.out" 2>&1 &
-picture_pids+=($!)
-for _ in $(seq 50); do
-  [[ $(xdotool search --name gst-launch 2> /dev/null | wc -l) -ge 2 ]] && break
-  sleep 0.1
-done
-bars_window=$(xdotool search --name gst-launch 2> /dev/null | tail -1)
-xdotool windowmove "$bars_window" 720 460 2> /dev/null
+  halignment=left valignment=top xpad=40 ypad=40 || fail "the picture's window did not open"
+show_picture 5 "$work/bars.out" 720 460 videotestsrc pattern=smpte is-live=true \
+  ! video/x-raw,width=320,height=200,framerate=5/1
 sleep 1
 
 pa=$(free_port) pb=$(free_port)

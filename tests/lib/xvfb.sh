@@ -17,3 +17,23 @@ start_xvfb() {
   fi
   export DISPLAY=:$display
 }
+
+# `show_picture SECONDS LOG X Y ELEMENTS...` puts a GStreamer picture on the screen: a
+# gst-launch-1.0 of ELEMENTS (a source and its caps) drawn by ximagesink, its output in
+# LOG, its PID in picture_pids. Waits up to SECONDS for its window, then moves it to X,Y
+# ("-" leaves it where Xvfb put it: 0,0). Returns 1 when no window came.
+show_picture() {
+  local seconds=$1 log=$2 x=$3 y=$4 before
+  shift 4
+  before=$(xdotool search --name gst-launch 2> /dev/null | wc -l)
+  gst-launch-1.0 -q "$@" ! videoconvert ! ximagesink sync=false > "$log" 2>&1 &
+  picture_pids+=($!)
+  for _ in $(seq $((seconds * 10))); do
+    if (($(xdotool search --name gst-launch 2> /dev/null | wc -l) > before)); then
+      [[ $x == - ]] || xdotool windowmove "$(xdotool search --name gst-launch | tail -1)" "$x" "$y"
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
