@@ -71,6 +71,12 @@ std::unique_ptr<CallPipeline> CallPipeline::create(GMainContext* context, const 
   g_signal_connect(call->rtpbin_, "request-pt-map", G_CALLBACK(&CallPipeline::on_request_pt_map),
                    call.get());
   g_signal_connect(call->rtpbin_, "pad-added", G_CALLBACK(&CallPipeline::on_pad_added), call.get());
+  g_signal_connect(call->rtpbin_, "request-aux-sender",
+                   G_CALLBACK(&CallPipeline::on_request_aux_sender), call.get());
+  g_signal_connect(call->rtpbin_, "request-aux-receiver",
+                   G_CALLBACK(&CallPipeline::on_request_aux_receiver), call.get());
+  g_signal_connect(call->rtpbin_, "new-jitterbuffer",
+                   G_CALLBACK(&CallPipeline::on_new_jitter_buffer), call.get());
   return call;
 }
 
@@ -216,6 +222,39 @@ void CallPipeline::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
   } catch (const std::exception& e) {
     spdlog::error("{}: cannot play the peer's stream: {}", self->name_, e.what());
   }
+}
+
+// While link_stream() asks for the session's send pad: the branch's retransmission
+// sender, if it has one (rtpbin puts it between the session and the network).
+GstElement* CallPipeline::on_request_aux_sender(GstElement*, guint session, gpointer data) {
+  auto* self = static_cast<CallPipeline*>(data);
+  try {
+    MediaBranch* branch = self->branch_of_session(session);
+    return branch ? branch->make_retransmission_sender() : nullptr;
+  } catch (const std::exception& e) {
+    spdlog::error("{}: no retransmission for session {}: {}", self->name_, session, e.what());
+  }
+  return nullptr;
+}
+
+// While link_stream() asks for the session's receive pad: the retransmission receiver,
+// which turns the peer's resent packets back into the ones they stand for.
+GstElement* CallPipeline::on_request_aux_receiver(GstElement*, guint session, gpointer data) {
+  auto* self = static_cast<CallPipeline*>(data);
+  try {
+    MediaBranch* branch = self->branch_of_session(session);
+    return branch ? branch->make_retransmission_receiver() : nullptr;
+  } catch (const std::exception& e) {
+    spdlog::error("{}: no retransmission for session {}: {}", self->name_, session, e.what());
+  }
+  return nullptr;
+}
+
+void CallPipeline::on_new_jitter_buffer(GstElement*, GstElement* jitter_buffer, guint session,
+                                        guint, gpointer data) {
+  auto* self = static_cast<CallPipeline*>(data);
+  if (MediaBranch* branch = self->branch_of_session(session))
+    branch->configure_jitter_buffer(jitter_buffer);
 }
 
 // On the engine's context.

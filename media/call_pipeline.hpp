@@ -74,6 +74,10 @@ class CallPipeline {
   static gboolean on_bus(GstBus* bus, GstMessage* message, gpointer data);
   static GstCaps* on_request_pt_map(GstElement* rtpbin, guint session, guint pt, gpointer data);
   static void on_pad_added(GstElement* rtpbin, GstPad* pad, gpointer data);
+  static GstElement* on_request_aux_sender(GstElement* rtpbin, guint session, gpointer data);
+  static GstElement* on_request_aux_receiver(GstElement* rtpbin, guint session, gpointer data);
+  static void on_new_jitter_buffer(GstElement* rtpbin, GstElement* jitter_buffer, guint session,
+                                   guint ssrc, gpointer data);
   static GstPadProbeReturn on_received_rtp(GstPad* pad, GstPadProbeInfo* info, gpointer data);
 
   GMainContext* context_ = nullptr;

@@ -43,6 +43,15 @@ class MediaBranch {
   // Whether its session sends RTCP feedback early (RFC 4585 AVPF: a PLI at once, not
   // with the next regular report): video repairs loss with it.
   virtual bool early_feedback() const { return false; }
+  // rtpbin's request-aux-sender and request-aux-receiver for its session: RFC 4588
+  // retransmission (rtprtxsend, rtprtxreceive), a bin with pads sink_SESSION and
+  // src_SESSION, or nullptr for none. Engine thread, while the session is made.
+  virtual GstElement* make_retransmission_sender() { return nullptr; }
+  virtual GstElement* make_retransmission_receiver() { return nullptr; }
+  // A jitter buffer rtpbin made for a new stream from the peer in its session: how long
+  // it waits for a missing packet and whether it asks for it again (NACK). Streaming
+  // thread.
+  virtual void configure_jitter_buffer(GstElement* /*jitter_buffer*/) {}
 };
 
 }  // namespace lanline::media

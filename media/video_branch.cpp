@@ -27,6 +27,37 @@ constexpr guint64 kMinKeyFrameInterval = 500 * GST_MSECOND;
 // corner (a quarter of the sent size each way: 320x180 for 720p).
 constexpr int kSelfViewFps = 15;
 constexpr int kSelfViewDivisor = 4;
+// With NACK, how long the jitter buffer waits for a missing packet (asking for it again
+// meanwhile) before it gives the frame up and the depayloader asks for a key frame. A
+// LAN's round trip is a millisecond; what the wait must cover is a resend lost too, and
+// two busy hosts. Packets in order are passed on at once (the picture sinks do not
+// sync), so the wait costs only when one is missing.
+constexpr guint kRetransmissionWaitMs = 150;
+// What the sender keeps to resend: a few seconds of a 2.5 Mbit/s shared screen.
+constexpr guint kResendablePackets = 1000;
+
+// rtprtxsend's and rtprtxreceive's payload-type-map: the codec's type to its rtx type.
+GstStructure* rtx_payload_map(int original, int rtx) {
+  GstStructure* map = gst_structure_new_empty("application/x-rtp-pt-map");
+  gst_structure_set(map, std::to_string(original).c_str(), G_TYPE_UINT, static_cast<guint>(rtx),
+                    nullptr);
+  return map;
+}
+
+// A bin around one rtprtx element with the pads rtpbin links its aux elements by.
+GstElement* aux_bin(GstElement* element, unsigned session) {
+  GstElement* bin = gst_bin_new(nullptr);
+  gst_bin_add(GST_BIN(bin), element);
+  add_ghost_pad(bin, element, "sink", ("sink_" + std::to_string(session)).c_str());
+  add_ghost_pad(bin, element, "src", ("src_" + std::to_string(session)).c_str());
+  return bin;
+}
+
+guint64 uint_property(GstElement* element, const char* name) {
+  guint value = 0;
+  if (element && name) g_object_get(element, name, &value, nullptr);
+  return value;
+}
 
 bool has_feedback(const NegotiatedCodec& codec, std::string_view value) {
   return std::find(codec.rtcp_feedback.begin(), codec.rtcp_feedback.end(), value) !=
@@ -97,6 +128,10 @@ std::unique_ptr<VideoBranch> VideoBranch::create(const StreamSlot& slot, VideoBr
   branch->receive_pt_ = codec.receive_pt >= 0 ? codec.receive_pt : codec.send_pt;
   branch->feedback_pli_ = has_feedback(codec, "nack pli");
   branch->feedback_fir_ = has_feedback(codec, "ccm fir");
+  branch->feedback_nack_ = has_feedback(codec, "nack");
+  branch->send_pt_ = codec.send_pt;
+  branch->rtx_send_pt_ = codec.rtx_send_pt;
+  branch->rtx_receive_pt_ = codec.rtx_receive_pt;
   branch->receiving_ = branch->config_.stream.receive;
   const std::string prefix = "video" + std::to_string(branch->config_.stream.mline);
   branch->send_.reset(owned_bin(prefix + "-send"));
@@ -255,7 +290,47 @@ void VideoBranch::build_send(const NegotiatedCodec& codec) {
   GstPtr<GstPad> rtp_out(gst_element_get_static_pad(payloader, "src"));
   gst_pad_add_probe(rtp_out.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
                     &VideoBranch::on_upstream_event, this, nullptr);
-  add_ghost_pad(send_.get(), payloader, "src", "src");
+  GstElement* last = payloader;
+  if (feedback_nack_ && rtx_send_pt_ < 0) {
+    // A peer that takes NACK but no rtx format: a lost packet is sent again as it was
+    // (same SSRC and sequence number), by a queue that answers rtpbin's resend requests.
+    GstElement* resend = make_element("rtprtxqueue", "resendqueue");
+    g_object_set(resend, "max-size-packets", kResendablePackets, "max-size-time", 0u, nullptr);
+    add_and_link(bin, {payloader, resend});
+    resender_.reset(GST_ELEMENT(gst_object_ref(resend)));
+    resent_count_ = "fulfilled-requests";
+    last = resend;
+  }
+  add_ghost_pad(send_.get(), last, "src", "src");
+}
+
+GstElement* VideoBranch::make_retransmission_sender() {
+  if (!feedback_nack_ || rtx_send_pt_ < 0) return nullptr;
+  GstElement* rtx = make_element("rtprtxsend", "rtxsend");
+  GstStructure* map = rtx_payload_map(send_pt_, rtx_send_pt_);
+  g_object_set(rtx, "payload-type-map", map, "max-size-packets", kResendablePackets,
+               "max-size-time", 0u, nullptr);
+  gst_structure_free(map);
+  resender_.reset(GST_ELEMENT(gst_object_ref(rtx)));
+  resent_count_ = "num-rtx-packets";
+  return aux_bin(rtx, slot_.session);
+}
+
+GstElement* VideoBranch::make_retransmission_receiver() {
+  if (!feedback_nack_ || rtx_receive_pt_ < 0) return nullptr;
+  GstElement* rtx = make_element("rtprtxreceive", "rtxreceive");
+  GstStructure* map = rtx_payload_map(receive_pt_, rtx_receive_pt_);
+  g_object_set(rtx, "payload-type-map", map, nullptr);
+  gst_structure_free(map);
+  rtx_receiver_.reset(GST_ELEMENT(gst_object_ref(rtx)));
+  return aux_bin(rtx, slot_.session);
+}
+
+// Each new stream from the peer: with NACK agreed, a missing packet is asked for again
+// (RFC 4585 6.2.1, rtpbin sends the NACK) and waited for a while.
+void VideoBranch::configure_jitter_buffer(GstElement* jitter_buffer) {
+  if (!feedback_nack_) return;
+  g_object_set(jitter_buffer, "do-retransmission", TRUE, "latency", kRetransmissionWaitMs, nullptr);
 }
 
 // A PLI or FIR from the peer reaches the encoder as an upstream force-key-unit event.
@@ -311,11 +386,19 @@ void VideoBranch::build_receive() {
 }
 
 GstCaps* VideoBranch::caps_for(guint pt) {
+  if (rtx_receive_pt_ >= 0 && static_cast<int>(pt) == rtx_receive_pt_) {
+    // The peer's resent packets (RFC 4588 8.6), before rtprtxreceive unwraps them.
+    return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video", "clock-rate",
+                               G_TYPE_INT, 90000, "encoding-name", G_TYPE_STRING, "RTX", "payload",
+                               G_TYPE_INT, rtx_receive_pt_, "apt", G_TYPE_INT, receive_pt_,
+                               nullptr);
+  }
   if (static_cast<int>(pt) != receive_pt_) return nullptr;
   // rtpbin's session reads the rtcp-fb-* fields: which feedback the sender takes.
   return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video", "clock-rate",
                              G_TYPE_INT, 90000, "encoding-name", G_TYPE_STRING, "VP8", "payload",
-                             G_TYPE_INT, static_cast<int>(pt), "rtcp-fb-nack-pli", G_TYPE_BOOLEAN,
+                             G_TYPE_INT, static_cast<int>(pt), "rtcp-fb-nack", G_TYPE_BOOLEAN,
+                             feedback_nack_ ? TRUE : FALSE, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN,
                              feedback_pli_ ? TRUE : FALSE, "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN,
                              feedback_fir_ ? TRUE : FALSE, nullptr);
 }
@@ -360,6 +443,8 @@ VideoStats VideoBranch::stats() {
   stats.nacks_received = now.nacks_received;
   stats.plis_sent = now.plis_sent + now.firs_sent;
   stats.plis_received = key_frames_asked_.load();
+  stats.packets_resent = uint_property(resender_.get(), resent_count_);
+  stats.packets_recovered = uint_property(rtx_receiver_.get(), "num-rtx-assoc-packets");
   return stats;
 }
 

@@ -3,13 +3,18 @@
 //   send:    source ─ convert ─ scale ─ rate ─ caps (I420, W x H @ F) ─ tee ─ queue ─ rate
 //            ─ scale (W/4 x H/4) ─ appsink (the self view: local())
 //                                                                      └─ queue ─ valve
-//            ─ vp8enc ─ rtpvp8pay ─▶ rtpbin
-//   receive: rtpbin ─▶ rtpvp8depay ─ vp8dec ─ appsink (remote())
+//            ─ vp8enc ─ rtpvp8pay [─ rtprtxqueue] ─▶ rtpbin [─ rtprtxsend]
+//   receive: [rtprtxreceive ─] rtpbin ─▶ rtpvp8depay ─ vp8dec ─ appsink (remote())
 //
-// Loss is repaired by asking for a new key frame: the depayloader notices a gap and sends
-// a force-key-unit event upstream, which rtpbin turns into RTCP PLI (or FIR) when the
-// peer named them in a=rtcp-fb (RFC 4585, 5104); a PLI from the peer reaches our encoder
-// as the same event, and it sends a key frame. The encoder runs in real-time mode with no
+// Loss is repaired first by asking for the lost packets again (RFC 4585 generic NACK):
+// the jitter buffer notices the gap and rtpbin sends the NACK; the sender resends from
+// what it keeps, as RFC 4588 rtx packets (rtprtxsend, rtprtxreceive: rtpbin's aux
+// elements of the session) or, to a peer that takes NACK without rtx, as they were
+// (rtprtxqueue after the payloader). What is still missing after kRetransmissionWaitMs
+// costs a key frame: the depayloader notices the gap and sends a force-key-unit event
+// upstream, which rtpbin turns into RTCP PLI (or FIR) when the peer named them in
+// a=rtcp-fb (RFC 4585, 5104); a PLI from the peer reaches our encoder as the same event,
+// and it sends a key frame. The encoder runs in real-time mode with no
 // look-ahead, so a frame leaves as soon as it is captured. Frames reach their readers
 // (the GUI, `ctl snapshot`) through LatestFrame slots, the newest frame only. Built and
 // driven on the engine's thread.
@@ -89,7 +94,10 @@ class VideoBranch final : public MediaBranch {
   void add_received(GstPad* pad, guint pt) override;
   void handle(GstMessage* /*message*/) override {}
   void finish() override {}
-  bool early_feedback() const override { return feedback_pli_ || feedback_fir_; }
+  bool early_feedback() const override { return feedback_pli_ || feedback_fir_ || feedback_nack_; }
+  GstElement* make_retransmission_sender() override;
+  GstElement* make_retransmission_receiver() override;
+  void configure_jitter_buffer(GstElement* jitter_buffer) override;
 
  private:
   VideoBranch(const StreamSlot& slot, VideoBranchConfig config);
@@ -106,8 +114,17 @@ class VideoBranch final : public MediaBranch {
   StreamSlot slot_;
   VideoBranchConfig config_;
   int receive_pt_ = -1;
-  bool feedback_pli_ = false;  // the peer takes RTCP PLI (a=rtcp-fb ... nack pli)
-  bool feedback_fir_ = false;  // and FIR (ccm fir)
+  bool feedback_pli_ = false;   // the peer takes RTCP PLI (a=rtcp-fb ... nack pli)
+  bool feedback_fir_ = false;   // and FIR (ccm fir)
+  bool feedback_nack_ = false;  // and generic NACK (nack): lost packets are asked for again
+  int send_pt_ = -1;
+  int rtx_send_pt_ = -1;     // RFC 4588, agreed: resent packets go out as rtx
+  int rtx_receive_pt_ = -1;  // and come in as rtx
+  // What resends our packets (rtprtxsend, or rtprtxqueue for a peer without rtx) and
+  // its counter of packets resent; what unwraps the peer's resent ones (rtprtxreceive).
+  GstPtr<GstElement> resender_;
+  const char* resent_count_ = nullptr;
+  GstPtr<GstElement> rtx_receiver_;
   GstPtr<GstElement> send_;
   GstPtr<GstElement> receive_;
   GstElement* valve_ = nullptr;

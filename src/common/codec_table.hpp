@@ -26,6 +26,9 @@ struct CodecInfo {
   std::uint32_t sample_rate;  // what the encoder takes and the decoder gives
   int static_pt;              // RFC 3551 table 4, -1 for a dynamic type
   int offered_pt;             // the payload type we offer it with
+  // RFC 4588: the payload type of the retransmission format (rtx, apt=offered_pt) we
+  // offer beside it; -1 for none (audio: a resent packet would come too late to play).
+  int offered_rtx_pt;
   // What GStreamer needs (media/ reads these; src/sdp never does): the encoding-name of
   // RTP caps (upper case by GStreamer's convention) and the elements.
   const char* caps_encoding;
@@ -40,15 +43,15 @@ struct CodecInfo {
 // Capabilities list it, which nothing does by default (H.264 comes with its
 // packetization-mode rules, RFC 6184 8.1, when video does).
 inline constexpr std::array<CodecInfo, 5> kCodecTable{{
-    {Codec::kOpus, StreamKind::kAudio, "opus", "opus", 48000, 2, 48000, -1, 96, "OPUS", "opusenc",
-     "rtpopuspay", "rtpopusdepay", "opusdec"},
-    {Codec::kG722, StreamKind::kAudio, "g722", "G722", 8000, 1, 16000, 9, 9, "G722", "avenc_g722",
-     "rtpg722pay", "rtpg722depay", "avdec_g722"},
-    {Codec::kPcmu, StreamKind::kAudio, "pcmu", "PCMU", 8000, 1, 8000, 0, 0, "PCMU", "mulawenc",
+    {Codec::kOpus, StreamKind::kAudio, "opus", "opus", 48000, 2, 48000, -1, 96, -1, "OPUS",
+     "opusenc", "rtpopuspay", "rtpopusdepay", "opusdec"},
+    {Codec::kG722, StreamKind::kAudio, "g722", "G722", 8000, 1, 16000, 9, 9, -1, "G722",
+     "avenc_g722", "rtpg722pay", "rtpg722depay", "avdec_g722"},
+    {Codec::kPcmu, StreamKind::kAudio, "pcmu", "PCMU", 8000, 1, 8000, 0, 0, -1, "PCMU", "mulawenc",
      "rtppcmupay", "rtppcmudepay", "mulawdec"},
-    {Codec::kPcma, StreamKind::kAudio, "pcma", "PCMA", 8000, 1, 8000, 8, 8, "PCMA", "alawenc",
+    {Codec::kPcma, StreamKind::kAudio, "pcma", "PCMA", 8000, 1, 8000, 8, 8, -1, "PCMA", "alawenc",
      "rtppcmapay", "rtppcmadepay", "alawdec"},
-    {Codec::kVp8, StreamKind::kVideo, "vp8", "VP8", 90000, 1, 0, -1, 97, "VP8", "vp8enc",
+    {Codec::kVp8, StreamKind::kVideo, "vp8", "VP8", 90000, 1, 0, -1, 97, 98, "VP8", "vp8enc",
      "rtpvp8pay", "rtpvp8depay", "vp8dec"},
 }};
 

@@ -28,6 +28,12 @@ struct NegotiatedCodec {
   int receive_pt = -1;  // its payload type in ours: what the peer puts in its packets
   // RFC 4585 a=rtcp-fb values both sides named for it ("nack", "nack pli", "ccm fir").
   std::vector<std::string> rtcp_feedback;
+  // RFC 4588 retransmission (rtx with apt= this codec) when both sides wrote one: the
+  // peer's payload type for it (what our resent packets carry) and ours (what the peer's
+  // carry); both -1 otherwise, and a peer that takes "nack" gets the lost packets resent
+  // as they were.
+  int rtx_send_pt = -1;
+  int rtx_receive_pt = -1;
   bool operator==(const NegotiatedCodec&) const = default;
 };
 

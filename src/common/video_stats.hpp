@@ -22,6 +22,8 @@ struct VideoStats {
   std::uint64_t nacks_received = 0;
   std::uint64_t plis_sent = 0;  // PLI and FIR (RFC 4585, 5104): key frames asked for
   std::uint64_t plis_received = 0;
+  std::uint64_t packets_resent = 0;     // ours, asked for by the peer's NACKs
+  std::uint64_t packets_recovered = 0;  // the peer's, resent as rtx after our NACKs
 };
 
 }  // namespace lanline

@@ -54,7 +54,9 @@ json video_json(const std::optional<VideoStats>& video) {
               {"nacks_sent", video->nacks_sent},
               {"nacks_received", video->nacks_received},
               {"plis_sent", video->plis_sent},
-              {"plis_received", video->plis_received}};
+              {"plis_received", video->plis_received},
+              {"packets_resent", video->packets_resent},
+              {"packets_recovered", video->packets_recovered}};
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "codecs.hpp"
 
+#include <algorithm>
+
 #include "text.hpp"
 
 namespace lanline::sdp {
@@ -16,12 +18,13 @@ std::optional<CodecSpec> codec_named(std::string_view name, const OpusOptions& o
     if (opus.max_average_bitrate != 0) {
       add("maxaveragebitrate=" + std::to_string(opus.max_average_bitrate));
     }
-    return CodecSpec{Codec::kOpus, codec_info(Codec::kOpus).offered_pt, fmtp, {}};
+    return CodecSpec{Codec::kOpus, codec_info(Codec::kOpus).offered_pt, fmtp, {}, -1};
   }
   auto codec = lanline::codec_named(name);
   if (!codec) return std::nullopt;
-  CodecSpec spec{*codec, codec_info(*codec).offered_pt, {}, {}};
-  if (codec_info(*codec).kind == StreamKind::kVideo) spec.feedback = {"nack pli", "ccm fir"};
+  const CodecInfo& info = codec_info(*codec);
+  CodecSpec spec{*codec, info.offered_pt, {}, {}, info.offered_rtx_pt};
+  if (info.kind == StreamKind::kVideo) spec.feedback = {"nack", "nack pli", "ccm fir"};
   return spec;
 }
 
@@ -48,6 +51,30 @@ std::optional<Codec> codec_of(const Rtpmap& map) {
 
 bool is_telephone_event(const Rtpmap& map) {
   return text::iequals(map.encoding, "telephone-event");
+}
+
+bool is_rtx(const Rtpmap& map) {
+  return text::iequals(map.encoding, "rtx");
+}
+
+int rtx_payload_type_for(const Media& m, int apt, std::uint32_t clock) {
+  for (int pt : m.payload_types()) {
+    auto map = m.rtpmap(pt);
+    if (!map || !is_rtx(*map) || map->clock_rate != clock) continue;
+    // RFC 4588 8.6: "apt=<pt>" among the ;-separated parameters (rtx-time may follow).
+    const std::string parameters = m.fmtp(pt).value_or("");
+    std::string_view rest = parameters;
+    while (!rest.empty()) {
+      const std::size_t end = std::min(rest.find(';'), rest.size());
+      std::string_view parameter = text::trim(rest.substr(0, end));
+      rest.remove_prefix(std::min(end + 1, rest.size()));
+      if (parameter.size() > 4 && text::iequals(parameter.substr(0, 4), "apt=") &&
+          text::to_uint(parameter.substr(4)) == static_cast<unsigned>(apt)) {
+        return pt;
+      }
+    }
+  }
+  return -1;
 }
 
 }  // namespace lanline::sdp

@@ -19,9 +19,12 @@ struct CodecSpec {
   Codec codec = Codec::kPcmu;
   int payload_type = -1;  // the static type, or the dynamic one we offer it with
   std::string fmtp;       // what we write in our a=fmtp: what we want to receive
-  // RFC 4585 a=rtcp-fb values we write for it: the feedback we take. Video offers PLI
-  // and FIR (RFC 5104); generic NACK waits for retransmission (RFC 4588).
+  // RFC 4585 a=rtcp-fb values we write for it: the feedback we take. Video offers
+  // generic NACK, PLI and FIR (RFC 5104).
   std::vector<std::string> feedback;
+  // RFC 4588: the payload type of its rtx format (a=rtpmap:N rtx/<clock>, a=fmtp:N
+  // apt=<payload_type>), -1 for none. In an answer, the offer's number.
+  int rtx_payload_type = -1;
 
   std::string_view encoding() const { return codec_info(codec).encoding; }
   std::uint32_t clock_rate() const { return codec_info(codec).clock_rate; }
@@ -49,5 +52,10 @@ constexpr int kTelephoneEvent48000 = 100;
 // (codec_for_rtpmap: name case-insensitive, clock rate, channels but for Opus).
 std::optional<Codec> codec_of(const Rtpmap& map);
 bool is_telephone_event(const Rtpmap& map);
+// RFC 4588 8.6: an rtx format ("rtx/90000"), whatever codec it resends.
+bool is_rtx(const Rtpmap& map);
+// The payload type of `m`'s rtx format for payload type `apt` (a=fmtp:N apt=<apt>, at
+// the clock rate `clock`), -1 when it has none.
+int rtx_payload_type_for(const Media& m, int apt, std::uint32_t clock);
 
 }  // namespace lanline::sdp

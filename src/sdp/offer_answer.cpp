@@ -236,7 +236,13 @@ void match_codecs(const Media& m, const Capabilities& caps, OfferedStream& out) 
       bool twice = false;
       for (const auto& [seen, spec] : out.codecs)
         twice = twice || spec.codec == ours.codec;
-      if (!twice) out.codecs.emplace_back(*map, ours);
+      if (twice) break;
+      CodecSpec taken = ours;
+      // RFC 4588: retransmission when we do it and the offer has it for this codec, on
+      // the offer's number.
+      if (taken.rtx_payload_type >= 0)
+        taken.rtx_payload_type = rtx_payload_type_for(m, pt, map->clock_rate);
+      out.codecs.emplace_back(*map, std::move(taken));
       break;
     }
   }
@@ -342,6 +348,7 @@ Result<StreamDescription> answered_stream(const Session& offer, const Media& our
   for (int pt : theirs.payload_types()) {
     auto map = theirs.rtpmap(pt);
     if (!map) return Error{"payload type " + std::to_string(pt) + " in the answer has no rtpmap"};
+    if (is_rtx(*map)) continue;  // with the codec it resends, below
     // Find it in our offer, by name and rate (the number may differ: RFC 3264 6.1).
     auto offered = find_offered(ours, *map);
     if (!offered) {
@@ -353,9 +360,17 @@ Result<StreamDescription> answered_stream(const Session& offer, const Media& our
     for (const auto& c : stream.codecs)
       twice = twice || c.receive_pt == offered->map.payload_type;
     if (twice) continue;
-    stream.codecs.push_back(NegotiatedCodec{
+    NegotiatedCodec codec{
         *offered->codec, theirs.fmtp(pt).value_or(""), pt, offered->map.payload_type,
-        common_feedback(ours.rtcp_feedback(offered->map.payload_type), theirs.rtcp_feedback(pt))});
+        common_feedback(ours.rtcp_feedback(offered->map.payload_type), theirs.rtcp_feedback(pt))};
+    // RFC 4588: retransmission only when both wrote an rtx format for the codec.
+    const int their_rtx = rtx_payload_type_for(theirs, pt, map->clock_rate);
+    const int our_rtx = rtx_payload_type_for(ours, codec.receive_pt, map->clock_rate);
+    if (their_rtx >= 0 && our_rtx >= 0) {
+      codec.rtx_send_pt = their_rtx;
+      codec.rtx_receive_pt = our_rtx;
+    }
+    stream.codecs.push_back(std::move(codec));
   }
   if (stream.codecs.empty()) return Error{"the answer accepts " + type + " but names no codec"};
   if (stream.kind == StreamKind::kAudio) {
@@ -441,6 +456,9 @@ Media Negotiator::stream_media(const Slot& slot, const std::vector<CodecSpec>& c
   }
   for (const auto& c : codecs)
     m.formats.push_back(std::to_string(c.payload_type));
+  for (const auto& c : codecs) {
+    if (c.rtx_payload_type >= 0) m.formats.push_back(std::to_string(c.rtx_payload_type));
+  }
   for (const auto& e : events)
     m.formats.push_back(std::to_string(e.payload_type));
   for (const auto& c : codecs) {
@@ -451,6 +469,12 @@ Media Negotiator::stream_media(const Slot& slot, const std::vector<CodecSpec>& c
     if (!c.fmtp.empty()) m.attributes.add("fmtp", std::to_string(c.payload_type) + ' ' + c.fmtp);
     for (const auto& feedback : c.feedback)
       m.attributes.add("rtcp-fb", std::to_string(c.payload_type) + ' ' + feedback);
+  }
+  for (const auto& c : codecs) {
+    if (c.rtx_payload_type < 0) continue;
+    const std::string rtx = std::to_string(c.rtx_payload_type);
+    m.attributes.add("rtpmap", rtx + " rtx/" + std::to_string(c.clock_rate()));
+    m.attributes.add("fmtp", rtx + " apt=" + std::to_string(c.payload_type));
   }
   for (const auto& e : events) {
     m.attributes.add("rtpmap", std::to_string(e.payload_type) + " telephone-event/" +
@@ -739,9 +763,9 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
         c.payload_type = map.payload_type;  // RFC 3264 6.1: the offer's number for the codec
         // RFC 4585 4.2: the answer keeps only the feedback the offer named.
         c.feedback = common_feedback(spec.feedback, theirs.rtcp_feedback(map.payload_type));
-        stream.codecs.push_back(NegotiatedCodec{spec.codec,
-                                                theirs.fmtp(map.payload_type).value_or(""),
-                                                map.payload_type, map.payload_type, c.feedback});
+        stream.codecs.push_back(NegotiatedCodec{
+            spec.codec, theirs.fmtp(map.payload_type).value_or(""), map.payload_type,
+            map.payload_type, c.feedback, c.rtx_payload_type, c.rtx_payload_type});
         codecs.push_back(std::move(c));
       }
       if (const Rtpmap* e =

@@ -514,7 +514,8 @@ TEST(OfferAnswer, ReoffersAddAndRemoveStreams) {
   Session first = parsed(n.create_offer(Direction::kSendRecv));
   ASSERT_EQ(first.media.size(), 2u);
   EXPECT_EQ(first.media[1].type, "video");
-  EXPECT_EQ(first.media[1].rtcp_feedback(97), (std::vector<std::string>{"nack pli", "ccm fir"}));
+  EXPECT_EQ(first.media[1].rtcp_feedback(97),
+            (std::vector<std::string>{"nack", "nack pli", "ccm fir"}));
   EXPECT_TRUE(first.media[1].connections.empty());  // the session's c= holds for it
   // An audio-only peer refuses it with port 0.
   ASSERT_TRUE(
@@ -659,7 +660,7 @@ TEST(OfferAnswer, ContentRoles) {
   EXPECT_EQ(role("unknown"), ContentRole::kMain);
 }
 
-// RFC 4585 4.2: the answer keeps of the offer's a=rtcp-fb only what we take (PLI, FIR;
+// RFC 4585 4.2: the answer keeps of the offer's a=rtcp-fb only what we take (NACK, PLI, FIR;
 // "*" stands for every format), and the agreement says what both named; the offerer
 // learns the same from the answer. A peer that names none gets none.
 TEST(OfferAnswer, VideoFeedbackIsWhatBothSidesName) {
@@ -672,10 +673,11 @@ TEST(OfferAnswer, VideoFeedbackIsWhatBothSidesName) {
                                   "a=rtcp-fb:101 ccm tmmbr\r\n"));
   ASSERT_EQ(a.agreement.streams.size(), 2u);
   EXPECT_EQ(a.agreement.streams[1].codecs.at(0).rtcp_feedback,
-            (std::vector<std::string>{"nack pli", "ccm fir"}));
+            (std::vector<std::string>{"nack", "nack pli", "ccm fir"}));
   Session s = parsed(a.sdp);
-  EXPECT_EQ(s.media[1].attributes.values("rtcp-fb").size(), 2u);
-  EXPECT_EQ(s.media[1].rtcp_feedback(100), (std::vector<std::string>{"nack pli", "ccm fir"}));
+  EXPECT_EQ(s.media[1].attributes.values("rtcp-fb").size(), 3u);
+  EXPECT_EQ(s.media[1].rtcp_feedback(100),
+            (std::vector<std::string>{"nack", "nack pli", "ccm fir"}));
 
   Negotiator none(with_video(), 8);
   none.set_local(std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}});
@@ -693,6 +695,72 @@ TEST(OfferAnswer, VideoFeedbackIsWhatBothSidesName) {
                   "a=rtcp-fb:97 nack pli\r\n"));
   ASSERT_TRUE(agreed.ok()) << agreed.error().reason;
   EXPECT_EQ(agreed->streams[1].codecs.at(0).rtcp_feedback, (std::vector<std::string>{"nack pli"}));
+}
+
+// RFC 4588 8.6: the offer carries an rtx format for VP8 (apt=97); the agreement names
+// the peer's rtx type and ours when both wrote one for the codec, and none otherwise.
+TEST(OfferAnswer, RetransmissionIsAgreedWhenBothWriteAnRtxFormat) {
+  Negotiator offerer(with_video(), 7);
+  offerer.set_local(
+      std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}});
+  Session offer = parsed(offerer.create_offer(Direction::kSendRecv));
+  EXPECT_EQ(offer.media[1].formats, (std::vector<std::string>{"97", "98"}));
+  EXPECT_EQ(offer.media[1].rtpmap(98), (Rtpmap{98, "rtx", 90000, 1}));
+  EXPECT_EQ(offer.media[1].fmtp(98), "apt=97");
+  EXPECT_EQ(rtx_payload_type_for(offer.media[1], 97, 90000), 98);
+  EXPECT_EQ(rtx_payload_type_for(offer.media[0], 0, 8000), -1);  // audio: none
+  // The peer answers with numbers of its own.
+  auto agreed = offerer.receive_answer(
+      answer_with("m=audio 6000 RTP/AVP 0\r\nm=video 6002 RTP/AVP 97 99\r\n"
+                  "a=rtpmap:97 VP8/90000\r\na=rtpmap:99 rtx/90000\r\n"
+                  "a=fmtp:99 apt=97;rtx-time=3000\r\na=rtcp-fb:97 nack\r\n"));
+  ASSERT_TRUE(agreed.ok()) << agreed.error().reason;
+  const NegotiatedCodec& vp8 = agreed->streams[1].codecs.at(0);
+  EXPECT_EQ(agreed->streams[1].codecs.size(), 1u);  // rtx is not a codec of its own
+  EXPECT_EQ(vp8.rtx_send_pt, 99);
+  EXPECT_EQ(vp8.rtx_receive_pt, 98);
+  EXPECT_EQ(vp8.rtcp_feedback, (std::vector<std::string>{"nack"}));
+
+  // An answer without rtx: none, and NACK alone (the peer resends packets as they were).
+  Negotiator plain(with_video(), 8);
+  plain.set_local(
+      std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}});
+  plain.create_offer(Direction::kSendRecv);
+  auto without = plain.receive_answer(
+      answer_with("m=audio 6000 RTP/AVP 0\r\nm=video 6002 RTP/AVP 97\r\na=rtpmap:97 VP8/90000\r\n"
+                  "a=rtcp-fb:97 nack\r\n"));
+  ASSERT_TRUE(without.ok()) << without.error().reason;
+  EXPECT_EQ(without->streams[1].codecs.at(0).rtx_send_pt, -1);
+  EXPECT_EQ(without->streams[1].codecs.at(0).rtx_receive_pt, -1);
+
+  // As answerer: the offer's rtx for the codec we take, on its number; one for a codec
+  // we do not take, or at another clock, is left out.
+  Negotiator answerer(with_video(), 9);
+  answerer.set_local(
+      std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}});
+  Answer a = answer(answerer, offer_with("m=audio 5000 RTP/AVP 0\r\n"
+                                         "m=video 5002 RTP/AVPF 100 120 101 121 122\r\n"
+                                         "a=rtpmap:100 VP8/90000\r\na=rtpmap:120 H265/90000\r\n"
+                                         "a=rtpmap:101 rtx/90000\r\na=fmtp:101 apt=100\r\n"
+                                         "a=rtpmap:121 rtx/90000\r\na=fmtp:121 apt=120\r\n"
+                                         "a=rtpmap:122 rtx/8000\r\na=fmtp:122 apt=100\r\n"
+                                         "a=rtcp-fb:100 nack\r\n"));
+  const NegotiatedCodec& taken = a.agreement.streams[1].codecs.at(0);
+  EXPECT_EQ(taken.rtx_send_pt, 101);
+  EXPECT_EQ(taken.rtx_receive_pt, 101);
+  Session s = parsed(a.sdp);
+  EXPECT_EQ(s.media[1].formats, (std::vector<std::string>{"100", "101"}));
+  EXPECT_EQ(s.media[1].fmtp(101), "apt=100");
+  EXPECT_EQ(s.media[1].rtcp_feedback(100), (std::vector<std::string>{"nack"}));
+
+  Negotiator old_phone(with_video(), 10);
+  old_phone.set_local(
+      std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}});
+  Answer b =
+      answer(old_phone, offer_with("m=audio 5000 RTP/AVP 0\r\n"
+                                   "m=video 5002 RTP/AVP 100\r\na=rtpmap:100 VP8/90000\r\n"));
+  EXPECT_EQ(b.agreement.streams[1].codecs.at(0).rtx_send_pt, -1);
+  EXPECT_EQ(parsed(b.sdp).media[1].formats, (std::vector<std::string>{"100"}));
 }
 
 // A stream whose default candidate is not at the session's c= address gets its own c=.
