@@ -1,12 +1,14 @@
 #include "media/video_branch.hpp"
 
 #include <gst/app/gstappsink.h>
+#include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <stdexcept>
 
+#include "glib_support/callbacks.hpp"
 #include "media/audio_branch.hpp"  // codec_to_send
 #include "media/gst_build.hpp"
 
@@ -35,6 +37,15 @@ constexpr int kSelfViewDivisor = 4;
 constexpr guint kRetransmissionWaitMs = 150;
 // What the sender keeps to resend: a few seconds of a 2.5 Mbit/s shared screen.
 constexpr guint kResendablePackets = 1000;
+// The send rate never goes below this share of what the encoder was asked for: a picture
+// at a tenth of its rate is still a picture.
+constexpr int kLowestRateDivisor = 10;
+// How often the send rate is set again (RTCP goes every second).
+constexpr guint kRateTickMs = 1000;
+// Until a key frame comes, every broken frame asks for one: at most one request (PLI)
+// goes to the peer in this time. A LAN's round trip and an encoder's frame fit in it
+// many times over; what it stops is 28 PLIs a second seen while a key frame was on its way.
+constexpr std::int64_t kKeyFrameRequestGapNs = 200'000'000;
 
 // rtprtxsend's and rtprtxreceive's payload-type-map: the codec's type to its rtx type.
 GstStructure* rtx_payload_map(int original, int rtx) {
@@ -112,9 +123,13 @@ bool VideoBranch::takes_live(const StreamDescription& built, const StreamDescrip
 }
 
 VideoBranch::VideoBranch(const StreamSlot& slot, VideoBranchConfig config)
-    : slot_(slot), config_(std::move(config)) {}
+    : slot_(slot),
+      config_(std::move(config)),
+      send_rate_(config_.bitrate_kbps, config_.bitrate_kbps / kLowestRateDivisor) {}
 
-VideoBranch::~VideoBranch() = default;
+VideoBranch::~VideoBranch() {
+  if (rtcp_session_) g_signal_handlers_disconnect_by_data(rtcp_session_.get(), this);
+}
 
 std::unique_ptr<VideoBranch> VideoBranch::create(const StreamSlot& slot, VideoBranchConfig config,
                                                  std::string& error) {
@@ -266,6 +281,7 @@ void VideoBranch::build_send(const NegotiatedCodec& codec) {
   valve_ = make_element("valve", "sendvalve");
   g_object_set(valve_, "drop", !config_.stream.send, nullptr);
   GstElement* encoder = make_element("vp8enc", "encoder");
+  encoder_ = encoder;
   // Real time, no look-ahead, constant bitrate: each frame leaves as it is captured, and
   // the stream fits the link. Error-resilient mode lets a decoder go on after a loss.
   // One thread: with two, libvpx's workers spin between the frames of a live source and
@@ -284,7 +300,8 @@ void VideoBranch::build_send(const NegotiatedCodec& codec) {
     g_object_set(encoder, "static-threshold", 100, nullptr);
   GstElement* payloader = make_element("rtpvp8pay", "payloader");
   gst_util_set_object_arg(G_OBJECT(payloader), "picture-id-mode", "15-bit");
-  g_object_set(payloader, "pt", static_cast<guint>(codec.send_pt), "mtu", kRtpMtu, nullptr);
+  g_object_set(payloader, "pt", static_cast<guint>(codec.send_pt), "mtu", kRtpMtu, "ssrc", ssrc_,
+               nullptr);
   add_and_link(bin, {queue, valve_, encoder, payloader});
   link_or_throw(tee, queue);
   GstPtr<GstPad> rtp_out(gst_element_get_static_pad(payloader, "src"));
@@ -299,9 +316,79 @@ void VideoBranch::build_send(const NegotiatedCodec& codec) {
     add_and_link(bin, {payloader, resend});
     resender_.reset(GST_ELEMENT(gst_object_ref(resend)));
     resent_count_ = "fulfilled-requests";
+    requests_count_ = "requests";
     last = resend;
   }
   add_ghost_pad(send_.get(), last, "src", "src");
+  if (slot_.context)
+    rate_timer_ = glib::add_timeout(slot_.context, kRateTickMs, &on_rate_tick, this);
+}
+
+gboolean VideoBranch::on_rate_tick(gpointer self) {
+  static_cast<VideoBranch*>(self)->follow_reports();
+  return G_SOURCE_CONTINUE;
+}
+
+// On the engine's context, each second: the loss the peer saw sets the encoder's target
+// (media/send_rate.hpp). Where it asks for lost packets again, its receiver reports
+// count what the resends did not give back, and the network's loss is what it asked
+// for: the share of the packets sent in that second. The larger of the two counts.
+void VideoBranch::follow_reports() {
+  if (!rtcp_session_) watch_reports();
+  const RtpCounters now = read_rtp_counters(slot_.rtpbin, slot_.session, 90000);
+  const std::uint64_t requests = uint_property(resender_.get(), requests_count_);
+  const std::uint64_t sent = now.packets_sent - packets_sent_before_;
+  const std::uint64_t asked = requests - requests_before_;
+  packets_sent_before_ = now.packets_sent;
+  requests_before_ = requests;
+  const std::uint64_t reports = reports_.load();
+  const bool new_report = reports != reports_followed_;
+  reports_followed_ = reports;
+  if (sent == 0 || (!new_report && asked == 0)) return;  // not sending, or nothing heard
+  double loss = new_report ? lost_256ths_.load() / 256.0 : 0.0;
+  loss = std::max(loss, std::min(1.0, static_cast<double>(asked) / static_cast<double>(sent)));
+  const double rtt = now.rtt_ms;  // rtpsession's, from the peer's last LSR and DLSR
+  const int before = send_rate_.kbps();
+  const int after = send_rate_.update(loss, rtt);
+  if (after == before) return;
+  g_object_set(encoder_, "target-bitrate", after * 1000, nullptr);
+  spdlog::debug("{}: video send rate {} kbit/s (loss {:.0f} %, round trip {:.0f} ms)", config_.name,
+                after, loss * 100, rtt);
+}
+
+// The session exists once the pipeline linked the branch: from then on, every RTCP
+// packet the peer sends in it passes on_rtcp().
+void VideoBranch::watch_reports() {
+  GObject* internal = nullptr;
+  g_signal_emit_by_name(slot_.rtpbin, "get-internal-session", slot_.session, &internal);
+  if (!internal) return;
+  rtcp_session_.reset(internal);
+  g_signal_connect(internal, "on-receiving-rtcp", G_CALLBACK(&VideoBranch::on_rtcp), this);
+}
+
+// On the network's streaming thread. rtpsession keeps only the last report block a peer
+// sent, which may be about our rtx stream (RFC 4588 gives it an SSRC of its own): the
+// loss that counts is the one reported for the video's SSRC.
+void VideoBranch::on_rtcp(GObject*, GstBuffer* buffer, gpointer self) {
+  auto* branch = static_cast<VideoBranch*>(self);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  if (!gst_rtcp_buffer_map(buffer, GST_MAP_READ, &rtcp)) return;
+  GstRTCPPacket packet;
+  for (gboolean more = gst_rtcp_buffer_get_first_packet(&rtcp, &packet); more;
+       more = gst_rtcp_packet_move_to_next(&packet)) {
+    const GstRTCPType type = gst_rtcp_packet_get_type(&packet);
+    if (type != GST_RTCP_TYPE_SR && type != GST_RTCP_TYPE_RR) continue;
+    for (guint i = 0; i < gst_rtcp_packet_get_rb_count(&packet); ++i) {
+      guint32 ssrc = 0, highest = 0, jitter = 0, lsr = 0, dlsr = 0;
+      guint8 fraction = 0;
+      gint32 lost = 0;
+      gst_rtcp_packet_get_rb(&packet, i, &ssrc, &fraction, &lost, &highest, &jitter, &lsr, &dlsr);
+      if (ssrc != branch->ssrc_) continue;
+      branch->lost_256ths_ = fraction;
+      ++branch->reports_;
+    }
+  }
+  gst_rtcp_buffer_unmap(&rtcp);
 }
 
 GstElement* VideoBranch::make_retransmission_sender() {
@@ -313,6 +400,7 @@ GstElement* VideoBranch::make_retransmission_sender() {
   gst_structure_free(map);
   resender_.reset(GST_ELEMENT(gst_object_ref(rtx)));
   resent_count_ = "num-rtx-packets";
+  requests_count_ = "num-rtx-requests";
   return aux_bin(rtx, slot_.session);
 }
 
@@ -349,8 +437,12 @@ GstPadProbeReturn VideoBranch::on_upstream_event(GstPad*, GstPadProbeInfo* info,
 GstPadProbeReturn VideoBranch::on_key_frame_request(GstPad*, GstPadProbeInfo* info, gpointer self) {
   GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
   if (!event || !gst_video_event_is_force_key_unit(event)) return GST_PAD_PROBE_OK;
-  const auto* branch = static_cast<const VideoBranch*>(self);
+  auto* branch = static_cast<VideoBranch*>(self);
   if (!branch->feedback_pli_ && !branch->feedback_fir_) return GST_PAD_PROBE_DROP;
+  const std::int64_t now = g_get_monotonic_time() * 1000;
+  if (now - branch->last_key_frame_request_.load() < kKeyFrameRequestGapNs)
+    return GST_PAD_PROBE_DROP;
+  branch->last_key_frame_request_ = now;
   GstClockTime running_time = GST_CLOCK_TIME_NONE;
   gboolean all_headers = FALSE;
   guint count = 0;
@@ -436,6 +528,7 @@ VideoStats VideoBranch::stats() {
   }
   stats.fps = fps_;
   stats.send_kbps = bitrates_.send_kbps();
+  stats.target_kbps = send_rate_.kbps();
   stats.receive_kbps = bitrates_.receive_kbps();
   stats.packets_lost = std::max<std::int64_t>(0, now.packets_lost);
   stats.frames_received = frames;

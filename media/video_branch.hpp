@@ -31,8 +31,10 @@
 
 #include "common/stream_description.hpp"
 #include "common/video_stats.hpp"
+#include "glib_support/handles.hpp"
 #include "media/gst_handles.hpp"
 #include "media/media_branch.hpp"
+#include "media/send_rate.hpp"
 #include "media/session_stats.hpp"
 #include "media/video_frames.hpp"
 
@@ -110,6 +112,10 @@ class VideoBranch final : public MediaBranch {
   void take_sample(GstElement* sink, LatestFrame& slot);
   static GstPadProbeReturn on_upstream_event(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   static GstPadProbeReturn on_key_frame_request(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  static gboolean on_rate_tick(gpointer self);
+  void follow_reports();
+  void watch_reports();
+  static void on_rtcp(GObject* session, GstBuffer* buffer, gpointer self);
 
   StreamSlot slot_;
   VideoBranchConfig config_;
@@ -124,10 +130,27 @@ class VideoBranch final : public MediaBranch {
   // its counter of packets resent; what unwraps the peer's resent ones (rtprtxreceive).
   GstPtr<GstElement> resender_;
   const char* resent_count_ = nullptr;
+  const char* requests_count_ = nullptr;  // and of the packets the peer asked for again
+  std::uint64_t requests_before_ = 0;     // both, at the previous second
+  std::uint64_t packets_sent_before_ = 0;
   GstPtr<GstElement> rtx_receiver_;
   GstPtr<GstElement> send_;
   GstPtr<GstElement> receive_;
   GstElement* valve_ = nullptr;
+  GstElement* encoder_ = nullptr;
+  SendRate send_rate_;
+  // Our video's SSRC (the payloader's: chosen here so that the peer's report blocks
+  // about it can be told from those about our rtx SSRC), the fraction of it the peer
+  // last said it lost, and how many such reports came; the rate follows each new one.
+  const guint ssrc_ = g_random_int();
+  std::atomic<int> lost_256ths_{0};
+  std::atomic<std::uint64_t> reports_{0};
+  std::uint64_t reports_followed_ = 0;
+  glib::SourceHandle rate_timer_;
+  glib::GObjectPtr<GObject> rtcp_session_;  // the rtpbin session whose RTCP on_rtcp() reads
+  // When the depayloader or decoder last asked the peer for a key frame (steady clock,
+  // ns): they ask for every broken frame until one comes.
+  std::atomic<std::int64_t> last_key_frame_request_{0};
   GstPad* decoder_sink_ = nullptr;  // the receive bin's ghost pad in front of the depayloader
   std::atomic<bool> receiving_{true};
   // Key frames the peer asked for (its PLI or FIR, as rtpbin hands them to our encoder).

@@ -15,6 +15,7 @@ struct VideoStats {
   int height = 0;
   double fps = 0;  // frames decoded per second, since the previous reading
   double send_kbps = 0;
+  int target_kbps = 0;  // what the encoder aims at now (media/send_rate.hpp)
   double receive_kbps = 0;
   std::int64_t packets_lost = 0;
   std::uint64_t frames_received = 0;

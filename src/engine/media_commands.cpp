@@ -48,6 +48,7 @@ json video_json(const std::optional<VideoStats>& video) {
               {"height", video->height},
               {"fps", rounded(video->fps, 1)},
               {"send_kbps", rounded(video->send_kbps, 1)},
+              {"target_kbps", video->target_kbps},
               {"receive_kbps", rounded(video->receive_kbps, 1)},
               {"packets_lost", video->packets_lost},
               {"frames_received", video->frames_received},

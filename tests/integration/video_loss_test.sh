@@ -9,6 +9,7 @@
 #   2. At 10 % loss, three bursts of 300 ms with everything dropped: each time a new
 #      frame is decoded within 2 s (the 1 s goal is measured, on a quiet machine, by
 #      tests/bench/video_loss_bench.sh; the sanitizer build runs this too).
+#   3. At 30 % loss the send rate goes down, and back up once the loss is gone.
 # Needs root.
 #   video_loss_test.sh LANLINE_BIN
 set -uo pipefail
@@ -54,5 +55,19 @@ for i in 1 2 3; do
   sleep 3
 done
 udp_loss off 10
+# 3. The send rate follows the receiver reports (media/send_rate.hpp): at 30 % loss the
+#    caller's encoder aims lower than the 1500 kbit/s it started at; once the loss is
+#    gone it climbs again.
+udp_loss on 30
+sleep 6
+read -r lossy_rate < <(video_figures "$ns_a" target_kbps)
+udp_loss off 30
+sleep 6
+read -r clean_rate < <(video_figures "$ns_a" target_kbps)
+if ((lossy_rate > 0 && lossy_rate < 900)); then
+  pass "at 30 % loss the caller aims at $lossy_rate kbit/s"
+else fail "at 30 % loss the caller still aims at $lossy_rate kbit/s"; fi
+if ((clean_rate > lossy_rate)); then pass "without loss it climbs back: $clean_rate kbit/s"
+else fail "without loss it stays at $clean_rate kbit/s"; fi
 "$bin" ctl --profile "p$ns_a" hangup > /dev/null
 harness_summary
