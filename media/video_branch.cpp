@@ -134,13 +134,14 @@ VideoBranch::~VideoBranch() {
 std::unique_ptr<VideoBranch> VideoBranch::create(const StreamSlot& slot, VideoBranchConfig config,
                                                  std::string& error) {
   const NegotiatedCodec* send = codec_to_send(config.stream);
-  if (!send || send->codec != Codec::kVp8) {
+  if (!send || (send->codec != Codec::kVp8 && send->codec != Codec::kH264)) {
     error = "no agreed video codec to send";
     return nullptr;
   }
   const NegotiatedCodec codec = *send;
   std::unique_ptr<VideoBranch> branch(new VideoBranch(slot, std::move(config)));
   branch->receive_pt_ = codec.receive_pt >= 0 ? codec.receive_pt : codec.send_pt;
+  branch->codec_ = codec.codec;
   branch->feedback_pli_ = has_feedback(codec, "nack pli");
   branch->feedback_fir_ = has_feedback(codec, "ccm fir");
   branch->feedback_nack_ = has_feedback(codec, "nack");
@@ -280,29 +281,49 @@ void VideoBranch::build_send(const NegotiatedCodec& codec) {
   gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
   valve_ = make_element("valve", "sendvalve");
   g_object_set(valve_, "drop", !config_.stream.send, nullptr);
-  GstElement* encoder = make_element("vp8enc", "encoder");
+  const int key_frame_distance =
+      fps * (feedback_pli_ || feedback_fir_ ? kKeyFrameEverySeconds
+                                            : kKeyFrameEverySecondsWithoutFeedback);
+  const CodecInfo& info = codec_info(codec.codec);
+  GstElement* encoder = make_element(info.encoder, "encoder");
   encoder_ = encoder;
-  // Real time, no look-ahead, constant bitrate: each frame leaves as it is captured, and
-  // the stream fits the link. Error-resilient mode lets a decoder go on after a loss.
-  // One thread: with two, libvpx's workers spin between the frames of a live source and
-  // the encoder cost twice the CPU (40 % of a core for 720p30 against 18 %, measured).
-  gst_util_set_object_arg(G_OBJECT(encoder), "end-usage", "cbr");
-  gst_util_set_object_arg(G_OBJECT(encoder), "error-resilient", "default");
-  g_object_set(encoder, "deadline", G_GINT64_CONSTANT(1), "cpu-used", 8, "lag-in-frames", 0,
-               "threads", 1, "target-bitrate", config_.bitrate_kbps * 1000, "keyframe-max-dist",
-               fps * (feedback_pli_ || feedback_fir_ ? kKeyFrameEverySeconds
-                                                     : kKeyFrameEverySecondsWithoutFeedback),
-               "buffer-size", 1000, "buffer-initial-size", 500, "buffer-optimal-size", 600,
-               "undershoot", 95, "min-force-key-unit-interval", kMinKeyFrameInterval, nullptr);
-  // A screen mostly stands still: blocks that did not change are not coded again (the
-  // value libvpx recommends for screen sharing).
-  if (config_.source.kind == VideoSource::Kind::kScreen)
-    g_object_set(encoder, "static-threshold", 100, nullptr);
-  GstElement* payloader = make_element("rtpvp8pay", "payloader");
-  gst_util_set_object_arg(G_OBJECT(payloader), "picture-id-mode", "15-bit");
+  GstElement* payloader = make_element(info.payloader, "payloader");
   g_object_set(payloader, "pt", static_cast<guint>(codec.send_pt), "mtu", kRtpMtu, "ssrc", ssrc_,
                nullptr);
-  add_and_link(bin, {queue, valve_, encoder, payloader});
+  if (codec.codec == Codec::kH264) {
+    // Real time (zerolatency: no B-frames, no look-ahead, sliced threads), the fastest
+    // preset, a rate-limited stream of constrained baseline (what we offer, RFC 6184
+    // 8.1), SPS and PPS before each key frame so that a receiver can start at any.
+    gst_util_set_object_arg(G_OBJECT(encoder), "tune", "zerolatency");
+    gst_util_set_object_arg(G_OBJECT(encoder), "speed-preset", "ultrafast");
+    g_object_set(encoder, "bitrate", static_cast<guint>(config_.bitrate_kbps), "key-int-max",
+                 static_cast<guint>(key_frame_distance), "vbv-buf-capacity", 500u, "threads", 1u,
+                 nullptr);
+    GstElement* profile = capsfilter(gst_caps_new_simple("video/x-h264", "profile", G_TYPE_STRING,
+                                                         "constrained-baseline", "stream-format",
+                                                         G_TYPE_STRING, "byte-stream", nullptr));
+    g_object_set(payloader, "config-interval", -1, nullptr);
+    gst_util_set_object_arg(G_OBJECT(payloader), "aggregate-mode", "zero-latency");
+    add_and_link(bin, {queue, valve_, encoder, profile, payloader});
+  } else {
+    // Real time, no look-ahead, constant bitrate: each frame leaves as it is captured, and
+    // the stream fits the link. Error-resilient mode lets a decoder go on after a loss.
+    // One thread: with two, libvpx's workers spin between the frames of a live source and
+    // the encoder cost twice the CPU (40 % of a core for 720p30 against 18 %, measured).
+    gst_util_set_object_arg(G_OBJECT(encoder), "end-usage", "cbr");
+    gst_util_set_object_arg(G_OBJECT(encoder), "error-resilient", "default");
+    g_object_set(encoder, "deadline", G_GINT64_CONSTANT(1), "cpu-used", 8, "lag-in-frames", 0,
+                 "threads", 1, "target-bitrate", config_.bitrate_kbps * 1000, "keyframe-max-dist",
+                 key_frame_distance, "buffer-size", 1000, "buffer-initial-size", 500,
+                 "buffer-optimal-size", 600, "undershoot", 95, "min-force-key-unit-interval",
+                 kMinKeyFrameInterval, nullptr);
+    // A screen mostly stands still: blocks that did not change are not coded again (the
+    // value libvpx recommends for screen sharing).
+    if (config_.source.kind == VideoSource::Kind::kScreen)
+      g_object_set(encoder, "static-threshold", 100, nullptr);
+    gst_util_set_object_arg(G_OBJECT(payloader), "picture-id-mode", "15-bit");
+    add_and_link(bin, {queue, valve_, encoder, payloader});
+  }
   link_or_throw(tee, queue);
   GstPtr<GstPad> rtp_out(gst_element_get_static_pad(payloader, "src"));
   gst_pad_add_probe(rtp_out.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
@@ -351,7 +372,11 @@ void VideoBranch::follow_reports() {
   const int before = send_rate_.kbps();
   const int after = send_rate_.update(loss, rtt);
   if (after == before) return;
-  g_object_set(encoder_, "target-bitrate", after * 1000, nullptr);
+  if (codec_ == Codec::kH264) {
+    g_object_set(encoder_, "bitrate", static_cast<guint>(after), nullptr);
+  } else {
+    g_object_set(encoder_, "target-bitrate", after * 1000, nullptr);
+  }
   spdlog::debug("{}: video send rate {} kbit/s (loss {:.0f} %, round trip {:.0f} ms)", config_.name,
                 after, loss * 100, rtt);
 }
@@ -455,10 +480,12 @@ GstPadProbeReturn VideoBranch::on_key_frame_request(GstPad*, GstPadProbeInfo* in
   return GST_PAD_PROBE_OK;
 }
 
-// One decoder, for the payload type we wrote for VP8; frames into the remote slot.
+// One decoder, for the payload type we wrote for the codec both send; frames into the
+// remote slot.
 void VideoBranch::build_receive() {
   GstBin* bin = GST_BIN(receive_.get());
-  GstElement* depay = make_element("rtpvp8depay", "depayloader");
+  const CodecInfo& info = codec_info(codec_);
+  GstElement* depay = make_element(info.depayloader, "depayloader");
   // A gap in the stream: wait for a key frame rather than show a broken picture, and ask
   // for one (the force-key-unit event becomes RTCP PLI or FIR in rtpbin, which sends it
   // whatever the SDP said: only a peer that named PLI or FIR is asked). Without them,
@@ -469,8 +496,12 @@ void VideoBranch::build_receive() {
   GstPtr<GstPad> depay_sink(gst_element_get_static_pad(depay, "sink"));
   gst_pad_add_probe(depay_sink.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
                     &VideoBranch::on_key_frame_request, this, nullptr);
-  GstElement* decoder = make_element("vp8dec", "decoder");
-  g_object_set(decoder, "threads", 1u, nullptr);
+  GstElement* decoder = make_element(info.decoder, "decoder");
+  if (codec_ == Codec::kH264) {
+    g_object_set(decoder, "max-threads", 1, nullptr);
+  } else {
+    g_object_set(decoder, "threads", 1u, nullptr);
+  }
   GstElement* sink = frame_sink("remoteview", true);
   add_and_link(bin, {depay, decoder, sink});
   const std::string pad = "rtp_" + std::to_string(receive_pt_);
@@ -487,12 +518,12 @@ GstCaps* VideoBranch::caps_for(guint pt) {
   }
   if (static_cast<int>(pt) != receive_pt_) return nullptr;
   // rtpbin's session reads the rtcp-fb-* fields: which feedback the sender takes.
-  return gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video", "clock-rate",
-                             G_TYPE_INT, 90000, "encoding-name", G_TYPE_STRING, "VP8", "payload",
-                             G_TYPE_INT, static_cast<int>(pt), "rtcp-fb-nack", G_TYPE_BOOLEAN,
-                             feedback_nack_ ? TRUE : FALSE, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN,
-                             feedback_pli_ ? TRUE : FALSE, "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN,
-                             feedback_fir_ ? TRUE : FALSE, nullptr);
+  return gst_caps_new_simple(
+      "application/x-rtp", "media", G_TYPE_STRING, "video", "clock-rate", G_TYPE_INT, 90000,
+      "encoding-name", G_TYPE_STRING, codec_info(codec_).caps_encoding, "payload", G_TYPE_INT,
+      static_cast<int>(pt), "rtcp-fb-nack", G_TYPE_BOOLEAN, feedback_nack_ ? TRUE : FALSE,
+      "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, feedback_pli_ ? TRUE : FALSE, "rtcp-fb-ccm-fir",
+      G_TYPE_BOOLEAN, feedback_fir_ ? TRUE : FALSE, nullptr);
 }
 
 void VideoBranch::add_received(GstPad* pad, guint pt) {
@@ -516,7 +547,7 @@ VideoStats VideoBranch::stats() {
   RtpCounters now = read_rtp_counters(slot_.rtpbin, slot_.session, 90000);
   bitrates_.update(now);
   VideoStats stats;
-  stats.codec = "vp8";
+  stats.codec = std::string(codec_info(codec_).name);
   remote_->size(stats.width, stats.height);
   const auto time = std::chrono::steady_clock::now();
   const double seconds = std::chrono::duration<double>(time - last_reading_).count();

@@ -120,6 +120,7 @@ class VideoBranch final : public MediaBranch {
   StreamSlot slot_;
   VideoBranchConfig config_;
   int receive_pt_ = -1;
+  Codec codec_ = Codec::kVp8;  // what both send (VP8 or H.264)
   bool feedback_pli_ = false;   // the peer takes RTCP PLI (a=rtcp-fb ... nack pli)
   bool feedback_fir_ = false;   // and FIR (ccm fir)
   bool feedback_nack_ = false;  // and generic NACK (nack): lost packets are asked for again

@@ -43,6 +43,7 @@ const OptionHelp kOptionHelp[] = {
     {"audio-sink", "SINK", "device | null | record:PATH.wav", kNodeGroup},
     {"audio-codecs", "LIST", "audio codecs, preferred first (default opus,g722,pcmu,pcma)",
      kNodeGroup},
+    {"video-codecs", "LIST", "video codecs, preferred first (default vp8,h264)", kNodeGroup},
     {"video-source", "SOURCE",
      "none | test[:PATTERN] (colour bars, or red, ball...) | device[:/dev/videoN] | screen "
      "(default none: audio only)",

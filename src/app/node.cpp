@@ -52,6 +52,7 @@ std::unique_ptr<Node> Node::create(GMainContext* context, const Profile& profile
   engine_options.video_source = options.video_source;
   engine_options.audio_sink = options.audio_sink;
   engine_options.audio_codecs = options.audio_codecs;
+  engine_options.video_codecs = options.video_codecs;
   engine_options.discovery = !options.no_discovery;
   engine_options.stun = options.stun;
   engine_options.turn = options.turn;

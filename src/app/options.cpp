@@ -26,6 +26,7 @@ constexpr auto kKeys = std::to_array<std::string_view>({
     "audio-source",
     "audio-sink",
     "audio-codecs",
+    "video-codecs",
     "video-source",
     "video-sink",
     "stun",
@@ -112,12 +113,13 @@ std::string check_audio_source(std::string_view value) {
   return check_choice(value, {"device", "test"}, {"file:"}, "device, test[:HZ], file:PATH.wav");
 }
 
-// "opus,g722,pcmu,pcma" or any ordered part of it: the codecs a node offers and accepts,
-// preferred first (tests force one codec with it).
-std::string parse_audio_codecs(std::string_view value, std::vector<std::string>& out) {
-  std::string known;  // the table's audio codecs: "opus, g722, pcmu, pcma"
+// "opus,g722,pcmu,pcma" (or "vp8,h264") or any ordered part of it: the codecs of `kind`
+// a node offers and accepts, preferred first (tests force one codec with it).
+std::string parse_codecs(StreamKind kind, std::string_view value, std::vector<std::string>& out) {
+  const std::string_view what = kind == StreamKind::kAudio ? "audio" : "video";
+  std::string known;  // the table's codecs of that kind: "opus, g722, pcmu, pcma"
   for (const CodecInfo& info : kCodecTable) {
-    if (info.kind != StreamKind::kAudio) continue;
+    if (info.kind != kind) continue;
     if (!known.empty()) known += ", ";
     known += info.name;
   }
@@ -130,14 +132,14 @@ std::string parse_audio_codecs(std::string_view value, std::vector<std::string>&
     for (char& c : name)
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     auto codec = codec_named(name);
-    if (!codec || codec_info(*codec).kind != StreamKind::kAudio) {
+    if (!codec || codec_info(*codec).kind != kind) {
       return fmt::format(
-          "unknown audio codec '{}' in '{}': list some of {}, separated by commas, preferred "
+          "unknown {} codec '{}' in '{}': list some of {}, separated by commas, preferred "
           "first",
-          name, value, known);
+          what, name, value, known);
     }
     if (std::find(codecs.begin(), codecs.end(), name) != codecs.end())
-      return fmt::format("audio codec '{}' is listed twice in '{}'", name, value);
+      return fmt::format("{} codec '{}' is listed twice in '{}'", what, name, value);
     codecs.push_back(name);
     if (comma == std::string_view::npos) break;
     start = comma + 1;
@@ -228,7 +230,9 @@ std::string set_option(NodeOptions& options, std::string_view key, std::string_v
       return problem;
     options.audio_sink = value;
   } else if (key == "audio-codecs") {
-    return parse_audio_codecs(value, options.audio_codecs);
+    return parse_codecs(StreamKind::kAudio, value, options.audio_codecs);
+  } else if (key == "video-codecs") {
+    return parse_codecs(StreamKind::kVideo, value, options.video_codecs);
   } else if (key == "video-source") {
     if (std::string problem =
             check_choice(value, {"device", "test", "screen", "none"}, {"device:", "test:"},

@@ -25,11 +25,12 @@ struct NodeOptions {
   std::string audio_source;  // device | test[:HZ] | file:PATH.wav
   std::string audio_sink;    // device | null | record:PATH.wav
   std::vector<std::string>
-      audio_codecs;          // "opus", "g722", "pcmu", "pcma"; empty: all, in that order
-  std::string video_source;  // device | test | screen | none
-  std::string video_sink;    // window | null
-  std::string stun;          // HOST:PORT
-  std::string turn;          // turn:... or turns:... URI
+      audio_codecs;  // "opus", "g722", "pcmu", "pcma"; empty: all, in that order
+  std::vector<std::string> video_codecs;  // "vp8", "h264"; empty: both, in that order
+  std::string video_source;               // device | test | screen | none
+  std::string video_sink;                 // window | null
+  std::string stun;                       // HOST:PORT
+  std::string turn;                       // turn:... or turns:... URI
 };
 
 // Every key, in the order --help and error messages list them.

@@ -14,7 +14,7 @@ namespace lanline {
 // kOther: an m-line of a kind Lanline does not carry (application, text, message).
 enum class StreamKind { kAudio, kVideo, kOther };
 
-enum class Codec { kOpus, kG722, kPcmu, kPcma, kVp8 };
+enum class Codec { kOpus, kG722, kPcmu, kPcma, kVp8, kH264 };
 
 struct CodecInfo {
   Codec codec;
@@ -38,11 +38,10 @@ struct CodecInfo {
   const char* decoder;
 };
 
-// In Lanline's default order of preference.
-// Video has no pipeline yet: the Negotiator offers and accepts it only when its
-// Capabilities list it, which nothing does by default (H.264 comes with its
-// packetization-mode rules, RFC 6184 8.1, when video does).
-inline constexpr std::array<CodecInfo, 5> kCodecTable{{
+// In Lanline's default order of preference. The Negotiator offers and accepts video only
+// when its Capabilities list it (the engine lists VP8, then H.264 with packetization
+// mode 1, RFC 6184 8.1).
+inline constexpr std::array<CodecInfo, 6> kCodecTable{{
     {Codec::kOpus, StreamKind::kAudio, "opus", "opus", 48000, 2, 48000, -1, 96, -1, "OPUS",
      "opusenc", "rtpopuspay", "rtpopusdepay", "opusdec"},
     {Codec::kG722, StreamKind::kAudio, "g722", "G722", 8000, 1, 16000, 9, 9, -1, "G722",
@@ -53,6 +52,8 @@ inline constexpr std::array<CodecInfo, 5> kCodecTable{{
      "rtppcmapay", "rtppcmadepay", "alawdec"},
     {Codec::kVp8, StreamKind::kVideo, "vp8", "VP8", 90000, 1, 0, -1, 97, 98, "VP8", "vp8enc",
      "rtpvp8pay", "rtpvp8depay", "vp8dec"},
+    {Codec::kH264, StreamKind::kVideo, "h264", "H264", 90000, 1, 0, -1, 102, 103, "H264", "x264enc",
+     "rtph264pay", "rtph264depay", "avdec_h264"},
 }};
 
 namespace codec_table_detail {

@@ -542,7 +542,8 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   if (!options.audio_codecs.empty()) config.codecs = options.audio_codecs;
   // Every node takes a peer's video and shared screen; only one with a picture of its
   // own (--video-source) offers video in a first offer and sends it.
-  config.video_codecs = {"vp8"};
+  config.video_codecs = options.video_codecs;
+  if (config.video_codecs.empty()) config.video_codecs = {"vp8", "h264"};
   config.send_video = impl.media->video_enabled();
   impl.ua = std::make_unique<core::UserAgent>(*impl.transport, impl, config);
   impl.start_discovery(config);

@@ -29,6 +29,7 @@ struct EngineOptions {
   std::string audio_sink;                 // --audio-sink; "" is device
   std::string video_source;               // --video-source; "" is none
   std::vector<std::string> audio_codecs;  // --audio-codecs, preferred first; empty: all
+  std::vector<std::string> video_codecs;  // --video-codecs, preferred first; empty: all
   bool discovery = true;                  // publish and browse DNS-SD (--no-discovery turns it off)
   std::string stun;                       // --stun HOST:PORT; "" for none
   std::string turn;                       // --turn turn:USER:PASS@HOST:PORT?transport=...

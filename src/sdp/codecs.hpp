@@ -52,6 +52,12 @@ constexpr int kTelephoneEvent48000 = 100;
 // (codec_for_rtpmap: name case-insensitive, clock rate, channels but for Opus).
 std::optional<Codec> codec_of(const Rtpmap& map);
 bool is_telephone_event(const Rtpmap& map);
+// The value of parameter `name` in a=fmtp's "a=b;c=d" (names in any case), "" when
+// it is absent.
+std::string fmtp_parameter(std::string_view fmtp, std::string_view name);
+// Whether a peer's format of `codec` with these a=fmtp parameters is one Lanline can
+// send and receive: H.264 only in packetization mode 1 (RFC 6184 8.1).
+bool usable_format(Codec codec, std::string_view fmtp);
 // RFC 4588 8.6: an rtx format ("rtx/90000"), whatever codec it resends.
 bool is_rtx(const Rtpmap& map);
 // The payload type of `m`'s rtx format for payload type `apt` (a=fmtp:N apt=<apt>, at

@@ -230,7 +230,7 @@ void match_codecs(const Media& m, const Capabilities& caps, OfferedStream& out) 
       continue;
     }
     auto codec = codec_of(*map);
-    if (!codec) continue;
+    if (!codec || !usable_format(*codec, m.fmtp(pt).value_or(""))) continue;
     for (const auto& ours : caps.codecs_of(out.kind)) {
       if (ours.codec != *codec) continue;
       bool twice = false;
@@ -356,6 +356,7 @@ Result<StreamDescription> answered_stream(const Session& offer, const Media& our
                    " (payload type " + std::to_string(pt) + "), which was not offered"};
     }
     if (!offered->codec) continue;  // telephone-event, below
+    if (!usable_format(*offered->codec, theirs.fmtp(pt).value_or(""))) continue;
     bool twice = false;
     for (const auto& c : stream.codecs)
       twice = twice || c.receive_pt == offered->map.payload_type;

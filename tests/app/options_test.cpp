@@ -31,6 +31,7 @@ TEST(Options, EveryKeyIsSettable) {
   EXPECT_EQ(set(o, "audio-source", "test:440"), "");
   EXPECT_EQ(set(o, "audio-sink", "record:/tmp/out.wav"), "");
   EXPECT_EQ(set(o, "audio-codecs", "pcmu"), "");
+  EXPECT_EQ(set(o, "video-codecs", "H264,vp8"), "");
   EXPECT_EQ(set(o, "video-source", "screen"), "");
   EXPECT_EQ(set(o, "video-sink", "null"), "");
   EXPECT_EQ(set(o, "stun", "stun.example.org:3478"), "");
@@ -49,7 +50,8 @@ TEST(Options, EveryKeyIsSettable) {
   EXPECT_EQ(o.stun, "stun.example.org:3478");
   EXPECT_EQ(o.turn, "turn:turn.example.org:3478?transport=udp");
   EXPECT_EQ(o.audio_codecs, std::vector<std::string>{"pcmu"});
-  EXPECT_EQ(option_keys().size(), 14u);
+  EXPECT_EQ(o.video_codecs, (std::vector<std::string>{"h264", "vp8"}));
+  EXPECT_EQ(option_keys().size(), 15u);
   for (std::string_view key : option_keys())
     EXPECT_EQ(set(o, key, "\x01"), "the value holds a control character") << key;
 }
@@ -99,6 +101,9 @@ TEST(Options, BadValuesSayWhatIsWrong) {
             std::string::npos);
   EXPECT_NE(set(o, "audio-codecs", "pcmu,PCMU").find("listed twice"), std::string::npos);
   EXPECT_NE(set(o, "audio-codecs", "").find("unknown audio codec ''"), std::string::npos);
+  EXPECT_NE(set(o, "video-codecs", "vp8,opus").find("unknown video codec 'opus'"),
+            std::string::npos);
+  EXPECT_NE(set(o, "audio-codecs", "h264").find("unknown audio codec 'h264'"), std::string::npos);
   EXPECT_EQ(set(o, "audio-codecs", "PCMA,opus"), "");
   EXPECT_EQ(o.audio_codecs, (std::vector<std::string>{"pcma", "opus"}));
   EXPECT_NE(set(o, "video-source", "camera").find("is not one of"), std::string::npos);

@@ -9,6 +9,8 @@
 #            video to receive only (recvonly), decodes A's pattern and sends none; the
 #            audio goes on both ways. (A peer with no video at all answers port 0: the
 #            SDP and media bridge unit tests.)
+#   h264     D offering only H.264 (--video-codecs h264) calls B: both send and decode
+#            H.264 (packetization mode 1), each side's frame matches the pattern.
 # Usage: video_test.sh LANLINE_BIN FRAME_CHECK WAV_CHECK
 set -uo pipefail
 bin=$1
@@ -108,6 +110,32 @@ if wait_for 10 state_is a established && wait_for 5 state_is c established; then
   else fail "nocam: c's recording: $r"; fi
 else
   fail "nocam: the call was not established"
+fi
+
+# --- H.264 ---------------------------------------------------------------------------
+echo "--- h264"
+pd=$(free_port)
+start_node d "$pd" --video-codecs h264 --video-source test --audio-source test:440 \
+  --audio-sink null || fail "node d did not start"
+ctl --profile d call "sip:service@127.0.0.1:$pb" > /dev/null
+if wait_for 10 state_is d established && wait_for 5 state_is b established; then
+  wait_for 10 bash -c "'$bin' ctl --profile b calls 2>/dev/null | grep -q '\"width\":1280'"
+  wait_for 10 bash -c "'$bin' ctl --profile d calls 2>/dev/null | grep -q '\"width\":1280'"
+  sleep 2
+  for side in d b; do
+    codec=$(json_field $side "c['media']['video']['codec']")
+    if [[ $codec == h264 ]]; then pass "h264: $side's calls shows h264"
+    else fail "h264: $side's calls shows $codec (d offered only H.264)"; fi
+    if out=$(ctl --profile $side snapshot remote "$work/$side-h264.png") &&
+      r=$("$frame_check" "$work/$side-h264.png" --pattern smpte); then
+      pass "h264: $side decodes the pattern sent to it: ${r#*: }"
+    else
+      fail "h264: $side's remote frame: $out ${r:-}"
+    fi
+  done
+  ctl --profile d hangup > /dev/null
+else
+  fail "h264: the call was not established"
 fi
 
 harness_summary

@@ -775,5 +775,48 @@ TEST(OfferAnswer, AStreamElsewhereThanTheSessionHasItsOwnConnection) {
   EXPECT_TRUE(s.media[1].connections[0].is_ipv6());
 }
 
+// RFC 6184 8.1: H.264 is offered in packetization mode 1 (with its own rtx), taken from
+// a peer only in mode 1: a mode 0 H.264 (no packetization-mode) is not a format we can
+// send a 720p frame in, and the offer's next codec is taken instead.
+TEST(OfferAnswer, H264IsTakenInPacketizationModeOneOnly) {
+  Capabilities caps = Capabilities::defaults();
+  caps.video_codecs.push_back(*codec_named("h264"));
+  caps.video_codecs.push_back(*codec_named("vp8"));
+  Negotiator offerer(caps, 7);
+  offerer.set_local(
+      std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}});
+  Session offer = parsed(offerer.create_offer(Direction::kSendRecv));
+  EXPECT_EQ(offer.media[1].formats, (std::vector<std::string>{"102", "97", "103", "98"}));
+  EXPECT_EQ(fmtp_parameter(offer.media[1].fmtp(102).value_or(""), "packetization-mode"), "1");
+  EXPECT_EQ(fmtp_parameter(offer.media[1].fmtp(102).value_or(""), "profile-level-id"), "42e01f");
+  EXPECT_EQ(rtx_payload_type_for(offer.media[1], 102, 90000), 103);
+
+  Negotiator answerer(caps, 8);
+  answerer.set_local(
+      std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}});
+  Answer a =
+      answer(answerer, offer_with("m=audio 5000 RTP/AVP 0\r\n"
+                                  "m=video 5002 RTP/AVP 126 120 100\r\n"
+                                  "a=rtpmap:126 H264/90000\r\n"
+                                  "a=fmtp:126 profile-level-id=42e01f\r\n"
+                                  "a=rtpmap:120 H264/90000\r\n"
+                                  "a=fmtp:120 profile-level-id=42e01f; packetization-mode=1\r\n"
+                                  "a=rtpmap:100 VP8/90000\r\n"));
+  ASSERT_EQ(a.agreement.streams[1].codecs.size(), 2u);
+  EXPECT_EQ(a.agreement.streams[1].codecs[0].codec, Codec::kH264);
+  EXPECT_EQ(a.agreement.streams[1].codecs[0].send_pt, 120);
+  EXPECT_EQ(a.agreement.streams[1].codecs[1].codec, Codec::kVp8);
+
+  Negotiator mode0(caps, 9);
+  mode0.set_local(
+      std::vector<LocalTransport>{{"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}});
+  Answer b =
+      answer(mode0, offer_with("m=audio 5000 RTP/AVP 0\r\n"
+                               "m=video 5002 RTP/AVP 126\r\na=rtpmap:126 H264/90000\r\n"
+                               "a=fmtp:126 profile-level-id=42e01f;packetization-mode=0\r\n"));
+  EXPECT_FALSE(b.agreement.streams[1].accepted());  // port 0: nothing we can send in
+  EXPECT_EQ(parsed(b.sdp).media[1].port, 0);
+}
+
 }  // namespace
 }  // namespace lanline::sdp
