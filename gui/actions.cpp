@@ -1,3 +1,4 @@
+#include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 #include "ui.hpp"
@@ -74,7 +75,37 @@ void Actions::mute(bool on) {
 }
 
 void Actions::share_screen(std::uint64_t call, bool on) {
-  send({{"cmd", "screen"}, {"call", call}, {"action", on ? "start" : "stop"}});
+  if (!on) {
+    send({{"cmd", "screen"}, {"call", call}, {"action", "stop"}});
+    return;
+  }
+  send({{"cmd", "screen"}, {"action", "monitors"}}, [this, call](const json& reply) {
+    if (!reply.value("ok", false)) return;
+    const json& monitors = reply["monitors"];
+    if (!monitors.is_array() || monitors.size() <= 1) {
+      share_monitor(call, "");
+      return;
+    }
+    Model::ScreenChoice choice;
+    choice.call = call;
+    for (const json& m : monitors) {
+      const std::string name = m.value("name", "");
+      choice.monitors.emplace_back(
+          name, fmt::format("{} ({}x{}){}", name, m.value("width", 0), m.value("height", 0),
+                            m.value("primary", false) ? ", primary" : ""));
+    }
+    const json& whole = reply["screen"];
+    choice.monitors.emplace_back(
+        whole.value("name", "all"),
+        fmt::format("Whole screen ({}x{})", whole.value("width", 0), whole.value("height", 0)));
+    model_.screen_choice = std::move(choice);
+  });
+}
+
+void Actions::share_monitor(std::uint64_t call, const std::string& monitor) {
+  json request{{"cmd", "screen"}, {"call", call}, {"action", "start"}};
+  if (!monitor.empty()) request["monitor"] = monitor;
+  send(std::move(request));
 }
 
 void Actions::video(std::uint64_t call, bool on) {

@@ -128,6 +128,32 @@ void video_area(const Call& call, UiState& ui, float height) {
   ImGui::Dummy(ImVec2(width, height));
 }
 
+// After Share screen on a display with several monitors: which one, or all of them.
+void monitor_choice(Model& model, UiState& ui, Actions& actions, std::uint64_t call) {
+  auto& choice = model.screen_choice;
+  if (!choice || choice->call != call) return;
+  if (!choice->asked) {
+    ImGui::OpenPopup("share which");
+    choice->asked = true;
+  }
+  if (!ImGui::BeginPopup("share which")) {
+    choice.reset();  // closed without a choice (Escape, a click elsewhere)
+    return;
+  }
+  ImGui::TextColored(colours::kDim, "Share which screen?");
+  std::string picked;
+  for (const auto& [name, label] : choice->monitors) {
+    if (ImGui::Selectable(label.c_str())) picked = name;
+    note_layout(ui, "monitor " + name);
+  }
+  if (!picked.empty()) {
+    actions.share_monitor(call, picked);
+    choice.reset();
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::EndPopup();
+}
+
 void keypad(UiState& ui, Actions& actions) {
   static const char* const kKeys[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"};
   float key = 52 * ui.scale;
@@ -214,6 +240,7 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
     actions.share_screen(call->id, !call->sharing_screen());
   note_layout(ui, "share screen");
   ImGui::EndDisabled();
+  monitor_choice(model, ui, actions, call->id);
   ImGui::SameLine();
   if (coloured_button("Hang up", colours::kDanger, colours::kDangerHover, button))
     actions.hangup(call->id);

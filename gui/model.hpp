@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -116,6 +117,13 @@ class Model {
   std::string last_error;     // the newest failed command, shown in the status line
   std::string history_error;  // why history is off, if it is
   bool call_log_stale = true;
+  // Share screen with several monitors: which one, asked in a popup of the call panel.
+  struct ScreenChoice {
+    std::uint64_t call = 0;
+    std::vector<std::pair<std::string, std::string>> monitors;  // name, label
+    bool asked = false;                                         // the popup is open
+  };
+  std::optional<ScreenChoice> screen_choice;
 
  private:
   void remember_contact(const std::string& key, const std::string& name, const std::string& uri);

@@ -74,8 +74,11 @@ class Actions {
   void hangup(std::uint64_t call);
   void hold(std::uint64_t call, bool on);
   void mute(bool on);
-  // Our screen shared in the call, or the camera's video, on or off (a re-INVITE).
+  // Our screen shared in the call, or the camera's video, on or off (a re-INVITE). With
+  // several monitors, starting asks which (Model::screen_choice) and share_monitor()
+  // starts that one ("all": the whole screen).
   void share_screen(std::uint64_t call, bool on);
+  void share_monitor(std::uint64_t call, const std::string& monitor);
   void video(std::uint64_t call, bool on);
   void dtmf(const std::string& digits);
   void message(const std::string& target, const std::string& text);

@@ -180,6 +180,13 @@ GstElement* VideoBranch::make_source() {
     case VideoSource::Kind::kScreen: {
       GstElement* source = make_element("ximagesrc", "camera");
       g_object_set(source, "use-damage", FALSE, "show-pointer", TRUE, nullptr);
+      if (const auto& area = config_.source.area; area && area->width > 0 && area->height > 0) {
+        // One monitor of the screen: ximagesrc's corners are inclusive.
+        g_object_set(source, "startx", static_cast<guint>(area->x), "starty",
+                     static_cast<guint>(area->y), "endx",
+                     static_cast<guint>(area->x + area->width - 1), "endy",
+                     static_cast<guint>(area->y + area->height - 1), nullptr);
+      }
       return source;
     }
     case VideoSource::Kind::kNone:
@@ -503,7 +510,30 @@ void VideoBranch::build_receive() {
     g_object_set(decoder, "threads", 1u, nullptr);
   }
   GstElement* sink = frame_sink("remoteview", true);
-  add_and_link(bin, {depay, decoder, sink});
+  if (config_.window_title.empty()) {
+    add_and_link(bin, {depay, decoder, sink});
+  } else {
+    // The window never holds the picture back: it shows what it can, unsynced, and a
+    // frame it is late for is dropped before it.
+    GstElement* tee = make_element("tee");
+    GstElement* slot_queue = make_element("queue", "slotqueue");
+    GstElement* window_queue = make_element("queue", "windowqueue");
+    for (GstElement* queue : {slot_queue, window_queue}) {
+      g_object_set(queue, "max-size-buffers", 2u, "max-size-time", G_GUINT64_CONSTANT(0),
+                   "max-size-bytes", 0u, nullptr);
+      gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
+    }
+    GstElement* title = make_element("taginject");  // ximagesink names its window after it
+    const std::string tags = "title=\"" + config_.window_title + "\"";
+    g_object_set(title, "tags", tags.c_str(), nullptr);
+    GstElement* window = make_element("autovideosink", "window");
+    g_object_set(window, "sync", FALSE, nullptr);
+    add_and_link(bin, {depay, decoder, tee});
+    add_and_link(bin, {slot_queue, sink});
+    add_and_link(bin, {window_queue, title, make_element("videoconvert"), window});
+    link_or_throw(tee, slot_queue);
+    link_or_throw(tee, window_queue);
+  }
   const std::string pad = "rtp_" + std::to_string(receive_pt_);
   decoder_sink_ = add_ghost_pad(receive_.get(), depay, "sink", pad.c_str());
 }

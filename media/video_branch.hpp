@@ -5,6 +5,7 @@
 //                                                                      └─ queue ─ valve
 //            ─ vp8enc ─ rtpvp8pay [─ rtprtxqueue] ─▶ rtpbin [─ rtprtxsend]
 //   receive: [rtprtxreceive ─] rtpbin ─▶ rtpvp8depay ─ vp8dec ─ appsink (remote())
+//                                                              [└─ autovideosink (a window)]
 //
 // Loss is repaired first by asking for the lost packets again (RFC 4585 generic NACK):
 // the jitter buffer notices the gap and rtpbin sends the NACK; the sender resends from
@@ -34,6 +35,7 @@
 #include "glib_support/handles.hpp"
 #include "media/gst_handles.hpp"
 #include "media/media_branch.hpp"
+#include "media/screen_monitors.hpp"
 #include "media/send_rate.hpp"
 #include "media/session_stats.hpp"
 #include "media/video_frames.hpp"
@@ -44,8 +46,9 @@ namespace lanline::media {
 struct VideoSource {
   enum class Kind { kNone, kTest, kDevice, kScreen };
   Kind kind = Kind::kNone;
-  std::string device;  // kDevice: "/dev/video0", or "" for the first camera; kTest: the
-                       // picture ("smpte" when empty)
+  std::string device;              // kDevice: "/dev/video0", or "" for the first camera; kTest: the
+                                   // picture ("smpte" when empty)
+  std::optional<ScreenArea> area;  // kScreen: the part of the X screen; none: all of it
 };
 
 // "none" | "test" | "test:PATTERN" (one of videotestsrc's: red, ball...) | "device" |
@@ -62,6 +65,9 @@ struct VideoBranchConfig {
   int height = 720;
   int fps = 30;
   int bitrate_kbps = 1500;  // what the encoder aims at
+  // Besides remote(), the peer's picture in a window of its own (a headless node's
+  // --video-sink window), titled so.
+  std::string window_title;
   // After each frame put in remote() or local(), on a streaming thread (the window is
   // woken to draw it).
   std::function<void()> on_frame;
@@ -120,7 +126,7 @@ class VideoBranch final : public MediaBranch {
   StreamSlot slot_;
   VideoBranchConfig config_;
   int receive_pt_ = -1;
-  Codec codec_ = Codec::kVp8;  // what both send (VP8 or H.264)
+  Codec codec_ = Codec::kVp8;   // what both send (VP8 or H.264)
   bool feedback_pli_ = false;   // the peer takes RTCP PLI (a=rtcp-fb ... nack pli)
   bool feedback_fir_ = false;   // and FIR (ccm fir)
   bool feedback_nack_ = false;  // and generic NACK (nack): lost packets are asked for again

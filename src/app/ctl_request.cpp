@@ -32,7 +32,7 @@ constexpr auto kCommands = std::to_array<CommandSyntax>({
     {"history", "[TARGET]"},
     {"calls", ""},
     {"devices", ""},
-    {"screen", "start|stop"},
+    {"screen", "start [MONITOR]|stop|monitors"},
     {"video", "on|off"},
     {"snapshot", "remote|local|screen PATH.png"},
     {"presence", "available|away|busy [NOTE...]"},
@@ -126,11 +126,15 @@ std::optional<nlohmann::json> build_ctl_request(std::span<const std::string> arg
     if (text.empty()) return usage("the TEXT is empty");
     request["target"] = rest[0];
     request["text"] = text;
-  } else if (name == "screen" || name == "video") {
-    bool screen = name == "screen";
-    if (!count_between(1, 1) ||
-        !(screen ? one_of(rest[0], {"start", "stop"}) : one_of(rest[0], {"on", "off"})))
-      return usage(screen ? "say start or stop" : "say on or off");
+  } else if (name == "screen") {
+    // start [MONITOR]: a monitor's name or number (`screen monitors` lists them), or all.
+    const bool start = !rest.empty() && rest[0] == "start";
+    if (!count_between(1, start ? 2 : 1) || !one_of(rest[0], {"start", "stop", "monitors"}))
+      return usage("say start [MONITOR], stop or monitors");
+    request["action"] = rest[0];
+    if (rest.size() == 2) request["monitor"] = rest[1];
+  } else if (name == "video") {
+    if (!count_between(1, 1) || !one_of(rest[0], {"on", "off"})) return usage("say on or off");
     request["action"] = rest[0];
   } else if (name == "snapshot") {
     if (!count_between(2, 2) || !one_of(rest[0], {"remote", "local", "screen"}) || rest[1].empty())

@@ -81,6 +81,13 @@ struct LoopUnref {
   void operator()(GMainLoop* loop) const { g_main_loop_unref(loop); }
 };
 
+// The desktop's options for a headless node when there is no window after all: the
+// window --video-sink meant (the app's own) is not there, so nothing shows the pictures.
+NodeOptions headless_options(NodeOptions options) {
+  if (options.video_sink == "window") options.video_sink = "null";
+  return options;
+}
+
 }  // namespace
 
 int run_desktop(const Profile& profile, const NodeOptions& options,
@@ -91,7 +98,7 @@ int run_desktop(const Profile& profile, const NodeOptions& options,
     fmt::print(stderr,
                "lanline: no display (DISPLAY/WAYLAND_DISPLAY unset): running headless; drive "
                "it with `lanline ctl`, stop it with `lanline ctl quit` or Ctrl-C\n");
-    return run_headless(profile, options);
+    return run_headless(profile, headless_options(options));
   }
   init_logging(options.log_level);
   std::signal(SIGPIPE, SIG_IGN);
@@ -111,7 +118,7 @@ int run_desktop(const Profile& profile, const NodeOptions& options,
   std::unique_ptr<gui::Window> window = gui::Window::create(window_options, error);
   if (!window) {
     fmt::print(stderr, "lanline: {}: running headless\n", error);
-    return run_headless(profile, options);
+    return run_headless(profile, headless_options(options));
   }
 
   // The engine's thread: builds the node on its own context, runs the loop, and tells
@@ -124,10 +131,12 @@ int run_desktop(const Profile& profile, const NodeOptions& options,
   std::thread engine([&] {
     g_main_context_push_thread_default(context.get());
     std::string node_error;
-    std::unique_ptr<Node> node = Node::create(context.get(), profile, options, node_error);
+    std::unique_ptr<Node> node = Node::create(context.get(), profile, options, false, node_error);
     if (node) {
       link.attach(node->handler());
-      link.watch_video(node->video_frames());
+      // --video-sink null: the call panel shows no pictures (they are still decoded, for
+      // `lanline ctl snapshot`); window, the default, draws them in the call panel.
+      if (options.video_sink != "null") link.watch_video(node->video_frames());
       node->on_quit([&loop] {
         spdlog::info("stopping: a client asked to quit");
         g_main_loop_quit(loop.get());

@@ -1,5 +1,7 @@
 #include "headless.hpp"
 
+#include <cstdlib>
+
 #include <fmt/core.h>
 #include <glib-unix.h>
 #include <glib.h>
@@ -70,8 +72,21 @@ int run_headless(const Profile& profile, const NodeOptions& options) {
   ThreadDefault thread_default(context.get());
   LoopPtr loop(g_main_loop_new(context.get(), FALSE));
 
+  // --video-sink window: the peer's pictures in windows of their own, which need a
+  // display (the desktop app draws them in its own window instead).
+  const bool video_windows = options.video_sink == "window";
+  const char* display = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  if (video_windows && (!display || !*display) && (!wayland || !*wayland)) {
+    fmt::print(stderr,
+               "lanline: --video-sink window needs a display, and DISPLAY and WAYLAND_DISPLAY are "
+               "unset: set one, or use --video-sink null (the pictures are still decoded for "
+               "`lanline ctl snapshot`)\n");
+    return 2;
+  }
+
   std::string error;
-  std::unique_ptr<Node> node = Node::create(context.get(), profile, options, error);
+  std::unique_ptr<Node> node = Node::create(context.get(), profile, options, video_windows, error);
   if (!node) {
     fmt::print(stderr, "lanline: {}\n", error);
     return 1;

@@ -21,7 +21,6 @@ namespace {
 using lanline::app::NodeOptions;
 
 constexpr const char* kNodeGroup = "Node options (each also a key of the profile's config file)";
-constexpr const char* kLaterGroup = "Accepted and stored; they take effect in a later version";
 
 struct OptionHelp {
   const char* key;
@@ -50,7 +49,10 @@ const OptionHelp kOptionHelp[] = {
      kNodeGroup},
     {"stun", "HOST:PORT", "STUN server", kNodeGroup},
     {"turn", "URI", "TURN server (turn:USER:PASS@HOST:PORT?transport=udp|tcp)", kNodeGroup},
-    {"video-sink", "SINK", "window | null", kLaterGroup},
+    {"video-sink", "SINK",
+     "window (the desktop app's; a headless node opens a window per picture) | null (decoded "
+     "for snapshots, not shown; the headless default)",
+     kNodeGroup},
 };
 
 // The node's options on the command line; applied over the config file after parsing.

@@ -29,7 +29,8 @@ Node::~Node() {
 }
 
 std::unique_ptr<Node> Node::create(GMainContext* context, const Profile& profile,
-                                   const NodeOptions& options, std::string& error) {
+                                   const NodeOptions& options, bool video_windows,
+                                   std::string& error) {
   if (!profile.prepare_socket_directory(error)) return nullptr;
   std::unique_ptr<Node> node(new Node());
   Impl& impl = *node->impl_;
@@ -53,6 +54,7 @@ std::unique_ptr<Node> Node::create(GMainContext* context, const Profile& profile
   engine_options.audio_sink = options.audio_sink;
   engine_options.audio_codecs = options.audio_codecs;
   engine_options.video_codecs = options.video_codecs;
+  engine_options.video_windows = video_windows;
   engine_options.discovery = !options.no_discovery;
   engine_options.stun = options.stun;
   engine_options.turn = options.turn;

@@ -22,9 +22,12 @@ namespace lanline::app {
 class Node {
  public:
   // `context` must be the calling thread's default context (GIO's asynchronous calls in
-  // the engine dispatch there). On failure returns nullptr and `error` says why.
+  // the engine dispatch there). `video_windows`: the peer's pictures in windows of their
+  // own (a headless node's --video-sink window). On failure returns nullptr and `error`
+  // says why.
   static std::unique_ptr<Node> create(GMainContext* context, const Profile& profile,
-                                      const NodeOptions& options, std::string& error);
+                                      const NodeOptions& options, bool video_windows,
+                                      std::string& error);
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;

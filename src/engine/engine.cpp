@@ -28,6 +28,12 @@ json failure(std::string error) {
   return json{{"ok", false}, {"error", std::move(error)}};
 }
 
+// A monitor (or the whole screen) as `screen monitors` and `screen start` show it.
+json area_json(const media::ScreenArea& area) {
+  return json{{"name", area.name},   {"x", area.x},           {"y", area.y},
+              {"width", area.width}, {"height", area.height}, {"primary", area.primary}};
+}
+
 json call_json(const core::CallInfo& call) {
   return json{
       {"id", call.id},
@@ -343,21 +349,50 @@ struct Engine::Impl : core::UserAgentListener {
       // or off in the current call, by re-INVITE.
       const std::string action = request.value("action", "");
       const bool screen = cmd == "screen";
-      if (screen ? action != "start" && action != "stop" : action != "on" && action != "off") {
-        return failure(screen ? "screen takes start or stop" : "video takes on or off");
+      if (screen ? action != "start" && action != "stop" && action != "monitors"
+                 : action != "on" && action != "off") {
+        return failure(screen ? "screen takes start, stop or monitors" : "video takes on or off");
       }
       const bool on = action == "start" || action == "on";
-      if (screen && on && !getenv("DISPLAY")) {
-        return failure("no screen to share: this node has no X display (set DISPLAY)");
+      std::optional<media::ScreenArea> area;  // what a share sends
+      std::vector<media::ScreenArea> monitors;
+      if (screen && action != "stop") {
+        std::string problem;
+        std::optional<media::ScreenArea> whole = media::whole_screen(problem);
+        if (!whole) return failure("no screen to share: this node has no X display (set DISPLAY)");
+        monitors = media::list_monitors(problem);
+        if (action == "monitors") {
+          json list = json::array();
+          for (const media::ScreenArea& m : monitors)
+            list.push_back(area_json(m));
+          return json{{"ok", true}, {"monitors", list}, {"screen", area_json(*whole)}};
+        }
+        area = media::choose_monitor(monitors, *whole, request.value("monitor", ""), problem);
+        if (!area) return failure(problem);
       }
       if (!screen && on && !media->video_enabled()) {
         return failure("no camera: start the node with --video-source device, test or screen");
       }
       json reply = with_call(false, [&](core::CallId id) {
+        if (area) {
+          // One share at a time, from one place: another monitor needs a stop first.
+          const std::optional<core::MediaStats> stats = media->stats(id);
+          const bool sharing = stats && stats->screen && stats->screen->sending;
+          const std::optional<media::ScreenArea>& shared = media->screen_area();
+          if (sharing && shared && *shared != *area) {
+            return core::Outcome{0, "already sharing " + shared->name +
+                                        ": `lanline ctl screen stop` first, then start " +
+                                        area->name};
+          }
+          media->set_screen_area(area);
+        }
         return ua->set_stream(id, StreamKind::kVideo,
                               screen ? ContentRole::kSlides : ContentRole::kMain, on, now());
       });
-      if (reply.value("ok", false)) reply[screen ? "sharing" : "video"] = on;
+      if (reply.value("ok", false)) {
+        reply[screen ? "sharing" : "video"] = on;
+        if (area) reply["monitor"] = area_json(*area);
+      }
       return reply;
     }
     if (is_media_command(cmd)) {
@@ -505,6 +540,7 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   media_options.audio_source = options.audio_source;
   media_options.audio_sink = options.audio_sink;
   media_options.video_source = options.video_source;
+  media_options.video_windows = options.video_windows;
   media_options.ipv4_address = impl.address;
   media_options.ipv6_address = primary_ipv6_address();
   impl.media = MediaBridge::create(context, media_options, error);

@@ -25,9 +25,10 @@ struct EngineOptions {
   std::uint16_t sip_port = 5060;  // if taken, the next free one
   bool auto_answer = false;
   bool sip_trace = false;
-  std::string audio_source;               // --audio-source; "" is device
-  std::string audio_sink;                 // --audio-sink; "" is device
-  std::string video_source;               // --video-source; "" is none
+  std::string audio_source;    // --audio-source; "" is device
+  std::string audio_sink;      // --audio-sink; "" is device
+  std::string video_source;    // --video-source; "" is none
+  bool video_windows = false;  // --video-sink window on a headless node: windows of their own
   std::vector<std::string> audio_codecs;  // --audio-codecs, preferred first; empty: all
   std::vector<std::string> video_codecs;  // --video-codecs, preferred first; empty: all
   bool discovery = true;                  // publish and browse DNS-SD (--no-discovery turns it off)

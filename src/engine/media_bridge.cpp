@@ -60,6 +60,8 @@ struct MediaBridge::Impl {
   media::AudioSource source;
   media::AudioSink sink;
   media::VideoSource video_source;
+  bool video_windows = false;
+  std::optional<media::ScreenArea> screen_area;  // what a share sends: a monitor, or all
   std::shared_ptr<media::FrameBoard> frames = std::make_shared<media::FrameBoard>();
   bool video_enabled() const { return video_source.kind != media::VideoSource::Kind::kNone; }
   // One stream's network end: a plain socket pair, or an ICE agent (then the pipeline's
@@ -285,12 +287,16 @@ std::unique_ptr<media::VideoBranch> MediaBridge::Impl::make_video(Call& call,
   config.stream = agreed;
   config.name = "call " + std::to_string(call.id) + (screen ? " screen" : "");
   config.on_frame = [board = frames] { board->frame_arrived(); };
+  if (video_windows) config.window_title = "Lanline: " + config.name;
   if (!screen) {
     config.source = video_source;
   } else {
     // The screen as it is, for text that stays sharp: its own size, few frames, and
     // the bits for detail (a shared screen mostly stands still).
-    if (agreed.send) config.source.kind = media::VideoSource::Kind::kScreen;
+    if (agreed.send) {
+      config.source.kind = media::VideoSource::Kind::kScreen;
+      config.source.area = screen_area;
+    }
     config.width = 0;
     config.height = 0;
     config.fps = 5;
@@ -391,6 +397,7 @@ std::unique_ptr<MediaBridge> MediaBridge::create(GMainContext* context,
   auto video_source = media::parse_video_source(options.video_source, error);
   if (!video_source) return nullptr;
   bridge->impl_->video_source = *video_source;
+  bridge->impl_->video_windows = options.video_windows;
   if (options.ice) {
     Impl* impl = bridge->impl_.get();
     std::string watch_error;
@@ -1129,6 +1136,14 @@ void MediaBridge::set_servers(std::optional<ice::StunServer> stun,
 
 std::shared_ptr<media::FrameBoard> MediaBridge::frames() const {
   return impl_->frames;
+}
+
+void MediaBridge::set_screen_area(std::optional<media::ScreenArea> area) {
+  impl_->screen_area = std::move(area);
+}
+
+const std::optional<media::ScreenArea>& MediaBridge::screen_area() const {
+  return impl_->screen_area;
 }
 
 bool MediaBridge::video_enabled() const {

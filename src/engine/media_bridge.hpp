@@ -22,6 +22,7 @@
 #include "core/call_media.hpp"
 #include "ice/ice_agent.hpp"
 #include "media/frame_board.hpp"
+#include "media/screen_monitors.hpp"
 
 namespace lanline::engine {
 
@@ -29,6 +30,7 @@ struct MediaBridgeOptions {
   std::string audio_source;          // as --audio-source: device | test[:HZ] | file:PATH.wav
   std::string audio_sink;            // as --audio-sink: device | null | record:PATH.wav
   std::string video_source;          // as --video-source: none | test | device[:PATH]
+  bool video_windows = false;        // the peer's pictures in windows of their own
   std::string ipv4_address;          // what we write in SDP for IPv4 peers
   std::string ipv6_address;          // and for IPv6 ones ("" when the host has none)
   std::uint16_t first_port = 20000;  // the RTP/RTCP port range
@@ -73,6 +75,9 @@ class MediaBridge : public core::CallMedia {
   bool has_audio(std::uint64_t call_id) const;
   // Whether calls offer and accept video (--video-source is not none).
   bool video_enabled() const;
+  // The part of the X screen a share sends from now on (a monitor), or all of it.
+  void set_screen_area(std::optional<media::ScreenArea> area);
+  const std::optional<media::ScreenArea>& screen_area() const;
   // Where the window finds each call's newest video frames (published while it plays).
   std::shared_ptr<media::FrameBoard> frames() const;
   // Writes the newest frame of the call's video, `kind` "remote" (what the peer sends)

@@ -81,6 +81,11 @@ TEST(CtlRequest, ScreenVideoSnapshotPresence) {
   EXPECT_EQ(request({"screen", "stop"}), (json{{"cmd", "screen"}, {"action", "stop"}}));
   EXPECT_EQ(request({"video", "on"}), (json{{"cmd", "video"}, {"action", "on"}}));
   EXPECT_EQ(request({"video", "off"}), (json{{"cmd", "video"}, {"action", "off"}}));
+  EXPECT_EQ(request({"screen", "start", "DP-1"}),
+            (json{{"cmd", "screen"}, {"action", "start"}, {"monitor", "DP-1"}}));
+  EXPECT_EQ(request({"screen", "monitors"}), (json{{"cmd", "screen"}, {"action", "monitors"}}));
+  usage_error({"screen", "stop", "DP-1"});
+  usage_error({"screen", "start", "DP-1", "DP-2"});
   usage_error({"screen", "on"});
   usage_error({"video", "start"});
   usage_error({"video"});

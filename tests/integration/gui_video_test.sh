@@ -9,7 +9,8 @@
 # drawn any more (the peer's initial again). In the call, a click on "Share screen"
 # shares the GUI's screen (this Xvfb): the peer decodes it (its `snapshot screen` against
 # a capture of the screen), the window shows the "you are sharing" bar, and its
-# "Stop sharing" ends the share at the peer. GUI_SHOT=FILE.png saves the sharing window.
+# "Stop sharing" ends the share at the peer. With two monitors, Share screen asks which
+# and shares only the one clicked. GUI_SHOT=FILE.png saves the sharing window.
 #   gui_video_test.sh LANLINE_BIN FRAME_CHECK
 set -uo pipefail
 bin=$(readlink -f "$1")
@@ -18,7 +19,7 @@ here=$(dirname "$(readlink -f "$0")")
 source "$here/../lib/harness.sh"
 source "$here/../lib/xvfb.sh"
 source "$here/../lib/gui_driver.sh"
-for tool in Xvfb xdotool xwd xwdtopnm python3; do
+for tool in Xvfb xdotool xrandr xwd xwdtopnm python3; do
   command -v $tool > /dev/null || { echo "FAIL: $tool is missing (scripts/packages.txt)"; exit 1; }
 done
 harness_start /tmp/lanline-gui-video.XXXXXX
@@ -127,6 +128,23 @@ if click "share screen" > /dev/null &&
   fi
 else
   fail "a click on Share screen: no screen at the peer"
+fi
+# Two monitors (RandR 1.5 on this Xvfb, 1100x720): Share screen asks which, and shares
+# only the one clicked.
+if xrandr --setmonitor lanline-left 700/185x720/190+0+0 none > /dev/null 2>&1 &&
+  xrandr --setmonitor lanline-right 400/105x720/190+700+0 none > /dev/null 2>&1; then
+  if click "share screen" > /dev/null && click "monitor lanline-right" > /dev/null &&
+    wait_for 10 peer_screen "bool(s and s['width'] == 400 and s['height'] == 720 and s['frames_received'] > 5)"; then
+    pass "with two monitors Share screen asks which; the peer receives the one clicked (400x720)"
+  else
+    fail "two monitors: no 400x720 screen at the peer after choosing lanline-right"
+  fi
+  click "stop sharing" > /dev/null
+  wait_for 5 peer_screen "s is None" || fail "two monitors: the share did not end"
+  xrandr --delmonitor lanline-left > /dev/null 2>&1
+  xrandr --delmonitor lanline-right > /dev/null 2>&1
+else
+  fail "xrandr --setmonitor did not take"
 fi
 "$bin" ctl --profile gv hangup > /dev/null
 sleep 1

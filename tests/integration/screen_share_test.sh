@@ -9,6 +9,10 @@
 #            A's call says it is sending the screen, B's that it receives it, and the
 #            audio goes on throughout.
 #   stop     `screen stop`: the slides stream goes (port 0); the call and audio go on.
+#   monitor  Two RandR monitors on the screen (xrandr --setmonitor): `screen monitors`
+#            lists them, `screen start lanline-right` shares that one only (B decodes a
+#            380x720 picture, the same as that part of the capture), an unknown name is
+#            refused naming those there are, another monitor while sharing needs a stop.
 #   video    B (started with a red test picture) turns its camera on mid-call
 #            (`video on`): A, with no camera, takes the video to receive only and
 #            decodes red; `video off` and B sends no more video, A still in the call.
@@ -19,7 +23,7 @@ frame_check=$(readlink -f "$2")
 here=$(dirname "$(readlink -f "$0")")
 source "$here/../lib/harness.sh"
 source "$here/../lib/xvfb.sh"
-for tool in Xvfb xdotool xwd xwdtopnm pnmtopng tesseract gst-launch-1.0 python3; do
+for tool in Xvfb xdotool xrandr xwd xwdtopnm pnmcut pnmtopng tesseract gst-launch-1.0 python3; do
   command -v $tool > /dev/null || { echo "FAIL: $tool is missing (scripts/packages.txt)"; exit 1; }
 done
 FAIL_LOG_LINES=15
@@ -142,6 +146,49 @@ print(json.load(sys.stdin)['calls'][0]['media']['screen'])\") == None ]]"; then
   if state_is a established && [[ -n $before && -n $after ]] && ((after > before + 20)); then
     pass "stop: the call and its audio go on ($before -> $after)"
   else fail "stop: call or audio gone ($before -> $after)"; fi
+
+  # --- monitor ---------------------------------------------------------------------------
+  echo "--- monitor"
+  # Two monitors on the one Xvfb screen (RandR 1.5): "left" over the text, "right" over
+  # the bars' column.
+  xrandr --setmonitor lanline-left 720/190x720/190+0+0 none > /dev/null 2>&1 &&
+    xrandr --setmonitor lanline-right 380/100x720/190+720+0 none > /dev/null 2>&1 ||
+    fail "monitor: xrandr --setmonitor did not take"
+  out=$(ctl --profile a screen monitors)
+  if [[ $out == *'"name":"lanline-left"'* && $out == *'"name":"lanline-right"'* ]]; then
+    pass "monitor: screen monitors lists both: $out"
+  else fail "monitor: screen monitors: $out"; fi
+  out=$(ctl --profile a screen start nowhere)
+  if [[ $out == *"no monitor 'nowhere'"*lanline-left*lanline-right* ]]; then
+    pass "monitor: an unknown one is refused: ${out//$'\n'/ }"
+  else fail "monitor: screen start nowhere answered: $out"; fi
+  out=$(ctl --profile a screen start lanline-right)
+  if wait_for 10 bash -c "[[ \$('$bin' ctl --profile b calls 2>/dev/null | python3 -c \"
+import json, sys
+s = json.load(sys.stdin)['calls'][0]['media']['screen']
+print(bool(s) and s['width'] == 380 and s['height'] == 720 and s['frames_received'] > 5)\") == True ]]"; then
+    sleep 1
+    xwd -root -silent | xwdtopnm 2> /dev/null | pnmcut -left 720 -top 0 -width 380 -height 720 |
+      pnmtopng > "$work/right.png" 2> /dev/null
+    if ctl --profile b snapshot screen "$work/b-right.png" > /dev/null &&
+      r=$("$frame_check" "$work/b-right.png" --against "$work/right.png" --max-mean-error 8 \
+        --min-close 0.97); then
+      pass "monitor: b receives the right monitor only, as it is: ${r#*: }"
+    else fail "monitor: b's screen against the right monitor: ${r:-}"; fi
+  else
+    fail "monitor: after screen start lanline-right ($out): $(json_field b "c['media']['screen']")"
+  fi
+  out=$(ctl --profile a screen start lanline-left)
+  if [[ $out == *"already sharing lanline-right"* ]]; then
+    pass "monitor: another monitor while sharing asks for a stop first: ${out//$'\n'/ }"
+  else fail "monitor: screen start lanline-left while sharing answered: $out"; fi
+  ctl --profile a screen stop > /dev/null
+  wait_for 5 bash -c "[[ \$('$bin' ctl --profile b calls 2>/dev/null | python3 -c \"
+import json, sys
+print(json.load(sys.stdin)['calls'][0]['media']['screen'])\") == None ]]" ||
+    fail "monitor: the share did not stop"
+  xrandr --delmonitor lanline-left > /dev/null 2>&1
+  xrandr --delmonitor lanline-right > /dev/null 2>&1
 
   # --- video -----------------------------------------------------------------------------
   echo "--- video"

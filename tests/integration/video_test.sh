@@ -11,6 +11,8 @@
 #            SDP and media bridge unit tests.)
 #   h264     D offering only H.264 (--video-codecs h264) calls B: both send and decode
 #            H.264 (packetization mode 1), each side's frame matches the pattern.
+#   window   E, headless with --video-sink window under Xvfb, shows A's picture in a
+#            window of its own, titled "Lanline: call N" (its pixels against the pattern).
 # Usage: video_test.sh LANLINE_BIN FRAME_CHECK WAV_CHECK
 set -uo pipefail
 bin=$1
@@ -136,6 +138,31 @@ if wait_for 10 state_is d established && wait_for 5 state_is b established; then
   ctl --profile d hangup > /dev/null
 else
   fail "h264: the call was not established"
+fi
+
+# --- a headless node's video window ---------------------------------------------------
+echo "--- window"
+source "$here/../lib/xvfb.sh"
+if start_xvfb "$work" 1400x800; then
+  pids+=("$xvfb_pid")
+  pe=$(free_port)
+  start_node e "$pe" --auto-answer --video-sink window --video-source none \
+    --audio-source test:620 --audio-sink null || fail "node e did not start"
+  ctl --profile a call "sip:service@127.0.0.1:$pe" > /dev/null
+  if wait_for 10 state_is e established &&
+    wait_for 10 bash -c "xdotool search --name 'Lanline: call' > /dev/null 2>&1"; then
+    sleep 2
+    window=$(xdotool search --name 'Lanline: call' | head -1)
+    xwd -id "$window" -silent | xwdtopnm 2> /dev/null | pnmtopng > "$work/e-window.png"
+    if r=$("$frame_check" "$work/e-window.png" --pattern smpte); then
+      pass "window: e shows a's picture in a window of its own ($(xdotool getwindowname "$window")): ${r#*: }"
+    else fail "window: e's window ($(xdotool getwindowname "$window")): ${r:-}"; fi
+  else
+    fail "window: no 'Lanline: call' window on e's display"
+  fi
+  ctl --profile a hangup > /dev/null
+else
+  fail "window: Xvfb did not start"
 fi
 
 harness_summary
