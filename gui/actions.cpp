@@ -51,6 +51,12 @@ void Actions::call(const std::string& target) {
   send({{"cmd", "call"}, {"target", target}});
 }
 
+void Actions::trust_and_call(const std::string& instance_id, const std::string& target) {
+  send({{"cmd", "trust"}, {"target", instance_id}}, [this, target](const json& reply) {
+    if (reply.value("ok", false)) call(target);
+  });
+}
+
 void Actions::answer(std::uint64_t call) {
   send({{"cmd", "answer"}, {"call", call}});
 }

@@ -150,6 +150,10 @@ void Model::on_peer(const json& entry, bool removed) {
     }
   }
   peer.reachable = entry.value("reachable", true);
+  peer.identity = text(entry, "identity");
+  if (peer.identity.empty()) peer.identity = "unknown";
+  peer.fp = text(entry, "fp");
+  peer.pinned_fp = text(entry, "pinned_fp");
 }
 
 bool Call::video_flag(const char* stream, const char* flag) const {

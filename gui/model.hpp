@@ -24,6 +24,12 @@ struct Peer {
   std::vector<std::string> caps;  // audio, video, screen, chat, ...
   bool reachable = true;
   bool discovered = false;  // from the peer list, not only from history
+  // Its announced identity against the one pinned when first seen (trust on first use):
+  // "pinned", "changed" (not trusted: someone may be posing as it) or "unknown".
+  std::string identity = "unknown";
+  std::string fp;         // the certificate fingerprint it announces now
+  std::string pinned_fp;  // with "changed": the one pinned
+  bool identity_changed() const { return identity == "changed"; }
 };
 
 struct ChatLine {
@@ -124,6 +130,8 @@ class Model {
     bool asked = false;                                         // the popup is open
   };
   std::optional<ScreenChoice> screen_choice;
+  // A call asked for to a peer whose identity changed: the peer list asks first.
+  std::string confirm_identity;  // its key, "" for none
 
  private:
   void remember_contact(const std::string& key, const std::string& name, const std::string& uri);

@@ -67,9 +67,18 @@ void peer_row(const Peer& peer, Model& model, UiState& ui, Actions& actions, int
   bool selected = model.open_chat == peer.key;
   if (ImGui::Selectable("##row", selected, ImGuiSelectableFlags_AllowItemOverlap,
                         ImVec2(width - chat_width - 4 * ui.scale, height))) {
-    actions.call(peer.uri.empty() ? peer.key : peer.uri);
+    if (peer.identity_changed()) {
+      model.confirm_identity = peer.key;  // ask first (identity_popup)
+    } else {
+      actions.call(peer.uri.empty() ? peer.key : peer.uri);
+    }
   }
-  if (ImGui::IsItemHovered() && !peer.uri.empty()) {
+  if (ImGui::IsItemHovered() && peer.identity_changed()) {
+    ImGui::SetTooltip(
+        "%s announces another identity than the one pinned when first seen:\n"
+        "pinned  %s\nnow     %s\nSomeone may be posing as %s.",
+        peer.name.c_str(), peer.pinned_fp.c_str(), peer.fp.c_str(), peer.name.c_str());
+  } else if (ImGui::IsItemHovered() && !peer.uri.empty()) {
     ImGui::SetTooltip("Call %s\n%s", peer.name.c_str(), peer.uri.c_str());
   }
   note_layout(ui, "peer." + std::to_string(index));
@@ -87,6 +96,11 @@ void peer_row(const Peer& peer, Model& model, UiState& ui, Actions& actions, int
     ImGui::PushFont(ui.fonts.small);
     ImGui::TextColored(colours::kDanger, "unreachable");
     ImGui::PopFont();
+  }
+  if (peer.identity_changed()) {
+    ImGui::SameLine();
+    chip("\u26A0 identity", colours::kDanger);
+    note_layout(ui, "identity warning." + std::to_string(index));
   }
   ImGui::SetCursorPos(ImVec2(start.x + 6 * ui.scale + 16 * ui.scale, ImGui::GetCursorPosY()));
   ImGui::PushFont(ui.fonts.small);
@@ -127,6 +141,46 @@ void peer_row(const Peer& peer, Model& model, UiState& ui, Actions& actions, int
 }
 
 }  // namespace
+
+// A call to a peer whose announced identity is not the pinned one: never placed without
+// the user seeing both fingerprints and choosing to trust the new one.
+void identity_popup(Model& model, UiState& ui, Actions& actions) {
+  if (model.confirm_identity.empty()) return;
+  const Peer* peer = model.find_peer(model.confirm_identity);
+  if (!peer) {
+    model.confirm_identity.clear();
+    return;
+  }
+  if (!ImGui::IsPopupOpen("Identity changed")) ImGui::OpenPopup("Identity changed");
+  if (!ImGui::BeginPopupModal("Identity changed", nullptr, ImGuiWindowFlags_AlwaysAutoResize))
+    return;
+  ImGui::PushFont(ui.fonts.bold);
+  ImGui::TextColored(colours::kDanger, "\u26A0 %s announces another identity", peer->name.c_str());
+  ImGui::PopFont();
+  ImGui::TextUnformatted("than the one pinned when you first saw it. Someone on the network");
+  ImGui::TextUnformatted("may be posing as them. Ask them (in person, or by phone) before");
+  ImGui::TextUnformatted("you trust the new one.");
+  ImGui::Spacing();
+  ImGui::PushFont(ui.fonts.small);
+  ImGui::TextColored(colours::kDim, "pinned  %s", peer->pinned_fp.c_str());
+  ImGui::TextColored(colours::kDim, "now     %s", peer->fp.c_str());
+  ImGui::PopFont();
+  ImGui::Spacing();
+  const std::string target = peer->uri.empty() ? peer->key : peer->uri;
+  if (coloured_button("Trust the new identity and call", colours::kDanger, colours::kDangerHover)) {
+    actions.trust_and_call(peer->instance_id, target);
+    model.confirm_identity.clear();
+    ImGui::CloseCurrentPopup();
+  }
+  note_layout(ui, "trust and call");
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel")) {
+    model.confirm_identity.clear();
+    ImGui::CloseCurrentPopup();
+  }
+  note_layout(ui, "cancel trust");
+  ImGui::EndPopup();
+}
 
 void draw_peer_list(Model& model, UiState& ui, Actions& actions) {
   my_card(model, ui, actions);
@@ -184,6 +238,7 @@ void draw_peer_list(Model& model, UiState& ui, Actions& actions) {
     ImGui::PopTextWrapPos();
   }
   ImGui::EndChild();
+  identity_popup(model, ui, actions);
 }
 
 }  // namespace lanline::gui

@@ -69,6 +69,8 @@ class Actions {
   void refresh_devices();
   void load_history(const std::string& key, const std::string& target);
   void call(const std::string& target);
+  // The peer's new identity pinned in place of the old (`trust`), then a call to it.
+  void trust_and_call(const std::string& instance_id, const std::string& target);
   void answer(std::uint64_t call);
   void decline(std::uint64_t call);
   void hangup(std::uint64_t call);

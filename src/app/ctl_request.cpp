@@ -19,6 +19,7 @@ struct CommandSyntax {
 constexpr auto kCommands = std::to_array<CommandSyntax>({
     {"status", ""},
     {"peers", ""},
+    {"trust", "PEER"},
     {"call", "TARGET"},
     {"answer", "[CALL]"},
     {"decline", "[CALL]"},
@@ -101,6 +102,12 @@ std::optional<nlohmann::json> build_ctl_request(std::span<const std::string> arg
     if (!rest.empty()) return usage("takes no arguments");
   } else if (name == "call") {
     if (!count_between(1, 1) || rest[0].empty()) return usage("give one TARGET");
+    request["target"] = rest[0];
+  } else if (name == "trust") {
+    // A peer whose announced identity changed: its new fingerprint is pinned in place of
+    // the old one.
+    if (!count_between(1, 1) || rest[0].empty())
+      return usage("give one PEER (name or instance id)");
     request["target"] = rest[0];
   } else if (name == "history") {
     // With a TARGET: the chat and calls with that peer; without: the call log.

@@ -59,6 +59,7 @@ std::unique_ptr<Node> Node::create(GMainContext* context, const Profile& profile
   engine_options.stun = options.stun;
   engine_options.turn = options.turn;
   engine_options.data_dir = profile.data_file().parent_path();
+  engine_options.database = profile.data_file();
   impl.engine = engine::Engine::create(context, engine_options, error);
   if (!impl.engine) return nullptr;
 

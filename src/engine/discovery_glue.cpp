@@ -121,6 +121,7 @@ void DiscoveryGlue::on_all_removed() {
 void DiscoveryGlue::apply(const std::vector<core::PeerChange>& changes) {
   for (const core::PeerChange& change : changes) {
     const core::Peer& peer = change.peer;
+    if (change.kind != core::PeerChange::Kind::kRemoved) check_identity(peer);
     switch (change.kind) {
       case core::PeerChange::Kind::kAdded:
         spdlog::info("peer '{}' appeared ({})", peer.name, peer.key);
@@ -143,7 +144,8 @@ void DiscoveryGlue::apply(const std::vector<core::PeerChange>& changes) {
         std::erase_if(probe_peer_, [&](const auto& entry) { return entry.second == peer.key; });
         break;
     }
-    json event = peer_json(peer);
+    json event = with_identity(peer);
+    if (change.kind == core::PeerChange::Kind::kRemoved) identities_.erase(peer.key);
     event["event"] = std::string(to_string(change.kind));
     emit_(event);
   }
@@ -286,10 +288,69 @@ void DiscoveryGlue::end_round(const std::string& key, Probing& probing) {
 
 // ---- Commands ----
 
+// ---- Identities: trust on first use ----
+
+// The peer's announced fingerprint against the one pinned for its instance id. A new
+// mismatch is said loudly, once per fingerprint, and announced as an event of its own.
+void DiscoveryGlue::check_identity(const core::Peer& peer) {
+  if (!pins_) return;
+  Identity& identity = identities_[peer.key];
+  const bool known_mismatch =
+      identity.check.state == IdentityState::kChanged && identity.announced == peer.fp;
+  identity.check = pins_->check(peer.instance_id, peer.fp);
+  identity.announced = peer.fp;
+  if (identity.check.first_seen)
+    spdlog::info("pinned the identity of '{}' ({}): {}", peer.name, peer.instance_id, peer.fp);
+  if (identity.check.state != IdentityState::kChanged || known_mismatch) return;
+  spdlog::warn(
+      "IDENTITY CHANGED: '{}' ({}) now announces {}, not the {} pinned when it was first seen: "
+      "someone may be posing as it. Not trusted: check with them, then `lanline ctl trust {}` "
+      "to accept the new identity",
+      peer.name, peer.instance_id, peer.fp, identity.check.pinned, peer.instance_id);
+  json event{
+      {"event", "peer.identity_changed"}, {"key", peer.key}, {"name", peer.name},
+      {"instance_id", peer.instance_id},  {"fp", peer.fp},   {"pinned_fp", identity.check.pinned}};
+  emit_(event);
+}
+
+json DiscoveryGlue::with_identity(const core::Peer& peer) const {
+  json entry = peer_json(peer);
+  auto it = identities_.find(peer.key);
+  const IdentityState state =
+      it == identities_.end() ? IdentityState::kUnknown : it->second.check.state;
+  entry["identity"] = to_string(state);
+  if (state == IdentityState::kChanged) entry["pinned_fp"] = it->second.check.pinned;
+  return entry;
+}
+
+json DiscoveryGlue::trust(const json& request) {
+  const std::string target = request.value("target", "");
+  std::vector<const core::Peer*> peers = directory_.match(target);
+  if (peers.empty())
+    return failure("no discovered peer '" + target + "' (see `lanline ctl peers`)");
+  if (peers.size() > 1)
+    return failure("'" + target + "' names " + std::to_string(peers.size()) +
+                   " peers; say which by its instance id");
+  const core::Peer& peer = *peers.front();
+  if (peer.instance_id.empty() || peer.fp.empty())
+    return failure("peer '" + peer.name + "' announces no identity (instance_id and fp) to trust");
+  if (!pins_) return failure("identities cannot be pinned: the profile's database did not open");
+  std::string error;
+  if (!pins_->trust(peer.instance_id, peer.fp, error)) return failure(error);
+  spdlog::warn("the user trusts the new identity of '{}' ({}): {}", peer.name, peer.instance_id,
+               peer.fp);
+  identities_.erase(peer.key);
+  check_identity(peer);
+  json event = with_identity(peer);
+  event["event"] = "peer.updated";
+  emit_(event);
+  return json{{"ok", true}, {"instance_id", peer.instance_id}, {"fp", peer.fp}};
+}
+
 json DiscoveryGlue::peers() const {
   json list = json::array();
   for (const auto& [key, peer] : directory_.peers()) {
-    json entry = peer_json(peer);
+    json entry = with_identity(peer);
     // The path calls take: the one that answered the last probes.
     auto probing = probing_.find(key);
     entry["path"] = probing != probing_.end() && probing->second.answered
@@ -349,6 +410,15 @@ std::optional<DiscoveryGlue::Target> DiscoveryGlue::call_target(const std::strin
     return std::nullopt;
   }
   const core::Peer& peer = *peers.front();
+  if (auto it = identities_.find(peer.key);
+      it != identities_.end() && it->second.check.state == IdentityState::kChanged) {
+    // Never a silent call to someone who may be posing as the peer: the user decides.
+    error = "peer '" + peer.name + "' (" + peer.instance_id + ") announces another identity (" +
+            peer.fp + ") than the one pinned when it was first seen (" + it->second.check.pinned +
+            "): someone may be posing as it. Check with them; to accept the new identity, " +
+            "`lanline ctl trust " + peer.instance_id + "`, then call again";
+    return std::nullopt;
+  }
   if (!peer.reachable) {
     // Never a ghost: a peer is callable once it answered a probe, and while it does.
     error = "peer '" + peer.name + "' is not answering (reachable: false)" +

@@ -17,6 +17,7 @@
 #include "core/peer_directory.hpp"
 #include "core/user_agent.hpp"
 #include "discovery/avahi_discovery.hpp"
+#include "engine/identity_pins.hpp"
 #include "glib_support/handles.hpp"
 
 namespace lanline::engine {
@@ -43,7 +44,11 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
   void start(discovery::Advert advert, std::uint16_t port, bool publish);
   bool enabled() const { return discovery_ != nullptr; }
 
+  // Where peers' identities are pinned (trust on first use); none: every peer's identity
+  // is "unknown". Set before start().
+  void set_identity_pins(IdentityPins* pins) { pins_ = pins; }
   nlohmann::json peers() const;                            // the `peers` reply
+  nlohmann::json trust(const nlohmann::json& request);     // the `trust PEER` reply
   nlohmann::json presence(const nlohmann::json& request);  // the `presence` reply
   void add_status(nlohmann::json& status) const;           // our own fields in `status`
 
@@ -84,6 +89,8 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
   void end_round(const std::string& key, Probing& probing);
   std::vector<sip::Endpoint> endpoints(const core::Peer& peer) const;
   std::vector<sip::Endpoint> probe_paths(const core::Peer& peer) const;
+  void check_identity(const core::Peer& peer);
+  nlohmann::json with_identity(const core::Peer& peer) const;
 
   GMainContext* context_;
   core::UserAgent& ua_;
@@ -105,6 +112,13 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
   // its own.
   std::map<discovery::RecordKey, discovery::ServiceRecord> settling_;
   glib::SourceHandle settle_;
+  IdentityPins* pins_ = nullptr;
+  // Each peer's identity against its pin, by peer key, and the fingerprint it announced.
+  struct Identity {
+    IdentityCheck check;
+    std::string announced;
+  };
+  std::map<std::string, Identity> identities_;
 };
 
 nlohmann::json peer_json(const core::Peer& peer);

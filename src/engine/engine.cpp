@@ -9,6 +9,7 @@
 #include "core/scoped_address.hpp"
 #include "core/user_agent.hpp"
 #include "engine/discovery_glue.hpp"
+#include "engine/identity_pins.hpp"
 #include "engine/load_watch.hpp"
 #include "engine/local_identity.hpp"
 #include "engine/media_bridge.hpp"
@@ -90,6 +91,7 @@ struct Engine::Impl : core::UserAgentListener {
   std::unique_ptr<net::SipTransport> transport;
   std::unique_ptr<MediaBridge> media;  // before the UA, which holds a pointer to it
   std::unique_ptr<core::UserAgent> ua;
+  std::unique_ptr<IdentityPins> pins;        // before `discovery`, which points at it
   std::unique_ptr<DiscoveryGlue> discovery;  // after `ua`, so it goes first
   std::optional<NameLookup> names;           // host names of targets; cancelled at the end
   GSource* timer = nullptr;
@@ -410,6 +412,7 @@ struct Engine::Impl : core::UserAgentListener {
       return json{{"ok", true}, {"calls", list}};
     }
     if (cmd == "peers") return discovery->peers();
+    if (cmd == "trust") return discovery->trust(request);
     if (cmd == "presence") return discovery->presence(request);
     if (cmd == "quit") {
       if (quit) {
@@ -452,6 +455,11 @@ struct Engine::Impl : core::UserAgentListener {
     discovery = std::make_unique<DiscoveryGlue>(
         context, *ua, identity->instance_id, [this](const json& event) { emit(event); },
         [this] { rearm(); });
+    if (!options.database.empty()) {
+      pins = IdentityPins::open(options.database, error);
+      if (!pins) spdlog::error("{}: peers' identities are not pinned this run", error);
+    }
+    discovery->set_identity_pins(pins.get());
     discovery::Advert advert;
     advert.display_name = config.display_name;
     advert.contact_uri = "sip:" + config.local.user + "@" + config.local.host_port();

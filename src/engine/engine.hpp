@@ -37,6 +37,9 @@ struct EngineOptions {
   // Where the profile keeps its data; the node's identity (instance id, certificate) is
   // kept in its "identity" folder. Empty: an identity for this run only.
   std::filesystem::path data_dir;
+  // The profile's SQLite database, where peers' identities are pinned (trust on first
+  // use). Empty: none are.
+  std::filesystem::path database;
 };
 
 class Engine : public CommandHandler {

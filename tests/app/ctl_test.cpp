@@ -87,6 +87,9 @@ TEST(CtlRequest, ScreenVideoSnapshotPresence) {
   usage_error({"screen", "stop", "DP-1"});
   usage_error({"screen", "start", "DP-1", "DP-2"});
   usage_error({"screen", "on"});
+  EXPECT_EQ(request({"trust", "Bob"}), (json{{"cmd", "trust"}, {"target", "Bob"}}));
+  usage_error({"trust"});
+  usage_error({"trust", "Bob", "Carol"});
   usage_error({"video", "start"});
   usage_error({"video"});
 

@@ -10,7 +10,9 @@
 #   is reachable and called by name, the Ekiga-style one (nothing behind) is not; a node
 #   that quits is gone; a node killed with its avahi-daemon is unreachable within 10 s;
 #   an avahi-daemon restart re-publishes and re-browses; a node started with no daemon
-#   says so, calls by address, and joins when the daemon starts.
+#   says so, calls by address, and joins when the daemon starts; each peer's identity is
+#   pinned on first sight, and a node announcing another's instance id with a certificate
+#   of its own is flagged, not called by name until the user trusts it (`ctl trust`).
 # Usage: discovery_lab.sh LANLINE_BIN
 set -uo pipefail
 LAB_BIN=$(readlink -f "$1")
@@ -107,6 +109,10 @@ check "_sip._udp TXT keys" [ "$(keys_of _sip._udp disc-host2.local)" = "note pre
 names=$(lab_in 1 avahi-browse -rtp _sip._udp 2>/dev/null | awk -F';' '$1 == "=" && $2 == "eth0" && $3 == "IPv4" { print $4 }' | sort | tr '\n' '|')
 check "Avahi's alternative name for the second 'Bob' (_sip._udp: $names)" \
   [ "$names" = 'Alice|Bob|Bob\032\0352|' ]
+
+carol_fp=$(lab_ctl --profile carol status | jq -r .fp)
+check "each identity is pinned on first sight" has alice \
+  '.instance_id == "'"$carol_id"'" and .identity == "pinned" and .fp == "'"$carol_fp"'"'
 
 # ---- Presence ---------------------------------------------------------------------------
 lab_ctl --profile bob presence away "in a meeting" >/dev/null
@@ -246,6 +252,34 @@ dave_id=$(id_of dave)
 check "when the daemon starts, discovery starts by itself" until_true 5 sh -c \
   "$(declare -f has count lab_peers lab_ctl); LAB_BIN='$LAB_BIN';
    has alice '.instance_id == \"$dave_id\" and .reachable' && has dave '.instance_id == \"$alice_id\" and .reachable'"
+
+# ---- An impostor: another's instance id with a certificate of its own ------------------
+# Carol is gone (she quit above); a node on her host announces her name and instance id
+# but cannot have her key. Alice flags it, refuses to call it by name, and calls it only
+# once told to trust the new identity.
+mkdir -p "$XDG_DATA_HOME/lanline/mallory/identity"
+cp "$XDG_DATA_HOME/lanline/carol/identity/instance_id" "$XDG_DATA_HOME/lanline/mallory/identity/"
+LAB_PORT=5062 lab_node 3 mallory --name Bob --user carol --auto-answer
+mallory_fp=$(lab_ctl --profile mallory status | jq -r .fp)
+check "the impostor has carol's instance id and another fingerprint" \
+  [ "$(id_of mallory)" = "$carol_id" ] && [ "$mallory_fp" != "$carol_fp" ]
+check "alice flags it: identity changed, both fingerprints shown" until_true 5 has alice \
+  '.instance_id == "'"$carol_id"'" and .identity == "changed" and .pinned_fp == "'"$carol_fp"'" and .fp == "'"$mallory_fp"'"'
+check "alice's log says so loudly" grep -q "IDENTITY CHANGED: 'Bob' ($carol_id)" "$lab_work/alice.log"
+reply=$(lab_ctl --profile alice call "$carol_id")
+check "a call to it by instance id is refused, saying how to trust it" sh -c \
+  "echo '$reply' | jq -e '.ok == false' >/dev/null && echo '$reply' | grep -q 'ctl trust $carol_id'"
+check "no call was placed" no_calls alice
+check "trust pins the new identity" sh -c \
+  "'$LAB_BIN' ctl --profile alice trust '$carol_id' | jq -e '.ok == true' >/dev/null"
+check "and the peer is trusted again" has alice \
+  '.instance_id == "'"$carol_id"'" and .identity == "pinned" and .fp == "'"$mallory_fp"'"'
+check "then the call goes" lab_ctl --profile alice call "$carol_id" >/dev/null
+check "and connects" until_true 5 call_state mallory established
+lab_ctl --profile alice hangup >/dev/null
+lab_ctl --profile mallory quit >/dev/null
+wait "${lab_node[mallory]}" 2>/dev/null
+unset "lab_node[mallory]"
 
 # ---- --no-discovery ----------------------------------------------------------------------
 lab_node 3 eve --name Eve --user eve --no-discovery

@@ -4,7 +4,9 @@
 # avahi-daemon; the GUI node in host 1 draws on an Xvfb of ours, a headless node in host 2.
 # The peer appears in the window's list (name, presence), a presence change there reaches
 # the window's model, and a click on it rings the headless node. GUI_SHOT=FILE.png saves
-# the window with the peer listed. The window draws with OpenGL (LANLINE_RENDERER=gl:
+# the window with the peer listed. Then an impostor announces the peer's instance id with
+# another certificate: the window marks it and asks before calling (GUI_IDENTITY_SHOT=
+# FILE.png saves that question). The window draws with OpenGL (LANLINE_RENDERER=gl:
 # Mesa's llvmpipe here), so the GL path stays tested where gui_test.sh draws in software.
 # Every name made here starts with "gui" and this shell's PID; everything started is
 # ended by PID and the namespaces are deleted on exit. Needs root.
@@ -27,6 +29,12 @@ cleanup() {
   for pid in "${avahi[@]}" "${dbus[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${holder[@]}"; do kill "$pid" 2>/dev/null; done
   [ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null
+  # One that ignores TERM (an avahi-daemon was once seen spinning) must not hold the
+  # wait below: KILL what is left after a moment.
+  sleep 0.5
+  for pid in "${pids[@]}" "${avahi[@]}" "${dbus[@]}" "${holder[@]}" ${xvfb_pid:-}; do
+    kill -9 "$pid" 2>/dev/null
+  done
   wait 2>/dev/null
   for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
   rm -rf "$work"
@@ -163,7 +171,53 @@ else
   fail "answered: established on both hosts"
 fi
 ctl --profile guidisc-bob hangup >/dev/null
+until_true 5 sh -c "! '$bin' ctl --profile guidisc-gui calls | grep -q '\"state\"'"
+
+# An impostor: bob quits, and a node on his host announces his name and instance id with
+# a certificate of its own. The window marks the peer, and a click on it asks first; the
+# call goes only after "Trust the new identity and call".
+bob_dir=$XDG_DATA_HOME/lanline/guidisc-bob
 ctl --profile guidisc-bob quit >/dev/null
+until_true 5 sh -c "! '$bin' ctl --profile guidisc-gui peers | grep -q 'Bob Headless'"
+mkdir -p "$XDG_DATA_HOME/lanline/guidisc-mallory/identity"
+cp "$bob_dir/identity/instance_id" "$XDG_DATA_HOME/lanline/guidisc-mallory/identity/"
+node 2 guidisc-mallory --headless --user bob --name "Bob Headless" ||
+  { fail "the impostor node started"; exit 1; }
+# layout_has NAME: the window drew that control in its last frame.
+layout_has() { python3 -c 'import json,sys; sys.exit(sys.argv[2] not in json.load(open(sys.argv[1])))' "$work/layout.json" "$1" 2>/dev/null; }
+click_at() {
+  local at
+  at=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))[sys.argv[2]]; print(int(r[0]+r[2]/3), int(r[1]+r[3]/2))' "$work/layout.json" "$1") || return 1
+  # shellcheck disable=SC2086
+  xdotool mousemove --window "$window" $at && sleep 0.2 && xdotool click 1
+}
+changed() { ctl --profile guidisc-gui peers | grep -q '"identity":"changed"'; }
+if until_true 10 changed && until_true 5 layout_has "identity warning.0"; then
+  pass "the window marks the peer whose identity changed"
+else
+  fail "the window marks the peer whose identity changed"
+fi
+click_at peer.0
+if until_true 5 layout_has "trust and call"; then
+  pass "a click on it asks first, showing both fingerprints"
+else
+  fail "a click on the changed peer asks first"
+fi
+if [ -n "${GUI_IDENTITY_SHOT:-}" ]; then  # for docs/screenshots
+  sleep 0.5
+  xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng >"$GUI_IDENTITY_SHOT"
+fi
+ringing() { ctl --profile guidisc-mallory calls | grep -q '"state":"incoming"'; }
+if ! ringing; then pass "no call went before the user chose"
+else fail "a call went to the changed peer before the user chose"; fi
+click_at "trust and call"
+if until_true 5 ringing && ctl --profile guidisc-gui peers | grep -q '"identity":"pinned"'; then
+  pass "Trust the new identity and call: pinned, and it rings"
+else
+  fail "Trust the new identity and call: pinned, and it rings"
+fi
+ctl --profile guidisc-mallory decline >/dev/null
+ctl --profile guidisc-mallory quit >/dev/null
 ctl --profile guidisc-gui quit >/dev/null
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
