@@ -2,7 +2,10 @@
 # CPU at each end of an established 1280x720, 30 frames/s VP8 video call (with its Opus
 # audio), Lanline <-> Lanline and baresip <-> baresip in the same run, over 127.0.0.1.
 #
-#   bash tests/bench/video_cpu_bench.sh [LANLINE_BIN] [--seconds N]
+#   bash tests/bench/video_cpu_bench.sh [LANLINE_BIN] [--seconds N] [--codec vp8|h264]
+#
+# --codec h264: Lanline's call in H.264 (x264enc, avdec_h264) in place of VP8; baresip's
+# stays VP8, the only video codec of its Debian package here.
 #
 # Lanline: `--video-source test` (videotestsrc's SMPTE bars, drawn each frame), frames
 # decoded into its frame slots (what the window would draw; headless, nobody draws).
@@ -15,11 +18,13 @@
 # tells them. Exit 0 when the run completed, 1 when Lanline could not be measured.
 set -uo pipefail
 seconds=15
+codec=vp8
 bin_arg=""
 while (($#)); do
   case "$1" in
     --seconds) seconds=$2; shift ;;
-    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+    --codec) codec=$2; shift ;;
+    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
     *) bin_arg=$1 ;;
   esac
   shift
@@ -41,11 +46,11 @@ harness_cleanup_hook() {
 # --- Lanline <-> Lanline ---------------------------------------------------------------
 pa=$(free_port) pb=$(free_port)
 "$lanline" --headless --profile va --sip-port "$pa" --user a --no-discovery --video-source test \
-  --audio-source test:440 --audio-sink null > "$work/va.log" 2>&1 &
+  --video-codecs "$codec" --audio-source test:440 --audio-sink null > "$work/va.log" 2>&1 &
 la=$!
 pids+=($la)
 "$lanline" --headless --profile vb --sip-port "$pb" --user b --no-discovery --auto-answer \
-  --video-source test --audio-source test:620 --audio-sink null > "$work/vb.log" 2>&1 &
+  --video-codecs "$codec" --video-source test --audio-source test:620 --audio-sink null > "$work/vb.log" 2>&1 &
 lb=$!
 pids+=($lb)
 wait_for 10 "$lanline" ctl --profile va status > /dev/null 2>&1 &&
@@ -93,7 +98,7 @@ read -r cpu_ba cpu_bb < <(measure "$pba" "$pbb")
 rss_ba=$(rss_mb "$pba") rss_bb=$(rss_mb "$pbb")
 bv=$(grep -ciE "vp8|video" "$work/bb/baresip.log")
 
-echo "CPU of an established 720p30 VP8 video call with Opus audio, $seconds s, % of one core ($(nproc) CPUs)"
+echo "CPU of an established 720p30 video call with Opus audio (Lanline: $codec; baresip: vp8), $seconds s, % of one core ($(nproc) CPUs)"
 printf '%-28s caller %5.1f %%  callee %5.1f %%  (RSS %s / %s MB)  caller decodes %s; callee %s\n' \
   "Lanline <-> Lanline" "$cpu_la" "$cpu_lb" "$rss_la" "$rss_lb" "$lv_a" "$lv_b"
 printf '%-28s caller %5.1f %%  callee %5.1f %%  (RSS %s / %s MB)  (%s video lines in its log)\n' \
