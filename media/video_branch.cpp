@@ -178,6 +178,19 @@ GstElement* VideoBranch::make_source() {
       return source;
     }
     case VideoSource::Kind::kScreen: {
+      if (PortalScreen::wanted()) {
+        // A Wayland desktop: no X screen to read; the desktop portal hands over a
+        // PipeWire stream of the monitor the user picks in the desktop's own dialog.
+        std::string error;
+        portal_ = PortalScreen::open(error);
+        if (!portal_) throw std::runtime_error(error);
+        GstElement* source = make_element("pipewiresrc", "camera");
+        // A screen that stands still sends no frame: the last one again each second
+        // keeps the encoder (and a peer joining late) fed.
+        g_object_set(source, "fd", portal_->fd(), "path", std::to_string(portal_->node()).c_str(),
+                     "do-timestamp", TRUE, "keepalive-time", 1000, "always-copy", TRUE, nullptr);
+        return source;
+      }
       GstElement* source = make_element("ximagesrc", "camera");
       g_object_set(source, "use-damage", FALSE, "show-pointer", TRUE, nullptr);
       if (const auto& area = config_.source.area; area && area->width > 0 && area->height > 0) {

@@ -36,6 +36,7 @@
 #include "media/gst_handles.hpp"
 #include "media/media_branch.hpp"
 #include "media/screen_monitors.hpp"
+#include "media/screen_portal.hpp"
 #include "media/send_rate.hpp"
 #include "media/session_stats.hpp"
 #include "media/video_frames.hpp"
@@ -144,6 +145,7 @@ class VideoBranch final : public MediaBranch {
   GstPtr<GstElement> send_;
   GstPtr<GstElement> receive_;
   GstElement* valve_ = nullptr;
+  std::unique_ptr<PortalScreen> portal_;  // a Wayland share's portal session, held open
   GstElement* encoder_ = nullptr;
   SendRate send_rate_;
   // Our video's SSRC (the payloader's: chosen here so that the peer's report blocks

@@ -17,6 +17,7 @@
 #include "engine/name_lookup.hpp"
 #include "engine/node_identity.hpp"
 #include "ice/ice_servers.hpp"
+#include "media/screen_portal.hpp"
 #include "net/sip_transport.hpp"
 #include "sip/dialog.hpp"
 
@@ -358,7 +359,13 @@ struct Engine::Impl : core::UserAgentListener {
       const bool on = action == "start" || action == "on";
       std::optional<media::ScreenArea> area;  // what a share sends
       std::vector<media::ScreenArea> monitors;
-      if (screen && action != "stop") {
+      if (screen && action != "stop" && media::PortalScreen::wanted()) {
+        // A Wayland desktop: its own dialog (the portal's) picks the monitor.
+        if (action == "monitors" || !request.value("monitor", "").empty())
+          return failure(
+              "on a Wayland desktop the desktop's own dialog picks the monitor: say `lanline ctl "
+              "screen start` alone");
+      } else if (screen && action != "stop") {
         std::string problem;
         std::optional<media::ScreenArea> whole = media::whole_screen(problem);
         if (!whole) return failure("no screen to share: this node has no X display (set DISPLAY)");

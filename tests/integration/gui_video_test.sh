@@ -131,6 +131,9 @@ else
 fi
 # Two monitors (RandR 1.5 on this Xvfb, 1100x720): Share screen asks which, and shares
 # only the one clicked.
+# The window must know the share ended (the bar gone) before Share screen means start.
+bar_gone() { python3 -c 'import json,sys; sys.exit("stop sharing" in json.load(open(sys.argv[1])))' "$work/layout.json" 2> /dev/null; }
+wait_for 5 bar_gone || fail "the sharing bar stays after the share ended"
 if xrandr --setmonitor lanline-left 700/185x720/190+0+0 none > /dev/null 2>&1 &&
   xrandr --setmonitor lanline-right 400/105x720/190+700+0 none > /dev/null 2>&1; then
   if click "share screen" > /dev/null && click "monitor lanline-right" > /dev/null &&
