@@ -33,6 +33,9 @@ give_back() {
   chown -R "$SUDO_UID:$SUDO_GID" "$release_dir" "$asan_dir" "$fuzz_dir" 2>/dev/null || true
 }
 trap give_back EXIT
+# ccache (meson uses it when installed): paths taken relative to the repository, so a
+# fresh clone elsewhere still hits what an earlier run compiled.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 export LANLINE_BUILDDIR=${LANLINE_BUILDDIR:-build}
 release_dir=$LANLINE_BUILDDIR
 asan_dir=$LANLINE_BUILDDIR-asan
