@@ -224,30 +224,27 @@ void CallPipeline::on_pad_added(GstElement*, GstPad* pad, gpointer data) {
   }
 }
 
-// While link_stream() asks for the session's send pad: the branch's retransmission
-// sender, if it has one (rtpbin puts it between the session and the network).
-GstElement* CallPipeline::on_request_aux_sender(GstElement*, guint session, gpointer data) {
-  auto* self = static_cast<CallPipeline*>(data);
+// While link_stream() asks for the session's send pad (sender) or receive pad: the
+// branch's retransmission sender, between the session and the network, or receiver,
+// which turns the peer's resent packets back into the ones they stand for; none when it
+// has none.
+GstElement* CallPipeline::retransmission_element(guint session, bool sender) {
   try {
-    MediaBranch* branch = self->branch_of_session(session);
-    return branch ? branch->make_retransmission_sender() : nullptr;
+    MediaBranch* branch = branch_of_session(session);
+    if (!branch) return nullptr;
+    return sender ? branch->make_retransmission_sender() : branch->make_retransmission_receiver();
   } catch (const std::exception& e) {
-    spdlog::error("{}: no retransmission for session {}: {}", self->name_, session, e.what());
+    spdlog::error("{}: no retransmission for session {}: {}", name_, session, e.what());
   }
   return nullptr;
 }
 
-// While link_stream() asks for the session's receive pad: the retransmission receiver,
-// which turns the peer's resent packets back into the ones they stand for.
+GstElement* CallPipeline::on_request_aux_sender(GstElement*, guint session, gpointer data) {
+  return static_cast<CallPipeline*>(data)->retransmission_element(session, true);
+}
+
 GstElement* CallPipeline::on_request_aux_receiver(GstElement*, guint session, gpointer data) {
-  auto* self = static_cast<CallPipeline*>(data);
-  try {
-    MediaBranch* branch = self->branch_of_session(session);
-    return branch ? branch->make_retransmission_receiver() : nullptr;
-  } catch (const std::exception& e) {
-    spdlog::error("{}: no retransmission for session {}: {}", self->name_, session, e.what());
-  }
-  return nullptr;
+  return static_cast<CallPipeline*>(data)->retransmission_element(session, false);
 }
 
 void CallPipeline::on_new_jitter_buffer(GstElement*, GstElement* jitter_buffer, guint session,

@@ -68,6 +68,7 @@ class CallPipeline {
   CallPipeline() = default;
   void link_stream(unsigned session, Stream& stream);
   MediaBranch* branch_of_session(guint session) const;
+  GstElement* retransmission_element(guint session, bool sender);
   void handle(GstMessage* message);
   void watch_bus();
 

@@ -64,6 +64,15 @@ GstElement* aux_bin(GstElement* element, unsigned session) {
   return bin;
 }
 
+// A queue that never holds its branch back: past `buffers` frames the oldest is dropped.
+GstElement* leaky_queue(const char* name, guint buffers) {
+  GstElement* queue = make_element("queue", name);
+  g_object_set(queue, "max-size-buffers", buffers, "max-size-time", G_GUINT64_CONSTANT(0),
+               "max-size-bytes", 0u, nullptr);
+  gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
+  return queue;
+}
+
 guint64 uint_property(GstElement* element, const char* name) {
   guint value = 0;
   if (element && name) g_object_get(element, name, &value, nullptr);
@@ -274,10 +283,7 @@ void VideoBranch::build_send(const NegotiatedCodec& codec) {
   }
 
   // The self view, at a lower rate, never holding the call back.
-  GstElement* view_queue = make_element("queue", "selfviewqueue");
-  g_object_set(view_queue, "max-size-buffers", 1u, "max-size-time", G_GUINT64_CONSTANT(0),
-               "max-size-bytes", 0u, nullptr);
-  gst_util_set_object_arg(G_OBJECT(view_queue), "leaky", "downstream");
+  GstElement* view_queue = leaky_queue("selfviewqueue", 1);
   GstElement* view_rate = make_element("videorate");
   g_object_set(view_rate, "drop-only", TRUE, "max-rate", kSelfViewFps, nullptr);
   GstElement* view_sink = frame_sink("selfview", false);
@@ -295,10 +301,7 @@ void VideoBranch::build_send(const NegotiatedCodec& codec) {
   add_and_link(bin, {view_queue, view_rate, view_scale, view_size, view_sink});
   link_or_throw(tee, view_queue);
 
-  GstElement* queue = make_element("queue", "encodequeue");
-  g_object_set(queue, "max-size-buffers", 2u, "max-size-time", G_GUINT64_CONSTANT(0),
-               "max-size-bytes", 0u, nullptr);
-  gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
+  GstElement* queue = leaky_queue("encodequeue", 2);
   valve_ = make_element("valve", "sendvalve");
   g_object_set(valve_, "drop", !config_.stream.send, nullptr);
   const int key_frame_distance =
@@ -529,13 +532,8 @@ void VideoBranch::build_receive() {
     // The window never holds the picture back: it shows what it can, unsynced, and a
     // frame it is late for is dropped before it.
     GstElement* tee = make_element("tee");
-    GstElement* slot_queue = make_element("queue", "slotqueue");
-    GstElement* window_queue = make_element("queue", "windowqueue");
-    for (GstElement* queue : {slot_queue, window_queue}) {
-      g_object_set(queue, "max-size-buffers", 2u, "max-size-time", G_GUINT64_CONSTANT(0),
-                   "max-size-bytes", 0u, nullptr);
-      gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
-    }
+    GstElement* slot_queue = leaky_queue("slotqueue", 2);
+    GstElement* window_queue = leaky_queue("windowqueue", 2);
     GstElement* title = make_element("taginject");  // ximagesink names its window after it
     const std::string tags = "title=\"" + config_.window_title + "\"";
     g_object_set(title, "tags", tags.c_str(), nullptr);

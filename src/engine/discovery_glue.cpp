@@ -323,19 +323,39 @@ json DiscoveryGlue::with_identity(const core::Peer& peer) const {
   return entry;
 }
 
+// The one discovered peer `target` names (its name or instance id); nullptr with an
+// empty `error` when it names none, with one listing their instance ids (for the user to
+// `verb` one by) when it names several.
+const core::Peer* DiscoveryGlue::one_peer(const std::string& target, const char* verb,
+                                          std::string& error) const {
+  std::vector<const core::Peer*> peers = directory_.match(target);
+  if (peers.empty()) return nullptr;
+  if (peers.size() > 1) {
+    error = "'" + target + "' names " + std::to_string(peers.size()) + " peers; " + verb +
+            " one by its instance id:";
+    for (const core::Peer* peer : peers)
+      error += " " +
+               (peer->instance_id.empty() ? peer->uris.empty() ? peer->key : peer->uris.front()
+                                          : peer->instance_id) +
+               " (" +
+               (peer->addresses.empty() ? peer->host_name : peer->addresses.front().address) + ")";
+    return nullptr;
+  }
+  return peers.front();
+}
+
 json DiscoveryGlue::trust(const json& request) {
   const std::string target = request.value("target", "");
-  std::vector<const core::Peer*> peers = directory_.match(target);
-  if (peers.empty())
-    return failure("no discovered peer '" + target + "' (see `lanline ctl peers`)");
-  if (peers.size() > 1)
-    return failure("'" + target + "' names " + std::to_string(peers.size()) +
-                   " peers; say which by its instance id");
-  const core::Peer& peer = *peers.front();
+  std::string error;
+  const core::Peer* found = one_peer(target, "trust", error);
+  if (!found) {
+    return failure(error.empty() ? "no discovered peer '" + target + "' (see `lanline ctl peers`)"
+                                 : error);
+  }
+  const core::Peer& peer = *found;
   if (peer.instance_id.empty() || peer.fp.empty())
     return failure("peer '" + peer.name + "' announces no identity (instance_id and fp) to trust");
   if (!pins_) return failure("identities cannot be pinned: the profile's database did not open");
-  std::string error;
   if (!pins_->trust(peer.instance_id, peer.fp, error)) return failure(error);
   spdlog::warn("the user trusts the new identity of '{}' ({}): {}", peer.name, peer.instance_id,
                peer.fp);
@@ -396,20 +416,9 @@ void DiscoveryGlue::add_status(json& status) const {
 
 std::optional<DiscoveryGlue::Target> DiscoveryGlue::call_target(const std::string& target,
                                                                 std::string& error) const {
-  std::vector<const core::Peer*> peers = directory_.match(target);
-  if (peers.empty()) return std::nullopt;
-  if (peers.size() > 1) {
-    error = "'" + target + "' names " + std::to_string(peers.size()) +
-            " peers; call one by its instance id:";
-    for (const core::Peer* peer : peers)
-      error += " " +
-               (peer->instance_id.empty() ? peer->uris.empty() ? peer->key : peer->uris.front()
-                                          : peer->instance_id) +
-               " (" +
-               (peer->addresses.empty() ? peer->host_name : peer->addresses.front().address) + ")";
-    return std::nullopt;
-  }
-  const core::Peer& peer = *peers.front();
+  const core::Peer* found = one_peer(target, "call", error);
+  if (!found) return std::nullopt;
+  const core::Peer& peer = *found;
   if (auto it = identities_.find(peer.key);
       it != identities_.end() && it->second.check.state == IdentityState::kChanged) {
     // Never a silent call to someone who may be posing as the peer: the user decides.

@@ -154,9 +154,15 @@ if [ -n "${GUI_SHOT:-}" ]; then  # for docs/screenshots
   xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng >"$GUI_SHOT"
 fi
 
-at=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["peer.0"]; print(int(r[0]+r[2]/3), int(r[1]+r[3]/2))' "$work/layout.json")
-# shellcheck disable=SC2086
-xdotool mousemove --window "$window" $at && sleep 0.2 && xdotool click 1
+# layout_has NAME: the window drew that control in its last frame.
+layout_has() { python3 -c 'import json,sys; sys.exit(sys.argv[2] not in json.load(open(sys.argv[1])))' "$work/layout.json" "$1" 2>/dev/null; }
+click_at() {
+  local at
+  at=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))[sys.argv[2]]; print(int(r[0]+r[2]/3), int(r[1]+r[3]/2))' "$work/layout.json" "$1") || return 1
+  # shellcheck disable=SC2086
+  xdotool mousemove --window "$window" $at && sleep 0.2 && xdotool click 1
+}
+click_at peer.0
 incoming() { ctl --profile guidisc-bob calls | grep -q '"state":"incoming".*Alice GUI\|Alice GUI.*"state":"incoming"'; }
 if until_true 5 incoming; then
   pass "one click on the peer rang it"
@@ -183,14 +189,6 @@ mkdir -p "$XDG_DATA_HOME/lanline/guidisc-mallory/identity"
 cp "$bob_dir/identity/instance_id" "$XDG_DATA_HOME/lanline/guidisc-mallory/identity/"
 node 2 guidisc-mallory --headless --user bob --name "Bob Headless" ||
   { fail "the impostor node started"; exit 1; }
-# layout_has NAME: the window drew that control in its last frame.
-layout_has() { python3 -c 'import json,sys; sys.exit(sys.argv[2] not in json.load(open(sys.argv[1])))' "$work/layout.json" "$1" 2>/dev/null; }
-click_at() {
-  local at
-  at=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))[sys.argv[2]]; print(int(r[0]+r[2]/3), int(r[1]+r[3]/2))' "$work/layout.json" "$1") || return 1
-  # shellcheck disable=SC2086
-  xdotool mousemove --window "$window" $at && sleep 0.2 && xdotool click 1
-}
 changed() { ctl --profile guidisc-gui peers | grep -q '"identity":"changed"'; }
 if until_true 10 changed && until_true 5 layout_has "identity warning.0"; then
   pass "the window marks the peer whose identity changed"
