@@ -726,6 +726,29 @@ Negotiator::OfferedTransports Negotiator::offered_transports(std::string_view te
   return needs;
 }
 
+// A stream we add waits past the m-lines agreed until the peer answers an offer with
+// it. The peer's offer in between (after a glare, RFC 3261 14.1) knows nothing of it:
+// it stays ours to offer, after the peer's m-lines, on the transport made for it unless
+// the peer's offer now puts one of its own streams there.
+void Negotiator::keep_our_additions(std::vector<Slot>& layout) const {
+  auto taken = [&layout](const Slot& ours) {
+    return std::any_of(layout.begin(), layout.end(), [&ours](const Slot& slot) {
+      return slot.kind == ours.kind && slot.content == ours.content;
+    });
+  };
+  auto transport_used = [&layout](int transport) {
+    return std::any_of(layout.begin(), layout.end(),
+                       [transport](const Slot& slot) { return slot.transport == transport; });
+  };
+  for (std::size_t i = layout.size(); i < layout_.size(); ++i) {
+    const Slot& ours = layout_[i];
+    if (!ours.wanted || taken(ours)) continue;
+    Slot kept{ours.kind, ours.content, true, {}, ours.transport};
+    if (transport_used(kept.transport)) kept.transport = -1;
+    layout.push_back(std::move(kept));
+  }
+}
+
 std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text, bool hold) {
   auto parsed = parse(text);
   if (!parsed) return Rejection{400, 0, "the offer is not valid SDP: " + parsed.error().reason};
@@ -788,6 +811,7 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
     layout.push_back(std::move(slot));
     answer.agreement.streams.push_back(std::move(stream));
   }
+  keep_our_additions(layout);
   layout_ = std::move(layout);
   answer.agreement.remote_direction = peer_direction(offer, offer.media[analysis.main_index]);
   answer.sdp = stamp(std::move(s));

@@ -147,6 +147,8 @@ class Negotiator {
   std::vector<Slot> first_layout() const;
   int next_transport() const;  // one past the highest transport the layout uses
   int kept_transport(std::size_t mline, StreamKind kind) const;
+  // Appends to `layout` (built from the peer's offer) the streams we add that it lacks.
+  void keep_our_additions(std::vector<Slot>& layout) const;
   // The transport of each m-line of `offer` (-1 where there is none): the one its slot
   // had, else a new one for a stream we take.
   std::vector<int> transports_of(const Session& offer, const OfferAnalysis& analysis) const;

@@ -9,7 +9,7 @@
 #   2. At 10 % loss, three bursts of 300 ms with everything dropped: each time a new
 #      frame is decoded within 2 s (the 1 s goal is measured, on a quiet machine, by
 #      tests/bench/video_loss_bench.sh; the sanitizer build runs this too).
-#   3. At 30 % loss the send rate goes down, and back up once the loss is gone.
+#   3. At 30 % loss the send rate goes down, and back up (within 15 s) once the loss is gone.
 # Needs root.
 #   video_loss_test.sh LANLINE_BIN
 set -uo pipefail
@@ -62,8 +62,16 @@ udp_loss on 30
 sleep 5
 read -r lossy_rate < <(video_figures "$ns_a" target_kbps)
 udp_loss off 30
-sleep 5
-read -r clean_rate < <(video_figures "$ns_a" target_kbps)
+# The first reports after the loss still count it (each covers the interval before it),
+# and 30 % loss may have cost the path its consent (libnice gives up after 10 s without
+# an answer; the ICE restart's gap is loss too): the rate climbs once those are past, 8 %
+# a report. Up to 15 s for that.
+clean_rate=0
+for _ in $(seq 15); do
+  sleep 1
+  read -r clean_rate < <(video_figures "$ns_a" target_kbps)
+  ((clean_rate > lossy_rate)) && break
+done
 if ((lossy_rate > 0 && lossy_rate < 900)); then
   pass "at 30 % loss the caller aims at $lossy_rate kbit/s"
 else fail "at 30 % loss the caller still aims at $lossy_rate kbit/s"; fi

@@ -5,7 +5,8 @@
 #   video_loss_lab_start BIN NS_A NS_B PREFIX   nodes "NS_A" calling "NS_B" at PREFIX.1
 #                                               and PREFIX.2 (e.g. 198.18.62), 1280x720
 #                                               test pictures both ways; 1 when the
-#                                               call has no video
+#                                               call has no video (VL_EXTRA: more node
+#                                               options, e.g. "--log-level debug")
 #   video_figures NS FIELD...                   NS's figures of its call's video, from
 #                                               `ctl calls` (0 for each when none)
 #   udp_loss on|off PERCENT                     PERCENT of the UDP datagrams into both
@@ -22,7 +23,7 @@ video_loss_lab_start() {
     return 1
   for ns in "$vl_a" "$vl_b"; do
     ip netns exec "$ns" "$vl_bin" --headless --profile "p$ns" --user "$ns" --no-discovery \
-      --auto-answer --video-source test --audio-source test --audio-sink null \
+      --auto-answer --video-source test --audio-source test --audio-sink null ${VL_EXTRA:-} \
       > "$work/$ns.log" 2>&1 &
     pids+=($!)
   done

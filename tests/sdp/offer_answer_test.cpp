@@ -607,6 +607,38 @@ TEST(OfferAnswer, AStreamKeepsItsTransportWhileAnotherGoes) {
   EXPECT_EQ(a.agreement.streams[1].transport, 1u);
 }
 
+// RFC 3261 14.1 glare: our re-offer that adds the slides is refused (491, rolled back),
+// then the peer's own re-offer (a hold, without the slides) is answered. The slides are
+// still ours to add: the retried offer carries them, on the transport made for them.
+TEST(OfferAnswer, AStreamWeAddSurvivesThePeersOfferInAGlare) {
+  const std::vector<LocalTransport> three{
+      {"192.0.2.1", 4000, 4001}, {"192.0.2.1", 4002, 4003}, {"192.0.2.1", 4004, 4005}};
+  const std::string vp8 = "a=rtpmap:97 VP8/90000\r\n";
+  Negotiator n(with_video(), 7);
+  n.set_local(std::vector<LocalTransport>(three.begin(), three.begin() + 2));
+  n.create_offer(Direction::kSendRecv);
+  ASSERT_TRUE(
+      n.receive_answer(answer_with("m=audio 6000 RTP/AVP 0\r\nm=video 6002 RTP/AVP 97\r\n" + vp8))
+          .ok());
+  n.set_sending(ContentRole::kSlides, true);
+  ASSERT_TRUE(n.add_stream(StreamKind::kVideo, ContentRole::kSlides));
+  n.set_local(three);
+  ASSERT_EQ(parsed(n.create_offer(Direction::kSendRecv)).media.size(), 3u);
+  n.rollback();  // 491
+
+  Answer held = answer(n, offer_with("m=audio 6000 RTP/AVP 0\r\na=sendonly\r\n"
+                                     "m=video 6002 RTP/AVP 97\r\n" +
+                                     vp8 + "a=sendonly\r\n"));
+  EXPECT_EQ(parsed(held.sdp).media.size(), 2u);  // the answer has the offer's m-lines
+  EXPECT_EQ(n.offered_streams(), 3u);
+
+  Session retry = parsed(n.create_offer(Direction::kSendRecv));
+  ASSERT_EQ(retry.media.size(), 3u);
+  EXPECT_EQ(retry.media[2].port, 4004);
+  EXPECT_EQ(retry.media[2].attributes.value("content"), "slides");
+  EXPECT_EQ(retry.media[2].attributes.direction(), Direction::kSendRecv);
+}
+
 // A node without a picture of its own (no camera) offers no video first, takes the
 // peer's to receive only, and sends its shared screen only while it shares it.
 TEST(OfferAnswer, WithoutAPictureVideoIsReceivedOnly) {
