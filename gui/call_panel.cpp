@@ -290,6 +290,14 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
     ImGui::TextColored(colours::kDim, "Loss %s   Jitter %s   RTT %s", with_unit(loss, "%").c_str(),
                        with_unit(jitter, " ms").c_str(), with_unit(rtt, " ms").c_str());
   }
+  // What protects the media: the engine's "protection" (DESIGN.md). Plain RTP is how
+  // most phones talk, so it is said, not alarmed about.
+  const std::string protection = stats.is_object() ? stats.value("protection", "") : "";
+  if (protection == "sdes") {
+    ImGui::TextColored(colours::kGood, "Encrypted: SRTP, keys exchanged in the call's SDP (SDES)");
+  } else if (protection == "none") {
+    ImGui::TextColored(colours::kDim, "Not encrypted: plain RTP");
+  }
   ImGui::PopFont();
   ImGui::EndGroup();
 }

@@ -74,7 +74,10 @@ GstPadProbeReturn DatagramDemux::sort(GstBuffer* buffer) {
     case PacketKind::kRtcp:
       if (flow_ == Flow::kRtpAndRtcp) {
         rtcp_.fetch_add(1, std::memory_order_relaxed);
-        gst_app_src_push_buffer(GST_APP_SRC(rtcp_out_), gst_buffer_ref(buffer));
+        // A copy of its own: srtpdec decrypts SRTCP in place, and handing it the
+        // source's buffer corrupted udpsrc's memory ("Failed to map memory", its
+        // stream stopped; AudioSession.SrtpCarriesBothTones). One RTCP packet a second.
+        gst_app_src_push_buffer(GST_APP_SRC(rtcp_out_), gst_buffer_copy_deep(buffer));
         return GST_PAD_PROBE_DROP;
       }
       break;

@@ -17,7 +17,7 @@ std::unique_ptr<IceMediaTransport> IceMediaTransport::create(GObject* agent, uns
   transport->rtcp_mux_ = stream.rtcp_mux;
   const std::string prefix = "ice" + std::to_string(stream.mline);
   try {
-    transport->build_receive(stream.kind, prefix);
+    transport->build_receive(stream, prefix);
     transport->build_send(prefix);
   } catch (const std::exception& e) {
     error = e.what();
@@ -35,14 +35,14 @@ GstElement* IceMediaTransport::nice_element(const char* factory, const char* nam
   return element;
 }
 
-void IceMediaTransport::build_receive(StreamKind kind, const std::string& prefix) {
+void IceMediaTransport::build_receive(const StreamDescription& stream, const std::string& prefix) {
   receive_.reset(owned_bin(prefix + "-receive"));
   GstElement* bin = receive_.get();
   // nicesrc says nothing of what it carries: the caps come from a filter behind it.
   GstElement* rtp_source = nice_element("nicesrc", "rtpsrc", 1);
-  GstElement* rtp_caps =
-      capsfilter(gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING,
-                                     kind == StreamKind::kVideo ? "video" : "audio", nullptr));
+  GstElement* rtp_caps = capsfilter(
+      gst_caps_new_simple(network_rtp_caps(stream), "media", G_TYPE_STRING,
+                          stream.kind == StreamKind::kVideo ? "video" : "audio", nullptr));
   gst_bin_add_many(GST_BIN(bin), rtp_source, rtp_caps, nullptr);
   link_or_throw(rtp_source, rtp_caps);
   GstPtr<GstPad> rtp_pad(gst_element_get_static_pad(rtp_source, "src"));
@@ -50,14 +50,14 @@ void IceMediaTransport::build_receive(StreamKind kind, const std::string& prefix
   GstElement* rtcp_out = nullptr;
   if (rtcp_mux_) {
     rtcp_out = make_element("appsrc", "rtcpsrc");
-    GstCaps* caps = gst_caps_new_empty_simple("application/x-rtcp");
+    GstCaps* caps = gst_caps_new_empty_simple(network_rtcp_caps(stream));
     g_object_set(rtcp_out, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME, nullptr);
     gst_caps_unref(caps);
     gst_bin_add(GST_BIN(bin), rtcp_out);
     rtp_demux_ = std::make_unique<DatagramDemux>(name_, DatagramDemux::Flow::kRtpAndRtcp, rtcp_out);
   } else {
     GstElement* rtcp_source = nice_element("nicesrc", "rtcpsrc", 2);
-    rtcp_out = capsfilter(gst_caps_new_empty_simple("application/x-rtcp"));
+    rtcp_out = capsfilter(gst_caps_new_empty_simple(network_rtcp_caps(stream)));
     gst_bin_add_many(GST_BIN(bin), rtcp_source, rtcp_out, nullptr);
     link_or_throw(rtcp_source, rtcp_out);
     rtp_demux_ = std::make_unique<DatagramDemux>(name_, DatagramDemux::Flow::kRtp);

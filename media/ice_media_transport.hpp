@@ -40,7 +40,7 @@ class IceMediaTransport final : public MediaTransport {
 
  private:
   IceMediaTransport() = default;
-  void build_receive(StreamKind kind, const std::string& prefix);
+  void build_receive(const StreamDescription& stream, const std::string& prefix);
   void build_send(const std::string& prefix);
   GstElement* nice_element(const char* factory, const char* name, unsigned component) const;
 

@@ -16,6 +16,15 @@
 
 namespace lanline::media {
 
+// The caps of what a stream's network end gives the pipeline: SRTP and SRTCP when the
+// stream is protected (srtp_transport.hpp decrypts them), RTP and RTCP otherwise.
+inline const char* network_rtp_caps(const StreamDescription& stream) {
+  return stream.srtp ? "application/x-srtp" : "application/x-rtp";
+}
+inline const char* network_rtcp_caps(const StreamDescription& stream) {
+  return stream.srtp ? "application/x-srtcp" : "application/x-rtcp";
+}
+
 class MediaTransport {
  public:
   virtual ~MediaTransport() = default;

@@ -25,7 +25,7 @@ std::unique_ptr<UdpMediaTransport> UdpMediaTransport::create(const UdpTransport&
   transport->rtcp_mux_ = stream.rtcp_mux;
   const std::string prefix = "udp" + std::to_string(stream.mline);
   try {
-    transport->build_receive(sockets, stream.kind, prefix);
+    transport->build_receive(sockets, stream, prefix);
     transport->build_send(sockets, prefix);
   } catch (const std::exception& e) {
     error = e.what();
@@ -37,13 +37,14 @@ std::unique_ptr<UdpMediaTransport> UdpMediaTransport::create(const UdpTransport&
 
 UdpMediaTransport::~UdpMediaTransport() = default;
 
-void UdpMediaTransport::build_receive(const UdpTransport& sockets, StreamKind kind,
+void UdpMediaTransport::build_receive(const UdpTransport& sockets, const StreamDescription& stream,
                                       const std::string& prefix) {
   receive_.reset(owned_bin(prefix + "-receive"));
   GstElement* bin = receive_.get();
   GstElement* rtp_source = make_element("udpsrc", "rtpsrc");
-  GstCaps* rtp_caps = gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING,
-                                          kind == StreamKind::kVideo ? "video" : "audio", nullptr);
+  GstCaps* rtp_caps =
+      gst_caps_new_simple(network_rtp_caps(stream), "media", G_TYPE_STRING,
+                          stream.kind == StreamKind::kVideo ? "video" : "audio", nullptr);
   g_object_set(rtp_source, "socket", sockets.rtp_socket(), "close-socket", FALSE, "caps", rtp_caps,
                nullptr);
   gst_caps_unref(rtp_caps);
@@ -51,7 +52,7 @@ void UdpMediaTransport::build_receive(const UdpTransport& sockets, StreamKind ki
   GstPtr<GstPad> rtp_pad(gst_element_get_static_pad(rtp_source, "src"));
 
   GstElement* rtcp_source = nullptr;
-  GstCaps* rtcp_caps = gst_caps_new_empty_simple("application/x-rtcp");
+  GstCaps* rtcp_caps = gst_caps_new_empty_simple(network_rtcp_caps(stream));
   if (rtcp_mux_) {
     rtcp_source = make_element("appsrc", "rtcpsrc");
     g_object_set(rtcp_source, "caps", rtcp_caps, "is-live", TRUE, "format", GST_FORMAT_TIME,

@@ -31,7 +31,8 @@ class UdpMediaTransport final : public MediaTransport {
 
  private:
   UdpMediaTransport() = default;
-  void build_receive(const UdpTransport& sockets, StreamKind kind, const std::string& prefix);
+  void build_receive(const UdpTransport& sockets, const StreamDescription& stream,
+                     const std::string& prefix);
   void build_send(const UdpTransport& sockets, const std::string& prefix);
 
   std::string name_;

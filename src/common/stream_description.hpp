@@ -81,6 +81,20 @@ struct DtlsParameters {
   bool operator==(const DtlsParameters&) const = default;
 };
 
+// RFC 4568 / 3711 SRTP crypto suites Lanline protects a stream with: AES counter mode
+// (128 or 256-bit key) with an 80 or 32-bit HMAC-SHA1 tag on SRTP (SRTCP always 80).
+enum class SrtpSuite { kAes128Sha1_80, kAes128Sha1_32, kAes256Sha1_80, kAes256Sha1_32 };
+
+// A stream's SRTP keys, each the master key followed by the master salt (RFC 3711 8.2):
+// ours, that we send with, and the peer's, that its packets come with. Agreed by SDES
+// (RFC 4568 a=crypto in the SDP).
+struct SrtpKeys {
+  SrtpSuite suite = SrtpSuite::kAes128Sha1_80;
+  std::vector<std::uint8_t> send_key;
+  std::vector<std::uint8_t> receive_key;
+  bool operator==(const SrtpKeys&) const = default;
+};
+
 struct StreamDescription {
   std::size_t mline = 0;  // its place in the SDP
   // Which of our transports it is on, in the order we gave them (Negotiator::set_local):
@@ -98,6 +112,7 @@ struct StreamDescription {
   bool rtcp_mux = false;  // RFC 5761, both sides agreed
   std::variant<PlainTransport, IceTransport> remote;
   std::optional<DtlsParameters> dtls;
+  std::optional<SrtpKeys> srtp;  // SRTP, else plain RTP
 
   bool accepted() const { return !codecs.empty(); }
   // Where plain RTP goes: c=/m=, which an ICE peer also writes (its default candidate).

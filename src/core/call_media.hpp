@@ -62,6 +62,8 @@ struct MediaStats {
   MediaPath path;
   std::optional<VideoStats> video;   // the camera's
   std::optional<VideoStats> screen;  // the shared screen (RFC 4796 slides), either way
+  // "none" (plain RTP on some stream) or "sdes" (every stream SRTP, keyed in the SDP).
+  std::string protection = "none";
 };
 
 class CallMedia {

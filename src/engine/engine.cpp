@@ -414,6 +414,8 @@ struct Engine::Impl : core::UserAgentListener {
       for (const core::CallInfo& call : ua->calls()) {
         json entry = call_json(call);
         entry["media"] = media_json(*media, call.id);
+        // DESIGN.md: each call's protection (none until its media runs).
+        entry["protection"] = entry["media"].is_object() ? entry["media"]["protection"] : "none";
         list.push_back(entry);
       }
       return json{{"ok", true}, {"calls", list}};

@@ -11,6 +11,7 @@
 #include "media/audio_branch.hpp"
 #include "media/call_pipeline.hpp"
 #include "media/ice_media_transport.hpp"
+#include "media/srtp_transport.hpp"
 #include "media/udp_media_transport.hpp"
 #include "media/udp_transport.hpp"
 #include "media/video_branch.hpp"
@@ -241,6 +242,9 @@ std::unique_ptr<media::MediaTransport> MediaBridge::Impl::make_transport(
     transport = media::UdpMediaTransport::create(*stream.sockets, agreed, name, error);
   } else {
     error = "stream " + std::to_string(index + 1) + " has no transport";
+  }
+  if (transport && agreed.srtp) {
+    transport = media::SrtpTransport::wrap(std::move(transport), agreed, name, error);
   }
   playing.transport = transport.get();
   return transport;
@@ -1092,6 +1096,15 @@ std::optional<core::MediaStats> MediaBridge::stats(std::uint64_t call_id) const 
   };
   stats.video = video_stats(call.video, Impl::kVideo);
   stats.screen = video_stats(call.screen, Impl::kScreen);
+  // The call is as protected as its weakest stream: "sdes" only when every one is SRTP.
+  bool any = false;
+  bool all_srtp = true;
+  for (const auto& part : call.playing) {
+    if (!part) continue;
+    any = true;
+    all_srtp = all_srtp && part->agreed.srtp.has_value();
+  }
+  stats.protection = any && all_srtp ? "sdes" : "none";
   // The path: the audio's, or the video's in a call without audio.
   const auto& playing = call.playing[Impl::kAudio]   ? call.playing[Impl::kAudio]
                         : call.playing[Impl::kVideo] ? call.playing[Impl::kVideo]

@@ -120,7 +120,8 @@ json media_json(const MediaBridge& media, std::uint64_t call_id) {
               {"speaker_level", rounded(stats->speaker_level_db, 1)},
               {"path", path_json(stats->path)},
               {"video", video_json(stats->video)},
-              {"screen", video_json(stats->screen)}};
+              {"screen", video_json(stats->screen)},
+              {"protection", stats->protection}};
 }
 
 }  // namespace lanline::engine

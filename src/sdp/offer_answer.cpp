@@ -5,6 +5,7 @@
 #include "ice_attributes.hpp"
 #include "parser.hpp"
 #include "printer.hpp"
+#include "sdes.hpp"
 #include "text.hpp"
 
 namespace lanline::sdp {
@@ -113,8 +114,22 @@ std::string_view to_string(ContentRole role) {
 namespace {
 
 bool is_plain_rtp(const Media& m) {
-  // No SRTP yet (DTLS-SRTP comes with ICE): plain RTP profiles only.
   return m.proto == "RTP/AVP" || m.proto == "RTP/AVPF";
+}
+
+// RFC 3711 / 4568: SRTP with its keys in the SDP (DTLS-SRTP's UDP/TLS/RTP/SAVP is not
+// taken yet).
+bool is_sdes_srtp(const Media& m) {
+  return m.proto == "RTP/SAVP" || m.proto == "RTP/SAVPF";
+}
+
+// The first a=crypto line of `m` Lanline can run (RFC 4568 7.1.1: the offerer lists them
+// in its order of preference).
+std::optional<CryptoLine> usable_crypto(const Media& m) {
+  for (std::string_view value : m.attributes.values("crypto")) {
+    if (auto line = parse_crypto(value)) return line;
+  }
+  return std::nullopt;
 }
 
 StreamKind kind_of(const Media& m) {
@@ -208,6 +223,7 @@ struct OfferedStream {
   ContentRole content = ContentRole::kMain;
   std::vector<std::pair<Rtpmap, CodecSpec>> codecs;  // the offer's rtpmap, and ours
   std::vector<Rtpmap> events;                        // telephone-event, audio only
+  std::optional<CryptoLine> crypto;                  // SDES: the offer's line we answer (RFC 4568)
 };
 
 struct OfferAnalysis {
@@ -275,7 +291,11 @@ OfferAnalysis analyze(const Session& offer, const Capabilities& caps) {
     stream.content = content_role(m);
     if (stream.kind == StreamKind::kOther || m.port == 0) continue;
     if (stream.kind == StreamKind::kAudio) saw_audio = true;
-    if (!is_plain_rtp(m)) continue;
+    // SRTP offered with SDES needs a line we can run; RTP/AVP with a=crypto (baresip's
+    // optional SRTP) is answered with a key too, and is plain RTP to a peer without one.
+    if (!is_plain_rtp(m) && !is_sdes_srtp(m)) continue;
+    stream.crypto = usable_crypto(m);
+    if (is_sdes_srtp(m) && !stream.crypto) continue;
     if (stream.kind == StreamKind::kAudio) saw_rtp_audio = true;
     bool taken = false;  // one stream per kind and role
     for (std::size_t j = 0; j < i; ++j) {
@@ -308,7 +328,10 @@ OfferAnalysis analyze(const Session& offer, const Capabilities& caps) {
       r.reason = "no audio stream offered";
     } else if (!saw_rtp_audio) {
       r.warning = 302;
-      r.reason = "audio offered only over a secure profile Lanline cannot use yet";
+      r.reason =
+          "audio offered only over a secure profile Lanline cannot use (SRTP with SDES "
+          "takes AES_CM_128_HMAC_SHA1_80/32 or AES_256_CM_HMAC_SHA1_80/32, one inline key "
+          "without MKI; DTLS-SRTP is not taken yet)";
     } else {
       r.warning = 305;
       r.reason = "no common audio codec";
@@ -390,6 +413,18 @@ Result<StreamDescription> answered_stream(const Session& offer, const Media& our
         }
       }
     }
+  }
+  // RFC 4568 7.1.3: our offer keyed the stream; the answer takes one of its lines (the
+  // same tag and suite) with the peer's key.
+  if (auto our_line = usable_crypto(ours)) {
+    std::optional<CryptoLine> their_line;
+    for (std::string_view value : theirs.attributes.values("crypto")) {
+      auto line = parse_crypto(value);
+      if (line && line->tag == our_line->tag && line->suite == our_line->suite) their_line = line;
+    }
+    if (!their_line)
+      return Error{"the answer's " + type + " does not key the SRTP offered (a=crypto)"};
+    stream.srtp = SrtpKeys{our_line->suite, our_line->key, their_line->key};
   }
   fill_remote(answer, theirs, stream, ours.rtcp_mux() && theirs.rtcp_mux());
   Direction mine = offer.direction(ours);
@@ -508,7 +543,7 @@ bool Negotiator::add_stream(StreamKind kind, ContentRole content) {
     }
   }
   // RFC 3264 8.1: a new stream goes after the existing m-lines.
-  layout_.push_back(Slot{kind, content, true, {}});
+  layout_.push_back(Slot{kind, content, true, {}, -1, {}});
   return true;
 }
 
@@ -525,9 +560,9 @@ bool Negotiator::remove_stream(StreamKind kind, ContentRole content) {
 // A first offer carries the main audio, and the main video when we have a video codec
 // and a picture to send.
 std::vector<Negotiator::Slot> Negotiator::first_layout() const {
-  std::vector<Slot> layout{Slot{StreamKind::kAudio, ContentRole::kMain, true, {}}};
+  std::vector<Slot> layout{Slot{StreamKind::kAudio, ContentRole::kMain, true, {}, -1, {}}};
   if (!capabilities_.video_codecs.empty() && capabilities_.send_video)
-    layout.push_back(Slot{StreamKind::kVideo, ContentRole::kMain, true, {}});
+    layout.push_back(Slot{StreamKind::kVideo, ContentRole::kMain, true, {}, -1, {}});
   return layout;
 }
 
@@ -603,8 +638,16 @@ std::string Negotiator::create_offer(Direction direction) {
     }
     if (slot.transport < 0) slot.transport = next++;
     const Direction ours = sends_on(slot.kind, slot.content) ? direction : without_send(direction);
-    slot.media = stream_media(slot, codecs, events, "RTP/AVP", ours, capabilities_.rtcp_mux, true,
+    // In a session the peer keyed with SDES, each offer keys every stream again (RFC 4568
+    // 7.1.4), ours with the key it had.
+    if (sdes_ && !slot.sdes) {
+      slot.sdes = CryptoLine{1, SrtpSuite::kAes128Sha1_80, random_key(SrtpSuite::kAes128Sha1_80)};
+    }
+    const bool keyed = sdes_ && slot.sdes && !slot.sdes->key.empty();
+    slot.media = stream_media(slot, codecs, events, keyed ? "RTP/SAVP" : "RTP/AVP", ours,
+                              capabilities_.rtcp_mux, true,
                               transport_for(static_cast<std::size_t>(slot.transport)));
+    if (keyed) slot.media.attributes.add("crypto", format_crypto(*slot.sdes));
     s.media.push_back(slot.media);
   }
   pending_ = s;
@@ -743,7 +786,7 @@ void Negotiator::keep_our_additions(std::vector<Slot>& layout) const {
   for (std::size_t i = layout.size(); i < layout_.size(); ++i) {
     const Slot& ours = layout_[i];
     if (!ours.wanted || taken(ours)) continue;
-    Slot kept{ours.kind, ours.content, true, {}, ours.transport};
+    Slot kept{ours.kind, ours.content, true, {}, ours.transport, ours.sdes};
     if (transport_used(kept.transport)) kept.transport = -1;
     layout.push_back(std::move(kept));
   }
@@ -761,6 +804,7 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
   Session s = base_session();
   Answer answer;
   std::vector<Slot> layout;
+  bool keyed = false;  // a stream answered with SDES
   const std::vector<int> ids = transports_of(offer, analysis);
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const Media& theirs = offer.media[i];
@@ -774,8 +818,19 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
     const LocalTransport* transport =
         ids[i] >= 0 ? transport_for(static_cast<std::size_t>(ids[i])) : nullptr;
     // (A transport without a port is one the media side could not make.)
-    const bool carried_there = offered.accept && transport != nullptr && transport->rtp_port != 0;
-    Slot slot{offered.kind, offered.content, carried_there, {}, ids[i]};
+    // SDES: our key for it, the one it had while the suite stays (RFC 4568 7.1.4).
+    std::optional<CryptoLine> our_line;
+    if (offered.crypto) {
+      our_line = CryptoLine{offered.crypto->tag, offered.crypto->suite, {}};
+      if (i < layout_.size() && layout_[i].sdes && layout_[i].sdes->suite == our_line->suite) {
+        our_line->key = layout_[i].sdes->key;
+      } else {
+        our_line->key = random_key(our_line->suite);
+      }
+    }
+    const bool carried_there = offered.accept && transport != nullptr && transport->rtp_port != 0 &&
+                               (!our_line || !our_line->key.empty());
+    Slot slot{offered.kind, offered.content, carried_there, {}, ids[i], {}};
     if (!carried_there) {
       slot.media = rejected_media(theirs);
       stream.send = false;
@@ -806,6 +861,12 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
       stream.transport = static_cast<std::size_t>(ids[i]);
       slot.media = stream_media(slot, codecs, offered.events, theirs.proto, direction, mux, false,
                                 transport);
+      if (our_line) {
+        slot.media.attributes.add("crypto", format_crypto(*our_line));
+        stream.srtp = SrtpKeys{our_line->suite, our_line->key, offered.crypto->key};
+        keyed = true;
+      }
+      slot.sdes = std::move(our_line);
     }
     s.media.push_back(slot.media);
     layout.push_back(std::move(slot));
@@ -813,6 +874,7 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
   }
   keep_our_additions(layout);
   layout_ = std::move(layout);
+  sdes_ = keyed;
   answer.agreement.remote_direction = peer_direction(offer, offer.media[analysis.main_index]);
   answer.sdp = stamp(std::move(s));
   return answer;

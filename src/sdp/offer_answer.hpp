@@ -30,6 +30,7 @@
 #include "codecs.hpp"
 #include "common/stream_description.hpp"
 #include "result.hpp"
+#include "sdes.hpp"
 #include "session.hpp"
 
 namespace lanline::sdp {
@@ -141,7 +142,8 @@ class Negotiator {
     ContentRole content = ContentRole::kMain;
     bool wanted = true;
     Media media;
-    int transport = -1;  // index into local_, kept for the session; -1: none yet
+    int transport = -1;              // index into local_, kept for the session; -1: none yet
+    std::optional<CryptoLine> sdes;  // our SDES key for it (RFC 4568), kept for the session
   };
 
   std::vector<Slot> first_layout() const;
@@ -172,6 +174,8 @@ class Negotiator {
   // (RFC 3264 8): the ones we want carry our streams, the others stay at port 0.
   std::vector<Slot> layout_;
   bool sending_slides_ = false;  // we share our screen
+  // The peer keyed the session with SDES (its last offer): our offers key every stream.
+  bool sdes_ = false;
 };
 
 // RFC 3264 6.1 and 8.4: the direction we answer an offer of `offered` with.

@@ -8,7 +8,11 @@
 # recording is checked: Lanline's (`--audio-sink record:`) and baresip's (its sndfile
 # filter's decoded-audio dump; baresip 1.0's aufile module has no player). Check: the
 # expected frequency within 2 Hz, no gap over 60 ms, a steady level (tests/lib/
-# audio_check.sh, or tests/media/wav_check when built).
+# audio_check.sh, or tests/media/wav_check when built). Then SDES-SRTP (RFC 4568) with
+# baresip's srtp module: baresip calls with RTP/SAVP (mandatory) and with RTP/AVP plus
+# a=crypto (optional), and Lanline must show the call as "sdes"; Lanline calls the
+# optional one, plainly. For the G.711 calls tshark captures the loopback: the tones
+# must be readable from a plain call's RTP, and from an SRTP call's must not.
 #
 #   baresip_interop.sh LANLINE_BIN [WAV_CHECK]   the 4 calls with Lanline
 #   baresip_interop.sh --baresip-only     the same calls baresip <-> baresip (checks the
@@ -25,7 +29,7 @@ case "${1:-}" in
   *) bin=$(readlink -f "$1") ;;
 esac
 [[ -n ${2:-} ]] && export WAV_CHECK=$(readlink -f "$2")
-for tool in baresip sox gawk ss; do
+for tool in baresip sox gawk ss tshark; do
   command -v "$tool" >/dev/null || { echo "$tool not found: skipped"; exit 77; }
 done
 source "$repo/tests/lib/baresip_lab.sh"
@@ -82,6 +86,9 @@ start_side() {
     if [[ $case_ice == ice ]]; then  # RFC 8445 ICE through baresip's own module
       printf 'module\t\t\tice.so\n' >> "$d/config"
       sed -i 's/;regint=0;/;regint=0;medianat=ice;/' "$d/accounts"
+    elif [[ $case_ice == srtp* ]]; then  # SDES-SRTP (RFC 4568) through its srtp module
+      printf 'module\t\t\tsrtp.so\n' >> "$d/config"
+      sed -i "s/;regint=0;/;regint=0;mediaenc=$case_ice;/" "$d/accounts"
     fi
     if [[ -n $dial ]]; then baresip_lab_start "$d" -e "/dial $dial" || return 1
     else baresip_lab_start "$d" || return 1; fi
@@ -145,7 +152,9 @@ run_case() {  # CODEC CALLER_KIND CALLEE_KIND [ice]
     echo "FAIL $case_name: the call did not set up"
     failed=$((failed + 1))
   else
+    [[ $codec == PCMU ]] && start_capture
     sleep "$talk_s"
+    [[ $codec == PCMU ]] && stop_capture
     local side want seen
     for side in caller callee; do
       [[ $side == caller && $a == lanline || $side == callee && $b == lanline ]] || continue
@@ -153,6 +162,10 @@ run_case() {  # CODEC CALLER_KIND CALLEE_KIND [ice]
       echo "     Lanline $side: $seen"
       want='"transport":"plain"'
       [[ $case_ice == ice ]] && want='"state":"connected","transport":"ice"'
+      # baresip's SRTP offers are keyed back (SDES); Lanline's own offers are plain RTP,
+      # which baresip's optional SRTP takes as it is.
+      [[ $case_ice == srtp* && $a == baresip ]] && want='"protection":"sdes"'
+      [[ $case_ice == srtp* && $a == lanline ]] && want='"protection":"none"'
       if [[ $seen == *"$want"* ]]; then
         echo "ok   $case_name: Lanline's path says $want"; passed=$((passed + 1))
       else
@@ -169,6 +182,42 @@ run_case() {  # CODEC CALLER_KIND CALLEE_KIND [ice]
   [[ $b == baresip ]] && callee_rec=$(baresip_lab_decoded "$callee_rec")
   check "$codec, $a (caller) hears $b: $callee_hz Hz" "$caller_rec" "$callee_hz"
   check "$codec, $b (callee) hears $a: $caller_hz Hz" "$callee_rec" "$caller_hz"
+  [[ $codec == PCMU ]] && check_capture
+}
+
+# The wire, for the G.711 calls: tshark on the loopback while they talk. In a plain call
+# both tones can be read from the RTP in the capture (which shows the check works); in
+# one protected by SRTP neither can.
+start_capture() {
+  capture=$work/$case_name.pcapng
+  tshark -q -i lo -f "udp and not port $pa and not port $pb" -w "$capture" \
+    > "$work/$case_name.tshark.log" 2>&1 &
+  capture_pid=$!
+  local i
+  for (( i = 0; i < 50; i++ )); do
+    grep -q "Capturing on" "$work/$case_name.tshark.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "     tshark did not start capturing: $(tr '\n' ' ' < "$work/$case_name.tshark.log")"
+}
+stop_capture() {
+  kill -INT "$capture_pid" 2>/dev/null
+  wait "$capture_pid" 2>/dev/null
+}
+check_capture() {
+  local hz r expect=heard
+  [[ $case_ice == srtp* && $a == baresip ]] && expect=hidden
+  for hz in $caller_hz $callee_hz; do
+    r=$(python3 "$repo/tests/lib/tone_in_capture.py" "$capture" "$hz" | tr '\n' ';')
+    case "$? $expect" in
+      "0 heard" | "1 hidden")
+        echo "ok   $case_name: the $hz Hz tone is $expect in the capture: $r"
+        passed=$((passed + 1)) ;;
+      *)
+        echo "FAIL $case_name: the $hz Hz tone should be $expect in the capture: $r"
+        failed=$((failed + 1)) ;;
+    esac
+  done
 }
 
 for codec in PCMU opus; do
@@ -182,6 +231,11 @@ done
 if [[ $mode == lanline ]]; then
   run_case opus baresip lanline ice
   run_case opus lanline baresip ice
+  # SDES-SRTP: baresip's srtp module, mandatory (RTP/SAVP) and optional (RTP/AVP with
+  # a=crypto); Lanline calling it offers plain RTP, which the optional mode takes.
+  run_case opus baresip lanline srtp-mand
+  run_case PCMU baresip lanline srtp
+  run_case PCMU lanline baresip srtp
 fi
 if [[ $mode == lanline ]]; then
   if sanitizer_check "$work"/*/*-lanline/node.log; then passed=$((passed + 1))

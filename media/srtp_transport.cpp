@@ -1,0 +1,120 @@
+#include "media/srtp_transport.hpp"
+
+#include <stdexcept>
+
+#include "media/gst_build.hpp"
+
+namespace lanline::media {
+namespace {
+
+const char* cipher_of(SrtpSuite suite) {
+  switch (suite) {
+    case SrtpSuite::kAes256Sha1_80:
+    case SrtpSuite::kAes256Sha1_32:
+      return "aes-256-icm";
+    case SrtpSuite::kAes128Sha1_80:
+    case SrtpSuite::kAes128Sha1_32:
+      break;
+  }
+  return "aes-128-icm";
+}
+
+// RFC 4568 6.2: the _32 suites shorten the SRTP tag only; SRTCP keeps 80 bits.
+const char* rtp_auth_of(SrtpSuite suite) {
+  return suite == SrtpSuite::kAes128Sha1_32 || suite == SrtpSuite::kAes256Sha1_32 ? "hmac-sha1-32"
+                                                                                  : "hmac-sha1-80";
+}
+
+std::size_t key_size_of(SrtpSuite suite) {
+  return suite == SrtpSuite::kAes256Sha1_80 || suite == SrtpSuite::kAes256Sha1_32 ? 46 : 30;
+}
+
+GstBuffer* key_buffer(const std::vector<std::uint8_t>& key) {
+  return gst_buffer_new_memdup(key.data(), key.size());
+}
+
+}  // namespace
+
+std::unique_ptr<SrtpTransport> SrtpTransport::wrap(std::unique_ptr<MediaTransport> inner,
+                                                   const StreamDescription& stream,
+                                                   const std::string& name, std::string& error) {
+  if (!inner || !stream.srtp) {
+    error = "no SRTP keys for " + name;
+    return nullptr;
+  }
+  const SrtpKeys& keys = *stream.srtp;
+  if (keys.send_key.size() != key_size_of(keys.suite) ||
+      keys.receive_key.size() != key_size_of(keys.suite)) {
+    error = "the SRTP keys of " + name + " do not fit their suite";
+    return nullptr;
+  }
+  std::unique_ptr<SrtpTransport> transport(new SrtpTransport());
+  transport->inner_ = std::move(inner);
+  transport->keys_ = keys;
+  const std::string prefix = "srtp" + std::to_string(stream.mline);
+  try {
+    transport->build_send(prefix);
+    transport->build_receive(prefix);
+  } catch (const std::exception& e) {
+    error = e.what();
+    return nullptr;
+  }
+  return transport;
+}
+
+SrtpTransport::~SrtpTransport() = default;
+
+void SrtpTransport::build_send(const std::string& prefix) {
+  send_.reset(owned_bin(prefix + "-send"));
+  GstElement* bin = send_.get();
+  GstElement* encoder = make_element("srtpenc", "srtpenc");
+  GstBuffer* key = key_buffer(keys_.send_key);
+  g_object_set(encoder, "key", key, nullptr);
+  gst_buffer_unref(key);
+  gst_util_set_object_arg(G_OBJECT(encoder), "rtp-cipher", cipher_of(keys_.suite));
+  gst_util_set_object_arg(G_OBJECT(encoder), "rtcp-cipher", cipher_of(keys_.suite));
+  gst_util_set_object_arg(G_OBJECT(encoder), "rtp-auth", rtp_auth_of(keys_.suite));
+  gst_util_set_object_arg(G_OBJECT(encoder), "rtcp-auth", "hmac-sha1-80");
+  // A peer without rtx gets a lost packet resent as it was (rtprtxqueue): the same
+  // sequence number with the same payload, which SRTP allows (RFC 3711 3.3.2 is about a
+  // different payload under the same index).
+  g_object_set(encoder, "allow-repeat-tx", TRUE, nullptr);
+  GstElement* network = inner_->send_element();
+  gst_bin_add_many(GST_BIN(bin), encoder, network, nullptr);
+
+  GstPtr<GstPad> rtp_in(gst_element_request_pad_simple(encoder, "rtp_sink_0"));
+  GstPtr<GstPad> rtcp_in(gst_element_request_pad_simple(encoder, "rtcp_sink_0"));
+  if (!rtp_in || !rtcp_in) throw std::runtime_error("srtpenc gave no sink pads");
+  link_named_pads_or_throw(encoder, "rtp_src_0", network, "rtp_sink");
+  link_named_pads_or_throw(encoder, "rtcp_src_0", network, "rtcp_sink");
+  add_ghost_pad(bin, encoder, "rtp_sink_0", "rtp_sink");
+  add_ghost_pad(bin, encoder, "rtcp_sink_0", "rtcp_sink");
+}
+
+void SrtpTransport::build_receive(const std::string& prefix) {
+  receive_.reset(owned_bin(prefix + "-receive"));
+  GstElement* bin = receive_.get();
+  GstElement* decoder = make_element("srtpdec", "srtpdec");
+  g_signal_connect(decoder, "request-key", G_CALLBACK(&SrtpTransport::on_request_key), this);
+  GstElement* network = inner_->receive_element();
+  gst_bin_add_many(GST_BIN(bin), network, decoder, nullptr);
+  link_named_pads_or_throw(network, "rtp_src", decoder, "rtp_sink");
+  link_named_pads_or_throw(network, "rtcp_src", decoder, "rtcp_sink");
+  add_ghost_pad(bin, decoder, "rtp_src", "rtp_src");
+  add_ghost_pad(bin, decoder, "rtcp_src", "rtcp_src");
+}
+
+// On the network's streaming thread, for each new SSRC of the peer's (its codec's, its
+// rtx's): the peer's key, the same for all of them (RFC 4568 6.1).
+GstCaps* SrtpTransport::on_request_key(GstElement* /*decoder*/, guint /*ssrc*/, gpointer self) {
+  const SrtpKeys& keys = static_cast<SrtpTransport*>(self)->keys_;
+  GstBuffer* key = key_buffer(keys.receive_key);
+  GstCaps* caps = gst_caps_new_simple(
+      "application/x-srtp", "srtp-key", GST_TYPE_BUFFER, key, "srtp-cipher", G_TYPE_STRING,
+      cipher_of(keys.suite), "srtp-auth", G_TYPE_STRING, rtp_auth_of(keys.suite), "srtcp-cipher",
+      G_TYPE_STRING, cipher_of(keys.suite), "srtcp-auth", G_TYPE_STRING, "hmac-sha1-80", nullptr);
+  gst_buffer_unref(key);
+  return caps;
+}
+
+}  // namespace lanline::media

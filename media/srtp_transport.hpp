@@ -1,0 +1,45 @@
+// SRTP (RFC 3711) around a stream's network end: what rtpbin sends is encrypted and
+// authenticated by srtpenc before the inner transport sends it, and what the inner
+// transport receives (SRTP and SRTCP, network_rtp_caps()) is checked and decrypted by
+// srtpdec before rtpbin sees it; a packet that fails its authentication is dropped there.
+// The keys are the stream's (StreamDescription::srtp, agreed by SDES): ours for every
+// SSRC we send (the codec's and rtx's), the peer's for every SSRC it sends.
+//
+//   rtpbin ─ srtpenc ─ inner send            inner receive ─ srtpdec ─ rtpbin
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "media/gst_handles.hpp"
+#include "media/media_transport.hpp"
+
+namespace lanline::media {
+
+class SrtpTransport final : public MediaTransport {
+ public:
+  // `inner` built for `stream` (so it gives SRTP caps); nullptr with `error` when the
+  // srtp plugin (gstreamer1.0-plugins-bad) is missing or the keys do not fit the suite.
+  static std::unique_ptr<SrtpTransport> wrap(std::unique_ptr<MediaTransport> inner,
+                                             const StreamDescription& stream,
+                                             const std::string& name, std::string& error);
+  ~SrtpTransport() override;
+
+  GstElement* send_element() const override { return send_.get(); }
+  GstElement* receive_element() const override { return receive_.get(); }
+  void set_remote(const PlainTransport& remote) override { inner_->set_remote(remote); }
+  DemuxCounters received() const override { return inner_->received(); }
+
+ private:
+  SrtpTransport() = default;
+  void build_send(const std::string& prefix);
+  void build_receive(const std::string& prefix);
+  static GstCaps* on_request_key(GstElement* decoder, guint ssrc, gpointer self);
+
+  std::unique_ptr<MediaTransport> inner_;
+  SrtpKeys keys_;
+  GstPtr<GstElement> send_;
+  GstPtr<GstElement> receive_;
+};
+
+}  // namespace lanline::media
