@@ -73,11 +73,13 @@ struct IceTransport {
 // RFC 4145 / 5763 a=setup: which side opens the DTLS handshake.
 enum class DtlsSetup { kActpass, kActive, kPassive };
 
-// RFC 8122 a=fingerprint of the peer's certificate, and its setup role.
+// DTLS-SRTP (RFC 5763, 5764) for a stream: the peer's certificate fingerprint (RFC 8122
+// a=fingerprint; its DTLS certificate must hash to it) and which side opens the handshake.
 struct DtlsParameters {
-  std::string hash_function;  // "sha-256"
-  std::string fingerprint;    // "AB:CD:..."
-  DtlsSetup setup = DtlsSetup::kActpass;
+  std::string hash_function;              // "sha-256"
+  std::string fingerprint;                // "AB:CD:...", upper case
+  DtlsSetup setup = DtlsSetup::kActpass;  // the peer's a=setup
+  bool client = false;                    // we open the handshake (we are "active")
   bool operator==(const DtlsParameters&) const = default;
 };
 

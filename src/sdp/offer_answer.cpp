@@ -123,6 +123,55 @@ bool is_sdes_srtp(const Media& m) {
   return m.proto == "RTP/SAVP" || m.proto == "RTP/SAVPF";
 }
 
+// RFC 5764 8: SRTP keyed by a DTLS handshake on the media path.
+bool is_dtls_srtp(const Media& m) {
+  return m.proto == "UDP/TLS/RTP/SAVP" || m.proto == "UDP/TLS/RTP/SAVPF";
+}
+
+// RFC 8122 5 a=fingerprint (media level over session level), SHA-256 only (what Lanline
+// can check a certificate against), and RFC 4145 4 a=setup (absent: active).
+std::optional<DtlsParameters> read_dtls(const Session& s, const Media& m) {
+  auto value = m.attributes.value("fingerprint");
+  if (!value) value = s.attributes.value("fingerprint");
+  if (!value) return std::nullopt;
+  const auto fields = text::words(*value);
+  if (fields.size() != 2 || !text::iequals(fields[0], "sha-256")) return std::nullopt;
+  std::string hex(fields[1]);
+  if (hex.size() != 32 * 3 - 1) return std::nullopt;
+  for (std::size_t i = 0; i < hex.size(); ++i) {
+    char& c = hex[i];
+    if (i % 3 == 2) {
+      if (c != ':') return std::nullopt;
+      continue;
+    }
+    if (c >= 'a' && c <= 'f') c = static_cast<char>(c - 'a' + 'A');
+    if (!text::is_digit(c) && !(c >= 'A' && c <= 'F')) return std::nullopt;
+  }
+  DtlsParameters dtls{"sha-256", std::move(hex), DtlsSetup::kActive, false};
+  auto setup = m.attributes.value("setup");
+  if (!setup) setup = s.attributes.value("setup");
+  if (!setup || text::iequals(*setup, "active")) {
+    dtls.setup = DtlsSetup::kActive;
+  } else if (text::iequals(*setup, "actpass")) {
+    dtls.setup = DtlsSetup::kActpass;
+  } else if (text::iequals(*setup, "passive")) {
+    dtls.setup = DtlsSetup::kPassive;
+  } else {
+    return std::nullopt;  // holdconn: no connection wanted
+  }
+  return dtls;
+}
+
+// The hex of an a=fingerprint value ("sha-256 AB:..."), upper case, for comparing.
+std::string fingerprint_hex(std::string_view value) {
+  const auto fields = text::words(value);
+  std::string hex(fields.empty() ? std::string_view() : fields.back());
+  for (char& c : hex) {
+    if (c >= 'a' && c <= 'f') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return hex;
+}
+
 // The first a=crypto line of `m` Lanline can run (RFC 4568 7.1.1: the offerer lists them
 // in its order of preference).
 std::optional<CryptoLine> usable_crypto(const Media& m) {
@@ -224,6 +273,7 @@ struct OfferedStream {
   std::vector<std::pair<Rtpmap, CodecSpec>> codecs;  // the offer's rtpmap, and ours
   std::vector<Rtpmap> events;                        // telephone-event, audio only
   std::optional<CryptoLine> crypto;                  // SDES: the offer's line we answer (RFC 4568)
+  std::optional<DtlsParameters> dtls;  // DTLS-SRTP: the offerer's fingerprint and setup
 };
 
 struct OfferAnalysis {
@@ -293,9 +343,16 @@ OfferAnalysis analyze(const Session& offer, const Capabilities& caps) {
     if (stream.kind == StreamKind::kAudio) saw_audio = true;
     // SRTP offered with SDES needs a line we can run; RTP/AVP with a=crypto (baresip's
     // optional SRTP) is answered with a key too, and is plain RTP to a peer without one.
-    if (!is_plain_rtp(m) && !is_sdes_srtp(m)) continue;
-    stream.crypto = usable_crypto(m);
-    if (is_sdes_srtp(m) && !stream.crypto) continue;
+    if (is_dtls_srtp(m)) {
+      // Taken with a certificate of ours and a fingerprint we can check.
+      if (caps.dtls_fingerprint.empty()) continue;
+      stream.dtls = read_dtls(offer, m);
+      if (!stream.dtls) continue;
+    } else {
+      if (!is_plain_rtp(m) && !is_sdes_srtp(m)) continue;
+      stream.crypto = usable_crypto(m);
+      if (is_sdes_srtp(m) && !stream.crypto) continue;
+    }
     if (stream.kind == StreamKind::kAudio) saw_rtp_audio = true;
     bool taken = false;  // one stream per kind and role
     for (std::size_t j = 0; j < i; ++j) {
@@ -331,7 +388,7 @@ OfferAnalysis analyze(const Session& offer, const Capabilities& caps) {
       r.reason =
           "audio offered only over a secure profile Lanline cannot use (SRTP with SDES "
           "takes AES_CM_128_HMAC_SHA1_80/32 or AES_256_CM_HMAC_SHA1_80/32, one inline key "
-          "without MKI; DTLS-SRTP is not taken yet)";
+          "without MKI; DTLS-SRTP takes a sha-256 a=fingerprint)";
     } else {
       r.warning = 305;
       r.reason = "no common audio codec";
@@ -413,6 +470,20 @@ Result<StreamDescription> answered_stream(const Session& offer, const Media& our
         }
       }
     }
+  }
+  // RFC 5763 5: DTLS-SRTP offered is answered in kind, with the peer's fingerprint and
+  // its role (active or passive; actpass is for offers).
+  if (is_dtls_srtp(ours)) {
+    if (!is_dtls_srtp(theirs)) {
+      return Error{"the answer's " + type + " is " + theirs.proto + ", not the DTLS-SRTP offered"};
+    }
+    auto peer = read_dtls(answer, theirs);
+    if (!peer) return Error{"the answer's " + type + " has no sha-256 a=fingerprint or a=setup"};
+    if (peer->setup == DtlsSetup::kActpass) {
+      return Error{"the answer's " + type + " says a=setup:actpass (RFC 5763 5: an answer picks)"};
+    }
+    peer->client = peer->setup == DtlsSetup::kPassive;
+    stream.dtls = std::move(*peer);
   }
   // RFC 4568 7.1.3: our offer keyed the stream; the answer takes one of its lines (the
   // same tag and suite) with the peer's key.
@@ -543,7 +614,7 @@ bool Negotiator::add_stream(StreamKind kind, ContentRole content) {
     }
   }
   // RFC 3264 8.1: a new stream goes after the existing m-lines.
-  layout_.push_back(Slot{kind, content, true, {}, -1, {}});
+  layout_.push_back(Slot{kind, content, true, {}, -1, {}, {}});
   return true;
 }
 
@@ -560,9 +631,9 @@ bool Negotiator::remove_stream(StreamKind kind, ContentRole content) {
 // A first offer carries the main audio, and the main video when we have a video codec
 // and a picture to send.
 std::vector<Negotiator::Slot> Negotiator::first_layout() const {
-  std::vector<Slot> layout{Slot{StreamKind::kAudio, ContentRole::kMain, true, {}, -1, {}}};
+  std::vector<Slot> layout{Slot{StreamKind::kAudio, ContentRole::kMain, true, {}, -1, {}, {}}};
   if (!capabilities_.video_codecs.empty() && capabilities_.send_video)
-    layout.push_back(Slot{StreamKind::kVideo, ContentRole::kMain, true, {}, -1, {}});
+    layout.push_back(Slot{StreamKind::kVideo, ContentRole::kMain, true, {}, -1, {}, {}});
   return layout;
 }
 
@@ -640,14 +711,24 @@ std::string Negotiator::create_offer(Direction direction) {
     const Direction ours = sends_on(slot.kind, slot.content) ? direction : without_send(direction);
     // In a session the peer keyed with SDES, each offer keys every stream again (RFC 4568
     // 7.1.4), ours with the key it had.
-    if (sdes_ && !slot.sdes) {
+    // DTLS-SRTP to a Lanline node, or in a session that runs it: our fingerprint, and
+    // actpass until a role is agreed, then that role (RFC 5763 5).
+    const bool dtls =
+        (capabilities_.offer_dtls || dtls_) && !capabilities_.dtls_fingerprint.empty();
+    if (!dtls && sdes_ && !slot.sdes) {
       slot.sdes = CryptoLine{1, SrtpSuite::kAes128Sha1_80, random_key(SrtpSuite::kAes128Sha1_80)};
     }
-    const bool keyed = sdes_ && slot.sdes && !slot.sdes->key.empty();
-    slot.media = stream_media(slot, codecs, events, keyed ? "RTP/SAVP" : "RTP/AVP", ours,
-                              capabilities_.rtcp_mux, true,
+    const bool keyed = !dtls && sdes_ && slot.sdes && !slot.sdes->key.empty();
+    const char* proto = dtls ? "UDP/TLS/RTP/SAVP" : keyed ? "RTP/SAVP" : "RTP/AVP";
+    slot.media = stream_media(slot, codecs, events, proto, ours, capabilities_.rtcp_mux, true,
                               transport_for(static_cast<std::size_t>(slot.transport)));
     if (keyed) slot.media.attributes.add("crypto", format_crypto(*slot.sdes));
+    if (dtls) {
+      slot.media.attributes.add("fingerprint", capabilities_.dtls_fingerprint);
+      slot.media.attributes.add("setup", !slot.dtls          ? "actpass"
+                                         : slot.dtls->client ? "active"
+                                                             : "passive");
+    }
     s.media.push_back(slot.media);
   }
   pending_ = s;
@@ -682,9 +763,20 @@ Result<Agreement> Negotiator::receive_answer(std::string_view text) {
     stream.transport = static_cast<std::size_t>(std::max(layout_[i].transport, 0));
     auto agreed = answered_stream(offer, offer.media[i], answer, answer.media[i], stream);
     if (!agreed) return agreed.error();
+    if (agreed->dtls && !capabilities_.expected_peer_fingerprint.empty() &&
+        agreed->dtls->fingerprint != fingerprint_hex(capabilities_.expected_peer_fingerprint)) {
+      return Error{"the answer's certificate fingerprint " + agreed->dtls->fingerprint +
+                   " is not the one the peer announced (" +
+                   fingerprint_hex(capabilities_.expected_peer_fingerprint) +
+                   "): someone between us answered"};
+    }
     if (agreed->accepted() && !main_found) {
       agreement.remote_direction = peer_direction(answer, answer.media[i]);
       main_found = agreed->kind == StreamKind::kAudio;
+    }
+    if (agreed->dtls) {
+      layout_[i].dtls = agreed->dtls;
+      dtls_ = true;
     }
     agreement.streams.push_back(std::move(agreed).value());
   }
@@ -786,7 +878,7 @@ void Negotiator::keep_our_additions(std::vector<Slot>& layout) const {
   for (std::size_t i = layout.size(); i < layout_.size(); ++i) {
     const Slot& ours = layout_[i];
     if (!ours.wanted || taken(ours)) continue;
-    Slot kept{ours.kind, ours.content, true, {}, ours.transport, ours.sdes};
+    Slot kept{ours.kind, ours.content, true, {}, ours.transport, ours.sdes, ours.dtls};
     if (transport_used(kept.transport)) kept.transport = -1;
     layout.push_back(std::move(kept));
   }
@@ -804,7 +896,8 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
   Session s = base_session();
   Answer answer;
   std::vector<Slot> layout;
-  bool keyed = false;  // a stream answered with SDES
+  bool keyed = false;       // a stream answered with SDES
+  bool dtls_keyed = false;  // and with DTLS-SRTP
   const std::vector<int> ids = transports_of(offer, analysis);
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const Media& theirs = offer.media[i];
@@ -830,7 +923,7 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
     }
     const bool carried_there = offered.accept && transport != nullptr && transport->rtp_port != 0 &&
                                (!our_line || !our_line->key.empty());
-    Slot slot{offered.kind, offered.content, carried_there, {}, ids[i], {}};
+    Slot slot{offered.kind, offered.content, carried_there, {}, ids[i], {}, {}};
     if (!carried_there) {
       slot.media = rejected_media(theirs);
       stream.send = false;
@@ -861,6 +954,21 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
       stream.transport = static_cast<std::size_t>(ids[i]);
       slot.media = stream_media(slot, codecs, offered.events, theirs.proto, direction, mux, false,
                                 transport);
+      if (offered.dtls) {
+        // We open the handshake unless the offerer does (active); a role agreed before
+        // stays with the same peer certificate.
+        DtlsParameters dtls = *offered.dtls;
+        const bool same_peer = i < layout_.size() && layout_[i].dtls &&
+                               layout_[i].dtls->fingerprint == dtls.fingerprint;
+        dtls.client = same_peer ? layout_[i].dtls->client : dtls.setup != DtlsSetup::kActive;
+        if (dtls.setup == DtlsSetup::kActive) dtls.client = false;
+        if (dtls.setup == DtlsSetup::kPassive) dtls.client = true;
+        slot.media.attributes.add("fingerprint", capabilities_.dtls_fingerprint);
+        slot.media.attributes.add("setup", dtls.client ? "active" : "passive");
+        stream.dtls = dtls;
+        slot.dtls = std::move(dtls);
+        dtls_keyed = true;
+      }
       if (our_line) {
         slot.media.attributes.add("crypto", format_crypto(*our_line));
         stream.srtp = SrtpKeys{our_line->suite, our_line->key, offered.crypto->key};
@@ -875,6 +983,7 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
   keep_our_additions(layout);
   layout_ = std::move(layout);
   sdes_ = keyed;
+  dtls_ = dtls_keyed;
   answer.agreement.remote_direction = peer_direction(offer, offer.media[analysis.main_index]);
   answer.sdp = stamp(std::move(s));
   return answer;

@@ -45,6 +45,13 @@ struct Capabilities {
   bool telephone_event = true;  // RFC 4733 events 0-16, at 8000 and (with Opus) 48000
   std::uint32_t ptime = 20;
   bool rtcp_mux = true;  // offer RFC 5761 multiplexing (and accept it when offered)
+  // DTLS-SRTP (RFC 5763, 5764): our certificate's fingerprint as a=fingerprint writes it
+  // ("sha-256 AB:CD:..."). Empty: offers of UDP/TLS/RTP/SAVP(F) are refused.
+  std::string dtls_fingerprint;
+  // Our offers use DTLS-SRTP (the callee is a Lanline node); and, when set, the
+  // fingerprint its answer must carry: the one it announced (and we pinned).
+  bool offer_dtls = false;
+  std::string expected_peer_fingerprint;
   std::string session_name = "Lanline";
 
   // Opus, G722, PCMU, PCMA and telephone-event.
@@ -142,8 +149,9 @@ class Negotiator {
     ContentRole content = ContentRole::kMain;
     bool wanted = true;
     Media media;
-    int transport = -1;              // index into local_, kept for the session; -1: none yet
-    std::optional<CryptoLine> sdes;  // our SDES key for it (RFC 4568), kept for the session
+    int transport = -1;                  // index into local_, kept for the session; -1: none yet
+    std::optional<CryptoLine> sdes;      // our SDES key for it (RFC 4568), kept for the session
+    std::optional<DtlsParameters> dtls;  // as last agreed: our role stays for the session
   };
 
   std::vector<Slot> first_layout() const;
@@ -176,6 +184,8 @@ class Negotiator {
   bool sending_slides_ = false;  // we share our screen
   // The peer keyed the session with SDES (its last offer): our offers key every stream.
   bool sdes_ = false;
+  // DTLS-SRTP runs in the session (agreed once): our offers keep to it.
+  bool dtls_ = false;
 };
 
 // RFC 3264 6.1 and 8.4: the direction we answer an offer of `offered` with.
