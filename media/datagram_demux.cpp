@@ -65,6 +65,14 @@ GstPadProbeReturn DatagramDemux::sort(GstBuffer* buffer) {
       return GST_PAD_PROBE_DROP;
     case PacketKind::kDtls:
       dtls_.fetch_add(1, std::memory_order_relaxed);
+      if (dtls_receiver_) {
+        GstMapInfo map;
+        if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+          dtls_receiver_(map.data, map.size);
+          gst_buffer_unmap(buffer, &map);
+        }
+        return GST_PAD_PROBE_DROP;
+      }
       spdlog::debug("{}: DTLS datagram of {} bytes dropped (no DTLS-SRTP on this stream)", name_,
                     gst_buffer_get_size(buffer));
       return GST_PAD_PROBE_DROP;

@@ -11,11 +11,15 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace lanline::media {
 
 enum class PacketKind { kStun, kDtls, kRtp, kRtcp, kUnknown };
+
+// Where DTLS records go (DTLS-SRTP's handshake), on the streaming thread.
+using DtlsReceiver = std::function<void(const std::uint8_t* data, std::size_t size)>;
 
 // RFC 7983 7, then RFC 5761 4 within the RTP range. ZRTP (16-19) and TURN channels
 // (64-79) are not used by Lanline: kUnknown.
@@ -57,6 +61,8 @@ class DatagramDemux {
 
   // Sorts what `pad` (a source's src pad) pushes from now on. Once.
   void attach(GstPad* pad);
+  // DTLS records go there rather than being dropped. Before the flow starts.
+  void set_dtls_receiver(DtlsReceiver receiver) { dtls_receiver_ = std::move(receiver); }
   DemuxCounters counters() const;
 
  private:
@@ -66,6 +72,7 @@ class DatagramDemux {
   std::string name_;
   Flow flow_;
   GstElement* rtcp_out_;  // owned by the transport's bin
+  DtlsReceiver dtls_receiver_;
   GstPad* pad_ = nullptr;
   gulong probe_ = 0;
   std::atomic<std::uint64_t> rtp_{0};

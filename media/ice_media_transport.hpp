@@ -32,6 +32,9 @@ class IceMediaTransport final : public MediaTransport {
   // The pair the checks select is where media goes; c=/m= says nothing here.
   void set_remote(const PlainTransport& /*remote*/) override {}
   DemuxCounters received() const override;
+  void on_dtls(DtlsReceiver receiver) override {
+    rtp_demux_->set_dtls_receiver(std::move(receiver));
+  }
   // Moves to another stream of the same agent (an ICE restart that gathered anew,
   // ice::IceAgent::regather) while the pipeline runs: the sinks send on it from their next
   // buffer, and each nicesrc starts again attached to it. The rest of the pipeline, and

@@ -11,6 +11,10 @@
 
 #include <gst/gst.h>
 
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
 #include "common/stream_description.hpp"
 #include "media/datagram_demux.hpp"
 
@@ -40,6 +44,10 @@ class MediaTransport {
   virtual void set_remote(const PlainTransport& remote) = 0;
   // What has arrived so far, by kind. Any thread.
   virtual DemuxCounters received() const = 0;
+  // DTLS records that arrive on the RTP flow (RFC 7983: first octet 20-63) go to
+  // `receiver`, on the streaming thread; without one they are dropped and counted. Set
+  // before the pipeline starts.
+  virtual void on_dtls(DtlsReceiver receiver) = 0;
 };
 
 }  // namespace lanline::media

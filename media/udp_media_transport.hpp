@@ -28,6 +28,9 @@ class UdpMediaTransport final : public MediaTransport {
   GstElement* receive_element() const override { return receive_.get(); }
   void set_remote(const PlainTransport& remote) override;
   DemuxCounters received() const override;
+  void on_dtls(DtlsReceiver receiver) override {
+    rtp_demux_->set_dtls_receiver(std::move(receiver));
+  }
 
  private:
   UdpMediaTransport() = default;
