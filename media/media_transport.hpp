@@ -21,12 +21,16 @@
 namespace lanline::media {
 
 // The caps of what a stream's network end gives the pipeline: SRTP and SRTCP when the
-// stream is protected (srtp_transport.hpp decrypts them), RTP and RTCP otherwise.
+// stream is protected, by SDES or DTLS (srtp_transport.hpp decrypts them), RTP and RTCP
+// otherwise.
+inline bool protected_stream(const StreamDescription& stream) {
+  return stream.srtp.has_value() || stream.dtls.has_value();
+}
 inline const char* network_rtp_caps(const StreamDescription& stream) {
-  return stream.srtp ? "application/x-srtp" : "application/x-rtp";
+  return protected_stream(stream) ? "application/x-srtp" : "application/x-rtp";
 }
 inline const char* network_rtcp_caps(const StreamDescription& stream) {
-  return stream.srtp ? "application/x-srtcp" : "application/x-rtcp";
+  return protected_stream(stream) ? "application/x-srtcp" : "application/x-rtcp";
 }
 
 class MediaTransport {

@@ -103,7 +103,7 @@ void SrtpTransport::key_encoder() {
     keys = keys_;
   }
   GstBuffer* key = key_buffer(keys.send_key);
-  g_object_set(encoder_, "key", key, nullptr);
+  g_object_set(encoder_, "random-key", FALSE, "key", key, nullptr);
   gst_buffer_unref(key);
   gst_util_set_object_arg(G_OBJECT(encoder_), "rtp-cipher", cipher_of(keys.suite));
   gst_util_set_object_arg(G_OBJECT(encoder_), "rtcp-cipher", cipher_of(keys.suite));
@@ -121,6 +121,9 @@ void SrtpTransport::build_send(const std::string& prefix) {
   GstElement* bin = send_.get();
   GstElement* encoder = make_element("srtpenc", "srtpenc");
   encoder_ = encoder;
+  // srtpenc does not start without a key: a random one until set_keys() (nothing passes
+  // the probes below before then, so nothing is ever sent with it).
+  g_object_set(encoder, "random-key", TRUE, nullptr);
   // A peer without rtx gets a lost packet resent as it was (rtprtxqueue): the same
   // sequence number with the same payload, which SRTP allows (RFC 3711 3.3.2 is about a
   // different payload under the same index).

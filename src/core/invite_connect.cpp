@@ -35,8 +35,10 @@ std::string describe_failure(int code, std::string_view reason) {
 
 std::unique_ptr<InviteSession> InviteSession::outgoing(CallId id, SessionHost& host,
                                                        const sip::Uri& target,
-                                                       const sip::Endpoint& destination) {
-  auto session = std::make_unique<InviteSession>(id, CallDirection::kOutgoing, host, destination);
+                                                       const sip::Endpoint& destination,
+                                                       const std::string& peer_fingerprint) {
+  auto session = std::make_unique<InviteSession>(id, CallDirection::kOutgoing, host, destination,
+                                                 peer_fingerprint);
   session->target_ = std::string(target.text);
   session->info_.remote_uri = session->target_;
   return session;

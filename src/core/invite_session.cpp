@@ -18,15 +18,27 @@ std::string seconds(sip::Duration duration) {
   return out + " s";
 }
 
+// The SDP capabilities of one call: the UA's, with DTLS-SRTP offered to a peer whose
+// certificate fingerprint we know (a Lanline node) and its answer held to it.
+sdp::Capabilities call_capabilities(const sdp::Capabilities& ua,
+                                    const std::string& peer_fingerprint) {
+  sdp::Capabilities caps = ua;
+  if (!peer_fingerprint.empty() && !caps.dtls_fingerprint.empty()) {
+    caps.offer_dtls = true;
+    caps.expected_peer_fingerprint = peer_fingerprint;
+  }
+  return caps;
+}
+
 }  // namespace
 
 InviteSession::InviteSession(CallId id, CallDirection direction, SessionHost& host,
-                             sip::Endpoint peer)
+                             sip::Endpoint peer, const std::string& peer_fingerprint)
     : host_(host),
       core_(host.core()),
       peer_(std::move(peer)),
-      media_(id, core_.config().media, core_.capabilities(), random_engine()() >> 1,
-             core_.config().media_port) {
+      media_(id, core_.config().media, call_capabilities(core_.capabilities(), peer_fingerprint),
+             random_engine()() >> 1, core_.config().media_port) {
   info_.id = id;
   info_.direction = direction;
 }

@@ -67,9 +67,12 @@ class SessionHost {
 class InviteSession {
  public:
   // invite_connect.cpp: a call we place, to `target` through `destination`.
+  // `peer_fingerprint`: the certificate fingerprint a Lanline peer announced (and we
+  // pinned): the call offers DTLS-SRTP and holds the answer to that fingerprint.
   static std::unique_ptr<InviteSession> outgoing(CallId id, SessionHost& host,
                                                  const sip::Uri& target,
-                                                 const sip::Endpoint& destination);
+                                                 const sip::Endpoint& destination,
+                                                 const std::string& peer_fingerprint = {});
   // invite_accept.cpp: a call for us, or nothing when its offer cannot be answered (the
   // 488 or 400 is sent already). ring() once the UserAgent has it.
   static std::unique_ptr<InviteSession> incoming(CallId id, SessionHost& host,
@@ -77,7 +80,8 @@ class InviteSession {
                                                  const sip::Message& invite,
                                                  const sip::Endpoint& from);
 
-  InviteSession(CallId id, CallDirection direction, SessionHost& host, sip::Endpoint peer);
+  InviteSession(CallId id, CallDirection direction, SessionHost& host, sip::Endpoint peer,
+                const std::string& peer_fingerprint = {});
 
   CallId id() const { return info_.id; }
   CallInfo info() const;

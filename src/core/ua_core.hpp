@@ -33,6 +33,10 @@ class UaCore {
   const UserAgentConfig& config() const { return config_; }
   const sip::TimerValues& timers() const { return timers_; }
   const sdp::Capabilities& capabilities() const { return capabilities_; }
+  // Our certificate's fingerprint ("sha-256 AB:..."): DTLS-SRTP offers are then taken.
+  void set_dtls_fingerprint(std::string fingerprint) {
+    capabilities_.dtls_fingerprint = std::move(fingerprint);
+  }
   // The time of what the UA is doing now: every entry point sets it first.
   sip::TimePoint now() const { return now_; }
   void set_now(sip::TimePoint now) { now_ = now; }

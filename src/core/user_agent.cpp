@@ -131,14 +131,14 @@ void UserAgent::schedule(CallId call, CallTimer kind, sip::TimePoint at) {
 // ---- Commands ----
 
 Outcome UserAgent::call(const sip::Uri& target, const sip::Endpoint& destination,
-                        sip::TimePoint now) {
+                        sip::TimePoint now, const std::string& peer_fingerprint) {
   core_.set_now(now);
   if (!target.is_sip()) return {0, "can only call sip: or sips: addresses"};
   CallId id = next_call_++;
   if (core_.capabilities().codecs.empty()) return {0, "no audio codec is enabled"};
   // In the map before it sends, so that its transaction is indexed.
   CallEntry& entry = calls_[id];
-  entry.session = InviteSession::outgoing(id, *this, target, destination);
+  entry.session = InviteSession::outgoing(id, *this, target, destination, peer_fingerprint);
   Outcome outcome = entry.session->connect();
   if (!outcome.ok()) forget(id);  // never told anyone: no call to report
   return outcome;

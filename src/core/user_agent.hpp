@@ -38,7 +38,13 @@ class UserAgent : private sip::TransactionUser, private SessionHost {
   std::optional<sip::TimePoint> next_timer() const;
 
   // Places a call to `target`, sending to `destination`.
-  Outcome call(const sip::Uri& target, const sip::Endpoint& destination, sip::TimePoint now);
+  // `peer_fingerprint`: a Lanline peer's announced certificate fingerprint, for DTLS-SRTP.
+  Outcome call(const sip::Uri& target, const sip::Endpoint& destination, sip::TimePoint now,
+               const std::string& peer_fingerprint = {});
+  // Our certificate's fingerprint (engine/node_identity.hpp): DTLS-SRTP offers are taken.
+  void set_dtls_fingerprint(std::string fingerprint) {
+    core_.set_dtls_fingerprint(std::move(fingerprint));
+  }
   Outcome answer(CallId id, sip::TimePoint now);
   Outcome decline(CallId id, sip::TimePoint now);
   // BYE, CANCEL or decline, as the state asks; `reason` is the end reason of a call that

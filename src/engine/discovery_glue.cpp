@@ -10,6 +10,17 @@
 namespace lanline::engine {
 namespace {
 
+// Whether a peer's comma-separated `caps` names `cap`.
+bool has_cap(std::string_view caps, std::string_view cap) {
+  while (!caps.empty()) {
+    const std::size_t comma = caps.find(',');
+    if (caps.substr(0, comma) == cap) return true;
+    if (comma == std::string_view::npos) break;
+    caps.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 using nlohmann::json;
 
 // Probes go out from a tick this often; it bounds how late a due probe can be.
@@ -442,6 +453,7 @@ std::optional<DiscoveryGlue::Target> DiscoveryGlue::call_target(const std::strin
   Target out;
   out.uri = peer.uris.front();
   out.endpoint = candidates.front();
+  if (has_cap(peer.caps, "dtls")) out.fingerprint = peer.fp;
   // The address that answered the last probe is one that works from here.
   if (auto it = probing_.find(peer.key); it != probing_.end() && it->second.answered)
     out.endpoint = *it->second.answered;

@@ -58,6 +58,9 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
   struct Target {
     std::string uri;
     sip::Endpoint endpoint;
+    // The certificate fingerprint it announced (and we pinned), when it does DTLS-SRTP
+    // (caps "dtls"): the call offers it and holds the answer to this fingerprint.
+    std::string fingerprint;
   };
   std::optional<Target> call_target(const std::string& target, std::string& error) const;
 

@@ -261,7 +261,7 @@ struct Engine::Impl : core::UserAgentListener {
     if (auto peer = discovery->call_target(target, error)) {
       auto peer_uri = sip::parse_uri(peer->uri);
       if (!peer_uri) return failure("peer '" + target + "' has an unusable URI " + peer->uri);
-      core::Outcome outcome = ua->call(*peer_uri, peer->endpoint, now());
+      core::Outcome outcome = ua->call(*peer_uri, peer->endpoint, now(), peer->fingerprint);
       if (!outcome.ok()) return failure(outcome.error);
       return json{{"ok", true}, {"call", outcome.id}, {"uri", peer->uri}};
     }
@@ -461,6 +461,13 @@ struct Engine::Impl : core::UserAgentListener {
       identity->instance_id = uuid;
       g_free(uuid);
     }
+    // The certificate is also what DTLS-SRTP presents (RFC 5763): calls to a Lanline
+    // peer offer it, and a peer's offer of it is taken.
+    const bool dtls = !identity->certificate.empty() && !identity->fingerprint.empty();
+    if (dtls) {
+      ua->set_dtls_fingerprint(identity->fingerprint);
+      media->set_dtls_credentials({identity->certificate.string(), identity->key.string()});
+    }
     discovery = std::make_unique<DiscoveryGlue>(
         context, *ua, identity->instance_id, [this](const json& event) { emit(event); },
         [this] { rearm(); });
@@ -474,8 +481,9 @@ struct Engine::Impl : core::UserAgentListener {
     advert.contact_uri = "sip:" + config.local.user + "@" + config.local.host_port();
     advert.instance_id = identity->instance_id;
     // What this node does: video (a camera) only with a video source (--video-source);
-    // every node takes a shared screen, and ICE.
+    // every node takes a shared screen, and ICE; DTLS-SRTP with a certificate.
     advert.caps = media->video_enabled() ? "audio,video,screen,chat,ice" : "audio,screen,chat,ice";
+    if (dtls) advert.caps += ",dtls";
     advert.fp = identity->fingerprint;
     advert.software = config.local.user_agent;
     discovery->start(advert, transport->port(), options.discovery);

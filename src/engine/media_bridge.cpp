@@ -1,5 +1,6 @@
 #include "engine/media_bridge.hpp"
 
+#include <agent.h>  // libnice: nice_agent_send for DTLS records
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -58,6 +59,7 @@ std::string direction_label(bool send, bool receive) {
 struct MediaBridge::Impl {
   GMainContext* context = nullptr;
   MediaBridgeOptions options;
+  std::optional<media::DtlsCredentials> dtls_credentials;  // the node's, for DTLS-SRTP
   media::AudioSource source;
   media::AudioSink sink;
   media::VideoSource video_source;
@@ -79,6 +81,11 @@ struct MediaBridge::Impl {
     // Our restart gathers anew (regather()); kDone until regathered() takes it up.
     enum class Regather { kNone, kGathering, kDone } regather = Regather::kNone;
     bool awaiting_address = false;  // restarted with no candidate: a new address restarts it
+    // DTLS-SRTP (RFC 5764): the stream's handshake, kept for the call while pipelines come
+    // and go; shared, so that a record handed over from a streaming thread after the call
+    // ended finds it gone (a weak pointer) rather than freed.
+    std::shared_ptr<media::DtlsHandshake> dtls;
+    PlainTransport dtls_remote;  // where its records go without ICE
   };
   // What a call plays: its main audio, the camera's video (main), the shared screen
   // (slides, RFC 4796): each on one of the call's streams.
@@ -115,6 +122,7 @@ struct MediaBridge::Impl {
       std::size_t stream = 0;                             // which of `streams` it is on
       media::MediaTransport* transport = nullptr;         // in pipeline
       media::IceMediaTransport* ice_transport = nullptr;  // the same, when it is ICE's
+      media::SrtpTransport* srtp = nullptr;               // the same, when SRTP protects it
     };
     std::unique_ptr<media::CallPipeline> pipeline;  // nullptr while nothing plays
     std::array<std::optional<Playing>, kParts> playing;
@@ -173,6 +181,11 @@ struct MediaBridge::Impl {
   std::unique_ptr<media::MediaTransport> make_transport(Call& call, std::size_t index,
                                                         const StreamDescription& agreed,
                                                         Call::Playing& playing, std::string& error);
+  std::unique_ptr<media::MediaTransport> protect_with_dtls(
+      Call& call, std::size_t index, const StreamDescription& agreed,
+      std::unique_ptr<media::MediaTransport> transport, Call::Playing& playing, std::string& error);
+  void send_dtls(Call& call, std::size_t index, const std::uint8_t* data, std::size_t size);
+  void dtls_done(std::uint64_t call_id, std::size_t index, const media::DtlsOutcome& outcome);
   // The agent of a stream gathers; when every stream of the call has, the outcome.
   std::unique_ptr<ice::IceAgent> make_agent(Call& call, std::size_t index, bool controlling,
                                             unsigned components);
@@ -243,11 +256,102 @@ std::unique_ptr<media::MediaTransport> MediaBridge::Impl::make_transport(
   } else {
     error = "stream " + std::to_string(index + 1) + " has no transport";
   }
-  if (transport && agreed.srtp) {
-    transport = media::SrtpTransport::wrap(std::move(transport), agreed, name, error);
+  if (transport && agreed.dtls) {
+    transport = protect_with_dtls(call, index, agreed, std::move(transport), playing, error);
+  } else if (transport && agreed.srtp) {
+    auto srtp = media::SrtpTransport::wrap(std::move(transport), agreed, name, error);
+    playing.srtp = srtp.get();
+    transport = std::move(srtp);
   }
   playing.transport = transport.get();
   return transport;
+}
+
+// SRTP keyed by the stream's DTLS handshake: made with the first pipeline that plays the
+// stream, kept for the next ones (whose SRTP is keyed at once). Its records come from the
+// transport's demux on the streaming thread and are handed to the engine's context.
+std::unique_ptr<media::MediaTransport> MediaBridge::Impl::protect_with_dtls(
+    Call& call, std::size_t index, const StreamDescription& agreed,
+    std::unique_ptr<media::MediaTransport> transport, Call::Playing& playing, std::string& error) {
+  const std::string name = "call " + std::to_string(call.id);
+  if (!agreed.rtcp_mux) {
+    error = "DTLS-SRTP without rtcp-mux (a handshake for RTCP of its own) is not supported";
+    return nullptr;
+  }
+  Stream& stream = call.streams[index];
+  stream.dtls_remote = agreed.plain();
+  const DtlsParameters& peer = *agreed.dtls;
+  if (!stream.dtls || stream.dtls->peer().fingerprint != peer.fingerprint ||
+      stream.dtls->peer().client != peer.client) {
+    if (!dtls_credentials) {
+      error = "DTLS-SRTP was agreed, but this node has no certificate of its own";
+      return nullptr;
+    }
+    const std::uint64_t call_id = call.id;
+    auto handshake = media::DtlsHandshake::create(
+        context, *dtls_credentials, peer, name + " stream " + std::to_string(index + 1),
+        [this, &call, index](const std::uint8_t* data, std::size_t size) {
+          send_dtls(call, index, data, size);
+        },
+        [this, call_id, index](const media::DtlsOutcome& outcome) {
+          dtls_done(call_id, index, outcome);
+        },
+        error);
+    if (!handshake) return nullptr;
+    stream.dtls = std::move(handshake);
+    // The client opens it once there is a path: now without ICE, else when ICE connects.
+    if (!stream.ice || stream.ice->state() == ice::IceState::kConnected) stream.dtls->start();
+  }
+  std::weak_ptr<media::DtlsHandshake> weak = stream.dtls;
+  transport->on_dtls([context = context, weak](const std::uint8_t* data, std::size_t size) {
+    auto record = std::make_shared<std::vector<std::uint8_t>>(data, data + size);
+    glib::invoke_on(context, "media: DTLS record", [weak, record] {
+      if (auto handshake = weak.lock()) handshake->receive(record->data(), record->size());
+    });
+  });
+  auto srtp = media::SrtpTransport::wrap_unkeyed(std::move(transport), agreed, name, error);
+  if (!srtp) return nullptr;
+  if (stream.dtls->keys()) srtp->set_keys(*stream.dtls->keys());
+  playing.srtp = srtp.get();
+  return srtp;
+}
+
+void MediaBridge::Impl::send_dtls(Call& call, std::size_t index, const std::uint8_t* data,
+                                  std::size_t size) {
+  Stream& stream = call.streams[index];
+  if (stream.ice) {
+    // On the pair the checks selected; nothing while there is none (the handshake sends
+    // its flight again).
+    nice_agent_send(stream.ice->agent(), stream.ice->stream_id(), 1, static_cast<guint>(size),
+                    reinterpret_cast<const gchar*>(data));
+    return;
+  }
+  if (!stream.sockets || stream.dtls_remote.address.empty()) return;
+  GInetAddress* address = g_inet_address_new_from_string(stream.dtls_remote.address.c_str());
+  if (!address) return;
+  GSocketAddress* to = g_inet_socket_address_new(address, stream.dtls_remote.rtp_port);
+  g_object_unref(address);
+  GError* problem = nullptr;
+  if (g_socket_send_to(stream.sockets->rtp_socket(), to, reinterpret_cast<const gchar*>(data), size,
+                       nullptr, &problem) < 0) {
+    spdlog::debug("call {}: DTLS record not sent: {}", call.id, problem->message);
+    g_error_free(problem);
+  }
+  g_object_unref(to);
+}
+
+void MediaBridge::Impl::dtls_done(std::uint64_t call_id, std::size_t index,
+                                  const media::DtlsOutcome& outcome) {
+  auto found = calls.find(call_id);
+  if (found == calls.end()) return;
+  Call& call = found->second;
+  if (!outcome.keys) {
+    call.owner->lose_path(call, "DTLS-SRTP failed: " + outcome.error);
+    return;
+  }
+  for (auto& part : call.playing) {
+    if (part && part->stream == index && part->srtp) part->srtp->set_keys(*outcome.keys);
+  }
 }
 
 bool MediaBridge::Impl::start_media(Call& call, const Wanted& wanted) {
@@ -758,6 +862,8 @@ void MediaBridge::Impl::watch(Call& call, std::size_t index) {
       }
       call.connected_once = true;
       call.first_path.reset();
+      // DTLS-SRTP's client opens its handshake once there is a path.
+      if (call.streams[index].dtls) call.streams[index].dtls->start();
       if (call.recovery) {
         spdlog::info("call {}: media path back after the ICE restart", call.id);
         call.recovery.reset();
@@ -1096,15 +1202,20 @@ std::optional<core::MediaStats> MediaBridge::stats(std::uint64_t call_id) const 
   };
   stats.video = video_stats(call.video, Impl::kVideo);
   stats.screen = video_stats(call.screen, Impl::kScreen);
-  // The call is as protected as its weakest stream: "sdes" only when every one is SRTP.
+  // The call is as protected as its weakest stream: "dtls" when every one runs SRTP keyed
+  // by its DTLS handshake, "sdes" when every one runs SRTP and some keyed by SDES, "none"
+  // otherwise (a stream in plain RTP, or still waiting for its keys).
   bool any = false;
   bool all_srtp = true;
+  bool all_dtls = true;
   for (const auto& part : call.playing) {
     if (!part) continue;
     any = true;
-    all_srtp = all_srtp && part->agreed.srtp.has_value();
+    const bool keyed = part->srtp && part->srtp->keyed();
+    all_srtp = all_srtp && keyed;
+    all_dtls = all_dtls && keyed && part->agreed.dtls.has_value();
   }
-  stats.protection = any && all_srtp ? "sdes" : "none";
+  stats.protection = !any || !all_srtp ? "none" : all_dtls ? "dtls" : "sdes";
   // The path: the audio's, or the video's in a call without audio.
   const auto& playing = call.playing[Impl::kAudio]   ? call.playing[Impl::kAudio]
                         : call.playing[Impl::kVideo] ? call.playing[Impl::kVideo]
@@ -1139,6 +1250,10 @@ void MediaBridge::on_renew(std::function<bool(std::uint64_t, const core::Prepara
 
 void MediaBridge::on_path_lost(std::function<void(std::uint64_t, const std::string&)> callback) {
   impl_->lost_callback = std::move(callback);
+}
+
+void MediaBridge::set_dtls_credentials(media::DtlsCredentials credentials) {
+  impl_->dtls_credentials = std::move(credentials);
 }
 
 void MediaBridge::set_servers(std::optional<ice::StunServer> stun,

@@ -21,6 +21,7 @@
 
 #include "core/call_media.hpp"
 #include "ice/ice_agent.hpp"
+#include "media/dtls_handshake.hpp"
 #include "media/frame_board.hpp"
 #include "media/screen_monitors.hpp"
 
@@ -71,6 +72,9 @@ class MediaBridge : public core::CallMedia {
   void on_path_lost(std::function<void(std::uint64_t, const std::string&)> callback);
   // STUN and TURN servers can be set once their names are looked up; later calls use them.
   void set_servers(std::optional<ice::StunServer> stun, std::optional<ice::TurnServer> turn);
+  // The node's certificate and key (engine/node_identity.hpp), for DTLS-SRTP: streams
+  // agreed with it run a handshake; without them such a stream fails.
+  void set_dtls_credentials(media::DtlsCredentials credentials);
   // Whether the call has audio running now (for error messages of mute/dtmf).
   bool has_audio(std::uint64_t call_id) const;
   // Whether calls offer and accept video (--video-source is not none).

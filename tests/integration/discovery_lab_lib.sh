@@ -30,7 +30,7 @@ lab_cleanup() {
   for host in "${!lab_ns[@]}"; do ip netns del "${lab_ns[$host]}" 2>/dev/null; done
   ip netns del "discbr-$lab_tag" 2>/dev/null
   ip netns del "discbr2-$lab_tag" 2>/dev/null
-  rm -rf "$lab_work"
+  if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $lab_work" >&2; else rm -rf "$lab_work"; fi
 }
 
 # lab_bridge: the switch every host plugs into.

@@ -3,9 +3,11 @@
 
     tone_in_capture.py CAPTURE.pcapng HZ
 
-Reads every UDP datagram of the capture that looks like RTP with payload type 0 (PCMU)
-or 8 (PCMA) through tshark (its heuristic RTP dissector), decodes each SSRC's payloads
-as G.711, and measures the share of the signal's power at HZ (Goertzel, on 1 s blocks).
+Reads every UDP datagram of the capture (tshark's udp.payload) and takes those with an
+RTP header (RFC 3550 5.1: version 2) of payload type 0 (PCMU) or 8 (PCMA), whatever
+port or dissector tshark would give them (SRTP's header is RTP's), decodes each SSRC's
+payloads as G.711, and measures the share of the signal's power at HZ (Goertzel, on
+1 s blocks).
 Plain RTP carrying a tone of HZ puts most of its power there; SRTP's ciphertext decodes
 to noise, a share near 1/N. Prints one line per stream; exits 0 when some stream of at
 least 1 s has the tone (a share of 0.5 or more), 1 when none has, 2 on a usage error or
@@ -35,6 +37,26 @@ def alaw(byte):
     return sample if sign else -sample
 
 
+def rtp_payload(datagram):
+    """(SSRC, payload type, payload) of a G.711 RTP packet, else None (RFC 3550 5.1)."""
+    if len(datagram) < 12 or datagram[0] >> 6 != 2:
+        return None
+    pt = datagram[1] & 0x7F
+    if pt not in (0, 8):
+        return None
+    start = 12 + 4 * (datagram[0] & 0x0F)
+    if datagram[0] & 0x10:  # a header extension: its length in 32-bit words
+        if len(datagram) < start + 4:
+            return None
+        start += 4 + 4 * int.from_bytes(datagram[start + 2:start + 4], "big")
+    end = len(datagram)
+    if datagram[0] & 0x20 and end > start:  # padding: its count in the last octet
+        end -= datagram[-1]
+    if end <= start:
+        return None
+    return int.from_bytes(datagram[8:12], "big"), pt, datagram[start:end]
+
+
 def tone_share(samples, hz, rate=8000):
     """The mean over 1 s blocks of the power at `hz` over the block's total power."""
     shares = []
@@ -57,17 +79,17 @@ def main():
         return 2
     capture, hz = sys.argv[1], float(sys.argv[2])
     fields = subprocess.run(
-        ["tshark", "-r", capture, "-o", "rtp.heuristic_rtp:TRUE", "-Y", "rtp", "-T", "fields",
-         "-e", "rtp.ssrc", "-e", "rtp.p_type", "-e", "rtp.payload"],
+        ["tshark", "-r", capture, "-Y", "udp", "-T", "fields", "-e", "udp.payload"],
         capture_output=True, text=True, check=False).stdout
     streams = {}
     for line in fields.splitlines():
-        parts = line.split("\t")
-        if len(parts) != 3 or parts[1] not in ("0", "8") or not parts[2]:
+        datagram = bytes.fromhex(line.strip().replace(":", ""))
+        payload = rtp_payload(datagram)
+        if payload is None:
             continue
-        data = bytes.fromhex(parts[2].replace(":", ""))
-        decode = ulaw if parts[1] == "0" else alaw
-        streams.setdefault((parts[0], parts[1]), []).extend(decode(b) for b in data)
+        ssrc, pt, data = payload
+        decode = ulaw if pt == 0 else alaw
+        streams.setdefault((f"0x{ssrc:08x}", str(pt)), []).extend(decode(b) for b in data)
     if not streams:
         print("no G.711 RTP in the capture")
         return 2

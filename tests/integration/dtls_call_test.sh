@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# DTLS-SRTP between two Lanline nodes that discovered each other (RFC 5763, 5764), on a
+# LAN of two hosts in namespaces with their own avahi-daemons (discovery_lab_lib.sh),
+# with tshark on the LAN's bridge:
+#   - bob calls Alice by name: the offer carries DTLS-SRTP (alice announced caps "dtls"
+#     and her fingerprint), both sides show "protection":"dtls", each plays the other's
+#     tone (its speaker level), the capture holds the DTLS handshake and neither tone can
+#     be read from its RTP;
+#   - bob calls alice by address: plain RTP (no fingerprint to hold her to), "none" on
+#     both sides, and both tones can be read from the capture, which shows that the
+#     capture check sees a tone when one is there.
+# G.711 (PCMU) so that tests/lib/tone_in_capture.py can decode what it captured.
+# Usage: dtls_call_test.sh LANLINE_BIN
+set -uo pipefail
+LAB_BIN=$(readlink -f "$1")
+here=$(dirname "$(readlink -f "$0")")
+source "$here/discovery_lab_lib.sh"
+source "$here/../lib/sanitizer_check.sh"
+lab_require
+command -v tshark >/dev/null || { echo "FAIL: needs tshark (scripts/packages.txt)"; exit 1; }
+trap '[ "$BASHPID" = "$$" ] && lab_cleanup' EXIT
+
+failures=0
+check() {  # check WHAT COMMAND...
+  local what=$1
+  shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+call_field() { lab_ctl --profile "$1" calls | jq -r ".calls[0].$2 // empty"; }
+protection_is() { [ "$(call_field "$1" protection)" = "$2" ]; }
+# The level of what PROFILE plays, above -30 dBFS: the peer's tone, decrypted.
+hears() {
+  lab_ctl --profile "$1" calls |
+    jq -e '.calls[0].media.speaker_level > -30 and .calls[0].media.packets_received > 50' >/dev/null
+}
+no_calls() { lab_ctl --profile "$1" calls | jq -e '.calls | length == 0' >/dev/null; }
+
+capture_pid=""
+start_capture() {  # FILE
+  ip netns exec "discbr-$lab_tag" tshark -q -i br0 -f "udp and not port 5353" -w "$1" \
+    >"$1.log" 2>&1 &
+  capture_pid=$!
+  until_true 5 grep -q "Capturing on" "$1.log" || echo "tshark did not start: $(cat "$1.log")"
+}
+stop_capture() {
+  kill -INT "$capture_pid" 2>/dev/null
+  wait "$capture_pid" 2>/dev/null
+}
+tone_in() { python3 "$here/../lib/tone_in_capture.py" "$1" "$2"; }
+dtls_handshakes_in() {  # FILE: DTLS ClientHello records tshark finds in it
+  tshark -r "$1" -Y "dtls.handshake.type == 1" 2>/dev/null | wc -l
+}
+
+lab_bridge
+lab_host 1
+lab_host 2
+lab_avahi_start 1 || exit 1
+lab_avahi_start 2 || exit 1
+codec=(--audio-codecs PCMU --audio-sink null ${DTLS_TEST_EXTRA:-})
+lab_spawn 1 alice --name Alice --user alice --auto-answer "${codec[@]}" --audio-source test:440
+lab_spawn 2 bob --name Bob --user bob "${codec[@]}" --audio-source test:620
+lab_ready alice && lab_ready bob || exit 1
+check "bob sees alice, with caps dtls and her fingerprint" until_true 10 sh -c \
+  "'$LAB_BIN' ctl --profile bob peers | jq -e '.peers | any(.name == \"Alice\" and .reachable and (.caps | split(\",\") | index(\"dtls\")) and (.fp | length > 0))' >/dev/null"
+
+echo "--- a call by name: DTLS-SRTP"
+start_capture "$lab_work/dtls.pcapng"
+check "bob calls Alice by name" sh -c "'$LAB_BIN' ctl --profile bob call Alice | jq -e .ok >/dev/null"
+check "both sides say the call is protected by DTLS-SRTP" until_true 10 sh -c \
+  "$(declare -f protection_is call_field lab_ctl); LAB_BIN='$LAB_BIN'; protection_is bob dtls && protection_is alice dtls"
+check "bob plays alice's tone" until_true 5 hears bob
+check "alice plays bob's tone" until_true 5 hears alice
+sleep 3
+stop_capture
+lab_ctl --profile bob calls | jq -c '.calls[0] | {protection, media: {codec: .media.codec, speaker_level: .media.speaker_level, packets_received: .media.packets_received}}'
+check "the capture holds the DTLS handshake" [ "$(dtls_handshakes_in "$lab_work/dtls.pcapng")" -ge 1 ]
+for hz in 440 620; do
+  result=$(tone_in "$lab_work/dtls.pcapng" "$hz")
+  rc=$?
+  echo "     $hz Hz: $(echo "$result" | tr '\n' ';')"
+  check "the $hz Hz tone cannot be read from the capture" [ "$rc" = 1 ]
+done
+lab_ctl --profile bob hangup >/dev/null
+until_true 5 no_calls alice
+
+echo "--- a call by address: plain RTP"
+start_capture "$lab_work/plain.pcapng"
+check "bob calls sip:alice@198.18.4.1" sh -c \
+  "'$LAB_BIN' ctl --profile bob call sip:alice@198.18.4.1 | jq -e .ok >/dev/null"
+check "both sides say the call is not protected" until_true 10 sh -c \
+  "$(declare -f protection_is call_field lab_ctl); LAB_BIN='$LAB_BIN'; protection_is bob none && protection_is alice none && [ \"\$(call_field bob state)\" = established ]"
+check "bob plays alice's tone" until_true 5 hears bob
+sleep 3
+stop_capture
+for hz in 440 620; do
+  result=$(tone_in "$lab_work/plain.pcapng" "$hz")
+  rc=$?
+  echo "     $hz Hz: $(echo "$result" | tr '\n' ';')"
+  check "the $hz Hz tone can be read from the plain call's capture" [ "$rc" = 0 ]
+done
+lab_ctl --profile bob hangup >/dev/null
+
+for profile in alice bob; do
+  lab_ctl --profile "$profile" quit >/dev/null 2>&1
+  wait "${lab_node[$profile]}" 2>/dev/null
+  unset "lab_node[$profile]"
+done
+if ldd "$LAB_BIN" 2>/dev/null | grep -q libasan; then
+  check "no sanitizer error, and no leak but those left by design, in any node's log" \
+    sanitizer_check "$lab_work"/*.log
+fi
+if [ "$failures" -ne 0 ]; then
+  echo "$failures checks failed; logs:"
+  for log in "$lab_work"/*.log; do echo "== $log"; tail -40 "$log"; done
+  exit 1
+fi
+echo "all DTLS call checks passed"
