@@ -88,7 +88,7 @@ check "a peer has its IPv4 and IPv6 link-local addresses" \
              and (.addresses | any(.address | test("^fe80::.*%eth0$")))'
 # The _sip._udp record (software) of whichever 'Bob' lost the name comes after its rename.
 check "a peer carries uri, caps, fp and software" until_true 3 has alice '.instance_id == "'"$bob_id"'" and .uris == ["sip:bob@198.18.4.2:5060"]
-             and .caps == "audio,screen,chat,ice" and (.fp | test("^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$"))
+             and .caps == "audio,screen,chat,ice,dtls" and (.fp | test("^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$"))
              and .software == "Lanline/0.1.0"'
 
 check "a node on two LANs is one peer with an address on each" \
