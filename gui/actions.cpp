@@ -73,6 +73,10 @@ void Actions::hold(std::uint64_t call, bool on) {
   send({{"cmd", on ? "hold" : "resume"}, {"call", call}});
 }
 
+void Actions::verify(std::uint64_t call) {
+  send({{"cmd", "verify"}, {"call", call}}, [this](const json&) { refresh_calls(); });
+}
+
 void Actions::mute(bool on) {
   send({{"cmd", on ? "mute" : "unmute"}}, [this, on](const json& reply) {
     if (!reply.value("ok", false)) return;

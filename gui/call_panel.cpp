@@ -167,6 +167,29 @@ void keypad(UiState& ui, Actions& actions) {
   if (!ui.dtmf_sent.empty()) ImGui::TextColored(colours::kDim, "sent: %s", ui.dtmf_sent.c_str());
 }
 
+// What protects the call's media, beside the peer's address: the call's "protection"
+// and, with DTLS-SRTP, the short authentication string the two people read to each other
+// (DESIGN.md), with the button that says they match. Plain RTP is how most phones talk,
+// so it is said, not alarmed about.
+void protection_line(const Call& call, UiState& ui, Actions& actions) {
+  const json& entry = call.stats;
+  const std::string protection = entry.is_object() ? entry.value("protection", "") : "";
+  const std::string sas = entry.is_object() ? entry.value("sas", "") : "";
+  if (protection == "verified") {
+    ImGui::TextColored(colours::kGood, "Encrypted and verified (DTLS-SRTP), code %s", sas.c_str());
+  } else if (protection == "dtls") {
+    ImGui::TextColored(colours::kGood, "Encrypted (DTLS-SRTP). Code %s: read it to each other",
+                       sas.c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Codes match")) actions.verify(call.id);
+    note_layout(ui, "codes match");
+  } else if (protection == "sdes") {
+    ImGui::TextColored(colours::kGood, "Encrypted: SRTP, keys exchanged in the call's SDP (SDES)");
+  } else if (protection == "none") {
+    ImGui::TextColored(colours::kDim, "Not encrypted: plain RTP");
+  }
+}
+
 }  // namespace
 
 void draw_call(Model& model, UiState& ui, Actions& actions) {
@@ -214,6 +237,8 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
   note_layout(ui, "call_state");
   ImGui::PushFont(ui.fonts.small);
   ImGui::TextColored(colours::kDim, "%s", call->remote.c_str());
+  ImGui::SameLine(0, 16 * ui.scale);
+  protection_line(*call, ui, actions);
   ImGui::PopFont();
 
   // Controls.
@@ -290,14 +315,7 @@ void draw_call(Model& model, UiState& ui, Actions& actions) {
     ImGui::TextColored(colours::kDim, "Loss %s   Jitter %s   RTT %s", with_unit(loss, "%").c_str(),
                        with_unit(jitter, " ms").c_str(), with_unit(rtt, " ms").c_str());
   }
-  // What protects the media: the engine's "protection" (DESIGN.md). Plain RTP is how
-  // most phones talk, so it is said, not alarmed about.
-  const std::string protection = stats.is_object() ? stats.value("protection", "") : "";
-  if (protection == "sdes") {
-    ImGui::TextColored(colours::kGood, "Encrypted: SRTP, keys exchanged in the call's SDP (SDES)");
-  } else if (protection == "none") {
-    ImGui::TextColored(colours::kDim, "Not encrypted: plain RTP");
-  }
+
   ImGui::PopFont();
   ImGui::EndGroup();
 }

@@ -30,6 +30,13 @@ struct Peer {
   std::string fp;         // the certificate fingerprint it announces now
   std::string pinned_fp;  // with "changed": the one pinned
   bool identity_changed() const { return identity == "changed"; }
+  // What a click calls: a discovered peer by its instance id, so that the engine holds
+  // the call to the identity it announced (DTLS-SRTP, the pinned fingerprint); else its
+  // URI, else its key.
+  std::string call_target() const {
+    if (discovered && !instance_id.empty()) return instance_id;
+    return uri.empty() ? key : uri;
+  }
 };
 
 struct ChatLine {

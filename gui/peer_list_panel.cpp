@@ -70,7 +70,7 @@ void peer_row(const Peer& peer, Model& model, UiState& ui, Actions& actions, int
     if (peer.identity_changed()) {
       model.confirm_identity = peer.key;  // ask first (identity_popup)
     } else {
-      actions.call(peer.uri.empty() ? peer.key : peer.uri);
+      actions.call(peer.call_target());
     }
   }
   if (ImGui::IsItemHovered() && peer.identity_changed()) {
@@ -166,7 +166,7 @@ void identity_popup(Model& model, UiState& ui, Actions& actions) {
   ImGui::TextColored(colours::kDim, "now     %s", peer->fp.c_str());
   ImGui::PopFont();
   ImGui::Spacing();
-  const std::string target = peer->uri.empty() ? peer->key : peer->uri;
+  const std::string target = peer->call_target();
   if (coloured_button("Trust the new identity and call", colours::kDanger, colours::kDangerHover)) {
     actions.trust_and_call(peer->instance_id, target);
     model.confirm_identity.clear();

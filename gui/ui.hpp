@@ -75,6 +75,8 @@ class Actions {
   void decline(std::uint64_t call);
   void hangup(std::uint64_t call);
   void hold(std::uint64_t call, bool on);
+  // The two people read the same short authentication string: the peer is verified.
+  void verify(std::uint64_t call);
   void mute(bool on);
   // Our screen shared in the call, or the camera's video, on or off (a re-INVITE). With
   // several monitors, starting asks which (Model::screen_choice) and share_monitor()

@@ -32,6 +32,7 @@ constexpr auto kCommands = std::to_array<CommandSyntax>({
     {"message", "TARGET TEXT..."},
     {"history", "[TARGET]"},
     {"calls", ""},
+    {"verify", "[CALL]"},
     {"devices", ""},
     {"screen", "start [MONITOR]|stop|monitors"},
     {"video", "on|off"},
@@ -114,7 +115,7 @@ std::optional<nlohmann::json> build_ctl_request(std::span<const std::string> arg
     if (!count_between(0, 1) || (!rest.empty() && rest[0].empty()))
       return usage("give at most one TARGET");
     if (!rest.empty()) request["target"] = rest[0];
-  } else if (one_of(name, {"answer", "decline", "hangup", "hold", "resume"})) {
+  } else if (one_of(name, {"answer", "decline", "hangup", "hold", "resume", "verify"})) {
     if (!count_between(0, 1)) return usage("takes at most one CALL id");
     if (!rest.empty()) request["call"] = call_id(rest[0]);
   } else if (name == "dtmf") {

@@ -64,6 +64,7 @@ struct MediaStats {
   std::optional<VideoStats> screen;  // the shared screen (RFC 4796 slides), either way
   // "none" (plain RTP on some stream) or "sdes" (every stream SRTP, keyed in the SDP).
   std::string protection = "none";
+  std::string peer_fingerprint;  // with "dtls": the certificate the peer's handshake showed
 };
 
 class CallMedia {

@@ -16,6 +16,7 @@
 #include "engine/media_commands.hpp"
 #include "engine/name_lookup.hpp"
 #include "engine/node_identity.hpp"
+#include "engine/short_auth_string.hpp"
 #include "ice/ice_servers.hpp"
 #include "media/screen_portal.hpp"
 #include "net/sip_transport.hpp"
@@ -93,6 +94,7 @@ struct Engine::Impl : core::UserAgentListener {
   std::unique_ptr<MediaBridge> media;  // before the UA, which holds a pointer to it
   std::unique_ptr<core::UserAgent> ua;
   std::unique_ptr<IdentityPins> pins;        // before `discovery`, which points at it
+  std::string our_fingerprint;               // our certificate's, for DTLS-SRTP
   std::unique_ptr<DiscoveryGlue> discovery;  // after `ua`, so it goes first
   std::optional<NameLookup> names;           // host names of targets; cancelled at the end
   GSource* timer = nullptr;
@@ -250,6 +252,45 @@ struct Engine::Impl : core::UserAgentListener {
                          : std::to_string(fits.size()) +
                                " calls could be meant; give the call id (see `lanline ctl calls`)";
     return std::nullopt;
+  }
+
+  // DESIGN.md: each call's protection (none until its media runs) and, with DTLS-SRTP, its
+  // short authentication string; "verified" once the user confirmed that string with
+  // this peer (`verify`), kept with its pinned identity.
+  void add_protection(json& entry, core::CallId id) const {
+    auto stats = media->stats(id);
+    std::string protection = stats ? stats->protection : "none";
+    if (protection == "dtls") {
+      entry["sas"] = short_auth_string(our_fingerprint, stats->peer_fingerprint);
+      if (pins && pins->verified(stats->peer_fingerprint)) protection = "verified";
+    }
+    entry["protection"] = protection;
+  }
+
+  // `verify [CALL]`: the two people read the same short authentication string to each
+  // other; the peer's identity is verified from now on.
+  json verify_command(const json& request) {
+    std::string error;
+    auto id = pick_call(request, false, error);
+    if (!id) return failure(error);
+    auto stats = media->stats(*id);
+    if (!stats || stats->protection != "dtls") {
+      return failure("call " + std::to_string(*id) +
+                     " is not protected by DTLS-SRTP: it has no short authentication string to "
+                     "compare");
+    }
+    if (!pins) {
+      return failure(
+          "this node keeps no pinned identities (no profile database): the "
+          "verification cannot be kept");
+    }
+    if (!pins->verify(stats->peer_fingerprint, error)) return failure(error);
+    const std::string sas = short_auth_string(our_fingerprint, stats->peer_fingerprint);
+    spdlog::info(
+        "call {}: the short authentication string {} was confirmed; the peer's identity "
+        "is verified",
+        *id, sas);
+    return json{{"ok", true}, {"call", *id}, {"sas", sas}, {"protection", "verified"}};
   }
 
   // call and message: a null reply with `lookup.host` set means the target's host name
@@ -414,12 +455,12 @@ struct Engine::Impl : core::UserAgentListener {
       for (const core::CallInfo& call : ua->calls()) {
         json entry = call_json(call);
         entry["media"] = media_json(*media, call.id);
-        // DESIGN.md: each call's protection (none until its media runs).
-        entry["protection"] = entry["media"].is_object() ? entry["media"]["protection"] : "none";
+        add_protection(entry, call.id);
         list.push_back(entry);
       }
       return json{{"ok", true}, {"calls", list}};
     }
+    if (cmd == "verify") return verify_command(request);
     if (cmd == "peers") return discovery->peers();
     if (cmd == "trust") return discovery->trust(request);
     if (cmd == "presence") return discovery->presence(request);
@@ -441,10 +482,11 @@ struct Engine::Impl : core::UserAgentListener {
       }
     }
     if (cmd.empty()) return failure("the request has no \"cmd\"");
-    return failure("unknown command '" + cmd +
-                   "'; commands: status, peers, call, answer, decline, hangup, hold, resume, " +
-                   "mute, unmute, dtmf, screen, video, snapshot, message, calls, presence, " +
-                   "events, quit");
+    return failure(
+        "unknown command '" + cmd +
+        "'; commands: status, peers, call, answer, decline, hangup, hold, resume, " +
+        "mute, unmute, dtmf, screen, video, snapshot, message, calls, verify, presence, " +
+        "events, quit");
   }
 
   // The node's identity, and its DNS-SD records unless --no-discovery (discovery_glue.cpp
@@ -465,6 +507,7 @@ struct Engine::Impl : core::UserAgentListener {
     // peer offer it, and a peer's offer of it is taken.
     const bool dtls = !identity->certificate.empty() && !identity->fingerprint.empty();
     if (dtls) {
+      our_fingerprint = identity->fingerprint;
       ua->set_dtls_fingerprint(identity->fingerprint);
       media->set_dtls_credentials({identity->certificate.string(), identity->key.string()});
     }

@@ -114,6 +114,39 @@ IdentityCheck IdentityPins::check(const std::string& instance_id, const std::str
   return result;
 }
 
+namespace {
+
+// The fingerprint as pinned: DNS-SD's `fp` writes "sha-256 " before the hex, SDP's
+// a=fingerprint has it apart.
+std::string pinned_form(const std::string& fingerprint) {
+  return fingerprint.rfind("sha-256 ", 0) == 0 ? fingerprint : "sha-256 " + fingerprint;
+}
+
+}  // namespace
+
+bool IdentityPins::verify(const std::string& fingerprint, std::string& error) {
+  Statement update(db_.get(), "UPDATE pinned_identities SET verified = 1 WHERE fingerprint = ?1");
+  update.bind(1, pinned_form(fingerprint));
+  if (!update.ok() || update.step() != SQLITE_DONE) {
+    error = std::string("cannot keep the verification: ") + sqlite3_errmsg(db_.get());
+    return false;
+  }
+  if (sqlite3_changes(db_.get()) == 0) {
+    error =
+        "no pinned identity has this certificate (a peer not discovered, or not pinned): "
+        "nothing to keep the verification with";
+    return false;
+  }
+  return true;
+}
+
+bool IdentityPins::verified(const std::string& fingerprint) const {
+  Statement query(db_.get(),
+                  "SELECT 1 FROM pinned_identities WHERE fingerprint = ?1 AND verified = 1");
+  query.bind(1, pinned_form(fingerprint));
+  return query.ok() && query.step() == SQLITE_ROW;
+}
+
 bool IdentityPins::trust(const std::string& instance_id, const std::string& fingerprint,
                          std::string& error) {
   Statement upsert(db_.get(),

@@ -41,6 +41,12 @@ class IdentityPins {
   // Pins `fingerprint` for `instance_id` in place of what was pinned (the user accepts
   // the peer's new identity). False with `error`.
   bool trust(const std::string& instance_id, const std::string& fingerprint, std::string& error);
+  // The user compared the short authentication string of a call with the peer whose
+  // certificate has `fingerprint` ("sha-256 AB:..." or "AB:..."): its pinned identity is
+  // verified from now on (until another is trusted in its place). False with `error`
+  // when no pinned identity has that fingerprint.
+  bool verify(const std::string& fingerprint, std::string& error);
+  bool verified(const std::string& fingerprint) const;
 
  private:
   struct Closer {

@@ -1216,6 +1216,11 @@ std::optional<core::MediaStats> MediaBridge::stats(std::uint64_t call_id) const 
     all_dtls = all_dtls && keyed && part->agreed.dtls.has_value();
   }
   stats.protection = !any || !all_srtp ? "none" : all_dtls ? "dtls" : "sdes";
+  if (all_dtls && any) {
+    for (const auto& part : call.playing) {
+      if (part) stats.peer_fingerprint = part->agreed.dtls->fingerprint;
+    }
+  }
   // The path: the audio's, or the video's in a call without audio.
   const auto& playing = call.playing[Impl::kAudio]   ? call.playing[Impl::kAudio]
                         : call.playing[Impl::kVideo] ? call.playing[Impl::kVideo]

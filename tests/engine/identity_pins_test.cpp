@@ -56,6 +56,23 @@ TEST_F(IdentityPinsTest, TrustReplacesThePinAndItSurvivesAReopen) {
   EXPECT_EQ(old.pinned, "sha-256 BB");
 }
 
+// A short authentication string confirmed with a peer verifies its pinned identity (by
+// the certificate, either way it is written) until another identity is trusted for it.
+TEST_F(IdentityPinsTest, AVerificationStaysWithThePinnedIdentity) {
+  std::string error;
+  auto pins = IdentityPins::open(dir_ / "lanline.db", error);
+  ASSERT_TRUE(pins) << error;
+  pins->check("id-bob", "sha-256 AA:01");
+  EXPECT_FALSE(pins->verified("AA:01"));
+  ASSERT_TRUE(pins->verify("AA:01", error)) << error;  // as SDP's a=fingerprint has it
+  EXPECT_TRUE(pins->verified("sha-256 AA:01"));
+  EXPECT_TRUE(pins->check("id-bob", "sha-256 AA:01").verified);
+  EXPECT_FALSE(pins->verify("CC:02", error));  // nobody pinned has it
+  EXPECT_NE(error.find("no pinned identity"), std::string::npos) << error;
+  ASSERT_TRUE(pins->trust("id-bob", "sha-256 BB:03", error)) << error;
+  EXPECT_FALSE(pins->verified("BB:03"));  // a new identity is not verified yet
+}
+
 TEST_F(IdentityPinsTest, AFileThatIsNoDatabaseIsRefusedClearly) {
   std::filesystem::create_directories(dir_);
   FILE* f = std::fopen((dir_ / "lanline.db").c_str(), "w");

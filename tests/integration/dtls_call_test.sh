@@ -6,9 +6,12 @@
 #     and her fingerprint), both sides show "protection":"dtls", each plays the other's
 #     tone (its speaker level), the capture holds the DTLS handshake and neither tone can
 #     be read from its RTP;
+#     Both show the same short authentication string; bob confirms it (`ctl verify`)
+#     and his side says "verified";
 #   - bob calls alice by address: plain RTP (no fingerprint to hold her to), "none" on
 #     both sides, and both tones can be read from the capture, which shows that the
-#     capture check sees a tone when one is there.
+#     capture check sees a tone when one is there;
+#   - bob calls Alice by name again: "verified" at once (kept with her pinned identity).
 # G.711 (PCMU) so that tests/lib/tone_in_capture.py can decode what it captured.
 # Usage: dtls_call_test.sh LANLINE_BIN
 set -uo pipefail
@@ -70,6 +73,14 @@ check "both sides say the call is protected by DTLS-SRTP" until_true 10 sh -c \
   "$(declare -f protection_is call_field lab_ctl); LAB_BIN='$LAB_BIN'; protection_is bob dtls && protection_is alice dtls"
 check "bob plays alice's tone" until_true 5 hears bob
 check "alice plays bob's tone" until_true 5 hears alice
+sas_bob=$(call_field bob sas) sas_alice=$(call_field alice sas)
+echo "     short authentication strings: bob '$sas_bob', alice '$sas_alice'"
+check "both sides show the same short authentication string" \
+  sh -c "echo '$sas_bob' | grep -Eq '^[0-9]{3} [0-9]{3}$' && [ '$sas_bob' = '$sas_alice' ]"
+check "bob confirms it (ctl verify)" sh -c \
+  "'$LAB_BIN' ctl --profile bob verify | jq -e '.ok and .protection == \"verified\"' >/dev/null"
+check "bob's call is verified, alice's still dtls" sh -c \
+  "$(declare -f protection_is call_field lab_ctl); LAB_BIN='$LAB_BIN'; protection_is bob verified && protection_is alice dtls"
 sleep 3
 stop_capture
 lab_ctl --profile bob calls | jq -c '.calls[0] | {protection, media: {codec: .media.codec, speaker_level: .media.speaker_level, packets_received: .media.packets_received}}'
@@ -90,6 +101,8 @@ check "bob calls sip:alice@198.18.4.1" sh -c \
 check "both sides say the call is not protected" until_true 10 sh -c \
   "$(declare -f protection_is call_field lab_ctl); LAB_BIN='$LAB_BIN'; protection_is bob none && protection_is alice none && [ \"\$(call_field bob state)\" = established ]"
 check "bob plays alice's tone" until_true 5 hears bob
+check "a plain call has no string to verify, and says so" sh -c \
+  "'$LAB_BIN' ctl --profile bob verify | jq -e '(.ok | not) and (.error | contains(\"not protected by DTLS-SRTP\"))' >/dev/null"
 sleep 3
 stop_capture
 for hz in 440 620; do
@@ -98,6 +111,13 @@ for hz in 440 620; do
   echo "     $hz Hz: $(echo "$result" | tr '\n' ';')"
   check "the $hz Hz tone can be read from the plain call's capture" [ "$rc" = 0 ]
 done
+lab_ctl --profile bob hangup >/dev/null
+until_true 5 no_calls alice
+
+echo "--- a call by name again: the verification was kept with alice's pinned identity"
+check "bob calls Alice by name" sh -c "'$LAB_BIN' ctl --profile bob call Alice | jq -e .ok >/dev/null"
+check "bob's side is verified at once" until_true 10 sh -c \
+  "$(declare -f protection_is call_field lab_ctl); LAB_BIN='$LAB_BIN'; protection_is bob verified"
 lab_ctl --profile bob hangup >/dev/null
 
 for profile in alice bob; do

@@ -122,8 +122,8 @@ node() {
   pids+=($!)
   until_true 10 ctl --profile "$profile" status >/dev/null 2>&1
 }
-node 1 guidisc-gui --user alice --name "Alice GUI" || { fail "GUI node started"; exit 1; }
-node 2 guidisc-bob --headless --user bob --name "Bob Headless" || { fail "headless node started"; exit 1; }
+node 1 guidisc-gui --user alice --name "Alice GUI" --audio-source test --audio-sink null || { fail "GUI node started"; exit 1; }
+node 2 guidisc-bob --headless --user bob --name "Bob Headless" --audio-source test --audio-sink null || { fail "headless node started"; exit 1; }
 window=""
 until_true 10 sh -c "xdotool search --name '^Lanline' >/dev/null 2>&1" &&
   window=$(xdotool search --name '^Lanline' | head -1)
@@ -175,6 +175,23 @@ if until_true 5 established guidisc-gui && until_true 5 established guidisc-bob;
   pass "answered: established on both hosts"
 else
   fail "answered: established on both hosts"
+fi
+# A call by name between Lanline nodes is DTLS-SRTP: the call panel shows the short
+# authentication string and "Codes match", which verifies the peer.
+if until_true 10 layout_has "codes match" && ctl --profile guidisc-gui calls | grep -q '"protection":"dtls"'; then
+  pass "the call panel shows the DTLS-SRTP code and \"Codes match\""
+else
+  fail "the call panel shows the DTLS-SRTP code and \"Codes match\""
+fi
+if [ -n "${GUI_DTLS_SHOT:-}" ]; then  # for docs/screenshots
+  sleep 0.5
+  xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng >"$GUI_DTLS_SHOT"
+fi
+click_at "codes match"
+if until_true 5 sh -c "'$bin' ctl --profile guidisc-gui calls | grep -q '\"protection\":\"verified\"'"; then
+  pass "\"Codes match\" verifies the peer"
+else
+  fail "\"Codes match\" verifies the peer"
 fi
 ctl --profile guidisc-bob hangup >/dev/null
 until_true 5 sh -c "! '$bin' ctl --profile guidisc-gui calls | grep -q '\"state\"'"
