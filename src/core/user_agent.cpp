@@ -329,6 +329,13 @@ bool UserAgent::reject_if_unacceptable(TransactionId server, const Message& requ
   return false;
 }
 
+namespace {
+
+// Calls at once from one host of the LAN (UserAgent::incoming_invite).
+constexpr std::size_t kCallsPerSource = 4;
+
+}  // namespace
+
 // RFC 3261 21.5.4: 503 when the node cannot take the call now, with Retry-After for when
 // to try again. Before the INVITE costs anything (no session, no media).
 bool UserAgent::refuse_if_busy(TransactionId server, const Message& request) {
@@ -359,6 +366,21 @@ void UserAgent::incoming_invite(TransactionId server, const Message& request,
     return;
   }
   if (refuse_if_busy(server, request)) return;
+  // One host on the LAN gets a few calls at once, not the node's every pipeline (a flood
+  // of INVITEs to a node that answers by itself). This host's own programs (loopback:
+  // load tests, SIPp) are not counted.
+  if (!from.loopback()) {
+    std::size_t from_there = 0;
+    for (const auto& [id, entry] : calls_) {
+      if (entry.session->state() != CallState::kTerminated &&
+          entry.session->peer().address == from.address)
+        ++from_there;
+    }
+    if (from_there >= kCallsPerSource) {
+      core_.respond(server, request, 486);
+      return;
+    }
+  }
   if (!core_.config().auto_answer) {
     for (const auto& [id, entry] : calls_) {
       if (entry.session->state() == CallState::kIncoming) {

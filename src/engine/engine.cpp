@@ -374,7 +374,11 @@ struct Engine::Impl : core::UserAgentListener {
                   {"profile", options.profile},
                   {"calls", ua->calls().size()},
                   {"auto_answer", options.auto_answer},
-                  {"version", "0.1.0"}};
+                  {"version", "0.1.0"},
+                  // Sources over their limits (net/source_limits.hpp): what was dropped.
+                  {"refused",
+                   {{"requests", transport->refused_requests()},
+                    {"connections", transport->refused_connections()}}}};
       discovery->add_status(status);
       return status;
     }

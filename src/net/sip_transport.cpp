@@ -12,6 +12,7 @@
 #include "net/log_limiter.hpp"
 #include "net/port_binder.hpp"
 #include "net/socket_address.hpp"
+#include "net/source_limits.hpp"
 #include "net/tcp_connection.hpp"
 #include "sip/builder.hpp"
 #include "sip/parser.hpp"
@@ -71,6 +72,8 @@ struct SipTransport::Impl : TcpConnection::Owner {
   std::uint64_t next_connection = 1;
   std::vector<char> datagram = std::vector<char>(kDatagramBuffer);
   LogLimiter problems;
+  SourceLimits limits;    // per source: new requests, new TCP connections
+  LogLimiter over_limit;  // sources told about in the log
   // Expires with the transport, so a callback can tell that the receiver destroyed it.
   std::shared_ptr<int> alive = std::make_shared<int>(0);
 
@@ -114,6 +117,18 @@ struct SipTransport::Impl : TcpConnection::Owner {
       } else if (log) {
         spdlog::info("SIP message from {} dropped: {} (starts \"{}\")", sip::to_string(from),
                      printable(error.reason), printable(first_line(bytes), 60));
+      }
+      return;
+    }
+    // A request that opens something new counts against its source's rate; one in a
+    // dialog (To tag) goes on, so a call in progress is never cut by its own peer's BYE.
+    if (message->is_request() && message->to().tag.empty() &&
+        !limits.admit_request(from.address, g_get_monotonic_time())) {
+      if (over_limit.allow()) {
+        spdlog::warn(
+            "SIP: {} sends more new requests than a peer needs (over {} a second); "
+            "dropping them ({} so far)",
+            from.address, SourceLimitOptions{}.requests.per_second, limits.refused_requests());
       }
       return;
     }
@@ -316,6 +331,19 @@ struct SipTransport::Impl : TcpConnection::Owner {
       }
       auto connection = TcpConnection::accepted(settings(), std::move(socket));
       if (!connection) continue;
+      const std::string address = connection->peer().address;
+      std::size_t open = 0;
+      for (const auto& [id, other] : connections)
+        open += other->peer().address == address ? 1 : 0;
+      if (!limits.admit_connection(address, open, g_get_monotonic_time())) {
+        if (over_limit.allow()) {
+          spdlog::warn(
+              "SIP TCP: {} opens more connections than a peer needs ({} open); "
+              "refusing ({} so far)",
+              address, open, limits.refused_connections());
+        }
+        continue;  // closed as it goes
+      }
       spdlog::debug("SIP TCP #{} from {}: accepted", connection->id(), connection->key());
       adopt(std::move(connection));
     }
@@ -354,6 +382,14 @@ std::unique_ptr<SipTransport> SipTransport::create(GMainContext* context,
 
 void SipTransport::set_send_failure(SendFailure callback) {
   impl_->send_failure = std::move(callback);
+}
+
+std::uint64_t SipTransport::refused_requests() const {
+  return impl_->limits.refused_requests();
+}
+
+std::uint64_t SipTransport::refused_connections() const {
+  return impl_->limits.refused_connections();
 }
 
 void SipTransport::set_receiver(Receiver receiver) {

@@ -65,6 +65,9 @@ class SipTransport : public sip::TransportSender {
   // bytes of every TCP connection. Work piling up in front of the engine (overload
   // control, engine/engine.cpp).
   std::size_t queued_bytes() const;
+  // What sources over their limits were refused so far (source_limits.hpp).
+  std::uint64_t refused_requests() const;
+  std::uint64_t refused_connections() const;
 
  private:
   SipTransport();

@@ -17,6 +17,11 @@ struct Endpoint {
   std::uint64_t connection = 0;  // TCP connection id, 0 for none
 
   bool reliable() const { return transport == TransportKind::kTcp; }
+  // On this host (127/8, ::1, or IPv4-mapped 127/8): the user's own programs.
+  bool loopback() const {
+    return address.rfind("127.", 0) == 0 || address == "::1" ||
+           address.rfind("::ffff:127.", 0) == 0;
+  }
   bool operator==(const Endpoint& other) const {
     return address == other.address && port == other.port && transport == other.transport;
   }

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# A node on a hostile LAN (issue 14): three hosts in namespaces on one bridge
+# (discovery_lab_lib.sh). Alice (host 1) is in a call with bob (host 2); host 3 runs
+# Debian's sipvicious against alice, then floods her with SIP requests:
+#   - svmap finds her as any SIP user agent is found (she answers OPTIONS), and svwar
+#     finds the user she publishes anyway (her DNS-SD records name it), nothing more;
+#   - a flood of OPTIONS and INVITEs from host 3 (5,000 a second for 5 s, each a new
+#     transaction) is cut to host 3's rate (net/source_limits.hpp): `status` counts what
+#     was refused, the log says so (a few lines, not one per request); alice answers by
+#     herself (--auto-answer), and host 3 gets four calls at once, no more;
+#   - all the while the call goes on: alice keeps receiving bob's audio (her packet count
+#     grows every half second, by at least 60 % of what 50 packets a second give) and
+#     plays it; afterwards bob can still place a new call to her.
+# Usage: scanner_test.sh LANLINE_BIN
+set -uo pipefail
+LAB_BIN=$(readlink -f "$1")
+here=$(dirname "$(readlink -f "$0")")
+source "$here/discovery_lab_lib.sh"
+source "$here/../lib/sanitizer_check.sh"
+lab_require
+for tool in svmap svwar python3; do
+  command -v "$tool" >/dev/null || { echo "FAIL: needs $tool (scripts/packages.txt: sipvicious)"; exit 1; }
+done
+trap '[ "$BASHPID" = "$$" ] && lab_cleanup' EXIT
+
+failures=0
+check() {  # check WHAT COMMAND...
+  local what=$1
+  shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+received() { lab_ctl --profile alice calls | jq -r '.calls[0].media.packets_received // 0'; }
+established() { lab_ctl --profile "$1" calls | jq -e '.calls | any(.state == "established")' >/dev/null; }
+# Calls alice has from host 3 that are not over.
+flood_calls() {
+  lab_ctl --profile alice calls |
+    jq '[.calls[] | select((.remote | contains("198.18.4.3")) and .state != "terminated")] | length'
+}
+
+lab_bridge
+for n in 1 2 3; do lab_host "$n"; done
+codec=(--no-discovery --audio-codecs PCMU --audio-sink null)
+lab_spawn 1 alice --user alice --auto-answer "${codec[@]}" --audio-source test:440
+lab_spawn 2 bob --user bob "${codec[@]}" --audio-source test:620
+lab_ready alice && lab_ready bob || exit 1
+lab_ctl --profile bob call sip:alice@198.18.4.1 >/dev/null
+check "bob's call to alice is established" until_true 10 established alice
+
+echo "--- sipvicious from host 3"
+svmap_out=$(lab_exec 3 timeout 20 svmap 198.18.4.1 2>&1)
+echo "$svmap_out" | sed 's/^/     /' | head -8
+check "svmap finds a SIP user agent at 198.18.4.1, as any would be found" \
+  sh -c "echo '$svmap_out' | grep -q '198.18.4.1:5060'"
+printf '%s\n' alice bob admin 100 101 1000 root >"$lab_work/users.txt"
+svwar_out=$(lab_exec 3 timeout 30 svwar -d "$lab_work/users.txt" -m OPTIONS 198.18.4.1 2>&1)
+echo "$svwar_out" | sed 's/^/     /' | head -12
+check "svwar finds alice, the user her DNS-SD records publish, and no other" \
+  sh -c "echo '$svwar_out' | grep -qw alice && ! echo '$svwar_out' | grep -Eqw 'bob|admin|100|101|1000|root'"
+
+echo "--- a flood from host 3"
+before_refused=$(lab_ctl --profile alice status | jq '.refused.requests')
+lab_exec 3 python3 - <<'PY' &
+import socket, time
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("198.18.4.3", 5070))
+end = time.time() + 5
+n = 0
+while time.time() < end:
+    method = "INVITE" if n % 2 else "OPTIONS"
+    message = (f"{method} sip:alice@198.18.4.1 SIP/2.0\r\n"
+               f"Via: SIP/2.0/UDP 198.18.4.3:5070;branch=z9hG4bKflood{n}\r\n"
+               "Max-Forwards: 70\r\nTo: <sip:alice@198.18.4.1>\r\n"
+               f"From: <sip:flood@198.18.4.3>;tag=f{n}\r\nCall-ID: flood{n}@198.18.4.3\r\n"
+               f"CSeq: 1 {method}\r\nContact: <sip:flood@198.18.4.3:5070>\r\n"
+               "Content-Length: 0\r\n\r\n")
+    sock.sendto(message.encode(), ("198.18.4.1", 5060))
+    n += 1
+    if n % 50 == 0:
+        time.sleep(0.01)  # about 5,000 a second
+PY
+flood=$!
+samples=() steady=1 last=$(received)
+for _ in $(seq 10); do
+  sleep 0.5
+  now=$(received)
+  samples+=($((now - last)))
+  [ $((now - last)) -ge 15 ] || steady=0
+  last=$now
+done
+wait "$flood"
+echo "     packets alice received per half second during the flood: ${samples[*]}"
+check "alice's call went on through the flood: every half second brought bob's audio" [ "$steady" = 1 ]
+refused=$(lab_ctl --profile alice status | jq '.refused.requests')
+echo "     refused by host 3's rate: $((refused - before_refused)) requests"
+check "the flood was cut to host 3's rate, and counted" [ $((refused - before_refused)) -gt 10000 ]
+check "the log says so in a few lines, not one per request" sh -c \
+  "n=\$(grep -c 'sends more new requests than a peer needs' '$lab_work/alice.log'); [ \"\$n\" -ge 1 ] && [ \"\$n\" -le 40 ]"
+check "the call is still established on both sides" sh -c \
+  "$(declare -f established lab_ctl); LAB_BIN='$LAB_BIN'; established alice && established bob"
+# Alice answers by herself (--auto-answer): the flood's INVITEs within host 3's rate
+# would each be a call, each with its pipeline; one host gets four at a time.
+echo "     calls from host 3 not over: $(flood_calls)"
+check "host 3 holds no more than four calls at once" [ "$(flood_calls)" -le 4 ]
+lab_ctl --profile bob hangup >/dev/null
+until_true 5 sh -c "! '$LAB_BIN' ctl --profile bob calls | jq -e '.calls | any(.state == \"established\")' >/dev/null"
+lab_ctl --profile bob call sip:alice@198.18.4.1 >/dev/null
+check "afterwards bob places a new call to alice" until_true 10 established alice
+lab_ctl --profile bob hangup >/dev/null
+
+for profile in alice bob; do
+  lab_ctl --profile "$profile" quit >/dev/null 2>&1
+  wait "${lab_node[$profile]}" 2>/dev/null
+  unset "lab_node[$profile]"
+done
+if ldd "$LAB_BIN" 2>/dev/null | grep -q libasan; then
+  check "no sanitizer error, and no leak but those left by design, in any node's log" \
+    sanitizer_check "$lab_work"/*.log
+fi
+if [ "$failures" -ne 0 ]; then
+  echo "$failures checks failed; logs:"
+  for log in "$lab_work"/alice.log "$lab_work"/bob.log; do echo "== $log"; tail -30 "$log"; done
+  exit 1
+fi
+echo "all hostile LAN checks passed"
