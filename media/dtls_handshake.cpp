@@ -16,6 +16,9 @@ namespace {
 // RFC 5764 4.1.2: the profiles libsrtp runs, AES_CM_128 with an 80-bit tag first.
 constexpr const char* kSrtpProfiles = "SRTP_AES128_CM_SHA1_80:SRTP_AES128_CM_SHA1_32";
 constexpr char kExporterLabel[] = "EXTRACTOR-dtls_srtp";  // RFC 5764 4.2
+// Lanline's own exporter label (RFC 5705 4: "EXPORTER" and a name of our own) for the
+// short authentication string.
+constexpr char kSasLabel[] = "EXPORTER-lanline-short-authentication-string";
 constexpr std::size_t kKeyLength = 16;
 constexpr std::size_t kSaltLength = 14;
 // A handshake still unfinished after this gives up (OpenSSL resends a flight after 1 s,
@@ -154,6 +157,7 @@ void DtlsHandshake::receive(const std::uint8_t* data, std::size_t size) {
   // After the handshake: a resent flight (our last was lost) or an alert. SSL_read
   // answers the first and reads the second; there is no application data on this path.
   std::uint8_t sink[2048];
+  ERR_clear_error();
   while (SSL_read(tls_->ssl, sink, sizeof sink) > 0) {
   }
   if (SSL_get_shutdown(tls_->ssl) & SSL_RECEIVED_SHUTDOWN) {
@@ -164,6 +168,7 @@ void DtlsHandshake::receive(const std::uint8_t* data, std::size_t size) {
 }
 
 void DtlsHandshake::advance() {
+  ERR_clear_error();  // SSL_get_error reads the queue: nothing stale in it
   const int result = SSL_do_handshake(tls_->ssl);
   flush();
   if (result == 1) {
@@ -172,10 +177,20 @@ void DtlsHandshake::advance() {
       finish({std::nullopt, "the DTLS handshake agreed no SRTP profile (RFC 5764 4.1.2)"});
       return;
     }
+    std::uint8_t sas[4] = {};
+    if (SSL_export_keying_material(tls_->ssl, sas, sizeof sas, kSasLabel, sizeof kSasLabel - 1,
+                                   nullptr, 0, 0) != 1) {
+      ERR_clear_error();
+      finish({std::nullopt, "the DTLS handshake gave no short authentication string"});
+      return;
+    }
     spdlog::info("{}: DTLS-SRTP keys agreed ({}), the peer's certificate matches its SDP", name_,
                  keys->suite == SrtpSuite::kAes128Sha1_32 ? "AES_CM_128_HMAC_SHA1_32"
                                                           : "AES_CM_128_HMAC_SHA1_80");
-    finish({std::move(keys), {}});
+    finish({std::move(keys),
+            {},
+            (std::uint32_t{sas[0]} << 24) | (std::uint32_t{sas[1]} << 16) |
+                (std::uint32_t{sas[2]} << 8) | sas[3]});
     return;
   }
   const int reason = SSL_get_error(tls_->ssl, result);
@@ -210,6 +225,7 @@ gboolean DtlsHandshake::on_timer(gpointer data) {
     auto* self = static_cast<DtlsHandshake*>(data);
     self->timer_.reset();
     if (self->finished_) return G_SOURCE_REMOVE;
+    ERR_clear_error();
     if (DTLSv1_handle_timeout(self->tls_->ssl) < 0) {
       self->finish({std::nullopt, "the DTLS handshake failed: " + openssl_error()});
       return G_SOURCE_REMOVE;
@@ -238,6 +254,7 @@ void DtlsHandshake::finish(DtlsOutcome outcome) {
   timer_.reset();
   give_up_.reset();
   keys_ = outcome.keys;
+  sas_value_ = outcome.sas_value;
   if (!outcome.keys) spdlog::warn("{}: {}", name_, outcome.error);
   if (done_) done_(outcome);  // may destroy this
 }
@@ -257,6 +274,7 @@ std::optional<SrtpKeys> DtlsHandshake::export_keys() {
   std::uint8_t material[2 * (kKeyLength + kSaltLength)];
   if (SSL_export_keying_material(tls_->ssl, material, sizeof material, kExporterLabel,
                                  sizeof kExporterLabel - 1, nullptr, 0, 0) != 1) {
+    ERR_clear_error();
     return std::nullopt;
   }
   const std::uint8_t* client_key = material;

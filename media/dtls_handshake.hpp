@@ -39,6 +39,11 @@ struct DtlsCredentials {
 struct DtlsOutcome {
   std::optional<SrtpKeys> keys;  // set when the handshake finished and authenticated
   std::string error;             // why not, otherwise
+  // With the keys: a number both sides of this very handshake derive from its master
+  // secret (an exporter of its own label, RFC 5705), for the short authentication
+  // string. Someone in the middle runs two handshakes with two secrets, and cannot
+  // choose either before the peer's random is known.
+  std::uint32_t sas_value = 0;
 };
 
 class DtlsHandshake {
@@ -64,6 +69,7 @@ class DtlsHandshake {
   const DtlsParameters& peer() const { return peer_; }
   bool finished() const { return finished_; }
   const std::optional<SrtpKeys>& keys() const { return keys_; }
+  std::uint32_t sas_value() const { return sas_value_; }
 
  private:
   struct Tls;  // OpenSSL's objects
@@ -89,6 +95,7 @@ class DtlsHandshake {
   bool finished_ = false;
   std::string refusal_;  // why the peer's certificate was refused
   std::optional<SrtpKeys> keys_;
+  std::uint32_t sas_value_ = 0;
 };
 
 // "AB:CD:..." (upper case): the SHA-256 of a DER certificate, as a=fingerprint writes it.

@@ -65,6 +65,7 @@ struct MediaStats {
   // "none" (plain RTP on some stream) or "sdes" (every stream SRTP, keyed in the SDP).
   std::string protection = "none";
   std::string peer_fingerprint;  // with "dtls": the certificate the peer's handshake showed
+  std::uint32_t sas_value = 0;   // with "dtls": the audio's (else first) handshake's number
 };
 
 class CallMedia {

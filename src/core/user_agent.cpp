@@ -373,6 +373,7 @@ void UserAgent::incoming_invite(TransactionId server, const Message& request,
     std::size_t from_there = 0;
     for (const auto& [id, entry] : calls_) {
       if (entry.session->state() != CallState::kTerminated &&
+          entry.session->info().direction == CallDirection::kIncoming &&
           entry.session->peer().address == from.address)
         ++from_there;
     }

@@ -94,7 +94,6 @@ struct Engine::Impl : core::UserAgentListener {
   std::unique_ptr<MediaBridge> media;  // before the UA, which holds a pointer to it
   std::unique_ptr<core::UserAgent> ua;
   std::unique_ptr<IdentityPins> pins;        // before `discovery`, which points at it
-  std::string our_fingerprint;               // our certificate's, for DTLS-SRTP
   std::unique_ptr<DiscoveryGlue> discovery;  // after `ua`, so it goes first
   std::optional<NameLookup> names;           // host names of targets; cancelled at the end
   GSource* timer = nullptr;
@@ -261,7 +260,7 @@ struct Engine::Impl : core::UserAgentListener {
     auto stats = media->stats(id);
     std::string protection = stats ? stats->protection : "none";
     if (protection == "dtls") {
-      entry["sas"] = short_auth_string(our_fingerprint, stats->peer_fingerprint);
+      entry["sas"] = short_auth_string(stats->sas_value);
       if (pins && pins->verified(stats->peer_fingerprint)) protection = "verified";
     }
     entry["protection"] = protection;
@@ -285,7 +284,7 @@ struct Engine::Impl : core::UserAgentListener {
           "verification cannot be kept");
     }
     if (!pins->verify(stats->peer_fingerprint, error)) return failure(error);
-    const std::string sas = short_auth_string(our_fingerprint, stats->peer_fingerprint);
+    const std::string sas = short_auth_string(stats->sas_value);
     spdlog::info(
         "call {}: the short authentication string {} was confirmed; the peer's identity "
         "is verified",
@@ -511,7 +510,6 @@ struct Engine::Impl : core::UserAgentListener {
     // peer offer it, and a peer's offer of it is taken.
     const bool dtls = !identity->certificate.empty() && !identity->fingerprint.empty();
     if (dtls) {
-      our_fingerprint = identity->fingerprint;
       ua->set_dtls_fingerprint(identity->fingerprint);
       media->set_dtls_credentials({identity->certificate.string(), identity->key.string()});
     }

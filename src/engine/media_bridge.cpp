@@ -1112,6 +1112,10 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
                  bool is_video) {
     if (!playing || !next) return !playing && !next;
     if (playing->stream != next->transport || playing->agreed.mline != next->mline) return false;
+    // New SDES keys, DTLS-SRTP parameters, or a change of profile: a new transport
+    // (RFC 4568 7.1.4 lets a re-offer change the keys; a kept handshake keys the new one
+    // at once).
+    if (playing->agreed.srtp != next->srtp || playing->agreed.dtls != next->dtls) return false;
     return is_video ? media::VideoBranch::takes_live(playing->agreed, *next)
                     : takes_live(playing->agreed, *next);
   };
@@ -1130,6 +1134,7 @@ void MediaBridge::apply(std::uint64_t call_id, const std::vector<StreamDescripti
       if (part == Impl::kVideo) call.video->set_direction(next->send, next->receive);
       if (part == Impl::kScreen) call.screen->set_direction(next->send, next->receive);
       call.playing[part]->transport->set_remote(next->plain());
+      if (next->dtls) call.streams[next->transport].dtls_remote = next->plain();
       call.playing[part]->agreed = *next;
       spdlog::info("call {}: {} {}", call_id, Impl::kPartNames[part],
                    direction_label(next->send, next->receive));
@@ -1217,8 +1222,11 @@ std::optional<core::MediaStats> MediaBridge::stats(std::uint64_t call_id) const 
   }
   stats.protection = !any || !all_srtp ? "none" : all_dtls ? "dtls" : "sdes";
   if (all_dtls && any) {
-    for (const auto& part : call.playing) {
-      if (part) stats.peer_fingerprint = part->agreed.dtls->fingerprint;
+    for (auto part = call.playing.rbegin(); part != call.playing.rend(); ++part) {
+      if (!*part) continue;
+      stats.peer_fingerprint = (*part)->agreed.dtls->fingerprint;
+      if (const auto& handshake = call.streams[(*part)->stream].dtls)
+        stats.sas_value = handshake->sas_value();
     }
   }
   // The path: the audio's, or the video's in a call without audio.

@@ -104,6 +104,23 @@ struct SipTransport::Impl : TcpConnection::Owner {
     if (is_keepalive(bytes)) return;
     trace("in from", bytes, from);
     auto message = sip::parse_message(bytes, framing);
+    // Every request counts against its source's rate but ACK (a 2xx's, or a failure's:
+    // it ends a transaction and is never answered), and before anything is answered, so
+    // that a flood of garbage from a forged source gets no 400s to reflect. What cannot
+    // be parsed counts as a request. A legitimate peer stays far below the rate, its
+    // retransmissions and in-dialog requests included.
+    const bool request = !message || message->is_request();
+    const bool ack = message && message->is_request() && message->method() == sip::Method::kAck;
+    if (request && !ack && !limits.admit_request(from.address, g_get_monotonic_time())) {
+      if (over_limit.allow()) {
+        spdlog::warn(
+            "SIP: {} sends more requests than a peer needs (over {} a second, or all sources "
+            "over {}); dropping them ({} so far)",
+            from.address, SourceLimitOptions{}.requests.per_second,
+            SourceLimitOptions{}.all_sources.per_second, limits.refused_requests());
+      }
+      return;
+    }
     if (!message) {
       const sip::ParseError& error = message.error();
       std::optional<std::string> answer = sip::build_error_response(bytes, error);
@@ -117,18 +134,6 @@ struct SipTransport::Impl : TcpConnection::Owner {
       } else if (log) {
         spdlog::info("SIP message from {} dropped: {} (starts \"{}\")", sip::to_string(from),
                      printable(error.reason), printable(first_line(bytes), 60));
-      }
-      return;
-    }
-    // A request that opens something new counts against its source's rate; one in a
-    // dialog (To tag) goes on, so a call in progress is never cut by its own peer's BYE.
-    if (message->is_request() && message->to().tag.empty() &&
-        !limits.admit_request(from.address, g_get_monotonic_time())) {
-      if (over_limit.allow()) {
-        spdlog::warn(
-            "SIP: {} sends more new requests than a peer needs (over {} a second); "
-            "dropping them ({} so far)",
-            from.address, SourceLimitOptions{}.requests.per_second, limits.refused_requests());
       }
       return;
     }

@@ -51,7 +51,10 @@ SourceLimits::Source& SourceLimits::source(const std::string& address, std::int6
 
 bool SourceLimits::admit_request(const std::string& address, std::int64_t now_us) {
   if (sip::Endpoint{address}.loopback()) return true;
-  if (take(source(address, now_us).requests, options_.requests, now_us)) return true;
+  if (take(source(address, now_us).requests, options_.requests, now_us) &&
+      take(all_, options_.all_sources, now_us)) {
+    return true;
+  }
   ++refused_requests_;
   return false;
 }

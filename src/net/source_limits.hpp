@@ -1,12 +1,11 @@
 // How much one source on the LAN may ask of the node, so that a scanner or a flood from
 // one host cannot crowd out the calls and peers the node serves (issue 14: a node on a
-// hostile LAN). Per source IP address (any port), a token bucket for requests that open
-// something new (outside a dialog: no To tag; what is in a dialog goes on as RFC 3261
-// says) and one for new TCP connections, plus a cap on the connections one source holds
-// at once. What is over the limit is dropped without an answer (an answer would be
-// traffic for the flood's sake; RFC 3261 allows a UA to discard what it cannot serve)
-// and counted. Sources on this host (loopback) are the user's own programs and are not
-// limited. Plain logic, time given by the caller.
+// hostile LAN). Per source IP address (any port), a token bucket for requests (ACK
+// aside) and one for new TCP connections, plus a cap on the connections one source holds
+// at once, and one bucket for the requests of all sources together. What is over the limit is
+// dropped without an answer (an answer would be traffic for the flood's sake; RFC 3261 allows a UA
+// to discard what it cannot serve) and counted. Sources on this host (loopback) are the user's own
+// programs and are not limited. Plain logic, time given by the caller.
 #pragma once
 
 #include <cstddef>
@@ -29,15 +28,18 @@ struct SourceLimitOptions {
   SourceRate requests{200, 400};
   SourceRate connections{10, 20};
   std::size_t connections_per_source = 32;  // open at once, beside the transport's total cap
-  std::size_t tracked_sources = 4096;       // the table's bound; the idlest goes first
+  std::size_t tracked_sources = 4096;       // the table's bound (sources quiet 10 s go first)
+  // All sources but loopback together: many addresses (or forged ones) cannot add up to
+  // more than the node can parse and answer beside its calls.
+  SourceRate all_sources{2000, 4000};
 };
 
 class SourceLimits {
  public:
   explicit SourceLimits(SourceLimitOptions options = {}) : options_(options) {}
 
-  // A request outside a dialog from `address` at `now_us` (monotonic microseconds): true
-  // when it may be handled.
+  // A request from `address` at `now_us` (monotonic microseconds): true when it may be
+  // handled.
   bool admit_request(const std::string& address, std::int64_t now_us);
   // A new TCP connection from `address`, which holds `open` already.
   bool admit_connection(const std::string& address, std::size_t open, std::int64_t now_us);
@@ -60,6 +62,7 @@ class SourceLimits {
   void make_room(std::int64_t now_us);
 
   SourceLimitOptions options_;
+  Bucket all_;
   std::unordered_map<std::string, Source> sources_;
   std::uint64_t refused_requests_ = 0;
   std::uint64_t refused_connections_ = 0;

@@ -344,8 +344,9 @@ OfferAnalysis analyze(const Session& offer, const Capabilities& caps) {
     // SRTP offered with SDES needs a line we can run; RTP/AVP with a=crypto (baresip's
     // optional SRTP) is answered with a key too, and is plain RTP to a peer without one.
     if (is_dtls_srtp(m)) {
-      // Taken with a certificate of ours and a fingerprint we can check.
-      if (caps.dtls_fingerprint.empty()) continue;
+      // Taken with a certificate of ours, a fingerprint we can check, and rtcp-mux (one
+      // handshake a stream; one for RTCP apart is not built).
+      if (caps.dtls_fingerprint.empty() || !caps.rtcp_mux || !m.rtcp_mux()) continue;
       stream.dtls = read_dtls(offer, m);
       if (!stream.dtls) continue;
     } else {
@@ -861,6 +862,27 @@ Negotiator::OfferedTransports Negotiator::offered_transports(std::string_view te
   return needs;
 }
 
+// A session that runs DTLS-SRTP stays on it, and a call placed to a Lanline peer stays
+// with the certificate it announced: a re-offer that would take a stream without DTLS, or
+// with another fingerprint, is refused (488) and the session stays as it was.
+std::optional<Rejection> Negotiator::check_dtls_kept(const OfferAnalysis& analysis) const {
+  const std::string expected = fingerprint_hex(capabilities_.expected_peer_fingerprint);
+  if (!dtls_ && expected.empty()) return std::nullopt;
+  for (const OfferedStream& stream : analysis.streams) {
+    if (!stream.accept) continue;
+    if (!stream.dtls) {
+      return Rejection{488, 302,
+                       "the call runs DTLS-SRTP, and the offer takes a stream without it"};
+    }
+    if (!expected.empty() && stream.dtls->fingerprint != expected) {
+      return Rejection{488, 302,
+                       "the offer's certificate fingerprint " + stream.dtls->fingerprint +
+                           " is not the one the peer announced (" + expected + ")"};
+    }
+  }
+  return std::nullopt;
+}
+
 // A stream we add waits past the m-lines agreed until the peer answers an offer with
 // it. The peer's offer in between (after a glare, RFC 3261 14.1) knows nothing of it:
 // it stays ours to offer, after the peer's m-lines, on the transport made for it unless
@@ -891,6 +913,7 @@ std::variant<Answer, Rejection> Negotiator::receive_offer(std::string_view text,
   OfferAnalysis analysis = analyze(offer, capabilities_);
   if (analysis.rejection && disables_all(offer)) return disabled_answer(offer);
   if (analysis.rejection) return *analysis.rejection;
+  if (auto refused = check_dtls_kept(analysis)) return *refused;
   pending_.reset();  // an offer from the peer replaces none of ours: glare is 491 above us
 
   Session s = base_session();

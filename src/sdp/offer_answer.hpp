@@ -157,6 +157,7 @@ class Negotiator {
   std::vector<Slot> first_layout() const;
   int next_transport() const;  // one past the highest transport the layout uses
   int kept_transport(std::size_t mline, StreamKind kind) const;
+  std::optional<Rejection> check_dtls_kept(const OfferAnalysis& analysis) const;
   // Appends to `layout` (built from the peer's offer) the streams we add that it lacks.
   void keep_our_additions(std::vector<Slot>& layout) const;
   // The transport of each m-line of `offer` (-1 where there is none): the one its slot

@@ -143,6 +143,9 @@ TEST_F(DtlsHandshakeTest, KeysMirrorEachOther) {
   EXPECT_EQ(a.send_key, b.receive_key);
   EXPECT_EQ(a.receive_key, b.send_key);
   EXPECT_NE(a.send_key, a.receive_key);
+  // The short authentication string's number: the same at both ends of this handshake.
+  EXPECT_EQ(alice_side_.outcome->sas_value, bob_side_.outcome->sas_value);
+  EXPECT_NE(alice_side_.outcome->sas_value, 0u);
   EXPECT_TRUE(alice_side_.handshake->finished());
 }
 

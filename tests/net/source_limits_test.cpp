@@ -52,5 +52,17 @@ TEST(SourceLimits, TheTableStaysBounded) {
     EXPECT_TRUE(limits.admit_request("198.18.4.2", 20 * kSecond)) << i;
 }
 
+// Many sources, each within its own rate, together beyond what all may ask at once.
+TEST(SourceLimits, AllSourcesTogetherHaveABucketToo) {
+  SourceLimits limits({{200, 400}, {10, 20}, 32, 4096, {2000, 4000}});
+  int taken = 0;
+  for (int source = 0; source < 100; ++source) {
+    for (int i = 0; i < 100; ++i)
+      taken += limits.admit_request("10.1.0." + std::to_string(source), 0) ? 1 : 0;
+  }
+  EXPECT_EQ(taken, 4000);
+  EXPECT_EQ(limits.refused_requests(), 6000u);
+}
+
 }  // namespace
 }  // namespace lanline::net

@@ -137,5 +137,45 @@ TEST(DtlsSdp, WhatCannotBeCheckedIsRefused) {
       std::holds_alternative<Rejection>(n.receive_offer(sdp_of(dtls_media("holdconn")), false)));
 }
 
+// Once DTLS-SRTP runs, a re-offer cannot take a stream out of it, nor (in a call placed to
+// an announced identity) bring another certificate; the session stays as it was (488).
+TEST(DtlsSdp, ReoffersKeepToDtlsAndToTheAnnouncedCertificate) {
+  Capabilities caps = with_certificate();
+  caps.offer_dtls = true;
+  caps.expected_peer_fingerprint = "sha-256 " + kTheirs;
+  Negotiator n = negotiator(caps);
+  n.create_offer(Direction::kSendRecv);
+  ASSERT_TRUE(n.receive_answer(sdp_of(dtls_media("active"))).ok());
+  auto plain = n.receive_offer(sdp_of("m=audio 6000 RTP/AVP 0\r\na=rtcp-mux\r\n"), false);
+  ASSERT_TRUE(std::holds_alternative<Rejection>(plain));
+  EXPECT_EQ(std::get<Rejection>(plain).status, 488);
+  const std::string other =
+      "CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:"
+      "CD:CD";
+  auto swapped = n.receive_offer(sdp_of(dtls_media("actpass", other)), false);
+  ASSERT_TRUE(std::holds_alternative<Rejection>(swapped));
+  EXPECT_NE(std::get<Rejection>(swapped).reason.find("announced"), std::string::npos);
+  // The same certificate again: answered, our role kept.
+  auto same = n.receive_offer(sdp_of(dtls_media("actpass")), false);
+  ASSERT_TRUE(std::holds_alternative<Answer>(same)) << std::get<Rejection>(same).reason;
+  EXPECT_FALSE(std::get<Answer>(same).agreement.streams.at(0).dtls->client);
+
+  // Callee side: no identity announced to hold to, but the session stays DTLS.
+  Negotiator callee = negotiator(with_certificate());
+  ASSERT_TRUE(
+      std::holds_alternative<Answer>(callee.receive_offer(sdp_of(dtls_media("actpass")), false)));
+  EXPECT_TRUE(std::holds_alternative<Rejection>(
+      callee.receive_offer(sdp_of("m=audio 6000 RTP/AVP 0\r\n"), false)));
+}
+
+// One handshake a stream: DTLS-SRTP is taken with rtcp-mux only.
+TEST(DtlsSdp, WithoutRtcpMuxItIsNotTaken) {
+  Negotiator n = negotiator(with_certificate());
+  auto result = n.receive_offer(sdp_of("m=audio 6000 UDP/TLS/RTP/SAVP 0\r\na=fingerprint:sha-256 " +
+                                       kTheirs + "\r\na=setup:actpass\r\n"),
+                                false);
+  EXPECT_TRUE(std::holds_alternative<Rejection>(result));
+}
+
 }  // namespace
 }  // namespace lanline::sdp
