@@ -26,12 +26,7 @@ lab_require
 # delete the work directory under the running test.
 trap '[ "$BASHPID" = "$$" ] && lab_cleanup' EXIT
 
-failures=0
-check() {  # check WHAT COMMAND...
-  local what=$1
-  shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
+check() { lab_check "$@"; }
 
 # Peers of PROFILE matching a jq condition, counted.
 count() { lab_peers "$1" | jq -s "[.[] | select($2)] | length"; }
@@ -290,20 +285,4 @@ check "--no-discovery: and browses nothing" sh -c \
 check "--no-discovery: presence is still kept" sh -c \
   "'$LAB_BIN' ctl --profile eve presence busy | jq -e '.published == false' >/dev/null"
 
-# Every node still running quits cleanly; under a sanitizer build its report is in its log.
-for profile in "${!lab_node[@]}"; do
-  lab_ctl --profile "$profile" quit >/dev/null 2>&1
-  wait "${lab_node[$profile]}" 2>/dev/null
-  unset "lab_node[$profile]"
-done
-if ldd "$LAB_BIN" 2>/dev/null | grep -q libasan; then
-  check "no sanitizer error, and no leak but those left by design, in any node's log" \
-    sanitizer_check "$lab_work"/*.log
-fi
-
-if [ "$failures" -ne 0 ]; then
-  echo "$failures checks failed; logs:"
-  for log in "$lab_work"/*.log; do echo "== $log"; tail -30 "$log"; done
-  exit 1
-fi
-echo "all discovery lab checks passed"
+lab_finish "discovery lab"

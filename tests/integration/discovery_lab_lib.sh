@@ -185,3 +185,33 @@ until_true() {
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# lab_check WHAT COMMAND...: one check of a lab test, "ok:" or "FAIL:" and counted.
+lab_failures=0
+lab_check() {
+  local what=$1
+  shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; lab_failures=$((lab_failures + 1)); fi
+}
+
+# lab_finish NAME: every node still running quits cleanly (under a sanitizer build each
+# one's report is judged from its log: sanitizer_check.sh must be sourced), then the
+# verdict: on failures the tail of every log and status 1, else "all NAME checks passed".
+lab_finish() {
+  local profile log
+  for profile in "${!lab_node[@]}"; do
+    lab_ctl --profile "$profile" quit >/dev/null 2>&1
+    wait "${lab_node[$profile]}" 2>/dev/null
+    unset "lab_node[$profile]"
+  done
+  if ldd "$LAB_BIN" 2>/dev/null | grep -q libasan; then
+    lab_check "no sanitizer error, and no leak but those left by design, in any node's log" \
+      sanitizer_check "$lab_work"/*.log
+  fi
+  if [ "$lab_failures" -ne 0 ]; then
+    echo "$lab_failures checks failed; logs:"
+    for log in "$lab_work"/*.log; do echo "== $log"; tail -30 "$log"; done
+    exit 1
+  fi
+  echo "all $1 checks passed"
+}

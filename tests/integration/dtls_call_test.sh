@@ -23,12 +23,7 @@ lab_require
 command -v tshark >/dev/null || { echo "FAIL: needs tshark (scripts/packages.txt)"; exit 1; }
 trap '[ "$BASHPID" = "$$" ] && lab_cleanup' EXIT
 
-failures=0
-check() {  # check WHAT COMMAND...
-  local what=$1
-  shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
+check() { lab_check "$@"; }
 call_field() { lab_ctl --profile "$1" calls | jq -r ".calls[0].$2 // empty"; }
 protection_is() { [ "$(call_field "$1" protection)" = "$2" ]; }
 # The level of what PROFILE plays, above -30 dBFS: the peer's tone, decrypted.
@@ -120,18 +115,4 @@ check "bob's side is verified at once" until_true 10 sh -c \
   "$(declare -f protection_is call_field lab_ctl); LAB_BIN='$LAB_BIN'; protection_is bob verified"
 lab_ctl --profile bob hangup >/dev/null
 
-for profile in alice bob; do
-  lab_ctl --profile "$profile" quit >/dev/null 2>&1
-  wait "${lab_node[$profile]}" 2>/dev/null
-  unset "lab_node[$profile]"
-done
-if ldd "$LAB_BIN" 2>/dev/null | grep -q libasan; then
-  check "no sanitizer error, and no leak but those left by design, in any node's log" \
-    sanitizer_check "$lab_work"/*.log
-fi
-if [ "$failures" -ne 0 ]; then
-  echo "$failures checks failed; logs:"
-  for log in "$lab_work"/*.log; do echo "== $log"; tail -40 "$log"; done
-  exit 1
-fi
-echo "all DTLS call checks passed"
+lab_finish "DTLS call"

@@ -23,12 +23,7 @@ for tool in svmap svwar python3; do
 done
 trap '[ "$BASHPID" = "$$" ] && lab_cleanup' EXIT
 
-failures=0
-check() {  # check WHAT COMMAND...
-  local what=$1
-  shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
+check() { lab_check "$@"; }
 received() { lab_ctl --profile alice calls | jq -r '.calls[0].media.packets_received // 0'; }
 established() { lab_ctl --profile "$1" calls | jq -e '.calls | any(.state == "established")' >/dev/null; }
 # Calls alice has from host 3 that are not over.
@@ -107,18 +102,4 @@ lab_ctl --profile bob call sip:alice@198.18.4.1 >/dev/null
 check "afterwards bob places a new call to alice" until_true 10 established alice
 lab_ctl --profile bob hangup >/dev/null
 
-for profile in alice bob; do
-  lab_ctl --profile "$profile" quit >/dev/null 2>&1
-  wait "${lab_node[$profile]}" 2>/dev/null
-  unset "lab_node[$profile]"
-done
-if ldd "$LAB_BIN" 2>/dev/null | grep -q libasan; then
-  check "no sanitizer error, and no leak but those left by design, in any node's log" \
-    sanitizer_check "$lab_work"/*.log
-fi
-if [ "$failures" -ne 0 ]; then
-  echo "$failures checks failed; logs:"
-  for log in "$lab_work"/alice.log "$lab_work"/bob.log; do echo "== $log"; tail -30 "$log"; done
-  exit 1
-fi
-echo "all hostile LAN checks passed"
+lab_finish "hostile LAN"
