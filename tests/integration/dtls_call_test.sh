@@ -45,6 +45,17 @@ stop_capture() {
   wait "$capture_pid" 2>/dev/null
 }
 tone_in() { python3 "$here/../lib/tone_in_capture.py" "$1" "$2"; }
+# check_tones CAPTURE STATUS WHAT: for each tone, tone_in's status must be STATUS (0 heard,
+# 1 not), the check named "the HZ Hz tone WHAT".
+check_tones() {
+  local hz result rc
+  for hz in 440 620; do
+    result=$(tone_in "$1" "$hz")
+    rc=$?
+    echo "     $hz Hz: $(echo "$result" | tr '\n' ';')"
+    check "the $hz Hz tone $3" [ "$rc" = "$2" ]
+  done
+}
 dtls_handshakes_in() {  # FILE: DTLS ClientHello records tshark finds in it
   tshark -r "$1" -Y "dtls.handshake.type == 1" 2>/dev/null | wc -l
 }
@@ -80,12 +91,7 @@ sleep 3
 stop_capture
 lab_ctl --profile bob calls | jq -c '.calls[0] | {protection, media: {codec: .media.codec, speaker_level: .media.speaker_level, packets_received: .media.packets_received}}'
 check "the capture holds the DTLS handshake" [ "$(dtls_handshakes_in "$lab_work/dtls.pcapng")" -ge 1 ]
-for hz in 440 620; do
-  result=$(tone_in "$lab_work/dtls.pcapng" "$hz")
-  rc=$?
-  echo "     $hz Hz: $(echo "$result" | tr '\n' ';')"
-  check "the $hz Hz tone cannot be read from the capture" [ "$rc" = 1 ]
-done
+check_tones "$lab_work/dtls.pcapng" 1 "cannot be read from the capture"
 lab_ctl --profile bob hangup >/dev/null
 until_true 5 no_calls alice
 
@@ -100,12 +106,7 @@ check "a plain call has no string to verify, and says so" sh -c \
   "'$LAB_BIN' ctl --profile bob verify | jq -e '(.ok | not) and (.error | contains(\"not protected by DTLS-SRTP\"))' >/dev/null"
 sleep 3
 stop_capture
-for hz in 440 620; do
-  result=$(tone_in "$lab_work/plain.pcapng" "$hz")
-  rc=$?
-  echo "     $hz Hz: $(echo "$result" | tr '\n' ';')"
-  check "the $hz Hz tone can be read from the plain call's capture" [ "$rc" = 0 ]
-done
+check_tones "$lab_work/plain.pcapng" 0 "can be read from the plain call's capture"
 lab_ctl --profile bob hangup >/dev/null
 until_true 5 no_calls alice
 
