@@ -248,7 +248,8 @@ struct Discovery::Impl {
   }
 
   std::vector<std::string> txt_for(ServiceType type) const {
-    return type == ServiceType::kSipUdp ? sip_txt(advert) : sipuri_txt(advert);
+    return type == ServiceType::kSipUdp ? sip_txt(advert)
+                                        : sipuri_txt(advert, type == ServiceType::kSipUriTcp);
   }
 
   void add_services(Published& published) {

@@ -29,10 +29,12 @@ std::string pair(std::string_view key, std::string_view value) {
 
 }  // namespace
 
-std::vector<std::string> sipuri_txt(const Advert& advert) {
+std::vector<std::string> sipuri_txt(const Advert& advert, bool tcp) {
+  const std::string& contact =
+      tcp && !advert.tls_contact_uri.empty() ? advert.tls_contact_uri : advert.contact_uri;
   std::vector<std::string> out = {pair("txtvers", "1"),
                                   pair("name", advert.display_name),
-                                  pair("contact", "<" + advert.contact_uri + ">"),
+                                  pair("contact", "<" + contact + ">"),
                                   pair("instance_id", advert.instance_id),
                                   pair("state", advert.state),
                                   pair("note", advert.note),

@@ -11,8 +11,11 @@ namespace lanline::discovery {
 
 // What this node says about itself.
 struct Advert {
-  std::string display_name;         // "Alice Liddell"
-  std::string contact_uri;          // "sip:alice@198.18.0.1:5060"
+  std::string display_name;  // "Alice Liddell"
+  std::string contact_uri;   // "sip:alice@198.18.0.1:5060"
+  // Where it takes SIP over TLS, the _sipuri._tcp record's contact when set (issue 14):
+  // "sip:alice@198.18.0.1:5061;transport=tls".
+  std::string tls_contact_uri;
   std::string instance_id;          // a UUID kept in the profile
   std::string state = "available";  // available | away | busy
   std::string note;
@@ -22,7 +25,8 @@ struct Advert {
 };
 
 // _sipuri._udp and _sipuri._tcp: txtvers, name, contact, instance_id, state, note, caps, fp.
-std::vector<std::string> sipuri_txt(const Advert& advert);
+// The _tcp record's contact is the TLS one (`tcp`), when the node has it.
+std::vector<std::string> sipuri_txt(const Advert& advert, bool tcp = false);
 // _sip._udp: presence, note, software (Ekiga's keys; Ekiga says "online" for available).
 std::vector<std::string> sip_txt(const Advert& advert);
 

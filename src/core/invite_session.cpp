@@ -46,6 +46,7 @@ InviteSession::InviteSession(CallId id, CallDirection direction, SessionHost& ho
 CallInfo InviteSession::info() const {
   CallInfo out = info_;
   out.state = state();
+  out.signalling = peer_.transport;
   return out;
 }
 

@@ -5,12 +5,24 @@
 #include <set>
 
 #include "discovery/txt_record.hpp"
+#include "sip/dialog.hpp"
+#include "sip/uri.hpp"
 
 namespace lanline::core {
 namespace {
 
 using discovery::ServiceRecord;
 using discovery::ServiceType;
+
+// A _sipuri._tcp record whose contact says transport=tls (or is a sips: URI): where the
+// node takes SIP over TLS. Port 0 for any other record.
+PeerAddress tls_address(const ServiceRecord& record, const std::string& contact) {
+  if (record.key.type != ServiceType::kSipUriTcp || record.address.empty()) return {};
+  auto uri = sip::parse_uri(contact);
+  if (!uri || !uri->is_sip() || sip::transport_for(*uri) != sip::TransportKind::kTls) return {};
+  return PeerAddress{record.address, static_cast<std::uint16_t>(sip::default_port_for(*uri)),
+                     "tls"};
+}
 
 std::string txt(const ServiceRecord& record, const std::string& key) {
   auto it = record.txt.find(key);
@@ -159,8 +171,14 @@ std::vector<PeerChange> PeerDirectory::rebuild() {
         if (sipuri_name.empty()) sipuri_name = txt(*record, "name");
         if (uri_instance.empty()) uri_instance = record->key.instance_name;
         std::string contact = discovery::strip_angle_brackets(txt(*record, "contact"));
-        if (contact.rfind("sip:", 0) == 0 || contact.rfind("sips:", 0) == 0)
+        if (PeerAddress tls = tls_address(*record, contact); tls.port != 0) {
+          // SIP over TLS at the record's address, on the contact's port (not a URI of
+          // its own: the node's URI is the same over every transport).
+          if (std::find(peer.addresses.begin(), peer.addresses.end(), tls) == peer.addresses.end())
+            peer.addresses.push_back(tls);
+        } else if (contact.rfind("sip:", 0) == 0 || contact.rfind("sips:", 0) == 0) {
           add_unique(peer.uris, contact);
+        }
         if (!has_state && record->txt.count("state")) {
           sipuri_state = txt(*record, "state");
           has_state = true;

@@ -22,7 +22,7 @@ namespace lanline::core {
 struct PeerAddress {
   std::string address;  // "198.18.0.2", "fe80::1%eth0"
   std::uint16_t port = 0;
-  std::string transport;  // "udp" or "tcp"
+  std::string transport;  // "udp", "tcp" or "tls"
   bool operator==(const PeerAddress&) const = default;
 };
 

@@ -27,6 +27,8 @@ UaCore::UaCore(sip::TransportSender& transport, sip::TransactionUser& user,
 sip::LocalContact UaCore::local_for(const sip::Endpoint& peer) const {
   sip::LocalContact local = config_.local;
   local.transport = peer.transport;
+  if (peer.transport == sip::TransportKind::kTls && config_.tls_port != 0)
+    local.port = config_.tls_port;
   bool v6 = peer.address.find(':') != std::string::npos;
   if (peer.address == "::1" || peer.address.rfind("127.", 0) == 0) {
     local.host = v6 ? "::1" : "127.0.0.1";

@@ -40,6 +40,8 @@ struct CallInfo {
   bool remote_hold = false;  // the peer did
   int end_code = 0;          // the SIP status that ended it, 0 for a BYE
   std::string end_reason;    // what a person should read
+  // How its SIP goes: over TLS only between nodes that both take it (issue 14).
+  sip::TransportKind signalling = sip::TransportKind::kUdp;
 };
 
 struct IncomingMessage {
@@ -66,14 +68,20 @@ class UserAgentListener {
 };
 
 struct UserAgentConfig {
-  sip::LocalContact local;  // our user, IPv4 address, port
-  std::string ipv6_host;    // our IPv6 address, for peers reached over IPv6 (may be empty)
+  sip::LocalContact local;     // our user, IPv4 address, port
+  std::uint16_t tls_port = 0;  // where we take SIP over TLS (Via and Contact over TLS); 0: none
+  std::string ipv6_host;       // our IPv6 address, for peers reached over IPv6 (may be empty)
   // Our address the host would send from towards a peer's address (with its %zone for a
   // link-local one), "" when it cannot tell: what Via, Contact and the SDP name for that
   // peer on a host with several addresses. Null (the tests'): `local.host`/`ipv6_host`.
   std::function<std::string(const std::string& peer_address)> source_address;
   std::string display_name;
   bool auto_answer = false;
+  // Judges each request before it is handled (not ACK or CANCEL, which answer nothing
+  // new): empty to go on, else why it is refused, answered 403 with that reason in a
+  // Warning (RFC 3261 20.43). Null: every request goes on. The engine holds a request
+  // over TLS that claims a discovered peer to that peer's certificate.
+  std::function<std::string(const sip::Message& request, const sip::Endpoint& from)> screen;
   // The media of each call: prepare() before our first offer or answer, apply() after
   // every completed exchange, release() at its end. It must outlive the UserAgent. Null:
   // no media, and the SDP names media_port (tests of signalling alone).

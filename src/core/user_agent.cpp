@@ -30,6 +30,17 @@ std::string_view to_string(CallState state) {
 
 namespace {
 
+// RFC 3261 20.43: warn-code 399 (miscellaneous), our agent, the text as a quoted string
+// (printable ASCII only, quotes and backslashes escaped).
+std::string warning_value(std::string_view text) {
+  std::string out = "399 lanline \"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  return out + "\"";
+}
+
 std::string dialog_key(std::string_view call_id, std::string_view local_tag,
                        std::string_view remote_tag) {
   std::string key(call_id);
@@ -248,6 +259,12 @@ void UserAgent::on_request(TransactionId server, const Message& request,
     return;
   }
   if (reject_if_unacceptable(server, request)) return;
+  if (request.method() != Method::kCancel && core_.config().screen) {
+    if (std::string refusal = core_.config().screen(request, from); !refusal.empty()) {
+      core_.respond(server, request, 403, {{"Warning", warning_value(refusal)}});
+      return;
+    }
+  }
   if (request.method() == Method::kCancel) {
     incoming_cancel(server, request);
     return;

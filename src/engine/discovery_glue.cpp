@@ -194,26 +194,31 @@ void DiscoveryGlue::tick() {
   if (sent && after_send_) after_send_();
 }
 
-// Where a peer can be reached: UDP before TCP, each in the directory's order (IPv4, then
-// global IPv6, then link-local).
+// Where a peer can be reached: over TLS alone when both sides take it (never falling
+// back to plain SIP, which anyone on the LAN could read or a blocked port could force);
+// else UDP before TCP. Each in the directory's order (IPv4, then global IPv6, then
+// link-local).
 std::vector<sip::Endpoint> DiscoveryGlue::endpoints(const core::Peer& peer) const {
   std::vector<sip::Endpoint> out;
-  for (const char* transport : {"udp", "tcp"}) {
+  for (const char* transport : {"tls", "udp", "tcp"}) {
+    if (std::string_view(transport) == "tls" && !tls_) continue;
     for (const core::PeerAddress& address : peer.addresses) {
       if (address.transport != transport || address.port == 0) continue;
       sip::Endpoint endpoint;
       endpoint.address = address.address;
       endpoint.port = address.port;
       endpoint.transport =
-          address.transport == "tcp" ? sip::TransportKind::kTcp : sip::TransportKind::kUdp;
+          sip::transport_named(address.transport).value_or(sip::TransportKind::kUdp);
       out.push_back(endpoint);
     }
+    if (!out.empty() && out.front().transport == sip::TransportKind::kTls) return out;
   }
   return out;
 }
 
 std::vector<sip::Endpoint> DiscoveryGlue::probe_paths(const core::Peer& peer) const {
   std::vector<sip::Endpoint> all = endpoints(peer), udp;
+  if (!all.empty() && all.front().transport == sip::TransportKind::kTls) return all;
   for (const sip::Endpoint& endpoint : all)
     if (!endpoint.reliable()) udp.push_back(endpoint);
   return udp.empty() ? all : udp;
@@ -330,6 +335,8 @@ json DiscoveryGlue::with_identity(const core::Peer& peer) const {
   const IdentityState state =
       it == identities_.end() ? IdentityState::kUnknown : it->second.check.state;
   entry["identity"] = to_string(state);
+  if (auto refused = tls_refusals_.find(peer.key); refused != tls_refusals_.end())
+    entry["tls_error"] = refused->second;
   if (state == IdentityState::kChanged) entry["pinned_fp"] = it->second.check.pinned;
   return entry;
 }
@@ -450,6 +457,10 @@ std::optional<DiscoveryGlue::Target> DiscoveryGlue::call_target(const std::strin
     error = "peer '" + peer.name + "' has no address to call yet";
     return std::nullopt;
   }
+  if (auto refused = tls_refusals_.find(peer.key); refused != tls_refusals_.end()) {
+    error = "peer '" + peer.name + "' cannot be called safely: " + refused->second;
+    return std::nullopt;
+  }
   Target out;
   out.uri = peer.uris.front();
   out.endpoint = candidates.front();
@@ -458,6 +469,80 @@ std::optional<DiscoveryGlue::Target> DiscoveryGlue::call_target(const std::strin
   if (auto it = probing_.find(peer.key); it != probing_.end() && it->second.answered)
     out.endpoint = *it->second.answered;
   return out;
+}
+
+}  // namespace lanline::engine
+
+namespace lanline::engine {
+
+std::optional<DiscoveryGlue::Target> DiscoveryGlue::secure_target_for_uri(
+    const std::string& uri) const {
+  auto wanted = sip::parse_uri(uri);
+  if (!wanted || !tls_) return std::nullopt;
+  for (const auto& [key, peer] : directory_.peers()) {
+    if (peer.fp.empty() || !has_cap(peer.caps, "tls")) continue;
+    for (const std::string& text : peer.uris) {
+      auto theirs = sip::parse_uri(text);
+      if (!theirs || !sip::uri_equivalent(*wanted, *theirs)) continue;
+      std::string error;
+      auto target = call_target(peer.instance_id.empty() ? peer.key : peer.instance_id, error);
+      if (!target || target->endpoint.transport != sip::TransportKind::kTls) return std::nullopt;
+      target->uri = uri;
+      return target;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string DiscoveryGlue::check_tls_peer(const sip::Endpoint& to, bool we_connected,
+                                          const std::string& fingerprint) {
+  // Who connects to us is known from what it asks for (check_claim): its source port
+  // says nothing, and a node we have not discovered yet is no impostor.
+  if (!we_connected) return {};
+  std::vector<const core::Peer*> there;  // Lanline peers announced at that TLS address
+  for (const auto& [key, peer] : directory_.peers()) {
+    if (peer.fp.empty()) continue;
+    for (const core::PeerAddress& address : peer.addresses) {
+      if (address.transport == "tls" && address.address == to.address && address.port == to.port) {
+        there.push_back(&peer);
+        break;
+      }
+    }
+  }
+  if (there.empty()) return {};  // a stranger's address: nobody announced an identity there
+  for (const core::Peer* peer : there) {
+    if (peer->fp != fingerprint) continue;
+    auto identity = identities_.find(peer->key);
+    if (identity != identities_.end() && identity->second.check.state == IdentityState::kChanged) {
+      return "peer '" + peer->name + "' shows the identity it announces (" + fingerprint +
+             "), but not the one pinned for it (" + identity->second.check.pinned +
+             "); `lanline ctl trust " + peer->instance_id + "` to accept it";
+    }
+    tls_refusals_.erase(peer->key);
+    return {};
+  }
+  const core::Peer& peer = *there.front();
+  std::string why = "its TLS address " + sip::to_string(to) + " answered with a certificate (" +
+                    (fingerprint.empty() ? std::string("none") : fingerprint) +
+                    ") other than the one it announces (" + peer.fp +
+                    "): someone may be in the middle";
+  tls_refusals_[peer.key] = why;
+  return "peer '" + peer.name + "': " + why;
+}
+
+std::string DiscoveryGlue::check_claim(const sip::Uri& from, const std::string& fingerprint) const {
+  for (const auto& [key, peer] : directory_.peers()) {
+    if (peer.fp.empty() || !has_cap(peer.caps, "tls")) continue;
+    for (const std::string& text : peer.uris) {
+      auto theirs = sip::parse_uri(text);
+      if (!theirs || !sip::uri_equivalent(from, *theirs)) continue;
+      if (peer.fp == fingerprint) return {};
+      return "the request says it is from '" + peer.name + "' (" + std::string(from.text) +
+             ") but its TLS certificate (" + (fingerprint.empty() ? "none" : fingerprint) +
+             ") is not the one that peer announces";
+    }
+  }
+  return {};
 }
 
 }  // namespace lanline::engine

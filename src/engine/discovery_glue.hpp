@@ -47,6 +47,10 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
   // Where peers' identities are pinned (trust on first use); none: every peer's identity
   // is "unknown". Set before start().
   void set_identity_pins(IdentityPins* pins) { pins_ = pins; }
+  // This node takes and places SIP over TLS: peers that announce it are probed, called
+  // and messaged over it alone (so that nothing between two Lanline nodes is readable on
+  // the LAN). Set before start().
+  void set_tls(bool on) { tls_ = on; }
   nlohmann::json peers() const;                            // the `peers` reply
   nlohmann::json trust(const nlohmann::json& request);     // the `trust PEER` reply
   nlohmann::json presence(const nlohmann::json& request);  // the `presence` reply
@@ -63,6 +67,20 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
     std::string fingerprint;
   };
   std::optional<Target> call_target(const std::string& target, std::string& error) const;
+  // A URI that is a discovered Lanline peer's own, reached over TLS: that peer's Target,
+  // so that a call or message to its address is as protected as one to its name.
+  // nullopt when no such peer has it (the URI is then used as it is).
+  std::optional<Target> secure_target_for_uri(const std::string& uri) const;
+
+  // SipTransport::TlsCheck: a connection we opened to a peer's announced TLS address
+  // must show the certificate that peer announced (and that is pinned for it). Empty to
+  // go on, else why not (kept, and shown with the peer in `peers`). Connections to us
+  // are judged by what they claim (check_claim).
+  std::string check_tls_peer(const sip::Endpoint& peer, bool we_connected,
+                             const std::string& fingerprint);
+  // A request over TLS whose From is a discovered Lanline peer's URI must come with that
+  // peer's certificate: empty, else why not (the request is refused).
+  std::string check_claim(const sip::Uri& from, const std::string& fingerprint) const;
 
   void on_probe_result(std::uint64_t probe_id, int code);
 
@@ -117,6 +135,9 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
   std::map<discovery::RecordKey, discovery::ServiceRecord> settling_;
   glib::SourceHandle settle_;
   IdentityPins* pins_ = nullptr;
+  bool tls_ = false;
+  // Why the last TLS connection to a peer was refused, by peer key (shown in `peers`).
+  std::map<std::string, std::string> tls_refusals_;
   // Each peer's identity against its pin, by peer key, and the fingerprint it announced.
   struct Identity {
     IdentityCheck check;

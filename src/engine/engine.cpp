@@ -47,7 +47,8 @@ json call_json(const core::CallInfo& call) {
       {"local_hold", call.local_hold},
       {"remote_hold", call.remote_hold},
       {"end_code", call.end_code},
-      {"end_reason", call.end_reason}};
+      {"end_reason", call.end_reason},
+      {"signalling", std::string(sip::transport_name(call.signalling))}};
 }
 
 // A target as a person types it: "sip:bob@192.0.2.7", "bob@192.0.2.7:5070", "192.0.2.7".
@@ -77,11 +78,8 @@ std::optional<sip::Endpoint> destination(const sip::Uri& uri, HostLookup& lookup
   }
   sip::Endpoint endpoint;
   endpoint.address = lookup.address;
-  endpoint.port = static_cast<std::uint16_t>(uri.port_or_default());
-  auto transport = uri.params.find("transport");
-  if (transport && (transport->value == "tcp" || transport->value == "TCP")) {
-    endpoint.transport = sip::TransportKind::kTcp;
-  }
+  endpoint.transport = sip::transport_for(uri);
+  endpoint.port = static_cast<std::uint16_t>(sip::default_port_for(uri));
   return endpoint;
 }
 
@@ -298,13 +296,7 @@ struct Engine::Impl : core::UserAgentListener {
     std::string target = request.value("target", "");
     if (target.empty()) return failure("call needs a target: a peer's name or a sip: address");
     std::string error;
-    if (auto peer = discovery->call_target(target, error)) {
-      auto peer_uri = sip::parse_uri(peer->uri);
-      if (!peer_uri) return failure("peer '" + target + "' has an unusable URI " + peer->uri);
-      core::Outcome outcome = ua->call(*peer_uri, peer->endpoint, now(), peer->fingerprint);
-      if (!outcome.ok()) return failure(outcome.error);
-      return json{{"ok", true}, {"call", outcome.id}, {"uri", peer->uri}};
-    }
+    if (auto peer = discovery->call_target(target, error)) return place_call(*peer);
     if (!error.empty()) return failure(error);
     std::string text = normalise_target(target);
     auto scoped = core::split_zone(text);  // sip:bob@[fe80::1%25eth0]
@@ -315,6 +307,8 @@ struct Engine::Impl : core::UserAgentListener {
                      "' is neither a discovered peer (see `lanline ctl peers`) nor a " +
                      "SIP address (" + uri.error().reason + ")");
     }
+    if (auto peer = discovery->secure_target_for_uri(text))
+      return place_call(*peer);  // a Lanline peer's own address: as protected as its name
     auto to = destination(*uri, lookup, error);
     if (!to) return lookup.host.empty() ? failure(error) : json();
     if (scoped) to->address += "%" + scoped->zone;
@@ -323,10 +317,33 @@ struct Engine::Impl : core::UserAgentListener {
     return json{{"ok", true}, {"call", outcome.id}};
   }
 
+  json place_call(const DiscoveryGlue::Target& peer) {
+    auto peer_uri = sip::parse_uri(peer.uri);
+    if (!peer_uri) return failure("the peer's URI " + peer.uri + " is unusable");
+    core::Outcome outcome = ua->call(*peer_uri, peer.endpoint, now(), peer.fingerprint);
+    if (!outcome.ok()) return failure(outcome.error);
+    return json{{"ok", true}, {"call", outcome.id}, {"uri", peer.uri}};
+  }
+
+  json send_message(const DiscoveryGlue::Target& peer, const std::string& text) {
+    auto peer_uri = sip::parse_uri(peer.uri);
+    if (!peer_uri) return failure("the peer's URI " + peer.uri + " is unusable");
+    core::Outcome outcome = ua->message(*peer_uri, peer.endpoint, text, now());
+    if (!outcome.ok()) return failure(outcome.error);
+    return json{{"ok", true}, {"message", outcome.id}, {"uri", peer.uri}};
+  }
+
   json message_command(const json& request, HostLookup& lookup) {
     std::string target = request.value("target", "");
     std::string text = request.value("text", "");
     if (target.empty() || text.empty()) return failure("message needs a target and a text");
+    // A discovered peer by name or instance id, or by its own URI: over TLS when it
+    // takes it, like a call.
+    std::string refusal;
+    if (auto peer = discovery->call_target(target, refusal)) return send_message(*peer, text);
+    if (!refusal.empty()) return failure(refusal);
+    if (auto peer = discovery->secure_target_for_uri(normalise_target(target)))
+      return send_message(*peer, text);
     std::string uri_text = normalise_target(target);
     auto scoped = core::split_zone(uri_text);
     if (scoped) uri_text = scoped->uri;
@@ -492,11 +509,12 @@ struct Engine::Impl : core::UserAgentListener {
         "events, quit");
   }
 
-  // The node's identity, and its DNS-SD records unless --no-discovery (discovery_glue.cpp
-  // holds the rest).
-  void start_discovery(const core::UserAgentConfig& config) {
+  // The node's identity: its instance id, and the certificate that SIP over TLS and
+  // DTLS-SRTP present. Without a profile's data directory, an instance id for this run
+  // and no certificate (plain SIP and RTP only).
+  std::optional<NodeIdentity> identity;
+  void load_identity() {
     std::string error;
-    std::optional<NodeIdentity> identity;
     if (!options.data_dir.empty())
       identity = load_or_create_identity(options.data_dir / "identity", error);
     if (!identity) {
@@ -506,9 +524,41 @@ struct Engine::Impl : core::UserAgentListener {
       identity->instance_id = uuid;
       g_free(uuid);
     }
+  }
+  bool has_certificate() const {
+    return !identity->certificate.empty() && !identity->fingerprint.empty();
+  }
+
+  // SIP over TLS with the node's certificate (RFC 3261 26.2), next to UDP and TCP.
+  // Connections we open to a discovered peer are held to the certificate it announced;
+  // requests over TLS that claim a discovered peer, to that peer's (discovery_glue.hpp).
+  void start_tls() {
+    if (!has_certificate()) return;
+    std::string error;
+    if (!transport->enable_tls({identity->certificate.string(), identity->key.string()}, 0,
+                               error)) {
+      spdlog::warn("{}; SIP between Lanline nodes goes without TLS", error);
+      return;
+    }
+    transport->set_tls_check([this](const sip::Endpoint& peer, bool we_connected,
+                                    const std::string& fingerprint) {
+      return discovery ? discovery->check_tls_peer(peer, we_connected, fingerprint) : std::string();
+    });
+  }
+
+  // core::UserAgentConfig::screen: a request over TLS that says it is from a discovered
+  // Lanline peer must come with that peer's certificate.
+  std::string screen(const sip::Message& request, const sip::Endpoint& from) const {
+    if (from.transport != sip::TransportKind::kTls || !discovery) return {};
+    return discovery->check_claim(request.from().uri, transport->peer_fingerprint(from.connection));
+  }
+
+  // Its DNS-SD records unless --no-discovery (discovery_glue.cpp holds the rest).
+  void start_discovery(const core::UserAgentConfig& config) {
+    std::string error;
     // The certificate is also what DTLS-SRTP presents (RFC 5763): calls to a Lanline
     // peer offer it, and a peer's offer of it is taken.
-    const bool dtls = !identity->certificate.empty() && !identity->fingerprint.empty();
+    const bool dtls = has_certificate();
     if (dtls) {
       ua->set_dtls_fingerprint(identity->fingerprint);
       media->set_dtls_credentials({identity->certificate.string(), identity->key.string()});
@@ -521,6 +571,7 @@ struct Engine::Impl : core::UserAgentListener {
       if (!pins) spdlog::error("{}: peers' identities are not pinned this run", error);
     }
     discovery->set_identity_pins(pins.get());
+    discovery->set_tls(transport->tls_port() != 0);
     discovery::Advert advert;
     advert.display_name = config.display_name;
     advert.contact_uri = "sip:" + config.local.user + "@" + config.local.host_port();
@@ -529,6 +580,13 @@ struct Engine::Impl : core::UserAgentListener {
     // every node takes a shared screen, and ICE; DTLS-SRTP with a certificate.
     advert.caps = media->video_enabled() ? "audio,video,screen,chat,ice" : "audio,screen,chat,ice";
     if (dtls) advert.caps += ",dtls";
+    if (transport->tls_port() != 0) {
+      advert.caps += ",tls";
+      sip::LocalContact tls_contact = config.local;
+      tls_contact.port = transport->tls_port();
+      advert.tls_contact_uri =
+          "sip:" + config.local.user + "@" + tls_contact.host_port() + ";transport=tls";
+    }
     advert.fp = identity->fingerprint;
     advert.software = config.local.user_agent;
     discovery->start(advert, transport->port(), options.discovery);
@@ -635,10 +693,20 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
     impl.rearm();
   });
   impl.configure_ice_servers();
+  impl.load_identity();
+  impl.start_tls();
   core::UserAgentConfig config;
   config.local.user = options.user.empty() ? login_name() : options.user;
   config.local.host = impl.address;
   config.local.port = impl.transport->port();
+  config.tls_port = impl.transport->tls_port();
+  config.screen = [&impl](const sip::Message& request, const sip::Endpoint& from) {
+    std::string refusal = impl.screen(request, from);
+    if (!refusal.empty())
+      spdlog::warn("{} from {} refused (403): {}", request.method_text(), sip::to_string(from),
+                   refusal);
+    return refusal;
+  };
   config.ipv6_host = primary_ipv6_address();
   config.source_address = &source_address_towards;
   config.local.user_agent = "Lanline/0.1.0";

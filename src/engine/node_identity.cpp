@@ -13,6 +13,8 @@
 #include <memory>
 #include <regex>
 
+#include "net/certificate_fingerprint.hpp"
+
 namespace lanline::engine {
 namespace {
 
@@ -95,19 +97,6 @@ X509Ptr make_certificate(EVP_PKEY* key, const std::string& common_name) {
   return cert;
 }
 
-std::string fingerprint_of(X509* cert) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (X509_digest(cert, EVP_sha256(), digest, &length) != 1) return {};
-  std::string out = "sha-256 ";
-  char byte[4];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(byte, sizeof byte, i + 1 < length ? "%02X:" : "%02X", digest[i]);
-    out += byte;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<NodeIdentity> load_or_create_identity(const fs::path& directory, std::string& error) {
@@ -165,7 +154,7 @@ std::optional<NodeIdentity> load_or_create_identity(const fs::path& directory, s
       return std::nullopt;
     }
   }
-  identity.fingerprint = fingerprint_of(cert.get());
+  identity.fingerprint = net::certificate_fingerprint(cert.get());
   if (identity.fingerprint.empty()) {
     error = "cannot compute the certificate's fingerprint";
     return std::nullopt;

@@ -87,13 +87,14 @@ std::uint16_t local_port(GSocket* socket) {
 
 // Every socket on one port, or none. With port 0 the first socket picks the port and the
 // others follow it.
-Attempt bind_all(std::vector<Family>& families, std::uint16_t port, BoundPort& bound) {
+Attempt bind_all(std::vector<Family>& families, std::uint16_t port, bool udp, BoundPort& bound) {
   Attempt attempt;
   bound = BoundPort{};
   for (std::size_t i = 0; i < families.size(); ++i) {
     FamilySockets sockets;
     sockets.family = families[i].family;
     for (GSocketType type : {G_SOCKET_TYPE_DATAGRAM, G_SOCKET_TYPE_STREAM}) {
+      if (type == G_SOCKET_TYPE_DATAGRAM && !udp) continue;
       bool no_family = false;
       glib::GObjectPtr<GSocket> socket = bound_socket(families[i], type, port, attempt, no_family);
       if (!socket) {
@@ -144,7 +145,7 @@ std::optional<BoundPort> bind_sip_port(const BindRequest& request, std::string& 
     BoundPort bound;
     Attempt attempt;
     do {
-      attempt = bind_all(families, static_cast<std::uint16_t>(port), bound);
+      attempt = bind_all(families, static_cast<std::uint16_t>(port), request.udp, bound);
     } while (attempt.outcome == Outcome::kFamilyDropped);
     if (attempt.outcome == Outcome::kBound) return bound;
     if (attempt.outcome == Outcome::kInUse) continue;

@@ -19,11 +19,12 @@ struct BindRequest {
   int attempts = 20;          // ports tried: port, port+1, ... (or ephemeral picks for 0)
   std::string ipv4;           // "" to skip the family
   std::string ipv6;
+  bool udp = true;  // false: TCP alone (the SIP-over-TLS listener)
 };
 
 struct FamilySockets {
   GSocketFamily family = G_SOCKET_FAMILY_IPV4;
-  glib::GObjectPtr<GSocket> udp;
+  glib::GObjectPtr<GSocket> udp;  // null when not asked for
   glib::GObjectPtr<GSocket> tcp;  // listening
 };
 

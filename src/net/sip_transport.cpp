@@ -51,13 +51,20 @@ std::string_view first_line(std::string_view bytes) {
 }  // namespace
 
 struct SipTransport::Impl : TcpConnection::Owner {
+  // A listening stream socket: its connections are TCP, or TLS.
+  struct Acceptor {
+    SipTransport::Impl* impl = nullptr;
+    GSocket* socket = nullptr;  // owned by the listener
+    bool tls = false;
+    glib::SourceHandle watch;
+    glib::SourceHandle pause;  // while accept() fails for lack of descriptors
+  };
   struct Listener {
     SipTransport::Impl* impl = nullptr;
-    FamilySockets sockets;
+    FamilySockets sockets;  // UDP and TCP, or (TLS) TCP alone
     // After the sockets: they hold references to them and go first.
     glib::SourceHandle udp_watch;
-    glib::SourceHandle tcp_watch;
-    glib::SourceHandle accept_pause;  // while accept() fails for lack of descriptors
+    Acceptor acceptor;
   };
 
   GMainContext* context = nullptr;
@@ -67,8 +74,13 @@ struct SipTransport::Impl : TcpConnection::Owner {
   SipTransport::SendFailure send_failure;  // bytes taken by send() that never left
   std::uint16_t port = 0;
   std::vector<std::unique_ptr<Listener>> listeners;
+  std::unique_ptr<TlsContext> tls;
+  std::uint16_t tls_port = 0;
+  std::vector<std::unique_ptr<Listener>> tls_listeners;
+  SipTransport::TlsCheck tls_check;
   std::unordered_map<std::uint64_t, std::unique_ptr<TcpConnection>> connections;
-  std::unordered_map<std::string, std::uint64_t> by_peer;  // peer_key() -> newest connection
+  // connection_key() -> newest connection
+  std::unordered_map<std::string, std::uint64_t> by_peer;
   std::uint64_t next_connection = 1;
   std::vector<char> datagram = std::vector<char>(kDatagramBuffer);
   LogLimiter problems;
@@ -82,6 +94,16 @@ struct SipTransport::Impl : TcpConnection::Owner {
     // touch still exists. (A connection calls its owner only from its own callbacks.)
     connections.clear();
     listeners.clear();
+    tls_listeners.clear();
+  }
+
+  // TCP and TLS connections to one address and port are different connections.
+  static std::string connection_key(bool tls, std::string_view peer) {
+    return (tls ? "tls/" : "tcp/") + std::string(peer);
+  }
+  static std::string connection_key(const TcpConnection& connection) {
+    return connection_key(connection.peer().transport == sip::TransportKind::kTls,
+                          connection.key());
   }
 
   Listener* listener(GSocketFamily family) {
@@ -148,7 +170,7 @@ struct SipTransport::Impl : TcpConnection::Owner {
 
   bool send_to(std::string_view bytes, const sip::Endpoint& to) {
     if (bytes.empty()) return false;
-    return to.transport == sip::TransportKind::kTcp ? send_tcp(bytes, to) : send_udp(bytes, to);
+    return to.reliable() ? send_stream(bytes, to) : send_udp(bytes, to);
   }
 
   bool send_udp(std::string_view bytes, const sip::Endpoint& to) {
@@ -177,11 +199,17 @@ struct SipTransport::Impl : TcpConnection::Owner {
     return false;
   }
 
-  bool send_tcp(std::string_view bytes, const sip::Endpoint& to) {
+  bool send_stream(std::string_view bytes, const sip::Endpoint& to) {
+    const bool over_tls = to.transport == sip::TransportKind::kTls;
+    if (over_tls && !tls) {
+      spdlog::warn("SIP send to {}: TLS is not enabled on this node", sip::to_string(to));
+      return false;
+    }
     // RFC 3261 18.2.2: a response goes back over the connection its request came on;
     // RFC 3261 18.1.1: a request reuses an open connection to the same place.
     TcpConnection* connection = nullptr;
-    if (auto it = connections.find(to.connection); to.connection != 0 && it != connections.end()) {
+    if (auto it = connections.find(to.connection); to.connection != 0 && it != connections.end() &&
+                                                   it->second->peer().transport == to.transport) {
       connection = it->second.get();
     }
     glib::GObjectPtr<GSocketAddress> address;
@@ -192,20 +220,21 @@ struct SipTransport::Impl : TcpConnection::Owner {
         return false;
       }
       connection = nullptr;
-      if (auto it = by_peer.find(peer_key(address.get())); it != by_peer.end()) {
+      if (auto it = by_peer.find(connection_key(over_tls, peer_key(address.get())));
+          it != by_peer.end()) {
         auto found = connections.find(it->second);
         if (found != connections.end() && found->second->usable()) {
           connection = found->second.get();
         }
       }
     }
-    if (!connection) connection = open_connection(address.get());
+    if (!connection) connection = open_connection(address.get(), over_tls);
     if (!connection) return false;
     trace("out to", bytes, connection->peer());
     return connection->write(bytes);
   }
 
-  TcpConnection* open_connection(GSocketAddress* to) {
+  TcpConnection* open_connection(GSocketAddress* to, bool over_tls) {
     std::string where = peer_key(to);
     if (connections.size() >= kMaxConnections) {
       spdlog::warn("SIP TCP to {}: {} connections open already", where, connections.size());
@@ -217,22 +246,28 @@ struct SipTransport::Impl : TcpConnection::Owner {
       return nullptr;
     }
     std::string error;
-    auto connection = TcpConnection::connect(settings(), to, error);
+    auto connection = TcpConnection::connect(settings(over_tls), to, error);
     if (!connection) {
-      spdlog::warn("SIP TCP to {}: {}", where, error);
+      spdlog::warn("SIP {} to {}: {}", over_tls ? "TLS" : "TCP", where, error);
       return nullptr;
     }
-    spdlog::debug("SIP TCP #{} to {}: connecting", connection->id(), where);
+    spdlog::debug("SIP {} #{} to {}: connecting", over_tls ? "TLS" : "TCP", connection->id(),
+                  where);
     return adopt(std::move(connection));
   }
 
-  TcpConnection::Settings settings() {
-    return TcpConnection::Settings{context, this, next_connection++, options.tcp_idle_seconds};
+  TcpConnection::Settings settings(bool over_tls) {
+    return TcpConnection::Settings{context,
+                                   this,
+                                   next_connection++,
+                                   options.tcp_idle_seconds,
+                                   over_tls ? tls.get() : nullptr,
+                                   options.tls_handshake_ms};
   }
 
   TcpConnection* adopt(std::unique_ptr<TcpConnection> connection) {
     TcpConnection* raw = connection.get();
-    by_peer[raw->key()] = raw->id();
+    by_peer[connection_key(*raw)] = raw->id();
     connections.emplace(raw->id(), std::move(connection));
     return raw;
   }
@@ -243,16 +278,35 @@ struct SipTransport::Impl : TcpConnection::Owner {
     deliver(bytes, sip::Framing::kStream, from);
   }
 
+  std::string on_tls_established(TcpConnection& connection,
+                                 const std::string& fingerprint) override {
+    std::string refusal =
+        tls_check ? tls_check(connection.peer(), connection.we_connected(), fingerprint) : "";
+    if (refusal.empty()) {
+      spdlog::debug("SIP TLS #{} with {}: established, certificate {}", connection.id(),
+                    connection.key(), fingerprint.empty() ? "none" : fingerprint);
+    } else {
+      spdlog::warn("SIP TLS #{} with {}: refused: {}", connection.id(), connection.key(), refusal);
+    }
+    return refusal;
+  }
+
   void on_closed(TcpConnection& connection, std::string_view why) override {
     const bool undelivered = connection.unsent() > 0;
+    const char* kind = connection.peer().transport == sip::TransportKind::kTls ? "TLS" : "TCP";
     if (undelivered) {
-      spdlog::warn("SIP TCP #{} with {} closed, {} bytes not sent: {}", connection.id(),
+      spdlog::warn("SIP {} #{} with {} closed, {} bytes not sent: {}", kind, connection.id(),
                    connection.key(), connection.unsent(), why);
+    } else if (connection.peer().transport == sip::TransportKind::kTls && !connection.secure() &&
+               problems.allow()) {
+      // A handshake that failed or never came: a scanner, or a peer that is not one of us.
+      spdlog::info("SIP TLS #{} with {} closed before it was secure: {}", connection.id(),
+                   connection.key(), why);
     } else {
-      spdlog::debug("SIP TCP #{} with {} closed: {}", connection.id(), connection.key(), why);
+      spdlog::debug("SIP {} #{} with {} closed: {}", kind, connection.id(), connection.key(), why);
     }
     sip::Endpoint peer = connection.peer();
-    if (auto it = by_peer.find(connection.key());
+    if (auto it = by_peer.find(connection_key(connection));
         it != by_peer.end() && it->second == connection.id()) {
       by_peer.erase(it);
     }
@@ -265,19 +319,33 @@ struct SipTransport::Impl : TcpConnection::Owner {
     return glib::guarded("SIP UDP receive", [l] { return l->impl->on_udp_readable(*l); });
   }
 
-  static gboolean on_tcp_acceptable_cb(GSocket*, GIOCondition, gpointer data) {
-    auto* l = static_cast<Listener*>(data);
-    return glib::guarded("SIP TCP accept", [l] { return l->impl->on_tcp_acceptable(*l); });
+  static gboolean on_acceptable_cb(GSocket*, GIOCondition, gpointer data) {
+    auto* a = static_cast<Acceptor*>(data);
+    return glib::guarded("SIP TCP accept", [a] { return a->impl->on_acceptable(*a); });
   }
 
   static gboolean on_accept_resume_cb(gpointer data) {
-    auto* l = static_cast<Listener*>(data);
-    return glib::guarded("SIP TCP accept", [l] {
-      l->tcp_watch = glib::watch_socket(l->impl->context, l->sockets.tcp.get(), G_IO_IN,
-                                        on_tcp_acceptable_cb, l);
-      l->accept_pause.reset();  // safe inside its own callback (see SourceHandle)
+    auto* a = static_cast<Acceptor*>(data);
+    return glib::guarded("SIP TCP accept", [a] {
+      a->impl->watch_acceptor(*a);
+      a->pause.reset();  // safe inside its own callback (see SourceHandle)
       return G_SOURCE_REMOVE;
     });
+  }
+
+  void watch_acceptor(Acceptor& a) {
+    a.watch = glib::watch_socket(context, a.socket, G_IO_IN, on_acceptable_cb, &a);
+  }
+
+  // Listens on `l`'s TCP socket; `tls`: its connections run TLS.
+  void start_listener(Listener& l, bool over_tls) {
+    l.impl = this;
+    l.acceptor = Acceptor{this, l.sockets.tcp.get(), over_tls, {}, {}};
+    watch_acceptor(l.acceptor);
+    if (l.sockets.udp) {
+      l.udp_watch =
+          glib::watch_socket(context, l.sockets.udp.get(), G_IO_IN, Impl::on_udp_readable_cb, &l);
+    }
   }
 
   gboolean on_udp_readable(Listener& l) {
@@ -312,18 +380,18 @@ struct SipTransport::Impl : TcpConnection::Owner {
     return G_SOURCE_CONTINUE;
   }
 
-  gboolean on_tcp_acceptable(Listener& l) {
+  gboolean on_acceptable(Acceptor& a) {
     for (;;) {
       glib::GErrorOut error;
-      glib::GObjectPtr<GSocket> socket(g_socket_accept(l.sockets.tcp.get(), nullptr, error.out()));
+      glib::GObjectPtr<GSocket> socket(g_socket_accept(a.socket, nullptr, error.out()));
       if (!socket) {
         if (error.matches(G_IO_ERROR_WOULD_BLOCK)) break;
         // Out of descriptors (EMFILE) leaves the listener readable: without a pause the
         // loop would spin on it.
         spdlog::warn("SIP TCP accept: {}; not accepting for {} ms", error.message(),
                      kAcceptPauseMs);
-        l.accept_pause = glib::add_timeout(context, kAcceptPauseMs, on_accept_resume_cb, &l);
-        l.tcp_watch.reset();  // safe inside its own callback (see SourceHandle)
+        a.pause = glib::add_timeout(context, kAcceptPauseMs, on_accept_resume_cb, &a);
+        a.watch.reset();  // safe inside its own callback (see SourceHandle)
         return G_SOURCE_REMOVE;
       }
       if (connections.size() >= kMaxConnections) {
@@ -334,7 +402,7 @@ struct SipTransport::Impl : TcpConnection::Owner {
         g_socket_close(socket.get(), nullptr);
         continue;
       }
-      auto connection = TcpConnection::accepted(settings(), std::move(socket));
+      auto connection = TcpConnection::accepted(settings(a.tls), std::move(socket));
       if (!connection) continue;
       const std::string address = connection->peer().address;
       std::size_t open = 0;
@@ -373,16 +441,52 @@ std::unique_ptr<SipTransport> SipTransport::create(GMainContext* context,
   impl.port = bound->port;
   for (FamilySockets& sockets : bound->families) {
     auto l = std::make_unique<Impl::Listener>();
-    l->impl = &impl;
     l->sockets = std::move(sockets);
-    l->udp_watch = glib::watch_socket(context, l->sockets.udp.get(), G_IO_IN,
-                                      Impl::on_udp_readable_cb, l.get());
-    l->tcp_watch = glib::watch_socket(context, l->sockets.tcp.get(), G_IO_IN,
-                                      Impl::on_tcp_acceptable_cb, l.get());
+    impl.start_listener(*l, false);
     impl.listeners.push_back(std::move(l));
   }
   spdlog::debug("SIP listening on UDP and TCP port {}", impl.port);
   return transport;
+}
+
+bool SipTransport::enable_tls(const TlsCredentials& credentials, std::uint16_t port,
+                              std::string& error) {
+  Impl& impl = *impl_;
+  impl.tls = TlsContext::create(credentials, error);
+  if (!impl.tls) return false;
+  BindRequest request{port != 0 ? port : static_cast<std::uint16_t>(impl.port + 1),
+                      impl.options.port_attempts, impl.options.bind_ipv4, impl.options.bind_ipv6,
+                      false};
+  if (port == 0 && impl.port == 65535) request.port = 0;
+  std::optional<BoundPort> bound = bind_sip_port(request, error);
+  if (!bound) {
+    impl.tls.reset();
+    error = "SIP over TLS: " + error;
+    return false;
+  }
+  impl.tls_port = bound->port;
+  for (FamilySockets& sockets : bound->families) {
+    auto l = std::make_unique<Impl::Listener>();
+    l->sockets = std::move(sockets);
+    impl.start_listener(*l, true);
+    impl.tls_listeners.push_back(std::move(l));
+  }
+  spdlog::debug("SIP listening on TLS port {}", impl.tls_port);
+  return true;
+}
+
+void SipTransport::set_tls_check(TlsCheck check) {
+  impl_->tls_check = std::move(check);
+}
+
+std::string SipTransport::peer_fingerprint(std::uint64_t connection) const {
+  auto it = impl_->connections.find(connection);
+  if (it == impl_->connections.end() || !it->second->secure()) return {};
+  return it->second->peer_fingerprint();
+}
+
+std::uint16_t SipTransport::tls_port() const {
+  return impl_->tls_port;
 }
 
 void SipTransport::set_send_failure(SendFailure callback) {

@@ -1,7 +1,8 @@
-// SIP over UDP and TCP on one port, IPv4 and IPv6, on a GLib main context
-// (RFC 3261 section 18, RFC 3581). Datagrams and stream-framed messages are parsed and
-// handed to the receiver with where they came from; sends go out over UDP, or over TCP
-// reusing an open connection (the one a request came in on, for its responses).
+// SIP over UDP and TCP on one port, and over TLS on a second one, IPv4 and IPv6, on a
+// GLib main context (RFC 3261 sections 18 and 26.2, RFC 3581). Datagrams and
+// stream-framed messages are parsed and handed to the receiver with where they came
+// from; sends go out over UDP, or over TCP or TLS reusing an open connection (the one a
+// request came in on, for its responses).
 #pragma once
 
 #include <gio/gio.h>
@@ -12,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/tls_stream.hpp"
 #include "sip/endpoint.hpp"
 #include "sip/message.hpp"
 #include "sip/transaction_layer.hpp"
@@ -26,6 +28,7 @@ struct TransportOptions {
   std::string bind_ipv6 = "::";       // "" to skip IPv6
   int tcp_idle_seconds = 120;         // an idle TCP connection is closed after this (0: never)
   bool trace = false;                 // log every message in and out (--sip-trace)
+  int tls_handshake_ms = 5000;        // a TLS handshake not done by then ends its connection
 };
 
 // Every call, and every callback, on the thread that runs `context`; it starts no
@@ -58,7 +61,25 @@ class SipTransport : public sip::TransportSender {
   using SendFailure = std::function<void(const sip::Endpoint& peer)>;
   void set_send_failure(SendFailure callback);
 
+  // SIP over TLS with the node's certificate, on `port` (0: the SIP port + 1, or the
+  // next free one). False, with `error`, when the credentials do not load or no port
+  // can be bound.
+  bool enable_tls(const TlsCredentials& credentials, std::uint16_t port, std::string& error);
+
+  // Judges a TLS peer once its handshake is done, before any SIP goes either way: `peer`
+  // (with its connection id), whether we opened the connection, and the fingerprint of
+  // the certificate it showed ("sha-256 ...", empty for none). Empty to go on; otherwise
+  // why not (logged; the connection closes, and bytes that waited for it are reported to
+  // SendFailure). Unset: every peer is taken.
+  using TlsCheck = std::function<std::string(const sip::Endpoint& peer, bool we_connected,
+                                             const std::string& fingerprint)>;
+  void set_tls_check(TlsCheck check);
+  // The certificate fingerprint a TLS connection's peer showed; empty for none, or for a
+  // connection that is not TLS or no longer open.
+  std::string peer_fingerprint(std::uint64_t connection) const;
+
   std::uint16_t port() const;
+  std::uint16_t tls_port() const;  // 0 without TLS
   std::size_t open_connections() const;
   // What has arrived and waits to be read, in bytes: the UDP sockets' receive queues (as
   // the kernel counts them, with its per-datagram overhead: SO_MEMINFO) and the unread

@@ -25,7 +25,8 @@ constexpr std::size_t kReadChunk = 65536;
 TcpConnection::TcpConnection(const Settings& settings, glib::GObjectPtr<GSocket> socket,
                              GSocketAddress* peer)
     : settings_(settings),
-      peer_(endpoint_of(peer, sip::TransportKind::kTcp, settings.id)),
+      peer_(endpoint_of(peer, settings.tls ? sip::TransportKind::kTls : sip::TransportKind::kTcp,
+                        settings.id)),
       key_(peer_key(peer)),
       last_activity_(g_get_monotonic_time()),
       socket_(std::move(socket)) {
@@ -43,6 +44,7 @@ TcpConnection::~TcpConnection() {
   write_watch_.reset();
   idle_timer_.reset();
   failed_event_.reset();
+  handshake_deadline_.reset();
   if (socket_) g_socket_close(socket_.get(), nullptr);
 }
 
@@ -52,6 +54,11 @@ std::unique_ptr<TcpConnection> TcpConnection::accepted(const Settings& settings,
   if (!peer) return nullptr;  // reset before we got to it
   std::unique_ptr<TcpConnection> connection(
       new TcpConnection(settings, std::move(socket), peer.get()));
+  std::string error;
+  if (settings.tls && !connection->start_tls(TlsStream::Role::kServer, error)) {
+    spdlog::warn("SIP TLS from {}: {}", connection->key(), error);
+    return nullptr;
+  }
   connection->connected_ = true;
   connection->start_reading();
   return connection;
@@ -73,9 +80,15 @@ std::unique_ptr<TcpConnection> TcpConnection::connect(const Settings& settings, 
     return nullptr;
   }
   std::unique_ptr<TcpConnection> connection(new TcpConnection(settings, std::move(socket), to));
+  connection->we_connected_ = true;
+  if (settings.tls && !connection->start_tls(TlsStream::Role::kClient, error)) return nullptr;
   if (done) {
     connection->connected_ = true;
     connection->start_reading();
+    if (!connection->send_queued()) {
+      error = connection->failure_;
+      return nullptr;
+    }
   } else {
     // Writable means connected, or failed: on_writable() tells which.
     connection->watch_writable();
@@ -83,21 +96,99 @@ std::unique_ptr<TcpConnection> TcpConnection::connect(const Settings& settings, 
   return connection;
 }
 
-bool TcpConnection::write(std::string_view bytes) {
-  if (failed_) return false;
-  if (queue_.size() - queue_sent_ + bytes.size() > kMaxQueued) {
-    spdlog::warn("SIP TCP #{} to {}: {} bytes queued already, peer not reading; message dropped",
-                 id(), sip::to_string(peer_), queue_.size() - queue_sent_);
-    return false;
-  }
-  queue_.append(bytes);
+bool TcpConnection::start_tls(TlsStream::Role role, std::string& error) {
+  tls_ = TlsStream::create(*settings_.tls, role, error);
+  if (!tls_) return false;
+  queue_records();
+  // An unanswered or dawdling handshake must not hold a descriptor (a scanner's trick).
+  handshake_deadline_ =
+      glib::add_timeout(settings_.context, static_cast<guint>(settings_.tls_handshake_ms),
+                        on_handshake_deadline_cb, this);
+  return true;
+}
+
+const std::string& TcpConnection::peer_fingerprint() const {
+  static const std::string none;
+  return tls_ ? tls_->peer_fingerprint() : none;
+}
+
+void TcpConnection::queue_records() {
+  queue_.append(tls_->take_output());
+}
+
+bool TcpConnection::send_queued() {
   // While connecting, or while a write watch waits for room, the bytes wait their turn.
   if (!connected_ || write_watch_) return true;
-  if (!flush()) {
+  if (!flush()) return false;
+  if (queue_sent_ < queue_.size()) watch_writable();
+  return true;
+}
+
+bool TcpConnection::write(std::string_view bytes) {
+  if (failed_) return false;
+  if (unsent() + bytes.size() > kMaxQueued) {
+    spdlog::warn("SIP TCP #{} to {}: {} bytes queued already, peer not reading; message dropped",
+                 id(), sip::to_string(peer_), unsent());
+    return false;
+  }
+  if (tls_ && !tls_accepted_) {
+    held_.append(bytes);  // no SIP before the peer's certificate is accepted
+    return true;
+  }
+  if (tls_) {
+    if (!tls_->send(bytes)) {
+      fail_later(tls_->error());
+      return false;
+    }
+    queue_records();
+  } else {
+    queue_.append(bytes);
+  }
+  if (!send_queued()) {
     fail_later(failure_);
     return false;
   }
-  if (queue_sent_ < queue_.size()) watch_writable();
+  return true;
+}
+
+bool TcpConnection::decrypt(std::string_view bytes, std::string& plain) {
+  const bool was_established = tls_->established();
+  const bool ok = tls_->receive(bytes, plain);
+  queue_records();  // the handshake's next flight, or an alert
+  if (!send_queued()) {
+    std::string why = failure_;  // close() destroys the connection
+    close(why);
+    return false;
+  }
+  if (!ok) {
+    std::string why = tls_->error();
+    close(why);
+    return false;
+  }
+  if (!tls_->established() || was_established) return true;
+  handshake_deadline_.reset();
+  std::weak_ptr<int> alive = alive_;
+  std::string refusal = settings_.owner->on_tls_established(*this, tls_->peer_fingerprint());
+  if (alive.expired()) return false;
+  if (!refusal.empty()) {
+    close(refusal);
+    return false;
+  }
+  tls_accepted_ = true;
+  if (held_.empty()) return true;
+  std::string held = std::move(held_);
+  held_.clear();
+  if (!tls_->send(held)) {
+    std::string why = tls_->error();
+    close(why);
+    return false;
+  }
+  queue_records();
+  if (!send_queued()) {
+    std::string why = failure_;
+    close(why);
+    return false;
+  }
   return true;
 }
 
@@ -158,6 +249,15 @@ gboolean TcpConnection::on_idle_timer_cb(gpointer self) {
                        [self] { return static_cast<TcpConnection*>(self)->on_idle_timer(); });
 }
 
+gboolean TcpConnection::on_handshake_deadline_cb(gpointer self) {
+  return glib::guarded("SIP TLS handshake deadline", [self] {
+    auto* connection = static_cast<TcpConnection*>(self);
+    connection->close("TLS handshake not done within " +
+                      std::to_string(connection->settings_.tls_handshake_ms) + " ms");
+    return G_SOURCE_REMOVE;
+  });
+}
+
 gboolean TcpConnection::on_failed_cb(gpointer self) {
   return glib::guarded("SIP TCP close", [self] {
     auto* connection = static_cast<TcpConnection*>(self);
@@ -181,7 +281,13 @@ gboolean TcpConnection::on_readable() {
     return G_SOURCE_REMOVE;
   }
   last_activity_ = g_get_monotonic_time();
-  framer_.feed(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
+  std::string_view bytes(buffer.data(), static_cast<std::size_t>(got));
+  std::string plain;
+  if (tls_) {
+    if (!decrypt(bytes, plain)) return G_SOURCE_REMOVE;  // closed
+    bytes = plain;
+  }
+  framer_.feed(bytes);
   std::weak_ptr<int> alive = alive_;
   for (;;) {
     auto next = framer_.next();

@@ -77,6 +77,7 @@ std::string LocalContact::contact() const {
   if (!user.empty()) out += user + "@";
   out += host_port();
   if (transport == TransportKind::kTcp) out += ";transport=tcp";
+  if (transport == TransportKind::kTls) out += ";transport=tls";
   return out + ">";
 }
 
@@ -132,12 +133,23 @@ std::optional<Endpoint> endpoint_for(const Uri& uri) {
   }
   Endpoint endpoint;
   endpoint.address = std::string(uri.host_address());
-  endpoint.port = static_cast<std::uint16_t>(uri.port_or_default());
-  auto transport = uri.params.find("transport");
-  if (transport && charset::iequals(transport->value, "tcp")) {
-    endpoint.transport = TransportKind::kTcp;
-  }
+  endpoint.transport = transport_for(uri);
+  endpoint.port = static_cast<std::uint16_t>(default_port_for(uri));
   return endpoint;
+}
+
+TransportKind transport_for(const Uri& uri) {
+  // RFC 5630 3.1.3: a sips URI is reached over TLS whatever its transport parameter says.
+  if (uri.scheme == UriScheme::kSips) return TransportKind::kTls;
+  auto transport = uri.params.find("transport");
+  if (!transport) return TransportKind::kUdp;
+  return transport_named(transport->value).value_or(TransportKind::kUdp);
+}
+
+int default_port_for(const Uri& uri) {
+  // RFC 3263 4.2: 5061 for TLS, sip: with transport=tls included.
+  if (uri.port < 0 && transport_for(uri) == TransportKind::kTls) return 5061;
+  return uri.port_or_default();
 }
 
 }  // namespace lanline::sip

@@ -42,7 +42,7 @@ struct LocalContact {
   std::string user_agent = "Lanline";
 
   std::string host_port() const;  // "192.0.2.1:5060" or "[2001:db8::1]:5060"
-  std::string contact() const;    // "<sip:user@host:port>" (";transport=tcp" on TCP)
+  std::string contact() const;    // "<sip:user@host:port>" (";transport=tcp|tls" on TCP, TLS)
 };
 
 struct RequestSpec {
@@ -71,5 +71,9 @@ RequestSpec in_dialog_request(Dialog& dialog, std::string method,
 // Where a URI's requests go without DNS: its host (an IP address) and port, and the
 // transport its parameters ask for. Nothing for a host name.
 std::optional<Endpoint> endpoint_for(const Uri& uri);
+// The transport a URI asks for: TLS for sips: (RFC 5630) and transport=tls, TCP for
+// transport=tcp, else UDP; and its port, 5061 by default over TLS (RFC 3263 4.2).
+TransportKind transport_for(const Uri& uri);
+int default_port_for(const Uri& uri);
 
 }  // namespace lanline::sip

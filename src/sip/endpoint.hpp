@@ -1,22 +1,24 @@
 // Where a message comes from or goes to, as the transaction layer sees it: an address,
-// a port and a transport. The transport layer fills `connection` for TCP, so a response
+// a port and a transport. The transport layer fills `connection` for TCP and TLS, so a response
 // can go back over the connection its request came on (RFC 3261 18.2.2).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace lanline::sip {
 
-enum class TransportKind : std::uint8_t { kUdp, kTcp };
+enum class TransportKind : std::uint8_t { kUdp, kTcp, kTls };
 
 struct Endpoint {
   std::string address;  // IPv4 or IPv6 text, without brackets
   std::uint16_t port = 0;
   TransportKind transport = TransportKind::kUdp;
-  std::uint64_t connection = 0;  // TCP connection id, 0 for none
+  std::uint64_t connection = 0;  // TCP or TLS connection id, 0 for none
 
-  bool reliable() const { return transport == TransportKind::kTcp; }
+  bool reliable() const { return transport != TransportKind::kUdp; }
   // On this host (127/8, ::1, or IPv4-mapped 127/8): the user's own programs.
   bool loopback() const {
     return address.rfind("127.", 0) == 0 || address == "::1" ||
@@ -27,7 +29,9 @@ struct Endpoint {
   }
 };
 
-std::string to_string(const Endpoint& endpoint);      // "udp:192.0.2.1:5060", "tcp:[::1]:5060"
-std::string_view transport_name(TransportKind kind);  // "UDP", "TCP"
+std::string to_string(const Endpoint& endpoint);      // "udp:192.0.2.1:5060", "tls:[::1]:5061"
+std::string_view transport_name(TransportKind kind);  // "UDP", "TCP", "TLS"
+// The URI parameter's value: "udp", "tcp", "tls"; nullopt for any other.
+std::optional<TransportKind> transport_named(std::string_view name);
 
 }  // namespace lanline::sip

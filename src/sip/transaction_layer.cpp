@@ -27,11 +27,28 @@ std::string_view to_string(TransactionState state) {
 }
 
 std::string_view transport_name(TransportKind kind) {
-  return kind == TransportKind::kTcp ? "TCP" : "UDP";
+  switch (kind) {
+    case TransportKind::kTcp:
+      return "TCP";
+    case TransportKind::kTls:
+      return "TLS";
+    case TransportKind::kUdp:
+      break;
+  }
+  return "UDP";
+}
+
+std::optional<TransportKind> transport_named(std::string_view name) {
+  for (TransportKind kind : {TransportKind::kUdp, TransportKind::kTcp, TransportKind::kTls})
+    if (charset::iequals(name, transport_name(kind))) return kind;
+  return std::nullopt;
 }
 
 std::string to_string(const Endpoint& endpoint) {
-  std::string out = endpoint.transport == TransportKind::kTcp ? "tcp:" : "udp:";
+  std::string out(transport_name(endpoint.transport));
+  for (char& c : out)
+    c = static_cast<char>(c - 'A' + 'a');
+  out += ':';
   bool v6 = endpoint.address.find(':') != std::string::npos;
   if (v6) out += '[';
   out += endpoint.address;

@@ -4,16 +4,13 @@
 #include "media/dtls_handshake.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <stdlib.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 
 #include "../net/loop_support.hpp"
+#include "../net/test_certificate.hpp"
 
 namespace lanline::media {
 namespace {
@@ -21,38 +18,16 @@ namespace {
 using namespace std::chrono_literals;
 using net::test::MainContext;
 
-// A self-signed P-256 certificate and its key in DIR, and the certificate's fingerprint.
+// A node's certificate (tests/net/test_certificate.hpp) as DTLS takes it: the SDP's
+// fingerprint without its "sha-256 " prefix.
 struct Identity {
   DtlsCredentials files;
   std::string fingerprint;
 };
 
 Identity make_identity(const std::string& dir, const std::string& name) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* subject = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(name.c_str()), -1, -1, 0);
-  X509_set_issuer_name(cert, subject);
-  X509_sign(cert, key, EVP_sha256());
-  Identity identity{{dir + "/" + name + ".pem", dir + "/" + name + ".key"}, {}};
-  FILE* out = std::fopen(identity.files.certificate_path.c_str(), "w");
-  PEM_write_X509(out, cert);
-  std::fclose(out);
-  out = std::fopen(identity.files.key_path.c_str(), "w");
-  PEM_write_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr);
-  std::fclose(out);
-  unsigned char* der = nullptr;
-  const int size = i2d_X509(cert, &der);
-  identity.fingerprint = sha256_fingerprint(std::vector<std::uint8_t>(der, der + size));
-  OPENSSL_free(der);
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return identity;
+  test::TestCertificate made = test::make_test_certificate(dir, name);
+  return Identity{{made.certificate_path, made.key_path}, made.fingerprint.substr(8)};
 }
 
 class DtlsHandshakeTest : public ::testing::Test {

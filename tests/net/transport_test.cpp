@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <random>
 #include <string>
@@ -17,6 +19,7 @@
 #include "loop_support.hpp"
 #include "sip/builder.hpp"
 #include "sip/parser.hpp"
+#include "test_certificate.hpp"
 
 namespace lanline::net {
 namespace {
@@ -68,7 +71,7 @@ std::string options_request(const std::string& address, std::uint16_t port, Tran
                             int cseq = 1, const std::string& body = "") {
   std::string where = host_port(address, port);
   std::string out = "OPTIONS sip:bob@" + where + " SIP/2.0\r\n";
-  out += std::string("Via: SIP/2.0/") + (kind == TransportKind::kTcp ? "TCP " : "UDP ") + where +
+  out += "Via: SIP/2.0/" + std::string(sip::transport_name(kind)) + " " + where +
          ";branch=" + sip::new_branch() + ";rport\r\n";
   out += "Max-Forwards: 70\r\n";
   out += "From: <sip:alice@" + where + ">;tag=" + sip::random_token() + "\r\n";
@@ -156,6 +159,233 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(param_info.param.kind == TransportKind::kTcp ? "Tcp" : "Udp") +
              (std::string(param_info.param.address) == "::1" ? "V6" : "V4");
     });
+
+// --- TLS (RFC 3261 26.2) --------------------------------------------------------------
+
+// Two transports with TLS on, each with its own certificate, and what each one's TLS
+// check was asked.
+class TlsTransport : public ::testing::Test {
+ protected:
+  struct Check {
+    sip::Endpoint peer;
+    bool we_connected = false;
+    std::string fingerprint;
+  };
+
+  void SetUp() override {
+    char pattern[] = "/tmp/lanline-tls-test-XXXXXX";
+    dir_ = mkdtemp(pattern);
+    alice_cert_ = lanline::test::make_test_certificate(dir_, "alice");
+    bob_cert_ = lanline::test::make_test_certificate(dir_, "bob");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  static void enable(Node& node, const lanline::test::TestCertificate& cert,
+                     std::vector<Check>& checks, std::string refusal = "") {
+    std::string error;
+    ASSERT_TRUE(node.transport->enable_tls({cert.certificate_path, cert.key_path}, 0, error))
+        << error;
+    node.transport->set_tls_check(
+        [&checks, refusal](const sip::Endpoint& peer, bool we_connected, const std::string& fp) {
+          checks.push_back(Check{peer, we_connected, fp});
+          return refusal;
+        });
+  }
+  static sip::Endpoint tls_at(const Node& node, const std::string& address = "127.0.0.1") {
+    return sip::Endpoint{address, node.transport->tls_port(), TransportKind::kTls, 0};
+  }
+
+  std::string dir_;
+  lanline::test::TestCertificate alice_cert_, bob_cert_;
+};
+
+TEST_F(TlsTransport, OptionsAnd200WithEachSidesCertificateJudged) {
+  for (const char* address : {"127.0.0.1", "::1"}) {
+    SCOPED_TRACE(address);
+    MainContext loop;
+    Node a(loop), b(loop);
+    ASSERT_TRUE(a.transport && b.transport);
+    std::vector<Check> a_checks, b_checks;
+    enable(a, alice_cert_, a_checks);
+    enable(b, bob_cert_, b_checks);
+    EXPECT_NE(b.transport->tls_port(), 0);
+    EXPECT_NE(b.transport->tls_port(), b.transport->port());
+
+    ASSERT_TRUE(
+        a.transport->send(options_request(address, a.transport->tls_port(), TransportKind::kTls),
+                          tls_at(b, address)));
+    ASSERT_TRUE(loop.run_until([&] { return !b.inbox.empty(); }));
+    const Received& in = b.inbox.front();
+    EXPECT_EQ(in.message.method_text(), "OPTIONS");
+    EXPECT_EQ(in.from.transport, TransportKind::kTls);
+    EXPECT_EQ(in.from.address, address);
+    EXPECT_NE(in.from.connection, 0u);
+    // Each side saw the other's certificate: the client (a) judged the server's before
+    // it sent a byte of SIP, the server the client's.
+    ASSERT_EQ(a_checks.size(), 1u);
+    EXPECT_TRUE(a_checks[0].we_connected);
+    EXPECT_EQ(a_checks[0].fingerprint, bob_cert_.fingerprint);
+    EXPECT_EQ(a_checks[0].peer.port, b.transport->tls_port());
+    ASSERT_EQ(b_checks.size(), 1u);
+    EXPECT_FALSE(b_checks[0].we_connected);
+    EXPECT_EQ(b_checks[0].fingerprint, alice_cert_.fingerprint);
+    EXPECT_EQ(b.transport->peer_fingerprint(in.from.connection), alice_cert_.fingerprint);
+
+    // The answer goes back over that connection, and a second request reuses it.
+    ASSERT_TRUE(b.transport->send(ok_for(in.message), in.from));
+    ASSERT_TRUE(loop.run_until([&] { return !a.inbox.empty(); }));
+    EXPECT_EQ(a.inbox.front().message.status_code(), 200);
+    EXPECT_EQ(a.inbox.front().from.transport, TransportKind::kTls);
+    ASSERT_TRUE(a.transport->send(
+        options_request(address, a.transport->tls_port(), TransportKind::kTls, 2, "again"),
+        tls_at(b, address)));
+    ASSERT_TRUE(loop.run_until([&] { return b.inbox.size() == 2; }));
+    EXPECT_EQ(b.inbox[1].message.body(), "again");
+    EXPECT_EQ(b.inbox[1].from.connection, b.inbox[0].from.connection);
+    EXPECT_EQ(a.transport->open_connections(), 1u);
+    EXPECT_EQ(b.transport->open_connections(), 1u);
+    EXPECT_EQ(a_checks.size(), 1u);  // one handshake
+  }
+}
+
+TEST_F(TlsTransport, ACertificateRefusedByTheClientGetsNoSip) {
+  MainContext loop;
+  Node a(loop), b(loop);
+  ASSERT_TRUE(a.transport && b.transport);
+  std::vector<Check> a_checks, b_checks;
+  enable(a, alice_cert_, a_checks, "not the certificate it announced");
+  enable(b, bob_cert_, b_checks);
+  std::vector<sip::Endpoint> failed;
+  a.transport->set_send_failure([&](const sip::Endpoint& peer) { failed.push_back(peer); });
+
+  ASSERT_TRUE(a.transport->send(
+      options_request("127.0.0.1", a.transport->tls_port(), TransportKind::kTls), tls_at(b)));
+  ASSERT_TRUE(loop.run_until([&] { return !failed.empty(); }));
+  EXPECT_EQ(failed.front().transport, TransportKind::kTls);
+  EXPECT_EQ(failed.front().port, b.transport->tls_port());
+  loop.run_for(100ms);
+  EXPECT_TRUE(b.inbox.empty());  // the request never left
+  EXPECT_EQ(a.transport->open_connections(), 0u);
+  ASSERT_TRUE(loop.run_until([&] { return b.transport->open_connections() == 0; }));
+}
+
+TEST_F(TlsTransport, NoSipLeavesBeforeTheHandshakeAndASilentServerIsGivenUp) {
+  MainContext loop;
+  TransportOptions options = loopback_options();
+  options.tls_handshake_ms = 300;
+  Node a(loop, options);
+  ASSERT_TRUE(a.transport);
+  std::vector<Check> checks;
+  enable(a, alice_cert_, checks);
+  std::vector<sip::Endpoint> failed;
+  a.transport->set_send_failure([&](const sip::Endpoint& peer) { failed.push_back(peer); });
+  RawSocket server(AF_INET, SOCK_STREAM);
+  const std::uint16_t port = server.bind_loopback();
+  ASSERT_TRUE(server.listen());
+
+  sip::Endpoint to{"127.0.0.1", port, TransportKind::kTls, 0};
+  ASSERT_TRUE(a.transport->send(
+      options_request("127.0.0.1", a.transport->tls_port(), TransportKind::kTls), to));
+  int accepted = -1;
+  ASSERT_TRUE(loop.run_until([&] {
+    accepted = ::accept(server.fd(), nullptr, nullptr);
+    return accepted >= 0;
+  }));
+  std::string seen;
+  bool open = true;
+  ASSERT_TRUE(loop.run_until(
+      [&] {
+        char buffer[4096];
+        pollfd p{accepted, POLLIN, 0};
+        if (::poll(&p, 1, 0) > 0) {
+          ssize_t got = ::recv(accepted, buffer, sizeof buffer, 0);
+          if (got <= 0) open = false;
+          if (got > 0) seen.append(buffer, static_cast<std::size_t>(got));
+        }
+        return !open;
+      },
+      3s));
+  ::close(accepted);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(static_cast<unsigned char>(seen[0]), 0x16);  // a TLS handshake record
+  EXPECT_EQ(seen.find("OPTIONS"), std::string::npos);
+  EXPECT_EQ(seen.find("SIP/2.0"), std::string::npos);
+  ASSERT_TRUE(loop.run_until([&] { return !failed.empty(); }));
+  EXPECT_TRUE(checks.empty());
+  EXPECT_EQ(a.transport->open_connections(), 0u);
+}
+
+TEST_F(TlsTransport, ASilentClientIsCutOffAtTheHandshakeDeadline) {
+  MainContext loop;
+  TransportOptions options = loopback_options();
+  options.tls_handshake_ms = 300;
+  Node b(loop, options);
+  ASSERT_TRUE(b.transport);
+  std::vector<Check> checks;
+  enable(b, bob_cert_, checks);
+  RawSocket client(AF_INET, SOCK_STREAM);
+  ASSERT_TRUE(client.connect_loopback(b.transport->tls_port()));
+  ASSERT_TRUE(loop.run_until([&] { return b.transport->open_connections() == 1; }));
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(loop.run_until([&] { return b.transport->open_connections() == 0; }, 3s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+  bool open = true;
+  ASSERT_TRUE(loop.run_until([&] {
+    open = client.receive_now().second;
+    return !open;
+  }));
+  EXPECT_TRUE(checks.empty());
+}
+
+TEST_F(TlsTransport, PlainSipGarbageAndTruncatedRecordsEndOnlyTheirConnection) {
+  MainContext loop;
+  Node a(loop), b(loop);
+  ASSERT_TRUE(a.transport && b.transport);
+  std::vector<Check> a_checks, b_checks;
+  enable(a, alice_cert_, a_checks);
+  enable(b, bob_cert_, b_checks);
+  const std::string plain = options_request("127.0.0.1", 1, TransportKind::kTls);
+  std::string oversized_record("\x16\x03\x03\xff\xff", 5);  // a record longer than TLS allows
+  std::string truncated_hello("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11);
+  std::mt19937 random(7);
+  std::string noise(4096, '\0');
+  for (char& c : noise)
+    c = static_cast<char>(random());
+  for (const std::string& bytes : {plain, oversized_record + std::string(300, 'x'), noise}) {
+    RawSocket client(AF_INET, SOCK_STREAM);
+    ASSERT_TRUE(client.connect_loopback(b.transport->tls_port()));
+    ASSERT_TRUE(client.send_all(bytes));
+    bool open = true;
+    ASSERT_TRUE(loop.run_until([&] {
+      open = client.receive_now().second;
+      return !open;
+    }));
+  }
+  {
+    // A ClientHello cut short, then the client goes: nothing is left behind.
+    RawSocket client(AF_INET, SOCK_STREAM);
+    ASSERT_TRUE(client.connect_loopback(b.transport->tls_port()));
+    ASSERT_TRUE(client.send_all(truncated_hello));
+    loop.run_for(50ms);
+  }
+  ASSERT_TRUE(loop.run_until([&] { return b.transport->open_connections() == 0; }));
+  EXPECT_TRUE(b.inbox.empty());  // plain SIP on the TLS port is not SIP over TLS
+  EXPECT_TRUE(b_checks.empty());
+
+  // The listener still takes a real client.
+  ASSERT_TRUE(a.transport->send(
+      options_request("127.0.0.1", a.transport->tls_port(), TransportKind::kTls), tls_at(b)));
+  ASSERT_TRUE(loop.run_until([&] { return b.inbox.size() == 1; }));
+}
+
+TEST(TlsTransportOff, SendingOverTlsWithoutItFails) {
+  MainContext loop;
+  Node a(loop);
+  ASSERT_TRUE(a.transport);
+  EXPECT_EQ(a.transport->tls_port(), 0);
+  sip::Endpoint to{"127.0.0.1", 5061, TransportKind::kTls, 0};
+  EXPECT_FALSE(a.transport->send(options_request("127.0.0.1", 1, TransportKind::kTls), to));
+}
 
 // --- TCP ------------------------------------------------------------------------------
 
