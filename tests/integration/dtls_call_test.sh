@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# DTLS-SRTP between two Lanline nodes that discovered each other (RFC 5763, 5764), on a
-# LAN of two hosts in namespaces with their own avahi-daemons (discovery_lab_lib.sh),
-# with tshark on the LAN's bridge:
-#   - bob calls Alice by name: the offer carries DTLS-SRTP (alice announced caps "dtls"
-#     and her fingerprint), both sides show "protection":"dtls", each plays the other's
-#     tone (its speaker level), the capture holds the DTLS handshake and neither tone can
-#     be read from its RTP;
+# SIP over TLS and DTLS-SRTP between two Lanline nodes that discovered each other (RFC
+# 3261 26.2, RFC 5763, 5764), on a LAN of two hosts in namespaces with their own
+# avahi-daemons (discovery_lab_lib.sh), with tshark on the LAN's bridge:
+#   - bob calls Alice by name: the SIP goes over TLS (she announced caps "tls" and a TLS
+#     contact), the offer carries DTLS-SRTP (caps "dtls" and her fingerprint), both
+#     sides show "signalling":"TLS" and "protection":"dtls", each plays the other's tone
+#     (its speaker level); bob and alice chat both ways, by name; the capture holds the
+#     TLS and DTLS handshakes, no SIP that tshark can read and no "SIP/2.0" anywhere in
+#     its bytes, neither chat text, and neither tone can be read from its RTP;
 #     Both show the same short authentication string; bob confirms it (`ctl verify`)
 #     and his side says "verified";
-#   - bob calls alice by address: plain RTP (no fingerprint to hold her to), "none" on
-#     both sides, and both tones can be read from the capture, which shows that the
-#     capture check sees a tone when one is there;
+#   - bob calls alice by address: plain SIP over UDP and plain RTP (no fingerprint to
+#     hold her to), "none" on both sides, and the SIP, a chat text sent the same way and
+#     both tones can be read from the capture, which shows that the capture checks see
+#     what is there;
 #   - bob calls Alice by name again: "verified" at once (kept with her pinned identity).
 # G.711 (PCMU) so that tests/lib/tone_in_capture.py can decode what it captured.
 # Usage: dtls_call_test.sh LANLINE_BIN
@@ -35,7 +38,7 @@ no_calls() { lab_ctl --profile "$1" calls | jq -e '.calls | length == 0' >/dev/n
 
 capture_pid=""
 start_capture() {  # FILE
-  ip netns exec "discbr-$lab_tag" tshark -q -i br0 -f "udp and not port 5353" -w "$1" \
+  ip netns exec "discbr-$lab_tag" tshark -q -i br0 -f "(udp or tcp) and not port 5353" -w "$1" \
     >"$1.log" 2>&1 &
   capture_pid=$!
   until_true 5 grep -q "Capturing on" "$1.log" || echo "tshark did not start: $(cat "$1.log")"
@@ -59,6 +62,18 @@ check_tones() {
 dtls_handshakes_in() {  # FILE: DTLS ClientHello records tshark finds in it
   tshark -r "$1" -Y "dtls.handshake.type == 1" 2>/dev/null | wc -l
 }
+tls_records_in() {  # FILE PORT: TLS application data records to or from PORT
+  tshark -r "$1" -d "tcp.port==$2,tls" -Y "tcp.port == $2 and tls.record.content_type == 23" \
+    2>/dev/null | wc -l
+}
+sip_in() {  # FILE: SIP messages tshark reads in it
+  tshark -r "$1" -Y sip 2>/dev/null | wc -l
+}
+bytes_in() {  # FILE TEXT: how many times TEXT appears in the capture's raw bytes
+  grep -a -c -F -- "$2" "$1"
+}
+# PROFILE's history with PEER holds TEXT.
+history_has() { lab_ctl --profile "$1" history "$2" | grep -q -F -- "$3"; }
 
 lab_bridge
 lab_host 1
@@ -77,8 +92,17 @@ start_capture "$lab_work/dtls.pcapng"
 check "bob calls Alice by name" sh -c "'$LAB_BIN' ctl --profile bob call Alice | jq -e .ok >/dev/null"
 check "both sides say the call is protected by DTLS-SRTP" until_true 10 sh -c \
   "$(declare -f protection_is call_field lab_ctl); LAB_BIN='$LAB_BIN'; protection_is bob dtls && protection_is alice dtls"
+check "both sides' SIP goes over TLS" sh -c \
+  "$(declare -f call_field lab_ctl); LAB_BIN='$LAB_BIN'; [ \"\$(call_field bob signalling)\" = TLS ] && [ \"\$(call_field alice signalling)\" = TLS ]"
 check "bob plays alice's tone" until_true 5 hears bob
 check "alice plays bob's tone" until_true 5 hears alice
+secret_bob="chat-from-bob-$RANDOM$RANDOM" secret_alice="chat-from-alice-$RANDOM$RANDOM"
+check "bob writes to Alice by name" sh -c \
+  "'$LAB_BIN' ctl --profile bob message Alice '$secret_bob' | jq -e .ok >/dev/null"
+check "alice writes to Bob by name" sh -c \
+  "'$LAB_BIN' ctl --profile alice message Bob '$secret_alice' | jq -e .ok >/dev/null"
+check "alice has bob's text" until_true 5 history_has alice sip:bob@198.18.4.2 "$secret_bob"
+check "bob has alice's text" until_true 5 history_has bob sip:alice@198.18.4.1 "$secret_alice"
 sas_bob=$(call_field bob sas) sas_alice=$(call_field alice sas)
 echo "     short authentication strings: bob '$sas_bob', alice '$sas_alice'"
 check "both sides show the same short authentication string" \
@@ -91,6 +115,17 @@ sleep 3
 stop_capture
 lab_ctl --profile bob calls | jq -c '.calls[0] | {protection, media: {codec: .media.codec, speaker_level: .media.speaker_level, packets_received: .media.packets_received}}'
 check "the capture holds the DTLS handshake" [ "$(dtls_handshakes_in "$lab_work/dtls.pcapng")" -ge 1 ]
+# The connections were opened by the probes before the capture began (and are reused):
+# what it holds of them is TLS records on alice's announced TLS port.
+tls_port=$(lab_ctl --profile bob peers |
+  jq -r '.peers[] | select(.name == "Alice") | .addresses[] | select(.transport == "tls") | .port' |
+  head -1)
+echo "     alice's TLS port: $tls_port; TLS records on it: $(tls_records_in "$lab_work/dtls.pcapng" "$tls_port"), SIP messages tshark reads: $(sip_in "$lab_work/dtls.pcapng"), \"SIP/2.0\" in the bytes: $(bytes_in "$lab_work/dtls.pcapng" SIP/2.0)"
+check "the capture holds SIP over TLS (records on her TLS port)" \
+  [ "$(tls_records_in "$lab_work/dtls.pcapng" "$tls_port")" -ge 4 ]
+check "no SIP can be read from the capture" [ "$(sip_in "$lab_work/dtls.pcapng")" = 0 ]
+check "no \"SIP/2.0\" anywhere in its bytes" [ "$(bytes_in "$lab_work/dtls.pcapng" SIP/2.0)" = 0 ]
+check "neither chat text is in it" [ "$(bytes_in "$lab_work/dtls.pcapng" chat-from-)" = 0 ]
 check_tones "$lab_work/dtls.pcapng" 1 "cannot be read from the capture"
 lab_ctl --profile bob hangup >/dev/null
 until_true 5 no_calls alice
@@ -104,8 +139,14 @@ check "both sides say the call is not protected" until_true 10 sh -c \
 check "bob plays alice's tone" until_true 5 hears bob
 check "a plain call has no string to verify, and says so" sh -c \
   "'$LAB_BIN' ctl --profile bob verify | jq -e '(.ok | not) and (.error | contains(\"not protected by DTLS-SRTP\"))' >/dev/null"
+check "its SIP goes over UDP" [ "$(call_field bob signalling)" = UDP ]
+check "bob writes to sip:alice@198.18.4.1 in the clear" sh -c \
+  "'$LAB_BIN' ctl --profile bob message sip:alice@198.18.4.1 'plain-chat-$secret_bob' | jq -e .ok >/dev/null"
+check "alice has it" until_true 5 history_has alice sip:bob@198.18.4.2 "plain-chat-$secret_bob"
 sleep 3
 stop_capture
+check "the plain call's SIP can be read from its capture" [ "$(sip_in "$lab_work/plain.pcapng")" -ge 3 ]
+check "and the plain chat text" [ "$(bytes_in "$lab_work/plain.pcapng" "plain-chat-$secret_bob")" -ge 1 ]
 check_tones "$lab_work/plain.pcapng" 0 "can be read from the plain call's capture"
 lab_ctl --profile bob hangup >/dev/null
 until_true 5 no_calls alice
