@@ -83,7 +83,8 @@ check "a peer has its IPv4 and IPv6 link-local addresses" \
              and (.addresses | any(.address | test("^fe80::.*%eth0$")))'
 # The _sip._udp record (software) of whichever 'Bob' lost the name comes after its rename.
 check "a peer carries uri, caps, fp and software" until_true 3 has alice '.instance_id == "'"$bob_id"'" and .uris == ["sip:bob@198.18.4.2:5060"]
-             and .caps == "audio,screen,chat,ice,dtls" and (.fp | test("^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$"))
+             and .caps == "audio,screen,chat,ice,dtls,tls"
+             and (.addresses | any(.transport == "tls" and .address == "198.18.4.2" and .port == 5061)) and (.fp | test("^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$"))
              and .software == "Lanline/0.1.0"'
 
 check "a node on two LANs is one peer with an address on each" \
@@ -93,13 +94,20 @@ check "a node on two LANs is one peer with an address on each" \
 # ---- avahi-browse sees exactly the records of DESIGN.md ---------------------------------
 keys_of() {  # keys_of TYPE HOST-NAME: the sorted TXT keys of that host's IPv4 record
   lab_in 1 avahi-browse -rtp "$1" 2>/dev/null |
-    awk -F';' -v host="$2" '$1 == "=" && $2 == "eth0" && $3 == "IPv4" && $7 == host { print $10; exit }' |
+    awk -F';' -v host="$2" '$1 == "=" && $2 == "eth0" && $3 == "IPv4" && $7 == host {
+      # The TXT strings are the last field, and may hold ";" themselves (the contact
+      # of a TLS node has ";transport=tls"): all of the rest of the line.
+      for (i = 10; i <= NF; i++) printf "%s;", $i; print ""; exit }' |
     grep -o '"[^"=]*=' | tr -d '"=' | sort | tr '\n' ' '
 }
 check "_sipuri._udp TXT keys" [ "$(keys_of _sipuri._udp disc-host2.local)" = \
   "caps contact fp instance_id name note state txtvers " ]
 check "_sipuri._tcp TXT keys" [ "$(keys_of _sipuri._tcp disc-host2.local)" = \
   "caps contact fp instance_id name note state txtvers " ]
+tcp_contact=$(lab_in 1 avahi-browse -rtp _sipuri._tcp 2>/dev/null | grep disc-host2.local |
+  grep -o '"contact=<[^>]*>"' | sort -u | tr '\n' ' ')
+check "the _sipuri._tcp contact is the TLS one ($tcp_contact)" \
+  [ "$tcp_contact" = '"contact=<sip:bob@198.18.4.2:5061;transport=tls>" ' ]
 check "_sip._udp TXT keys" [ "$(keys_of _sip._udp disc-host2.local)" = "note presence software " ]
 names=$(lab_in 1 avahi-browse -rtp _sip._udp 2>/dev/null | awk -F';' '$1 == "=" && $2 == "eth0" && $3 == "IPv4" { print $4 }' | sort | tr '\n' '|')
 check "Avahi's alternative name for the second 'Bob' (_sip._udp: $names)" \
@@ -115,7 +123,7 @@ check "a presence change reaches the others" until_true 5 has alice \
   '.instance_id == "'"$bob_id"'" and .presence == "away" and .note == "in a meeting"'
 
 # ---- Calls by name ----------------------------------------------------------------------
-check "call by peer name" lab_ctl --profile bob call Alice >/dev/null
+check "call by peer name" quietly lab_ctl --profile bob call Alice
 check "the call by name connects on both sides" until_true 5 sh -c \
   "$(declare -f call_state lab_ctl); LAB_BIN='$LAB_BIN'; call_state bob established && call_state alice established"
 lab_ctl --profile bob hangup >/dev/null
@@ -123,30 +131,35 @@ until_true 5 no_calls alice
 reply=$(lab_ctl --profile alice call Bob)
 check "an ambiguous name is refused, listing the instance ids" \
   sh -c "echo '$reply' | jq -e '.ok == false' >/dev/null && echo '$reply' | grep -q '$bob_id' && echo '$reply' | grep -q '$carol_id'"
-check "call by instance id" lab_ctl --profile alice call "$carol_id" >/dev/null
+check "call by instance id" quietly lab_ctl --profile alice call "$carol_id"
 check "the call by instance id connects" until_true 5 call_state carol established
 lab_ctl --profile alice hangup >/dev/null
 
 # ---- IPv6 link-local paths keep their scope and carry calls -----------------------------
-# With alice's IPv4 SIP port closed, bob's probes get answers over IPv6 link-local only:
-# alice stays reachable, the path is link-local with its interface, and a call by name
-# goes that way.
-for proto in udp tcp; do lab_in 1 iptables -A INPUT -p $proto --dport 5060 -j DROP; done
+# With alice's IPv4 SIP ports closed, bob's probes (over TLS, which both take) get
+# answers over IPv6 link-local only: alice stays reachable, the path is link-local with
+# its interface, and a call by name goes that way.
+ipv4_block() {  # -A or -D
+  for port in 5060 5061; do
+    for proto in udp tcp; do lab_in 1 iptables "$1" INPUT -p $proto --dport $port -j DROP; done
+  done
+}
+ipv4_block -A
 check "with IPv4 closed, the peer is reachable over a link-local path" until_true 8 sh -c \
   "'$LAB_BIN' ctl --profile bob peers | jq -e '.peers[] | select(.instance_id == \"$alice_id\")
-     | select(.reachable and (.path | test(\"^udp:\\\\[fe80::.*%eth[01]\\\\]:5060$\")))' >/dev/null"
-check "a call by name over IPv6 link-local" lab_ctl --profile bob call Alice >/dev/null
+     | select(.reachable and (.path | test(\"^tls:\\\\[fe80::.*%eth[01]\\\\]:5061$\")))' >/dev/null"
+check "a call by name over IPv6 link-local" quietly lab_ctl --profile bob call Alice
 check "the link-local call connects on both sides" until_true 5 sh -c \
   "$(declare -f call_state lab_ctl); LAB_BIN='$LAB_BIN'; call_state bob established && call_state alice established"
 lab_ctl --profile bob hangup >/dev/null
 until_true 5 no_calls alice
 # The same by URI, the zone written as RFC 6874 has it.
-ll=$(lab_peers bob | jq -r 'select(.instance_id == "'"$alice_id"'") | .path' | sed 's/^udp:\[\(.*\)\]:5060$/\1/')
+ll=$(lab_peers bob | jq -r 'select(.instance_id == "'"$alice_id"'") | .path' | sed 's/^tls:\[\(.*\)\]:5061$/\1/')
 check "a call to sip:alice@[${ll/\%/%25}]:5060" lab_ctl --profile bob call "sip:alice@[${ll/\%/%25}]:5060"
 check "connects" until_true 5 call_state alice established
 lab_ctl --profile bob hangup >/dev/null
 until_true 5 no_calls alice
-for proto in udp tcp; do lab_in 1 iptables -D INPUT -p $proto --dport 5060 -j DROP; done
+ipv4_block -D
 
 # ---- One of two cables unplugged: the peer stays reachable over the other ----------------
 lab_in 2 ip link set eth0 down
@@ -237,7 +250,7 @@ lab_node 2 dave --name Dave --user dave
 check "no daemon: one clear line" grep -q \
   "avahi-daemon is not running: discovery is off until it starts; calls by address still work" \
   "$lab_work/dave.log"
-check "no daemon: a call by address still works" lab_ctl --profile dave call sip:alice@198.18.4.1 >/dev/null
+check "no daemon: a call by address still works" quietly lab_ctl --profile dave call sip:alice@198.18.4.1
 check "no daemon: the call by address connects" until_true 5 call_state dave established
 lab_ctl --profile dave hangup >/dev/null
 check "the stale record of the killed node on that address stays unreachable (404 from dave)" \
@@ -269,7 +282,10 @@ check "trust pins the new identity" sh -c \
   "'$LAB_BIN' ctl --profile alice trust '$carol_id' | jq -e '.ok == true' >/dev/null"
 check "and the peer is trusted again" has alice \
   '.instance_id == "'"$carol_id"'" and .identity == "pinned" and .fp == "'"$mallory_fp"'"'
-check "then the call goes" lab_ctl --profile alice call "$carol_id" >/dev/null
+# Its probes were refused while it was not trusted (SIP over TLS is held to the pinned
+# identity); trusted, it is probed again at once.
+check "and reachable again" until_true 5 has alice '.instance_id == "'"$carol_id"'" and .reachable'
+check "then the call goes" quietly lab_ctl --profile alice call "$carol_id"
 check "and connects" until_true 5 call_state mallory established
 lab_ctl --profile alice hangup >/dev/null
 lab_ctl --profile mallory quit >/dev/null

@@ -150,7 +150,8 @@ lab_spawn() {
   local n=$1 profile=$2
   shift 2
   lab_exec "$n" env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" XDG_CONFIG_HOME="$XDG_CONFIG_HOME" \
-    XDG_DATA_HOME="$XDG_DATA_HOME" "$LAB_BIN" --headless --profile "$profile" --sip-port "${LAB_PORT:-5060}" "$@" \
+    XDG_DATA_HOME="$XDG_DATA_HOME" "$LAB_BIN" --headless --profile "$profile" --sip-port "${LAB_PORT:-5060}" \
+    ${LAB_DEBUG:+--log-level debug --sip-trace} "$@" \
     >>"$lab_work/$profile.log" 2>&1 &
   lab_node[$profile]=$!
 }
@@ -193,6 +194,10 @@ lab_check() {
   shift
   if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; lab_failures=$((lab_failures + 1)); fi
 }
+
+# quietly COMMAND...: the command without its output (for a check whose own line must
+# still show; `check ... >/dev/null` would hide it).
+quietly() { "$@" >/dev/null; }
 
 # lab_finish NAME: every node still running quits cleanly (under a sanitizer build each
 # one's report is judged from its log: sanitizer_check.sh must be sourced), then the
