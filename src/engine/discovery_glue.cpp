@@ -512,12 +512,9 @@ std::string DiscoveryGlue::check_tls_peer(const sip::Endpoint& to, bool we_conne
   if (there.empty()) return {};  // a stranger's address: nobody announced an identity there
   for (const core::Peer* peer : there) {
     if (peer->fp != fingerprint) continue;
-    auto identity = identities_.find(peer->key);
-    if (identity != identities_.end() && identity->second.check.state == IdentityState::kChanged) {
-      return "peer '" + peer->name + "' shows the identity it announces (" + fingerprint +
-             "), but not the one pinned for it (" + identity->second.check.pinned +
-             "); `lanline ctl trust " + peer->instance_id + "` to accept it";
-    }
+    // The certificate it announces. If that is not the pinned one the peer is flagged,
+    // and calls and messages to it wait for the user (call_target); probes may go, so
+    // that "trust and call" finds it reachable.
     tls_refusals_.erase(peer->key);
     return {};
   }

@@ -282,8 +282,8 @@ check "trust pins the new identity" sh -c \
   "'$LAB_BIN' ctl --profile alice trust '$carol_id' | jq -e '.ok == true' >/dev/null"
 check "and the peer is trusted again" has alice \
   '.instance_id == "'"$carol_id"'" and .identity == "pinned" and .fp == "'"$mallory_fp"'"'
-# Its probes were refused while it was not trusted (SIP over TLS is held to the pinned
-# identity); trusted, it is probed again at once.
+# It answers probes over TLS with the certificate it announces (what was held back was
+# calls and messages, until the user trusted it).
 check "and reachable again" until_true 5 has alice '.instance_id == "'"$carol_id"'" and .reachable'
 check "then the call goes" quietly lab_ctl --profile alice call "$carol_id"
 check "and connects" until_true 5 call_state mallory established
