@@ -446,6 +446,10 @@ std::optional<DiscoveryGlue::Target> DiscoveryGlue::call_target(const std::strin
             "`lanline ctl trust " + peer.instance_id + "`, then call again";
     return std::nullopt;
   }
+  if (auto refused = tls_refusals_.find(peer.key); refused != tls_refusals_.end()) {
+    error = "peer '" + peer.name + "' cannot be called safely: " + refused->second;
+    return std::nullopt;
+  }
   if (!peer.reachable) {
     // Never a ghost: a peer is callable once it answered a probe, and while it does.
     error = "peer '" + peer.name + "' is not answering (reachable: false)" +
@@ -455,10 +459,6 @@ std::optional<DiscoveryGlue::Target> DiscoveryGlue::call_target(const std::strin
   std::vector<sip::Endpoint> candidates = endpoints(peer);
   if (candidates.empty() || peer.uris.empty()) {
     error = "peer '" + peer.name + "' has no address to call yet";
-    return std::nullopt;
-  }
-  if (auto refused = tls_refusals_.find(peer.key); refused != tls_refusals_.end()) {
-    error = "peer '" + peer.name + "' cannot be called safely: " + refused->second;
     return std::nullopt;
   }
   Target out;

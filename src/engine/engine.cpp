@@ -395,6 +395,7 @@ struct Engine::Impl : core::UserAgentListener {
                   {"refused",
                    {{"requests", transport->refused_requests()},
                     {"connections", transport->refused_connections()}}}};
+      if (transport->tls_port() != 0) status["tls_port"] = transport->tls_port();
       discovery->add_status(status);
       return status;
     }

@@ -14,7 +14,15 @@
 #     hold her to), "none" on both sides, and the SIP, a chat text sent the same way and
 #     both tones can be read from the capture, which shows that the capture checks see
 #     what is there;
-#   - bob calls Alice by name again: "verified" at once (kept with her pinned identity).
+#   - bob calls Alice by name again: "verified" at once (kept with her pinned identity);
+#   - a man in the middle: a record published for "Carol" with alice's fingerprint, its
+#     TLS contact a Lanline node of its own (mallory, with its own certificate): bob's
+#     TLS connections to it are refused once its certificate shows, it is never
+#     reachable, `peers` says why, a call or message to Carol is refused saying so, and
+#     mallory receives no SIP at all;
+#   - the other way round (openssl s_client on bob's host): a MESSAGE over TLS to alice
+#     that says it is from bob, with a certificate that is not his, is answered 403 and
+#     not stored; the same with bob's own certificate is taken (200).
 # G.711 (PCMU) so that tests/lib/tone_in_capture.py can decode what it captured.
 # Usage: dtls_call_test.sh LANLINE_BIN
 set -uo pipefail
@@ -156,5 +164,63 @@ check "bob calls Alice by name" sh -c "'$LAB_BIN' ctl --profile bob call Alice |
 check "bob's side is verified at once" until_true 10 sh -c \
   "$(declare -f protection_is call_field lab_ctl); LAB_BIN='$LAB_BIN'; protection_is bob verified"
 lab_ctl --profile bob hangup >/dev/null
+until_true 5 no_calls alice
+
+echo "--- a man in the middle: alice's fingerprint announced for a node that has another"
+LAB_PORT=5070 lab_spawn 2 mallory --name Mallory --user carol --auto-answer --no-discovery "${codec[@]}"
+lab_ready mallory || exit 1
+alice_fp=$(lab_ctl --profile alice status | jq -r .fp)
+mallory_tls=$(lab_ctl --profile mallory status | jq -r '.tls_port // empty')
+check "mallory takes SIP over TLS (port $mallory_tls)" [ -n "$mallory_tls" ]
+carol_txt=(txtvers=1 "name=Carol" "instance_id=$(cat /proc/sys/kernel/random/uuid)" state=available
+  note= "caps=audio,screen,chat,ice,dtls,tls" "fp=$alice_fp")
+lab_exec 2 avahi-publish -s "sip:carol@198.18.4.2:5070" _sipuri._udp 5070 "${carol_txt[@]}" \
+  "contact=<sip:carol@198.18.4.2:5070>" >/dev/null 2>&1 &
+lab_pids+=($!)
+lab_exec 2 avahi-publish -s "sip:carol@198.18.4.2:5070" _sipuri._tcp 5070 "${carol_txt[@]}" \
+  "contact=<sip:carol@198.18.4.2:$mallory_tls;transport=tls>" >/dev/null 2>&1 &
+lab_pids+=($!)
+carol() { lab_ctl --profile bob peers | jq -e ".peers[] | select(.name == \"Carol\") | $1" >/dev/null; }
+check "bob sees Carol, with alice's fingerprint and a TLS address" until_true 10 carol \
+  "select(.fp == \"$alice_fp\" and (.addresses | any(.transport == \"tls\")))"
+check "bob refuses Carol's certificate: peers says why" until_true 10 carol \
+  "select(.tls_error // \"\" | contains(\"someone may be in the middle\"))"
+check "Carol is not reachable" carol "select(.reachable | not)"
+check "bob's log names the refused certificate" grep -q "refused: peer 'Carol'" "$lab_work/bob.log"
+reply=$(lab_ctl --profile bob call Carol)
+echo "     call Carol: $reply"
+check "a call to Carol is refused, saying why" sh -c \
+  "echo '$reply' | jq -e '(.ok | not) and (.error | contains(\"someone may be in the middle\"))' >/dev/null"
+check "and so is a message" sh -c \
+  "'$LAB_BIN' ctl --profile bob message Carol 'for carol' | jq -e '.ok | not' >/dev/null"
+check "bob placed no call" no_calls bob
+check "mallory got no SIP: no call, no message" sh -c \
+  "'$LAB_BIN' ctl --profile mallory calls | jq -e '.calls | length == 0' >/dev/null &&
+   ! grep -q 'for carol' '$lab_work/mallory.log'"
+
+# send_as CERT KEY TEXT: a MESSAGE from bob's URI to alice's TLS port, over a TLS
+# connection that shows CERT; prints alice's status line.
+send_as() {
+  local branch=z9hG4bK$RANDOM$RANDOM body=$3
+  printf '%s\r\n' "MESSAGE sip:alice@198.18.4.1:5060 SIP/2.0" \
+    "Via: SIP/2.0/TLS 198.18.4.2:5061;branch=$branch;rport" "Max-Forwards: 70" \
+    "From: <sip:bob@198.18.4.2:5060>;tag=$RANDOM" "To: <sip:alice@198.18.4.1:5060>" \
+    "Call-ID: $RANDOM$RANDOM@198.18.4.2" "CSeq: 1 MESSAGE" "Content-Type: text/plain" \
+    "Content-Length: ${#body}" "" | { cat; printf '%s' "$body"; sleep 2; } |
+    lab_in 2 timeout 5 openssl s_client -connect 198.18.4.1:5061 -quiet -cert "$1" -key "$2" \
+      2>/dev/null | grep -m1 '^SIP/2.0'
+}
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=forger \
+  -keyout "$lab_work/forger.key" -out "$lab_work/forger.pem" 2>/dev/null
+forged=$(send_as "$lab_work/forger.pem" "$lab_work/forger.key" "forged-$secret_bob")
+echo "     a forged MESSAGE from bob: $forged"
+check "a MESSAGE that claims bob with another certificate is refused (403)" \
+  sh -c "echo '$forged' | grep -q '^SIP/2.0 403'"
+check "and not stored" sh -c "$(declare -f history_has lab_ctl); LAB_BIN='$LAB_BIN'; ! history_has alice sip:bob@198.18.4.2 'forged-$secret_bob'"
+bob_identity=$XDG_DATA_HOME/lanline/bob/identity
+genuine=$(send_as "$bob_identity/certificate.pem" "$bob_identity/key.pem" "genuine-$secret_bob")
+echo "     the same with bob's certificate: $genuine"
+check "the same with bob's own certificate is taken (200)" sh -c "echo '$genuine' | grep -q '^SIP/2.0 200'"
+check "and stored" until_true 5 history_has alice sip:bob@198.18.4.2 "genuine-$secret_bob"
 
 lab_finish "DTLS call"
