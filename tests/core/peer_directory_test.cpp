@@ -82,6 +82,40 @@ TEST(PeerDirectory, OneLanlineNodeOnTwoFamiliesIsOnePeer) {
   EXPECT_EQ(directory.records(), 5u);
 }
 
+// A TLS node's _sipuri._tcp record carries its TLS contact: an address over TLS on that
+// port, at every address the record resolves to, and not a URI of its own (the record
+// still says TCP on its SRV port, the SIP port).
+TEST(PeerDirectory, TheTcpRecordsTlsContactIsATlsAddress) {
+  PeerDirectory directory(kOwn);
+  directory.upsert(sipuri(ServiceType::kSipUriUdp, kBob, "hb.local", "198.18.0.2", 4));
+  for (auto [address, protocol] : {std::pair{"198.18.0.2", 4}, std::pair{"fe80::2%eth0", 6}}) {
+    ServiceRecord tcp = sipuri(ServiceType::kSipUriTcp, kBob, "hb.local", address, protocol);
+    tcp.txt["contact"] = "<sip:bob@198.18.0.2:5061;transport=tls>";
+    directory.upsert(tcp);
+  }
+  // Another node's sips: contact without a port: TLS on 5061 (RFC 5630, RFC 3263).
+  ServiceRecord carol = sipuri(ServiceType::kSipUriTcp, kCarol, "hc.local", "198.18.0.3", 4);
+  carol.txt["contact"] = "<sips:carol@198.18.0.3>";
+  directory.upsert(carol);
+  // A plain contact on the _tcp record (an older node) is TCP, as before.
+  ServiceRecord dave = sipuri(ServiceType::kSipUriTcp, "44444444-4444-4444-8444-444444444444",
+                              "hd.local", "198.18.0.4", 4);
+  directory.upsert(dave);
+
+  const Peer& bob = directory.peers().at(kBob);
+  EXPECT_EQ(bob.uris, std::vector<std::string>{"sip:bob@198.18.0.2:5060"});
+  std::vector<PeerAddress> expected{{"198.18.0.2", 5060, "udp"},
+                                    {"198.18.0.2", 5060, "tcp"},
+                                    {"198.18.0.2", 5061, "tls"},
+                                    {"fe80::2%eth0", 5060, "tcp"},
+                                    {"fe80::2%eth0", 5061, "tls"}};
+  EXPECT_EQ(bob.addresses, expected);
+  EXPECT_EQ(directory.peers().at(kCarol).addresses,
+            (std::vector<PeerAddress>{{"198.18.0.3", 5060, "tcp"}, {"198.18.0.3", 5061, "tls"}}));
+  EXPECT_EQ(directory.peers().at("44444444-4444-4444-8444-444444444444").addresses,
+            (std::vector<PeerAddress>{{"198.18.0.4", 5060, "tcp"}}));
+}
+
 TEST(PeerDirectory, ThisNodeIsHiddenOtherUsersOnTheSameHostAreNot) {
   PeerDirectory directory(kOwn);
   // Our own records, by instance id, and our _sip._udp by Avahi's OUR_OWN flag.

@@ -74,3 +74,55 @@ TEST(Builder, AnInputThatWouldNotParseIsAnError) {
 
 }  // namespace
 }  // namespace lanline::sip
+
+namespace lanline::sip {
+namespace {
+
+// --- Where a URI's requests go (RFC 3263 4.2, RFC 5630) --------------------------------
+
+Endpoint endpoint_of(std::string_view text) {
+  auto uri = parse_uri(text);
+  EXPECT_TRUE(uri.ok()) << text;
+  auto endpoint = uri.ok() ? endpoint_for(uri.value()) : std::nullopt;
+  EXPECT_TRUE(endpoint.has_value()) << text;
+  return endpoint.value_or(Endpoint{});
+}
+
+TEST(EndpointFor, TransportAndDefaultPortFollowTheUri) {
+  EXPECT_EQ(endpoint_of("sip:bob@198.18.0.2"), (Endpoint{"198.18.0.2", 5060, TransportKind::kUdp}));
+  EXPECT_EQ(endpoint_of("sip:bob@198.18.0.2;transport=TCP"),
+            (Endpoint{"198.18.0.2", 5060, TransportKind::kTcp}));
+  // TLS defaults to 5061, whether asked for by the parameter or by the sips scheme.
+  EXPECT_EQ(endpoint_of("sip:bob@198.18.0.2;transport=tls"),
+            (Endpoint{"198.18.0.2", 5061, TransportKind::kTls}));
+  EXPECT_EQ(endpoint_of("sips:bob@[2001:db8::2]"),
+            (Endpoint{"2001:db8::2", 5061, TransportKind::kTls}));
+  // RFC 5630 3.1.3: sips is TLS whatever the transport parameter says.
+  EXPECT_EQ(endpoint_of("sips:bob@198.18.0.2:5071;transport=tcp"),
+            (Endpoint{"198.18.0.2", 5071, TransportKind::kTls}));
+  EXPECT_EQ(endpoint_of("sip:bob@198.18.0.2:5070;transport=sctp"),
+            (Endpoint{"198.18.0.2", 5070, TransportKind::kUdp}));
+}
+
+TEST(EndpointFor, TransportNamesAndText) {
+  EXPECT_EQ(transport_named("TLS"), TransportKind::kTls);
+  EXPECT_EQ(transport_named("tcp"), TransportKind::kTcp);
+  EXPECT_EQ(transport_named("Udp"), TransportKind::kUdp);
+  EXPECT_EQ(transport_named("ws"), std::nullopt);
+  EXPECT_EQ(to_string(Endpoint{"::1", 5061, TransportKind::kTls}), "tls:[::1]:5061");
+  EXPECT_TRUE((Endpoint{"::1", 5061, TransportKind::kTls}).reliable());
+}
+
+TEST(Builder, ViaAndContactOverTls) {
+  LocalContact local = alice();
+  local.transport = TransportKind::kTls;
+  local.port = 5061;
+  EXPECT_EQ(local.contact(), "<sip:alice@198.18.0.1:5061;transport=tls>");
+  auto invite = build_request(local, invite_spec());
+  ASSERT_TRUE(invite.ok()) << invite.error().reason;
+  EXPECT_NE(std::string(invite->text()).find("Via: SIP/2.0/TLS 198.18.0.1:5061;"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace lanline::sip
