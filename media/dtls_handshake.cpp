@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "glib_support/callbacks.hpp"
@@ -24,6 +25,15 @@ constexpr std::size_t kSaltLength = 14;
 // A handshake still unfinished after this gives up (OpenSSL resends a flight after 1 s,
 // then 2, 4, 8...): the path is gone, or the peer does not speak DTLS.
 constexpr guint kGiveUpMs = 20000;
+
+// OpenSSL resends an unanswered flight after 1 s (RFC 6347 4.2.4.1's initial value for an
+// unknown path). On a LAN an answer takes milliseconds, and a first flight is lost mostly
+// because it reached the peer before its media pipeline was reading: resend after
+// 100 ms, then twice as long each time, up to 2 s.
+unsigned int resend_after(SSL* /*ssl*/, unsigned int previous_us) {
+  constexpr unsigned int kFirstUs = 100000, kLongestUs = 2000000;
+  return previous_us == 0 ? kFirstUs : std::min(previous_us * 2, kLongestUs);
+}
 
 std::string openssl_error() {
   const unsigned long code = ERR_get_error();
@@ -127,6 +137,7 @@ std::unique_ptr<DtlsHandshake> DtlsHandshake::create(GMainContext* context,
   // Records fit a datagram on any LAN or tunnel; no MTU discovery on a memory BIO.
   SSL_set_options(tls->ssl, SSL_OP_NO_QUERY_MTU);
   DTLS_set_link_mtu(tls->ssl, 1200);
+  DTLS_set_timer_cb(tls->ssl, &resend_after);
   if (peer.client) {
     SSL_set_connect_state(tls->ssl);
   } else {
