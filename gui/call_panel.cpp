@@ -175,10 +175,13 @@ void protection_line(const Call& call, UiState& ui, Actions& actions) {
   const json& entry = call.stats;
   const std::string protection = entry.is_object() ? entry.value("protection", "") : "";
   const std::string sas = entry.is_object() ? entry.value("sas", "") : "";
+  // Between Lanline nodes the SIP goes over TLS too (the call's "signalling").
+  const bool tls = entry.is_object() && entry.value("signalling", "") == "TLS";
+  const char* how = tls ? "TLS, DTLS-SRTP" : "DTLS-SRTP";
   if (protection == "verified") {
-    ImGui::TextColored(colours::kGood, "Encrypted and verified (DTLS-SRTP), code %s", sas.c_str());
+    ImGui::TextColored(colours::kGood, "Encrypted and verified (%s), code %s", how, sas.c_str());
   } else if (protection == "dtls") {
-    ImGui::TextColored(colours::kGood, "Encrypted (DTLS-SRTP). Code %s: read it to each other",
+    ImGui::TextColored(colours::kGood, "Encrypted (%s). Code %s: read it to each other", how,
                        sas.c_str());
     ImGui::SameLine();
     if (ImGui::SmallButton("Codes match")) actions.verify(call.id);
