@@ -334,6 +334,7 @@ OfferAnalysis analyze(const Session& offer, const Capabilities& caps) {
   bool saw_audio = false;
   bool saw_rtp_audio = false;
   bool main_is_audio = false;
+  bool dtls_without_mux = false;
   for (std::size_t i = 0; i < offer.media.size(); ++i) {
     const Media& m = offer.media[i];
     OfferedStream& stream = out.streams[i];
@@ -346,6 +347,7 @@ OfferAnalysis analyze(const Session& offer, const Capabilities& caps) {
     if (is_dtls_srtp(m)) {
       // Taken with a certificate of ours, a fingerprint we can check, and rtcp-mux (one
       // handshake a stream; one for RTCP apart is not built).
+      if (!m.rtcp_mux() && stream.kind == StreamKind::kAudio) dtls_without_mux = true;
       if (caps.dtls_fingerprint.empty() || !caps.rtcp_mux || !m.rtcp_mux()) continue;
       stream.dtls = read_dtls(offer, m);
       if (!stream.dtls) continue;
@@ -389,7 +391,10 @@ OfferAnalysis analyze(const Session& offer, const Capabilities& caps) {
       r.reason =
           "audio offered only over a secure profile Lanline cannot use (SRTP with SDES "
           "takes AES_CM_128_HMAC_SHA1_80/32 or AES_256_CM_HMAC_SHA1_80/32, one inline key "
-          "without MKI; DTLS-SRTP takes a sha-256 a=fingerprint)";
+          "without MKI; DTLS-SRTP takes a sha-256 a=fingerprint and a=rtcp-mux)";
+      if (dtls_without_mux)
+        r.reason = "audio offered over DTLS-SRTP without a=rtcp-mux, which Lanline needs "
+                   "(one DTLS handshake a stream; RFC 5764 4.1, RFC 5761)";
     } else {
       r.warning = 305;
       r.reason = "no common audio codec";

@@ -89,6 +89,12 @@ start_side() {
     elif [[ $case_ice == srtp* ]]; then  # SDES-SRTP (RFC 4568) through its srtp module
       printf 'module\t\t\tsrtp.so\n' >> "$d/config"
       sed -i "s/;regint=0;/;regint=0;mediaenc=$case_ice;/" "$d/accounts"
+    elif [[ $case_ice == dtls_srtp ]]; then  # DTLS-SRTP (RFC 5763/5764): its dtls_srtp module
+      # With rtcp-mux (RFC 5761), which Lanline's DTLS-SRTP needs: one handshake a stream.
+      printf 'module\t\t\tdtls_srtp.so\n' >> "$d/config"
+      sed -i 's/^rtcp_mux.*/rtcp_mux\t\tyes/' "$d/config"
+      grep -q '^rtcp_mux' "$d/config" || printf 'rtcp_mux\t\tyes\n' >> "$d/config"
+      sed -i "s/;regint=0;/;regint=0;mediaenc=dtls_srtp;/" "$d/accounts"
     fi
     if [[ -n $dial ]]; then baresip_lab_start "$d" -e "/dial $dial" || return 1
     else baresip_lab_start "$d" || return 1; fi
@@ -166,6 +172,7 @@ run_case() {  # CODEC CALLER_KIND CALLEE_KIND [ice]
       # which baresip's optional SRTP takes as it is.
       [[ $case_ice == srtp* && $a == baresip ]] && want='"protection":"sdes"'
       [[ $case_ice == srtp* && $a == lanline ]] && want='"protection":"none"'
+      [[ $case_ice == dtls_srtp ]] && want='"protection":"dtls"'
       if [[ $seen == *"$want"* ]]; then
         echo "ok   $case_name: Lanline's path says $want"; passed=$((passed + 1))
       else
@@ -207,6 +214,7 @@ stop_capture() {
 check_capture() {
   local hz r expect=heard
   [[ $case_ice == srtp* && $a == baresip ]] && expect=hidden
+  [[ $case_ice == dtls_srtp ]] && expect=hidden
   for hz in $caller_hz $callee_hz; do
     r=$(python3 "$repo/tests/lib/tone_in_capture.py" "$capture" "$hz" | tr '\n' ';')
     case "$? $expect" in
@@ -236,6 +244,7 @@ if [[ $mode == lanline ]]; then
   run_case opus baresip lanline srtp-mand
   run_case PCMU baresip lanline srtp
   run_case PCMU lanline baresip srtp
+  run_case PCMU baresip lanline dtls_srtp
 fi
 if [[ $mode == lanline ]]; then
   if sanitizer_check "$work"/*/*-lanline/node.log; then passed=$((passed + 1))
