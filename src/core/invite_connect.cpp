@@ -37,8 +37,9 @@ std::unique_ptr<InviteSession> InviteSession::outgoing(CallId id, SessionHost& h
                                                        const sip::Uri& target,
                                                        const sip::Endpoint& destination,
                                                        const std::string& peer_fingerprint) {
-  auto session = std::make_unique<InviteSession>(id, CallDirection::kOutgoing, host, destination,
-                                                 peer_fingerprint);
+  auto session =
+      std::make_unique<InviteSession>(id, CallDirection::kOutgoing, host, destination,
+                                      peer_fingerprint, target.scheme == sip::UriScheme::kSips);
   session->target_ = std::string(target.text);
   session->info_.remote_uri = session->target_;
   return session;

@@ -19,11 +19,12 @@ std::string seconds(sip::Duration duration) {
 }
 
 // The SDP capabilities of one call: the UA's, with DTLS-SRTP offered to a peer whose
-// certificate fingerprint we know (a Lanline node) and its answer held to it.
+// certificate fingerprint we know (a Lanline node), its answer held to it, or to a sips:
+// target (`offer_dtls`).
 sdp::Capabilities call_capabilities(const sdp::Capabilities& ua,
-                                    const std::string& peer_fingerprint) {
+                                    const std::string& peer_fingerprint, bool offer_dtls) {
   sdp::Capabilities caps = ua;
-  if (!peer_fingerprint.empty() && !caps.dtls_fingerprint.empty()) {
+  if ((offer_dtls || !peer_fingerprint.empty()) && !caps.dtls_fingerprint.empty()) {
     caps.offer_dtls = true;
     caps.expected_peer_fingerprint = peer_fingerprint;
   }
@@ -33,11 +34,13 @@ sdp::Capabilities call_capabilities(const sdp::Capabilities& ua,
 }  // namespace
 
 InviteSession::InviteSession(CallId id, CallDirection direction, SessionHost& host,
-                             sip::Endpoint peer, const std::string& peer_fingerprint)
+                             sip::Endpoint peer, const std::string& peer_fingerprint,
+                             bool offer_dtls)
     : host_(host),
       core_(host.core()),
       peer_(std::move(peer)),
-      media_(id, core_.config().media, call_capabilities(core_.capabilities(), peer_fingerprint),
+      media_(id, core_.config().media,
+             call_capabilities(core_.capabilities(), peer_fingerprint, offer_dtls),
              random_engine()() >> 1, core_.config().media_port) {
   info_.id = id;
   info_.direction = direction;

@@ -68,7 +68,9 @@ class InviteSession {
  public:
   // invite_connect.cpp: a call we place, to `target` through `destination`.
   // `peer_fingerprint`: the certificate fingerprint a Lanline peer announced (and we
-  // pinned): the call offers DTLS-SRTP and holds the answer to that fingerprint.
+  // pinned): the call offers DTLS-SRTP and holds the answer to that fingerprint. A sips:
+  // target (RFC 5630: secure all the way) is offered DTLS-SRTP too, its answer's
+  // fingerprint taken from SDP that came over TLS.
   static std::unique_ptr<InviteSession> outgoing(CallId id, SessionHost& host,
                                                  const sip::Uri& target,
                                                  const sip::Endpoint& destination,
@@ -81,7 +83,7 @@ class InviteSession {
                                                  const sip::Endpoint& from);
 
   InviteSession(CallId id, CallDirection direction, SessionHost& host, sip::Endpoint peer,
-                const std::string& peer_fingerprint = {});
+                const std::string& peer_fingerprint = {}, bool offer_dtls = false);
 
   CallId id() const { return info_.id; }
   CallInfo info() const;

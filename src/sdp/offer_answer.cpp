@@ -393,8 +393,9 @@ OfferAnalysis analyze(const Session& offer, const Capabilities& caps) {
           "takes AES_CM_128_HMAC_SHA1_80/32 or AES_256_CM_HMAC_SHA1_80/32, one inline key "
           "without MKI; DTLS-SRTP takes a sha-256 a=fingerprint and a=rtcp-mux)";
       if (dtls_without_mux)
-        r.reason = "audio offered over DTLS-SRTP without a=rtcp-mux, which Lanline needs "
-                   "(one DTLS handshake a stream; RFC 5764 4.1, RFC 5761)";
+        r.reason =
+            "audio offered over DTLS-SRTP without a=rtcp-mux, which Lanline needs "
+            "(one DTLS handshake a stream; RFC 5764 4.1, RFC 5761)";
     } else {
       r.warning = 305;
       r.reason = "no common audio codec";

@@ -11,8 +11,11 @@
 # audio_check.sh, or tests/media/wav_check when built). Then SDES-SRTP (RFC 4568) with
 # baresip's srtp module: baresip calls with RTP/SAVP (mandatory) and with RTP/AVP plus
 # a=crypto (optional), and Lanline must show the call as "sdes"; Lanline calls the
-# optional one, plainly. For the G.711 calls tshark captures the loopback: the tones
-# must be readable from a plain call's RTP, and from an SRTP call's must not.
+# optional one, plainly. Then DTLS-SRTP (RFC 5763/5764) with baresip's dtls_srtp module
+# (rtcp_mux on): baresip calls Lanline, and Lanline calls baresip at a sips: address (SIP
+# over TLS to baresip's TLS port, RFC 5630), both shown "dtls". For the G.711 calls
+# tshark captures the loopback: the tones must be readable from a plain call's RTP, and
+# from an SRTP call's must not.
 #
 #   baresip_interop.sh LANLINE_BIN [WAV_CHECK]   the 4 calls with Lanline
 #   baresip_interop.sh --baresip-only     the same calls baresip <-> baresip (checks the
@@ -94,6 +97,12 @@ start_side() {
       printf 'module\t\t\tdtls_srtp.so\n' >> "$d/config"
       sed -i 's/^rtcp_mux.*/rtcp_mux\t\tyes/' "$d/config"
       grep -q '^rtcp_mux' "$d/config" || printf 'rtcp_mux\t\tyes\n' >> "$d/config"
+      # Called by Lanline at a sips: address (RFC 5630): SIP over TLS on PORT+1, with a
+      # certificate of its own.
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+        -subj /CN=baresip -keyout "$d/tls.key" -out "$d/tls.crt" 2>/dev/null
+      cat "$d/tls.key" "$d/tls.crt" > "$d/tls.pem"
+      printf 'sip_certificate\t\t%s\n' "$d/tls.pem" >> "$d/config"
       sed -i "s/;regint=0;/;regint=0;mediaenc=dtls_srtp;/" "$d/accounts"
     fi
     if [[ -n $dial ]]; then baresip_lab_start "$d" -e "/dial $dial" || return 1
@@ -147,7 +156,10 @@ run_case() {  # CODEC CALLER_KIND CALLEE_KIND [ice]
   # A baresip caller dials as soon as it is up (-e): the callee is listening already.
   start_side caller "$a" "$codec" "$pa" "sip:callee@127.0.0.1:$pb" || { failed=$((failed + 1)); return; }
   local caller_pid=$SIDE_PID caller_rec=$SIDE_REC i
-  if [[ $a == lanline ]]; then
+  if [[ $a == lanline && $case_ice == dtls_srtp ]]; then
+    # sips: (RFC 5630): TLS to baresip's TLS port, and DTLS-SRTP offered.
+    "$bin" ctl --profile "$case_name-caller" call "sips:callee@127.0.0.1:$((pb + 1))" >/dev/null
+  elif [[ $a == lanline ]]; then
     "$bin" ctl --profile "$case_name-caller" call "sip:callee@127.0.0.1:$pb" >/dev/null
   fi
   for (( i = 0; i < 100; i++ )); do
@@ -245,6 +257,7 @@ if [[ $mode == lanline ]]; then
   run_case PCMU baresip lanline srtp
   run_case PCMU lanline baresip srtp
   run_case PCMU baresip lanline dtls_srtp
+  run_case PCMU lanline baresip dtls_srtp
 fi
 if [[ $mode == lanline ]]; then
   if sanitizer_check "$work"/*/*-lanline/node.log; then passed=$((passed + 1))
