@@ -9,6 +9,8 @@ const char* state_mark(const ChatLine& line) {
   if (line.state == "delivered") return "\u2713 delivered";   // ✓
   if (line.state == "failed") return "\u2717 not delivered";  // ✗
   if (line.state == "sending") return "\u2026 sending";       // …
+  // Stored, waiting for the peer (offline, or a retry): it goes when it can.
+  if (line.state == "queued") return "\u2026 waiting to be delivered";
   return "";
 }
 

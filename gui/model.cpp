@@ -220,7 +220,14 @@ void Model::on_message(const json& event, bool outgoing) {
   line.text = text(event, "text");
   line.state = outgoing ? text(event, "state") : "received";
   line.engine_id = number(event, "message");
-  chat.lines.push_back(line);
+  line.sort_ms = event.value("sort_ms", line.time_ms);
+  line.seq = event.value("seq", std::int64_t{0});
+  // In the sender's order, should a retry have overtaken an earlier message.
+  auto at = std::upper_bound(
+      chat.lines.begin(), chat.lines.end(), line, [](const ChatLine& a, const ChatLine& b) {
+        return a.sort_ms != b.sort_ms ? a.sort_ms < b.sort_ms : a.seq < b.seq;
+      });
+  chat.lines.insert(at, line);
   chat.last_activity_ms = line.time_ms;
   if (!outgoing && open_chat != key) ++chat.unread;
 }
@@ -230,7 +237,8 @@ void Model::on_message_status(const json& event) {
   bool delivered = event.value("delivered", false);
   for (auto& [key, chat] : conversations) {
     for (auto line = chat.lines.rbegin(); line != chat.lines.rend(); ++line) {
-      if (line->outgoing && line->engine_id == id && line->state == "sending") {
+      if (line->outgoing && line->engine_id == id && line->state != "delivered" &&
+          line->state != "failed") {
         line->state = delivered ? "delivered" : "failed";
         line->reason = text(event, "reason");
         return;
@@ -274,6 +282,8 @@ void Model::apply_history(const std::string& key, const json& reply) {
     line.state = text(entry, "state");
     line.engine_id = number(entry, "message");
     line.reason = text(entry, "reason");
+    line.sort_ms = entry.value("sort_ms", line.time_ms);
+    line.seq = entry.value("seq", std::int64_t{0});
     lines.push_back(line);
     if (!line.outgoing && chat.name.empty()) chat.name = text(entry, "name");
   }

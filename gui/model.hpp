@@ -41,9 +41,13 @@ struct Peer {
 
 struct ChatLine {
   std::int64_t time_ms = 0;
+  // Where it is shown: the sender's time, then its place in the sender's conversation
+  // (messages that arrive out of order are shown in the order they were written).
+  std::int64_t sort_ms = 0;
+  std::int64_t seq = 0;
   bool outgoing = false;
   std::string text;
-  std::string state;  // received | sending | delivered | failed
+  std::string state;  // received | queued | sending | delivered | failed
   std::uint64_t engine_id = 0;
   std::string reason;
 };

@@ -30,7 +30,7 @@ constexpr auto kCommands = std::to_array<CommandSyntax>({
     {"unmute", ""},
     {"dtmf", "DIGITS"},
     {"message", "TARGET TEXT..."},
-    {"history", "[TARGET]"},
+    {"history", "[TARGET [LIMIT]]"},
     {"calls", ""},
     {"verify", "[CALL]"},
     {"devices", ""},
@@ -111,10 +111,18 @@ std::optional<nlohmann::json> build_ctl_request(std::span<const std::string> arg
       return usage("give one PEER (name or instance id)");
     request["target"] = rest[0];
   } else if (name == "history") {
-    // With a TARGET: the chat and calls with that peer; without: the call log.
-    if (!count_between(0, 1) || (!rest.empty() && rest[0].empty()))
-      return usage("give at most one TARGET");
+    // With a TARGET: the chat and calls with that peer (the newest LIMIT, 200 unless
+    // given); without: the call log.
+    if (!count_between(0, 2) || (!rest.empty() && rest[0].empty()))
+      return usage("give at most one TARGET, and how many of its newest entries");
     if (!rest.empty()) request["target"] = rest[0];
+    if (rest.size() == 2) {
+      const std::string& limit = rest[1];
+      if (limit.empty() || limit.size() > 5 ||
+          limit.find_first_not_of("0123456789") != std::string::npos || std::stoi(limit) == 0)
+        return usage("LIMIT is a number from 1 to 10000");
+      request["limit"] = std::stoi(limit);
+    }
   } else if (one_of(name, {"answer", "decline", "hangup", "hold", "resume", "verify"})) {
     if (!count_between(0, 1)) return usage("takes at most one CALL id");
     if (!rest.empty()) request["call"] = call_id(rest[0]);

@@ -18,11 +18,39 @@ struct Node::Impl {
   std::unique_ptr<history::HistoryHandler> history;
   std::unique_ptr<ControlServer> server;
   std::string ready;
+  guint outbox_timer = 0;  // the history's outbox: retries and expiries
+  GMainContext* context = nullptr;
+
+  guint outbox_soon = 0;  // an idle tick asked for (one at a time)
+
+  static gboolean on_outbox_tick(gpointer data) {
+    static_cast<Impl*>(data)->history->tick();
+    return G_SOURCE_CONTINUE;
+  }
+  static gboolean on_outbox_soon(gpointer data) {
+    auto* impl = static_cast<Impl*>(data);
+    impl->outbox_soon = 0;
+    impl->history->tick();
+    return G_SOURCE_REMOVE;
+  }
+  void tick_soon() {
+    if (outbox_soon != 0) return;
+    GSource* idle = g_idle_source_new();
+    g_source_set_callback(idle, &on_outbox_soon, this, nullptr);
+    outbox_soon = g_source_attach(idle, context);
+    g_source_unref(idle);
+  }
 };
 
 Node::Node() : impl_(std::make_unique<Impl>()) {}
 Node::~Node() {
   // Explicit order: see Impl.
+  for (guint source : {impl_->outbox_timer, impl_->outbox_soon}) {
+    if (source == 0) continue;
+    if (GSource* found = g_main_context_find_source_by_id(impl_->context, source))
+      g_source_destroy(found);
+  }
+  if (impl_->engine) impl_->engine->set_message_store({});
   impl_->server.reset();
   impl_->history.reset();
   impl_->engine.reset();
@@ -69,8 +97,33 @@ std::unique_ptr<Node> Node::create(GMainContext* context, const Profile& profile
   std::unique_ptr<history::HistoryStore> store =
       history::HistoryStore::open(profile.data_file(), store_error);
   if (!store) spdlog::error("{}", store_error);
+  impl.context = context;
   impl.history = std::make_unique<history::HistoryHandler>(
-      *impl.engine, std::move(store), store_error, &engine::list_audio_devices);
+      *impl.engine, std::move(store), store_error, &engine::list_audio_devices,
+      history::HistoryHandler::Clock{}, history::OutboxOptions{}, [&impl] { impl.tick_soon(); });
+  // A received message is kept in the history before the engine answers 200 (issue 15).
+  impl.engine->set_message_store([history = impl.history.get()](const core::IncomingMessage& in) {
+    history::StoredMessage message;
+    message.remote = in.from_uri;
+    message.name = in.from_name;
+    message.text = in.text;
+    message.msg_id = in.meta.id;
+    message.seq = in.meta.seq;
+    message.sort_ms = in.meta.sent_ms;
+    switch (history->store_incoming(std::move(message))) {
+      case history::HistoryStore::Insert::kNew:
+        return core::StoreVerdict::kNew;
+      case history::HistoryStore::Insert::kDuplicate:
+        return core::StoreVerdict::kDuplicate;
+      case history::HistoryStore::Insert::kFailed:
+        break;
+    }
+    return core::StoreVerdict::kFailed;
+  });
+  GSource* timer = g_timeout_source_new(250);
+  g_source_set_callback(timer, &Impl::on_outbox_tick, &impl, nullptr);
+  impl.outbox_timer = g_source_attach(timer, context);
+  g_source_unref(timer);
   impl.server->start(*impl.history);
   impl.ready =
       fmt::format("{} ready on sip:{}@{}:{}, control socket {}", options.name, options.user,

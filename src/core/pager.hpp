@@ -1,6 +1,8 @@
 // MESSAGE (RFC 3428), pager-mode instant messages: sent outside any dialog or inside a
 // call's, and received either way. Each one we send is a non-INVITE transaction whose
-// final response, or its end without one, the listener hears as on_message_result.
+// final response, or its end without one, the listener hears as on_message_result. A
+// received one is checked (size, type, charset), stored (the MessageStore) and only then
+// answered 200.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +17,13 @@ class Pager {
  public:
   explicit Pager(UaCore& core) : core_(core) {}
 
-  Outcome send(const sip::Uri& target, const sip::Endpoint& destination, const std::string& text);
+  // Larger bodies are refused with 413 (RFC 3428 makes 1300 bytes the limit over UDP, and
+  // RFC 3261 18.1.1 moves a larger request to TCP; this bounds what a peer makes us store).
+  static constexpr std::size_t kLargestText = 32 * 1024;
+
+  Outcome send(const sip::Uri& target, const sip::Endpoint& destination, const std::string& text,
+               const MessageMeta& meta = {});
+  void set_store(MessageStore store) { store_ = std::move(store); }
   // Inside a call's dialog (RFC 3261 12.2.1.1), to the call's peer.
   Outcome send_in_dialog(sip::Dialog& dialog, const sip::Endpoint& peer, const std::string& text);
   // A MESSAGE for us; `call` is the call whose dialog carried it, 0 outside a dialog.
@@ -30,6 +38,7 @@ class Pager {
   std::uint64_t send(const sip::RequestSpec& spec, sip::Endpoint& to);
 
   UaCore& core_;
+  MessageStore store_;
   std::map<sip::TransactionId, std::uint64_t> sent_;  // MESSAGE transaction -> message id
   std::uint64_t next_id_ = 1;
 };

@@ -44,13 +44,31 @@ struct CallInfo {
   sip::TransportKind signalling = sip::TransportKind::kUdp;
 };
 
+// What makes a chat message exactly-once and ordered between Lanline nodes (issue 15),
+// carried in its MESSAGE as Message-ID, Message-Seq and Message-Time headers: a UUID the
+// sender gave it once and keeps across retries and restarts, its place in the sender's
+// conversation, and when the sender queued it (Unix ms). A phone sends none of them.
+struct MessageMeta {
+  std::string id;
+  std::int64_t seq = 0;
+  std::int64_t sent_ms = 0;
+};
+
 struct IncomingMessage {
   std::string from_uri;
   std::string from_name;
   std::string content_type;
   std::string text;
   CallId call = 0;  // the call whose dialog carried it, 0 outside a dialog
+  MessageMeta meta;
 };
+
+// Where a received message is stored before its 200 OK goes (UserAgent::set_message_store):
+// a retransmission, a retry after a timeout or a resend after a restart is then stored
+// once and answered 200 again; a message that could not be stored gets 500 and is sent
+// again later.
+enum class StoreVerdict { kNew, kDuplicate, kFailed };
+using MessageStore = std::function<StoreVerdict(const IncomingMessage& message)>;
 
 class UserAgentListener {
  public:

@@ -211,9 +211,9 @@ Outcome UserAgent::resume(CallId id, sip::TimePoint now) {
 }
 
 Outcome UserAgent::message(const sip::Uri& target, const sip::Endpoint& destination,
-                           const std::string& text, sip::TimePoint now) {
+                           const std::string& text, sip::TimePoint now, const MessageMeta& meta) {
   core_.set_now(now);
-  return pager_.send(target, destination, text);
+  return pager_.send(target, destination, text, meta);
 }
 
 Outcome UserAgent::message_in_call(CallId id, const std::string& text, sip::TimePoint now) {

@@ -57,7 +57,9 @@ class UserAgent : private sip::TransactionUser, private SessionHost {
   Outcome set_stream(CallId id, StreamKind kind, ContentRole content, bool on, sip::TimePoint now);
   // A text message: inside the call's dialog when `call` is set, else on its own.
   Outcome message(const sip::Uri& target, const sip::Endpoint& destination, const std::string& text,
-                  sip::TimePoint now);
+                  sip::TimePoint now, const MessageMeta& meta = {});
+  // Received messages are stored here before they are answered; none: answered at once.
+  void set_message_store(MessageStore store) { pager_.set_store(std::move(store)); }
   Outcome message_in_call(CallId id, const std::string& text, sip::TimePoint now);
   // An out-of-dialog OPTIONS (RFC 3261 11) to learn whether a SIP node answers at
   // `destination`; the result comes to on_probe_result, by the deadline at the latest.

@@ -211,7 +211,12 @@ struct Engine::Impl : core::UserAgentListener {
               {"name", message.from_name},
               {"text", message.text},
               {"content_type", message.content_type},
-              {"call", message.call}});
+              {"call", message.call},
+              {"message_id", message.meta.id},
+              {"seq", message.meta.seq},
+              {"sent_ms", message.meta.sent_ms},
+              // Kept by the message store before it was answered (set_message_store).
+              {"stored", has_message_store}});
   }
   void on_message_result(std::uint64_t id, int code, const std::string& reason) override {
     emit(json{{"event", "message.status"},
@@ -325,10 +330,25 @@ struct Engine::Impl : core::UserAgentListener {
     return json{{"ok", true}, {"call", outcome.id}, {"uri", peer.uri}};
   }
 
-  json send_message(const DiscoveryGlue::Target& peer, const std::string& text) {
+  bool has_message_store = false;
+
+  // A message command's Message-ID, -Seq and -Time (the outbox sets them, history/).
+  static core::MessageMeta meta_of(const json& request) {
+    core::MessageMeta meta;
+    if (auto id = request.find("message_id"); id != request.end() && id->is_string())
+      meta.id = id->get<std::string>();
+    if (auto seq = request.find("seq"); seq != request.end() && seq->is_number_integer())
+      meta.seq = seq->get<std::int64_t>();
+    if (auto sent = request.find("sent_ms"); sent != request.end() && sent->is_number_integer())
+      meta.sent_ms = sent->get<std::int64_t>();
+    return meta;
+  }
+
+  json send_message(const DiscoveryGlue::Target& peer, const std::string& text,
+                    const core::MessageMeta& meta) {
     auto peer_uri = sip::parse_uri(peer.uri);
     if (!peer_uri) return failure("the peer's URI " + peer.uri + " is unusable");
-    core::Outcome outcome = ua->message(*peer_uri, peer.endpoint, text, now());
+    core::Outcome outcome = ua->message(*peer_uri, peer.endpoint, text, now(), meta);
     if (!outcome.ok()) return failure(outcome.error);
     return json{{"ok", true}, {"message", outcome.id}, {"uri", peer.uri}};
   }
@@ -339,11 +359,12 @@ struct Engine::Impl : core::UserAgentListener {
     if (target.empty() || text.empty()) return failure("message needs a target and a text");
     // A discovered peer by name or instance id, or by its own URI: over TLS when it
     // takes it, like a call.
+    const core::MessageMeta meta = meta_of(request);
     std::string refusal;
-    if (auto peer = discovery->call_target(target, refusal)) return send_message(*peer, text);
+    if (auto peer = discovery->call_target(target, refusal)) return send_message(*peer, text, meta);
     if (!refusal.empty()) return failure(refusal);
     if (auto peer = discovery->secure_target_for_uri(normalise_target(target)))
-      return send_message(*peer, text);
+      return send_message(*peer, text, meta);
     std::string uri_text = normalise_target(target);
     auto scoped = core::split_zone(uri_text);
     if (scoped) uri_text = scoped->uri;
@@ -353,7 +374,7 @@ struct Engine::Impl : core::UserAgentListener {
     auto to = destination(*uri, lookup, error);
     if (!to) return lookup.host.empty() ? failure(error) : json();
     if (scoped) to->address += "%" + scoped->zone;
-    core::Outcome outcome = ua->message(*uri, *to, text, now());
+    core::Outcome outcome = ua->message(*uri, *to, text, now(), meta);
     if (!outcome.ok()) return failure(outcome.error);
     return json{{"ok", true}, {"message", outcome.id}};
   }
@@ -781,6 +802,11 @@ void Engine::unsubscribe(std::uint64_t token) {
 
 void Engine::on_quit(std::function<void()> callback) {
   impl_->quit = std::move(callback);
+}
+
+void Engine::set_message_store(core::MessageStore store) {
+  impl_->has_message_store = static_cast<bool>(store);
+  impl_->ua->set_message_store(std::move(store));
 }
 
 std::shared_ptr<media::FrameBoard> Engine::video_frames() const {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ua_types.hpp"
 #include "engine/command_handler.hpp"
 namespace lanline::media {
 class FrameBoard;
@@ -59,6 +60,9 @@ class Engine : public CommandHandler {
   std::uint16_t sip_port() const;
   // The calls' newest video frames, for the window (media::FrameBoard).
   std::shared_ptr<media::FrameBoard> video_frames() const;
+  // Where received messages are kept before they are answered (core::MessageStore): the
+  // history's database, so that each is stored exactly once.
+  void set_message_store(core::MessageStore store);
 
  private:
   Engine();

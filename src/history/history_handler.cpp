@@ -19,19 +19,6 @@ std::int64_t system_now_ms() {
       .count();
 }
 
-json to_json(const StoredMessage& m) {
-  return json{{"id", m.id},
-              {"peer", m.peer},
-              {"remote", m.remote},
-              {"name", m.name},
-              {"direction", std::string(to_string(m.direction))},
-              {"text", m.text},
-              {"time_ms", m.time_ms},
-              {"state", m.state},
-              {"message", m.engine_id},
-              {"reason", m.reason}};
-}
-
 json to_json(const StoredCall& c) {
   return json{{"id", c.id},
               {"peer", c.peer},
@@ -80,7 +67,7 @@ std::string result_of(const StoredCall& call, bool we_declined) {
 // bare host, is an address already.
 bool is_address(const std::string& target) {
   return target.rfind("sip:", 0) == 0 || target.rfind("sips:", 0) == 0 ||
-         target.find('@') != std::string::npos ||
+         target.find('@') != std::string::npos || target.find('.') != std::string::npos ||
          target.find_first_not_of("0123456789.:[]abcdefABCDEF") == std::string::npos;
 }
 
@@ -99,13 +86,41 @@ std::string HistoryHandler::resolve(const std::string& target) {
 }
 
 HistoryHandler::HistoryHandler(engine::CommandHandler& engine, std::unique_ptr<HistoryStore> store,
-                               std::string store_error, DeviceLister devices, Clock clock)
+                               std::string store_error, DeviceLister devices, Clock clock,
+                               OutboxOptions outbox, Outbox::Soon soon)
     : engine_(engine),
       store_(std::move(store)),
       store_error_(std::move(store_error)),
       devices_(std::move(devices)),
       clock_(clock ? std::move(clock) : Clock(&system_now_ms)) {
   engine_token_ = engine_.subscribe([this](const json& event) { on_engine_event(event); });
+  if (store_) {
+    outbox_ = std::make_unique<Outbox>(
+        *store_, engine_, clock_, [this](const json& event) { emit(event); }, outbox,
+        std::move(soon));
+  }
+}
+
+HistoryStore::Insert HistoryHandler::store_incoming(StoredMessage message) {
+  just_stored_.reset();
+  if (!store_) return HistoryStore::Insert::kNew;  // no history: answered, not kept
+  message.peer = peer_key(message.remote);
+  message.direction = Direction::kIncoming;
+  message.time_ms = clock_();
+  if (message.sort_ms == 0) message.sort_ms = message.time_ms;
+  message.state = "received";
+  std::string error;
+  const HistoryStore::Insert kept = store_->add_incoming(message, error);
+  if (kept == HistoryStore::Insert::kFailed) {
+    failed_write("a received message (the sender will try again)", error);
+  } else if (kept == HistoryStore::Insert::kNew) {
+    just_stored_ = std::move(message);
+  }
+  return kept;
+}
+
+void HistoryHandler::tick() {
+  if (outbox_) outbox_->pump();
 }
 
 HistoryHandler::~HistoryHandler() {
@@ -137,6 +152,15 @@ void HistoryHandler::failed_write(const std::string& what, const std::string& er
 json HistoryHandler::execute(const json& request) {
   std::string cmd = request.is_object() ? text_of(request, "cmd") : std::string();
   if (cmd == "history") return history(request);
+  if (cmd == "message" && outbox_) {
+    const std::string target = text_of(request, "target");
+    const std::string remote = resolve(target);
+    if (!target.empty() && !is_address(remote)) {
+      return failure("'" + target + "' is neither a discovered peer (see `lanline ctl peers`) " +
+                     "nor a SIP address");
+    }
+    return outbox_->submit(request, remote);
+  }
   if (cmd == "devices") {
     if (!devices_) return failure("listing audio devices is not available in this build");
     return devices_();
@@ -146,8 +170,8 @@ json HistoryHandler::execute(const json& request) {
 
 void HistoryHandler::execute_async(const json& request, ReplySink reply) {
   std::string cmd = request.is_object() ? text_of(request, "cmd") : std::string();
-  if (cmd == "history" || cmd == "devices") {
-    reply(execute(request));
+  if (cmd == "history" || cmd == "devices" || (cmd == "message" && outbox_)) {
+    reply(execute(request));  // the outbox sends, and looks a host name up, later
     return;
   }
   // The engine may answer later (a host name to look up): file what it did then.
@@ -169,6 +193,7 @@ json HistoryHandler::after_engine(const json& request, json reply) {
   if (cmd == "decline") {
     declined_.insert(id_of(reply, "call"));
   } else if (cmd == "message") {
+    // Without a store (no outbox): sent once, as the engine did it.
     StoredMessage message;
     message.remote = resolve(text_of(request, "target"));
     if (message.remote.rfind("sip:", 0) != 0 && message.remote.rfind("sips:", 0) != 0)
@@ -179,10 +204,9 @@ json HistoryHandler::after_engine(const json& request, json reply) {
     message.time_ms = clock_();
     message.state = "sending";
     message.engine_id = id_of(reply, "message");
+    message.id = static_cast<std::int64_t>(message.engine_id);
     sent_peer_[message.engine_id] = message.peer;
-    std::string error;
-    if (store_ && !store_->add_message(message, error)) failed_write("a sent message", error);
-    json event = to_json(message);
+    json event = message_json(message);
     event["event"] = "message.sent";
     emit(event);
   }
@@ -208,7 +232,7 @@ json HistoryHandler::history(const json& request) {
   std::string peer = peer_key(resolve(target));
   json messages = json::array();
   for (const StoredMessage& message : store_->messages(peer, limit, error))
-    messages.push_back(to_json(message));
+    messages.push_back(message_json(message));
   json calls = json::array();
   for (const StoredCall& call : store_->calls(peer, limit, error))
     calls.push_back(to_json(call));
@@ -261,6 +285,17 @@ void HistoryHandler::on_engine_event(const json& original) {
     std::string error;
     if (kind == "call.state") {
       record_call(event);
+    } else if (kind == "message.received" && event.value("stored", false)) {
+      // Kept already, before the engine answered it (store_incoming).
+      if (just_stored_) {
+        event["peer"] = just_stored_->peer;
+        event["time_ms"] = just_stored_->time_ms;
+        event["sort_ms"] = just_stored_->sort_ms;
+        event["message"] = just_stored_->id;
+        just_stored_.reset();
+      } else {
+        event["peer"] = peer_key(text_of(event, "from"));
+      }
     } else if (kind == "message.received") {
       StoredMessage message;
       message.remote = text_of(event, "from");
@@ -273,6 +308,10 @@ void HistoryHandler::on_engine_event(const json& original) {
       if (store_ && !store_->add_message(message, error)) failed_write("a received message", error);
       event["peer"] = message.peer;
       event["time_ms"] = message.time_ms;
+    } else if (kind == "message.status" && outbox_ && outbox_->on_status(event)) {
+      return;  // one of the outbox's attempts: it tells the outcome itself
+    } else if ((kind == "peer.added" || kind == "peer.updated") && outbox_) {
+      outbox_->wake();  // it may be reachable now: what waits for it goes
     } else if (kind == "message.status") {
       std::uint64_t id = id_of(event, "message");
       bool delivered = event.value("delivered", false);

@@ -135,6 +135,50 @@ CREATE INDEX IF NOT EXISTS calls_by_start ON calls (start_ms);
 CREATE INDEX IF NOT EXISTS calls_by_peer ON calls (peer, start_ms);
 )sql";
 
+// Version 2: each message's id, place and shown time (exactly once, in order), and what
+// an outgoing one's retries need.
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE messages ADD COLUMN msg_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN sort_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN target TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN expires_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE messages SET sort_ms = time_ms;
+UPDATE messages SET state = 'failed', reason = 'not answered before Lanline stopped'
+  WHERE state = 'sending';
+CREATE UNIQUE INDEX IF NOT EXISTS messages_by_msg_id ON messages (direction, msg_id)
+  WHERE msg_id != '';
+CREATE INDEX IF NOT EXISTS messages_in_order ON messages (peer, sort_ms, seq);
+CREATE INDEX IF NOT EXISTS messages_pending ON messages (state)
+  WHERE state IN ('queued', 'sending');
+)sql";
+
+constexpr const char* kMessageColumns =
+    "id, peer, remote, name, direction, text, time_ms, state, engine_id, reason, msg_id, seq, "
+    "sort_ms, target, attempts, expires_ms";
+
+StoredMessage message_from(const Statement& row) {
+  StoredMessage m;
+  m.id = row.integer(0);
+  m.peer = row.text(1);
+  m.remote = row.text(2);
+  m.name = row.text(3);
+  m.direction = row.text(4) == "out" ? Direction::kOutgoing : Direction::kIncoming;
+  m.text = row.text(5);
+  m.time_ms = row.integer(6);
+  m.state = row.text(7);
+  m.engine_id = static_cast<std::uint64_t>(row.integer(8));
+  m.reason = row.text(9);
+  m.msg_id = row.text(10);
+  m.seq = row.integer(11);
+  m.sort_ms = row.integer(12);
+  m.target = row.text(13);
+  m.attempts = row.integer(14);
+  m.expires_ms = row.integer(15);
+  return m;
+}
+
 Direction direction_from(const std::string& text) {
   return text == "out" ? Direction::kOutgoing : Direction::kIncoming;
 }
@@ -239,8 +283,10 @@ std::unique_ptr<HistoryStore> HistoryStore::open(const std::filesystem::path& fi
   }
   exec(raw, "PRAGMA synchronous=NORMAL");
   if (version < kSchemaVersion) {
-    std::string migrate = std::string("BEGIN IMMEDIATE;") + kSchema +
-                          "PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";COMMIT;";
+    // One transaction: a file is at one version or the next, never between.
+    std::string migrate = std::string("BEGIN IMMEDIATE;") + (version < 1 ? kSchema : "") +
+                          kSchemaV2 + "PRAGMA user_version=" + std::to_string(kSchemaVersion) +
+                          ";COMMIT;";
     if (int made = exec(raw, migrate.c_str()); made != SQLITE_OK) {
       error = advice(file, made, describe(raw, made));
       exec(raw, "ROLLBACK");
@@ -250,10 +296,16 @@ std::unique_ptr<HistoryStore> HistoryStore::open(const std::filesystem::path& fi
   return std::unique_ptr<HistoryStore>(new HistoryStore(std::move(db), file));
 }
 
-bool HistoryStore::add_message(StoredMessage& message, std::string& error) {
-  Statement insert(db_.get(),
-                   "INSERT INTO messages (peer, remote, name, direction, text, time_ms, state, "
-                   "engine_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+namespace {
+
+// INSERT (or INSERT OR IGNORE) of every column but the row id.
+bool insert_message(sqlite3* db, const char* verb, StoredMessage& message, std::string& error) {
+  const std::string sql = std::string(verb) +
+                          " INTO messages (peer, remote, name, direction, text, time_ms, state, "
+                          "engine_id, reason, msg_id, seq, sort_ms, target, attempts, expires_ms) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                          "?15)";
+  Statement insert(db, sql);
   insert.bind(1, message.peer)
       .bind(2, message.remote)
       .bind(3, message.name)
@@ -262,10 +314,61 @@ bool HistoryStore::add_message(StoredMessage& message, std::string& error) {
       .bind(6, message.time_ms)
       .bind(7, message.state)
       .bind(8, static_cast<std::int64_t>(message.engine_id))
-      .bind(9, message.reason);
-  if (!run(db_.get(), insert, error)) return false;
-  message.id = sqlite3_last_insert_rowid(db_.get());
+      .bind(9, message.reason)
+      .bind(10, message.msg_id)
+      .bind(11, message.seq)
+      .bind(12, message.sort_ms != 0 ? message.sort_ms : message.time_ms)
+      .bind(13, message.target)
+      .bind(14, message.attempts)
+      .bind(15, message.expires_ms);
+  if (!run(db, insert, error)) return false;
+  if (sqlite3_changes(db) == 0) return true;  // ignored: message.id stays 0
+  message.id = sqlite3_last_insert_rowid(db);
+  if (message.sort_ms == 0) message.sort_ms = message.time_ms;
   return true;
+}
+
+}  // namespace
+
+bool HistoryStore::add_message(StoredMessage& message, std::string& error) {
+  return insert_message(db_.get(), "INSERT", message, error);
+}
+
+HistoryStore::Insert HistoryStore::add_incoming(StoredMessage& message, std::string& error) {
+  message.id = 0;
+  if (!insert_message(db_.get(), message.msg_id.empty() ? "INSERT" : "INSERT OR IGNORE", message,
+                      error))
+    return Insert::kFailed;
+  return message.id != 0 ? Insert::kNew : Insert::kDuplicate;
+}
+
+std::int64_t HistoryStore::next_seq(std::string_view peer, std::string& error) const {
+  Statement query(db_.get(),
+                  "SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE peer = ?1 AND "
+                  "direction = 'out'");
+  query.bind(1, peer);
+  auto next = rows<std::int64_t>(
+      db_.get(), query, [](const Statement& row) { return row.integer(0); }, error);
+  return next.empty() ? 1 : next.front();
+}
+
+std::vector<StoredMessage> HistoryStore::pending(std::string& error) const {
+  Statement query(db_.get(), std::string("SELECT ") + kMessageColumns +
+                                 " FROM messages WHERE state IN ('queued', 'sending') AND "
+                                 "direction = 'out' ORDER BY id");
+  return rows<StoredMessage>(db_.get(), query, &message_from, error);
+}
+
+bool HistoryStore::update_outgoing(const StoredMessage& message, std::string& error) {
+  Statement update(db_.get(),
+                   "UPDATE messages SET state = ?1, reason = ?2, attempts = ?3, engine_id = ?4 "
+                   "WHERE id = ?5");
+  update.bind(1, message.state)
+      .bind(2, message.reason)
+      .bind(3, message.attempts)
+      .bind(4, static_cast<std::int64_t>(message.engine_id))
+      .bind(5, message.id);
+  return run(db_.get(), update, error);
 }
 
 bool HistoryStore::set_message_state(std::uint64_t engine_id, std::string_view state,
@@ -313,28 +416,11 @@ bool HistoryStore::update_call(const StoredCall& call, std::string& error) {
 
 std::vector<StoredMessage> HistoryStore::messages(std::string_view peer, int limit,
                                                   std::string& error) const {
-  Statement query(db_.get(),
-                  "SELECT id, peer, remote, name, direction, text, time_ms, state, engine_id, "
-                  "reason FROM (SELECT * FROM messages WHERE peer = ?1 ORDER BY id DESC LIMIT "
-                  "?2) ORDER BY id");
+  Statement query(db_.get(), std::string("SELECT ") + kMessageColumns +
+                                 " FROM (SELECT * FROM messages WHERE peer = ?1 ORDER BY sort_ms "
+                                 "DESC, seq DESC, id DESC LIMIT ?2) ORDER BY sort_ms, seq, id");
   query.bind(1, peer).bind(2, static_cast<std::int64_t>(limit));
-  return rows<StoredMessage>(
-      db_.get(), query,
-      [](const Statement& row) {
-        StoredMessage m;
-        m.id = row.integer(0);
-        m.peer = row.text(1);
-        m.remote = row.text(2);
-        m.name = row.text(3);
-        m.direction = direction_from(row.text(4));
-        m.text = row.text(5);
-        m.time_ms = row.integer(6);
-        m.state = row.text(7);
-        m.engine_id = static_cast<std::uint64_t>(row.integer(8));
-        m.reason = row.text(9);
-        return m;
-      },
-      error);
+  return rows<StoredMessage>(db_.get(), query, &message_from, error);
 }
 
 std::vector<StoredCall> HistoryStore::calls(std::string_view peer, int limit,

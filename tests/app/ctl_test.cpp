@@ -43,7 +43,11 @@ TEST(CtlRequest, TargetCommands) {
   usage_error({"call", "a", "b"});
   // Without a target, history is the call log.
   EXPECT_EQ(request({"history"}), (json{{"cmd", "history"}}));
+  EXPECT_EQ(request({"history", "alice", "1000"}),
+            (json{{"cmd", "history"}, {"target", "alice"}, {"limit", 1000}}));
   usage_error({"history", "a", "b"});
+  usage_error({"history", "a", "0"});
+  usage_error({"history", "a", "1", "2"});
   EXPECT_EQ(request({"devices"}), (json{{"cmd", "devices"}}));
   usage_error({"devices", "x"});
 }

@@ -3,6 +3,7 @@
 // and the answers to requests a UA must refuse. The network can drop datagrams.
 #include <gtest/gtest.h>
 
+#include "core/pager.hpp"
 #include "ua_harness.hpp"
 
 namespace lanline::core {
@@ -189,6 +190,69 @@ TEST_F(UserAgentTest, AnswersWhatItCannotDo) {
   EXPECT_EQ(bob_answers(raw("OPTIONS", "tel:+1234")), 416);
   EXPECT_EQ(bob_answers(raw("MESSAGE", "sip:bob@198.18.0.2", "Content-Type: image/png\r\n")), 415);
   EXPECT_EQ(bob_answers(raw("OPTIONS", "sip:198.18.0.2")), 200);  // no user part: accepted
+}
+
+// Issue 15: a received message is stored before it is answered. One the store holds
+// already is answered 200 again and not told twice; one it cannot store gets 500 with
+// Retry-After (the sender tries again); the sender's id, place and time come through.
+TEST_F(UserAgentTest, AReceivedMessageIsStoredBeforeIts200) {
+  std::vector<IncomingMessage> stored;
+  StoreVerdict verdict = StoreVerdict::kNew;
+  bob.ua->set_message_store([&](const IncomingMessage& m) {
+    stored.push_back(m);
+    return verdict;
+  });
+  const MessageMeta meta{"6f1c2a0e-1111-4111-8111-111111111111", 7, 1'700'000'000'123};
+  Outcome first = alice.ua->message(uri("sip:bob@198.18.0.2"), bob.address, "once", net.now, meta);
+  net.run(milliseconds(100));
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].meta.id, meta.id);
+  EXPECT_EQ(stored[0].meta.seq, 7);
+  EXPECT_EQ(stored[0].meta.sent_ms, 1'700'000'000'123);
+  EXPECT_EQ(bob.messages.size(), 1u);
+  EXPECT_EQ(alice.results[first.id], 200);
+
+  verdict = StoreVerdict::kDuplicate;  // the same message again (a retry after a timeout)
+  Outcome again = alice.ua->message(uri("sip:bob@198.18.0.2"), bob.address, "once", net.now, meta);
+  net.run(milliseconds(100));
+  EXPECT_EQ(stored.size(), 2u);
+  EXPECT_EQ(bob.messages.size(), 1u);  // not told twice
+  EXPECT_EQ(alice.results[again.id], 200);
+
+  verdict = StoreVerdict::kFailed;  // the disk is full
+  Outcome failed = alice.ua->message(uri("sip:bob@198.18.0.2"), bob.address, "later", net.now);
+  net.run(milliseconds(100));
+  EXPECT_EQ(alice.results[failed.id], 500);
+  EXPECT_EQ(bob.messages.size(), 1u);
+  auto answer = sip::parse_message(bob.sent.back());
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->header("Retry-After").value_or(""), "5");
+}
+
+// RFC 3428 7: a MESSAGE Lanline cannot read is refused as it says; one too large, 413.
+TEST_F(UserAgentTest, MessagesItCannotTakeAreRefused) {
+  auto message = [](const std::string& type, const std::string& body) {
+    static int n = 0;
+    ++n;
+    return "MESSAGE sip:bob@198.18.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP "
+           "198.18.0.1:5060;branch=z9hG4bKm" +
+           std::to_string(n) +
+           "\r\nMax-Forwards: 70\r\nFrom: <sip:alice@198.18.0.1>;tag=m1\r\nTo: "
+           "<sip:bob@198.18.0.2>\r\nCall-ID: m" +
+           std::to_string(n) + "\r\nCSeq: 1 MESSAGE\r\nContent-Type: " + type +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  EXPECT_EQ(bob_answers(message("text/plain;charset=UTF-8", "fine")), 200);
+  EXPECT_EQ(bob_answers(message("text/plain;charset=\"utf-8\"", "fine too")), 200);
+  EXPECT_EQ(bob_answers(message("text/plain", "US-ASCII")), 200);
+  EXPECT_EQ(bob_answers(message("text/plain;charset=ISO-8859-1", "caf\xe9")), 415);
+  EXPECT_EQ(bob_answers(message("text/html", "<b>x</b>")), 415);
+  EXPECT_EQ(bob_answers(message("text/plain", std::string(Pager::kLargestText + 1, 'x'))), 413);
+  EXPECT_EQ(bob.messages.size(), 3u);
+  // Ours are refused before they leave.
+  Outcome big = alice.ua->message(uri("sip:bob@198.18.0.2"), bob.address,
+                                  std::string(Pager::kLargestText + 1, 'x'), net.now);
+  EXPECT_FALSE(big.ok());
 }
 
 // RFC 3261 8.2.2.2: the same INVITE arriving again with another branch (forked by a

@@ -20,6 +20,8 @@ class FakeEngine : public engine::CommandHandler {
   json execute(const json& request) override {
     requests.push_back(request);
     std::string cmd = request.value("cmd", "");
+    if (cmd == "message" && fail_messages)
+      return {{"ok", false}, {"error", "peer 'Bob' is not answering (reachable: false)"}};
     if (cmd == "message") return {{"ok", true}, {"message", ++message_id}};
     if (cmd == "decline" || cmd == "answer") return {{"ok", true}, {"call", 7}};
     if (cmd == "calls") return {{"ok", true}, {"calls", json::array()}};
@@ -57,6 +59,7 @@ class FakeEngine : public engine::CommandHandler {
   std::map<std::uint64_t, EventSink> sinks;
   std::uint64_t token = 0;
   std::uint64_t message_id = 0;
+  bool fail_messages = false;  // message: "not answering"
 };
 
 class HistoryHandlerTest : public ::testing::Test {
@@ -101,12 +104,17 @@ class HistoryHandlerTest : public ::testing::Test {
 TEST_F(HistoryHandlerTest, MessagesOutAndInAreFiledWithTheirDeliveryState) {
   json reply = handler_->execute(
       {{"cmd", "message"}, {"target", "bob@192.0.2.7:5070"}, {"text", "hello bob"}});
-  ASSERT_TRUE(reply.value("ok", false));
-  ASSERT_EQ(engine_.requests.size(), 1u);  // the engine sent it
+  ASSERT_TRUE(reply.value("ok", false)) << reply.dump();
+  EXPECT_EQ(reply["state"], "queued");
+  const std::int64_t first = reply["message"];
+  ASSERT_EQ(engine_.requests.size(), 1u);  // sent at once, with its id and place
+  EXPECT_EQ(engine_.requests[0]["message_id"], reply["message_id"]);
+  EXPECT_EQ(engine_.requests[0]["seq"], 1);
+  EXPECT_EQ(engine_.requests[0]["sent_ms"], 1'000'000);
   ASSERT_EQ(events_.size(), 1u);
   EXPECT_EQ(events_[0]["event"], "message.sent");
   EXPECT_EQ(events_[0]["peer"], "bob@192.0.2.7");
-  EXPECT_EQ(events_[0]["state"], "sending");
+  EXPECT_EQ(events_[0]["message"], first);
 
   now_ms_ += 50;
   engine_.emit({{"event", "message.status"}, {"message", 1}, {"delivered", true}, {"code", 200}});
@@ -118,21 +126,40 @@ TEST_F(HistoryHandlerTest, MessagesOutAndInAreFiledWithTheirDeliveryState) {
                 {"content_type", "text/plain"},
                 {"call", 0}});
   ASSERT_EQ(events_.size(), 3u);
-  EXPECT_EQ(events_[1]["peer"], "bob@192.0.2.7");  // the status names the conversation
+  EXPECT_EQ(events_[1]["event"], "message.status");  // the outbox's, by the stored id
+  EXPECT_EQ(events_[1]["message"], first);
+  EXPECT_EQ(events_[1]["state"], "delivered");
+  EXPECT_EQ(events_[1]["peer"], "bob@192.0.2.7");
   EXPECT_EQ(events_[2]["peer"], "bob@192.0.2.7");
   EXPECT_EQ(events_[2]["text"], "hi alice");
 
-  // A second message that times out.
-  handler_->execute(
+  // A second message that times out is kept and tried again, and a final refusal fails it.
+  reply = handler_->execute(
       {{"cmd", "message"}, {"target", "sip:bob@192.0.2.7:5070"}, {"text", "still there?"}});
+  EXPECT_EQ(engine_.requests.back()["seq"], 2);
   engine_.emit({{"event", "message.status"},
                 {"message", 2},
                 {"delivered", false},
                 {"code", 408},
                 {"reason", "Request Timeout"}});
-
   json history = handler_->execute({{"cmd", "history"}, {"target", "sip:bob@192.0.2.7"}});
   ASSERT_TRUE(history.value("ok", false)) << history.dump();
+  ASSERT_EQ(history["messages"].size(), 3u);
+  EXPECT_EQ(history["messages"][2]["state"], "queued");
+  EXPECT_EQ(history["messages"][2]["reason"], "408 Request Timeout");
+  handler_->tick();
+  EXPECT_EQ(engine_.requests.size(), 2u);  // not before its backoff (1 s)
+  now_ms_ += 1000;
+  handler_->tick();
+  ASSERT_EQ(engine_.requests.size(), 3u);
+  EXPECT_EQ(engine_.requests[2]["message_id"], reply["message_id"]);  // the same message
+  engine_.emit({{"event", "message.status"},
+                {"message", 3},
+                {"delivered", false},
+                {"code", 404},
+                {"reason", "Not Found"}});
+
+  history = handler_->execute({{"cmd", "history"}, {"target", "sip:bob@192.0.2.7"}});
   ASSERT_EQ(history["messages"].size(), 3u);
   EXPECT_EQ(history["messages"][0]["text"], "hello bob");
   EXPECT_EQ(history["messages"][0]["state"], "delivered");
@@ -142,36 +169,152 @@ TEST_F(HistoryHandlerTest, MessagesOutAndInAreFiledWithTheirDeliveryState) {
   EXPECT_EQ(history["messages"][1]["name"], "Bob");
   EXPECT_EQ(history["messages"][1]["time_ms"], 1'001'050);
   EXPECT_EQ(history["messages"][2]["state"], "failed");
-  EXPECT_EQ(history["messages"][2]["reason"], "Request Timeout");
+  EXPECT_EQ(history["messages"][2]["reason"], "404 Not Found");
+  EXPECT_EQ(history["messages"][2]["attempts"], 2);
 }
 
-// A message the engine accepts later (its host name looked up first) is filed when the
-// engine's reply comes, and the client gets that reply; a reply after the handler is gone
-// is dropped.
-TEST_F(HistoryHandlerTest, AMessageAnsweredLaterIsFiledThen) {
+// The outbox replies at once (stored and queued); the engine may take its time (a host
+// name to look up); an answer after the handler is gone is dropped.
+TEST_F(HistoryHandlerTest, AMessageTheEngineTakesLaterIsQueuedAtOnce) {
   std::optional<json> reply;
   handler_->execute_async(
       {{"cmd", "message"}, {"target", "sip:dan@dan.example"}, {"text", "later"}},
       [&](json r) { reply = std::move(r); });
-  EXPECT_FALSE(reply);
-  EXPECT_TRUE(events_.empty());
-  ASSERT_EQ(engine_.waiting.size(), 1u);
-  engine_.answer_waiting();
   ASSERT_TRUE(reply);
-  EXPECT_EQ(reply->value("message", 0), 1);
+  EXPECT_EQ(reply->value("state", ""), "queued");
   ASSERT_EQ(events_.size(), 1u);
   EXPECT_EQ(events_[0]["event"], "message.sent");
   EXPECT_EQ(events_[0]["peer"], "dan@dan.example");
+  ASSERT_EQ(engine_.waiting.size(), 1u);
+  engine_.answer_waiting();
   json history = handler_->execute({{"cmd", "history"}, {"target", "sip:dan@dan.example"}});
   ASSERT_EQ(history["messages"].size(), 1u) << history.dump();
   EXPECT_EQ(history["messages"][0]["text"], "later");
+  EXPECT_EQ(history["messages"][0]["state"], "sending");
 
-  bool late = false;
-  handler_->execute_async({{"cmd", "message"}, {"target", "sip:dan@dan.example"}, {"text", "gone"}},
-                          [&](json) { late = true; });
+  handler_->execute({{"cmd", "message"}, {"target", "sip:dan@dan.example"}, {"text", "gone"}});
   handler_.reset();
-  engine_.answer_waiting();
-  EXPECT_FALSE(late);
+  engine_.answer_waiting();  // no crash, nothing filed by a handler that is gone
+}
+
+TEST_F(HistoryHandlerTest, ANameThatIsNoPeerAndNoAddressIsRefusedAndNotStored) {
+  json reply = handler_->execute({{"cmd", "message"}, {"target", "Zed"}, {"text", "hi"}});
+  EXPECT_FALSE(reply.value("ok", true));
+  EXPECT_NE(reply.value("error", "").find("neither a discovered peer"), std::string::npos);
+  EXPECT_TRUE(engine_.requests.empty() ||
+              engine_.requests.back().value("cmd", "") == "peers");  // only looked it up
+  EXPECT_TRUE(events_.empty());
+}
+
+// Exactly once: a message kept before it was answered is kept once, however often it
+// comes; its event names its conversation and is not filed a second time.
+TEST_F(HistoryHandlerTest, AReceivedMessageIsKeptOnceByItsId) {
+  StoredMessage in;
+  in.remote = "sip:bob@192.0.2.7:5070";
+  in.name = "Bob";
+  in.text = "once";
+  in.msg_id = "6f1c2a0e-0000-4000-8000-000000000001";
+  in.seq = 1;
+  in.sort_ms = 999'000;  // the sender's time
+  EXPECT_EQ(handler_->store_incoming(in), HistoryStore::Insert::kNew);
+  engine_.emit({{"event", "message.received"},
+                {"from", in.remote},
+                {"text", in.text},
+                {"message_id", in.msg_id},
+                {"stored", true}});
+  EXPECT_EQ(handler_->store_incoming(in), HistoryStore::Insert::kDuplicate);
+  EXPECT_EQ(handler_->store_incoming(in), HistoryStore::Insert::kDuplicate);
+  json history = handler_->execute({{"cmd", "history"}, {"target", "sip:bob@192.0.2.7"}});
+  ASSERT_EQ(history["messages"].size(), 1u) << history.dump();
+  EXPECT_EQ(history["messages"][0]["message_id"], in.msg_id);
+  EXPECT_EQ(history["messages"][0]["sort_ms"], 999'000);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0]["peer"], "bob@192.0.2.7");
+  EXPECT_EQ(events_[0]["message"], history["messages"][0]["id"]);
+}
+
+// Messages received out of the sender's order are shown in it (sender's time, then seq).
+TEST_F(HistoryHandlerTest, ReceivedMessagesAreShownInTheSendersOrder) {
+  for (int seq : {3, 1, 2}) {
+    StoredMessage in;
+    in.remote = "sip:bob@192.0.2.7";
+    in.text = "m" + std::to_string(seq);
+    in.msg_id = "id-" + std::to_string(seq);
+    in.seq = seq;
+    in.sort_ms = 5'000;  // one burst: the same millisecond
+    now_ms_ += 10;
+    ASSERT_EQ(handler_->store_incoming(in), HistoryStore::Insert::kNew);
+  }
+  json history = handler_->execute({{"cmd", "history"}, {"target", "sip:bob@192.0.2.7"}});
+  ASSERT_EQ(history["messages"].size(), 3u);
+  EXPECT_EQ(history["messages"][0]["text"], "m1");
+  EXPECT_EQ(history["messages"][1]["text"], "m2");
+  EXPECT_EQ(history["messages"][2]["text"], "m3");
+}
+
+// At most a window's worth in flight to one target; the rest go as answers come.
+TEST_F(HistoryHandlerTest, AtMostAWindowInFlightToOneTarget) {
+  const int window = OutboxOptions{}.window;
+  for (int i = 1; i <= window + 4; ++i) {
+    handler_->execute(
+        {{"cmd", "message"}, {"target", "sip:bob@192.0.2.7"}, {"text", "n" + std::to_string(i)}});
+  }
+  ASSERT_EQ(engine_.requests.size(), static_cast<std::size_t>(window));
+  for (int i = 0; i < window; ++i)
+    EXPECT_EQ(engine_.requests[i]["seq"], i + 1);
+  engine_.emit({{"event", "message.status"}, {"message", 1}, {"delivered", true}, {"code", 200}});
+  ASSERT_EQ(engine_.requests.size(), static_cast<std::size_t>(window) + 1);
+  EXPECT_EQ(engine_.requests[window]["seq"], window + 1);
+}
+
+// What waits survives a restart: a new handler on the same database sends it again, with
+// the same id; a peer that shows up reachable gets what waits at once.
+TEST_F(HistoryHandlerTest, WhatWaitsIsSentAgainAfterARestartAndWhenThePeerShowsUp) {
+  engine_.fail_messages = true;  // the peer is not reachable
+  json reply =
+      handler_->execute({{"cmd", "message"}, {"target", "sip:bob@192.0.2.7"}, {"text", "wait"}});
+  ASSERT_TRUE(reply.value("ok", false));
+  EXPECT_EQ(engine_.requests.size(), 1u);
+  handler_.reset();  // the node stops
+
+  std::string error;
+  auto store = HistoryStore::open(dir_ / "lanline.db", error);
+  ASSERT_TRUE(store) << error;
+  engine_.requests.clear();
+  handler_ = std::make_unique<HistoryHandler>(
+      engine_, std::move(store), "",
+      [] {
+        return json{{"ok", true}};
+      },
+      [this] { return now_ms_; });
+  handler_->tick();
+  ASSERT_EQ(engine_.requests.size(), 1u);
+  EXPECT_EQ(engine_.requests[0]["message_id"], reply["message_id"]);
+  handler_->tick();
+  EXPECT_EQ(engine_.requests.size(), 1u);  // backing off
+  engine_.fail_messages = false;
+  engine_.emit({{"event", "peer.updated"}, {"name", "Bob"}, {"reachable", true}});
+  ASSERT_EQ(engine_.requests.size(), 2u);  // at once
+  engine_.emit({{"event", "message.status"},
+                {"message", engine_.message_id},
+                {"delivered", true},
+                {"code", 200}});
+  json history = handler_->execute({{"cmd", "history"}, {"target", "sip:bob@192.0.2.7"}});
+  ASSERT_EQ(history["messages"].size(), 1u);
+  EXPECT_EQ(history["messages"][0]["state"], "delivered");
+}
+
+TEST_F(HistoryHandlerTest, AMessageNotDeliveredBeforeItsExpiryFails) {
+  engine_.fail_messages = true;
+  handler_->execute({{"cmd", "message"}, {"target", "sip:bob@192.0.2.7"}, {"text", "late"}});
+  now_ms_ += 7LL * 24 * 3600 * 1000;
+  handler_->tick();
+  ASSERT_FALSE(events_.empty());
+  EXPECT_EQ(events_.back()["event"], "message.status");
+  EXPECT_EQ(events_.back()["state"], "failed");
+  EXPECT_FALSE(events_.back()["delivered"].get<bool>());
+  EXPECT_NE(events_.back()["reason"].get<std::string>().find("not delivered within 7"),
+            std::string::npos);
 }
 
 TEST_F(HistoryHandlerTest, CallsAreFiledWithDirectionDurationAndResult) {

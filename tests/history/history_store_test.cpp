@@ -215,6 +215,85 @@ TEST(HistoryStore, ANewerSchemaIsLeftAlone) {
   EXPECT_EQ(read_bytes(file), before);
 }
 
+// A version 1 file (before message ids) is moved to version 2 in place: its messages are
+// kept, shown at their own time, and one left "sending" by the old version is failed.
+TEST(HistoryStore, AVersion1FileIsMigratedKeepingItsMessages) {
+  TempDir dir;
+  fs::path file = dir.path() / "lanline.db";
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
+  const char* v1 = R"sql(
+    CREATE TABLE messages (id INTEGER PRIMARY KEY, peer TEXT NOT NULL, remote TEXT NOT NULL,
+      name TEXT NOT NULL DEFAULT '', direction TEXT NOT NULL, text TEXT NOT NULL,
+      time_ms INTEGER NOT NULL, state TEXT NOT NULL, engine_id INTEGER NOT NULL DEFAULT 0,
+      reason TEXT NOT NULL DEFAULT '');
+    CREATE TABLE calls (id INTEGER PRIMARY KEY, peer TEXT NOT NULL, remote TEXT NOT NULL,
+      name TEXT NOT NULL DEFAULT '', direction TEXT NOT NULL, start_ms INTEGER NOT NULL,
+      answered_ms INTEGER NOT NULL DEFAULT 0, duration_ms INTEGER NOT NULL DEFAULT 0,
+      result TEXT NOT NULL DEFAULT '', end_code INTEGER NOT NULL DEFAULT 0,
+      reason TEXT NOT NULL DEFAULT '');
+    INSERT INTO messages (peer, remote, direction, text, time_ms, state)
+      VALUES ('bob@192.0.2.7', 'sip:bob@192.0.2.7', 'in', 'old one', 100, 'received'),
+             ('bob@192.0.2.7', 'sip:bob@192.0.2.7', 'out', 'cut short', 200, 'sending');
+    PRAGMA user_version = 1;)sql";
+  ASSERT_EQ(sqlite3_exec(raw, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  std::string error;
+  auto store = HistoryStore::open(file, error);
+  ASSERT_TRUE(store) << error;
+  auto list = store->messages("bob@192.0.2.7", 10, error);
+  ASSERT_EQ(list.size(), 2u) << error;
+  EXPECT_EQ(list[0].text, "old one");
+  EXPECT_EQ(list[0].sort_ms, 100);
+  EXPECT_EQ(list[1].state, "failed");
+  EXPECT_TRUE(store->pending(error).empty());
+  EXPECT_EQ(store->next_seq("bob@192.0.2.7", error), 1);
+}
+
+TEST(HistoryStore, IncomingByIdOnceOutgoingPendingInOrder) {
+  TempDir dir;
+  std::string error;
+  auto store = HistoryStore::open(dir.path() / "lanline.db", error);
+  ASSERT_TRUE(store) << error;
+  StoredMessage in = message("sip:bob@192.0.2.7", Direction::kIncoming, "hi", 1000);
+  in.msg_id = "a-1";
+  EXPECT_EQ(store->add_incoming(in, error), HistoryStore::Insert::kNew);
+  StoredMessage again = in;
+  EXPECT_EQ(store->add_incoming(again, error), HistoryStore::Insert::kDuplicate);
+  // The same id from another address of the same sender is the same message.
+  StoredMessage other = message("sip:bob@[fe80::7]", Direction::kIncoming, "hi", 1001);
+  other.msg_id = "a-1";
+  EXPECT_EQ(store->add_incoming(other, error), HistoryStore::Insert::kDuplicate);
+  // A phone's messages carry no id: each is kept.
+  StoredMessage phone = message("sip:desk@192.0.2.8", Direction::kIncoming, "x", 1002);
+  EXPECT_EQ(store->add_incoming(phone, error), HistoryStore::Insert::kNew);
+  StoredMessage phone_again = phone;
+  EXPECT_EQ(store->add_incoming(phone_again, error), HistoryStore::Insert::kNew);
+  EXPECT_EQ(store->messages("bob@192.0.2.7", 10, error).size(), 1u);
+
+  for (int i = 1; i <= 3; ++i) {
+    StoredMessage out = message("sip:bob@192.0.2.7", Direction::kOutgoing, "o", 2000 + i);
+    out.state = "queued";
+    out.msg_id = "o-" + std::to_string(i);
+    out.seq = store->next_seq(out.peer, error);
+    EXPECT_EQ(out.seq, i);
+    ASSERT_TRUE(store->add_message(out, error)) << error;
+    if (i == 2) {
+      out.state = "delivered";
+      out.attempts = 3;
+      ASSERT_TRUE(store->update_outgoing(out, error)) << error;
+    }
+  }
+  auto pending = store->pending(error);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].msg_id, "o-1");
+  EXPECT_EQ(pending[1].msg_id, "o-3");
+  auto all = store->messages("bob@192.0.2.7", 10, error);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[2].state, "delivered");
+  EXPECT_EQ(all[2].attempts, 3);
+}
+
 TEST(HistoryStore, ALockedDatabaseSaysWhoToStop) {
   TempDir dir;
   fs::path file = dir.path() / "lanline.db";
