@@ -433,7 +433,9 @@ void DiscoveryGlue::add_status(json& status) const {
 }
 
 std::optional<DiscoveryGlue::Target> DiscoveryGlue::call_target(const std::string& target,
-                                                                std::string& error) const {
+                                                                std::string& error,
+                                                                bool* lasting) const {
+  if (lasting) *lasting = true;
   const core::Peer* found = one_peer(target, "call", error);
   if (!found) return std::nullopt;
   const core::Peer& peer = *found;
@@ -450,6 +452,7 @@ std::optional<DiscoveryGlue::Target> DiscoveryGlue::call_target(const std::strin
     error = "peer '" + peer.name + "' cannot be called safely: " + refused->second;
     return std::nullopt;
   }
+  if (lasting) *lasting = false;  // what follows may pass
   if (!peer.reachable) {
     // Never a ghost: a peer is callable once it answered a probe, and while it does.
     error = "peer '" + peer.name + "' is not answering (reachable: false)" +

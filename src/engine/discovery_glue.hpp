@@ -66,7 +66,11 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
     // (caps "dtls"): the call offers it and holds the answer to this fingerprint.
     std::string fingerprint;
   };
-  std::optional<Target> call_target(const std::string& target, std::string& error) const;
+  // `lasting` (when given) says whether the refusal lasts until the user acts (several
+  // peers by that name, an identity that changed or a certificate refused), as against a
+  // peer that is not answering now.
+  std::optional<Target> call_target(const std::string& target, std::string& error,
+                                    bool* lasting = nullptr) const;
   // A URI that is a discovered Lanline peer's own, reached over TLS: that peer's Target,
   // so that a call or message to its address is as protected as one to its name.
   // nullopt when no such peer has it (the URI is then used as it is).

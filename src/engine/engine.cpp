@@ -361,8 +361,14 @@ struct Engine::Impl : core::UserAgentListener {
     // takes it, like a call.
     const core::MessageMeta meta = meta_of(request);
     std::string refusal;
-    if (auto peer = discovery->call_target(target, refusal)) return send_message(*peer, text, meta);
-    if (!refusal.empty()) return failure(refusal);
+    bool lasting = false;
+    if (auto peer = discovery->call_target(target, refusal, &lasting))
+      return send_message(*peer, text, meta);
+    if (!refusal.empty()) {
+      json refused = failure(refusal);
+      if (lasting) refused["lasting"] = true;  // the outbox gives up rather than retry
+      return refused;
+    }
     if (auto peer = discovery->secure_target_for_uri(normalise_target(target)))
       return send_message(*peer, text, meta);
     std::string uri_text = normalise_target(target);

@@ -107,10 +107,17 @@ json Outbox::submit(const json& request, const std::string& remote) {
   json event = message_json(m);
   event["event"] = "message.sent";
   const json reply{{"ok", true}, {"message", m.id}, {"message_id", m.msg_id}, {"state", "queued"}};
-  next_try_[m.id] = m.time_ms;
-  waiting_.emplace(m.id, std::move(m));
+  const std::int64_t row = m.id;
+  next_try_[row] = m.time_ms;
+  waiting_.emplace(row, std::move(m));
   emit_(event);
   pump();
+  if (failed_now_ && failed_now_->first == row) {
+    // Refused at once for good: the user hears it from the command too.
+    json refused{{"ok", false}, {"error", failed_now_->second}, {"message", row}};
+    failed_now_.reset();
+    return refused;
+  }
   return reply;
 }
 
@@ -169,9 +176,16 @@ void Outbox::sent(std::int64_t row, const json& reply) {
     save(it->second);
     return;
   }
-  // Not sent at all (the peer is not reachable now, its address did not resolve): later.
   in_flight_[it->second.target]--;
-  retry_later(row, reply.value("error", std::string("could not send")));
+  const std::string error = reply.value("error", std::string("could not send"));
+  // A refusal that lasts until the user acts (an identity to trust, a certificate
+  // refused, a name that means several peers): failed, and said.
+  if (reply.value("lasting", false)) {
+    finish(row, false, 0, error);
+    return;
+  }
+  // Not sent at all (the peer is not reachable now, its address did not resolve): later.
+  retry_later(row, error);
 }
 
 bool Outbox::on_status(const json& event) {
@@ -219,6 +233,7 @@ void Outbox::finish(std::int64_t row, bool delivered, int code, const std::strin
   m.state = delivered ? "delivered" : "failed";
   m.reason = reason;
   save(m);
+  if (!delivered) failed_now_ = std::make_pair(row, reason);
   if (!delivered) spdlog::warn("history: message {} to {} failed: {}", row, m.target, reason);
   json event = message_json(m);
   event["event"] = "message.status";

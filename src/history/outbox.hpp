@@ -14,7 +14,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -80,6 +82,8 @@ class Outbox {
   std::map<std::int64_t, std::int64_t> next_try_;   // row -> when it may go again (ms)
   std::map<std::uint64_t, std::int64_t> attempts_;  // engine message id -> row
   std::map<std::string, int> in_flight_;            // target -> attempts under way
+  // The last message that failed (row, why): a refusal at once is told in submit's reply.
+  std::optional<std::pair<std::int64_t, std::string>> failed_now_;
   // Replies the engine gives later check it: the outbox may be gone by then.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -22,6 +22,8 @@ class FakeEngine : public engine::CommandHandler {
     std::string cmd = request.value("cmd", "");
     if (cmd == "message" && fail_messages)
       return {{"ok", false}, {"error", "peer 'Bob' is not answering (reachable: false)"}};
+    if (cmd == "message" && refuse_messages)
+      return {{"ok", false}, {"error", "peer 'Bob' cannot be called safely"}, {"lasting", true}};
     if (cmd == "message") return {{"ok", true}, {"message", ++message_id}};
     if (cmd == "decline" || cmd == "answer") return {{"ok", true}, {"call", 7}};
     if (cmd == "calls") return {{"ok", true}, {"calls", json::array()}};
@@ -59,7 +61,8 @@ class FakeEngine : public engine::CommandHandler {
   std::map<std::uint64_t, EventSink> sinks;
   std::uint64_t token = 0;
   std::uint64_t message_id = 0;
-  bool fail_messages = false;  // message: "not answering"
+  bool fail_messages = false;    // message: "not answering"
+  bool refuse_messages = false;  // message: refused until the user acts
 };
 
 class HistoryHandlerTest : public ::testing::Test {
@@ -302,6 +305,22 @@ TEST_F(HistoryHandlerTest, WhatWaitsIsSentAgainAfterARestartAndWhenThePeerShowsU
   json history = handler_->execute({{"cmd", "history"}, {"target", "sip:bob@192.0.2.7"}});
   ASSERT_EQ(history["messages"].size(), 1u);
   EXPECT_EQ(history["messages"][0]["state"], "delivered");
+}
+
+// A refusal that lasts until the user acts (an identity to trust, a certificate refused)
+// is not retried: the command says so, and the message is filed as failed.
+TEST_F(HistoryHandlerTest, ALastingRefusalFailsAtOnce) {
+  engine_.refuse_messages = true;
+  json reply =
+      handler_->execute({{"cmd", "message"}, {"target", "sip:bob@192.0.2.7"}, {"text", "no"}});
+  EXPECT_FALSE(reply.value("ok", true));
+  EXPECT_NE(reply.value("error", "").find("cannot be called safely"), std::string::npos);
+  json history = handler_->execute({{"cmd", "history"}, {"target", "sip:bob@192.0.2.7"}});
+  ASSERT_EQ(history["messages"].size(), 1u);
+  EXPECT_EQ(history["messages"][0]["state"], "failed");
+  now_ms_ += 60'000;
+  handler_->tick();
+  EXPECT_EQ(engine_.requests.size(), 1u);  // never again
 }
 
 TEST_F(HistoryHandlerTest, AMessageNotDeliveredBeforeItsExpiryFails) {
