@@ -530,12 +530,15 @@ std::string DiscoveryGlue::check_tls_peer(const sip::Endpoint& to, bool we_conne
   return "peer '" + peer.name + "': " + why;
 }
 
-std::string DiscoveryGlue::check_claim(const sip::Uri& from, const std::string& fingerprint) const {
+std::string DiscoveryGlue::check_claim(const sip::Uri& from, const std::string& fingerprint,
+                                       bool* claimed) const {
+  if (claimed) *claimed = false;
   for (const auto& [key, peer] : directory_.peers()) {
     if (peer.fp.empty() || !has_cap(peer.caps, "tls")) continue;
     for (const std::string& text : peer.uris) {
       auto theirs = sip::parse_uri(text);
       if (!theirs || !sip::uri_equivalent(from, *theirs)) continue;
+      if (claimed) *claimed = true;
       if (peer.fp == fingerprint) return {};
       return "the request says it is from '" + peer.name + "' (" + std::string(from.text) +
              ") but its TLS certificate (" + (fingerprint.empty() ? "none" : fingerprint) +

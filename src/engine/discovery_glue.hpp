@@ -83,8 +83,10 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
   std::string check_tls_peer(const sip::Endpoint& peer, bool we_connected,
                              const std::string& fingerprint);
   // A request over TLS whose From is a discovered Lanline peer's URI must come with that
-  // peer's certificate: empty, else why not (the request is refused).
-  std::string check_claim(const sip::Uri& from, const std::string& fingerprint) const;
+  // peer's certificate: empty, else why not (the request is refused). `claimed` (when
+  // given): whether the From is such a peer's.
+  std::string check_claim(const sip::Uri& from, const std::string& fingerprint,
+                          bool* claimed = nullptr) const;
 
   void on_probe_result(std::uint64_t probe_id, int code);
 

@@ -578,7 +578,36 @@ struct Engine::Impl : core::UserAgentListener {
   // Lanline peer must come with that peer's certificate.
   std::string screen(const sip::Message& request, const sip::Endpoint& from) const {
     if (from.transport != sip::TransportKind::kTls || !discovery) return {};
-    return discovery->check_claim(request.from().uri, transport->peer_fingerprint(from.connection));
+    const std::string certificate = transport->peer_fingerprint(from.connection);
+    bool claimed = false;
+    std::string refusal = discovery->check_claim(request.from().uri, certificate, &claimed);
+    if (!refusal.empty() || !claimed) return refusal;
+    // A Lanline node's media shows the certificate its SIP does (RFC 5763 over RFC 3261
+    // 26.2): a claimed peer's offer that names another one would key the call to whoever
+    // holds that one.
+    return other_fingerprint_in(request.body(), certificate);
+  }
+
+  // The first a=fingerprint line of an SDP body that is not `certificate` ("sha-256 ..."),
+  // as a refusal; empty when there is none.
+  static std::string other_fingerprint_in(std::string_view body, const std::string& certificate) {
+    constexpr std::string_view kAttribute = "a=fingerprint:";
+    for (std::size_t at = body.find(kAttribute); at != std::string_view::npos;
+         at = body.find(kAttribute, at + 1)) {
+      std::string_view value = body.substr(at + kAttribute.size());
+      value = value.substr(0, value.find_first_of("\r\n"));
+      std::string upper(value);
+      for (char& c : upper)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      std::string ours = certificate;
+      for (char& c : ours)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (upper != ours) {
+        return "the offer's DTLS fingerprint (" + std::string(value) +
+               ") is not the certificate its SIP came with (" + certificate + ")";
+      }
+    }
+    return {};
   }
 
   // Its DNS-SD records unless --no-discovery (discovery_glue.cpp holds the rest).

@@ -22,7 +22,8 @@
 #     mallory receives no SIP at all;
 #   - the other way round (openssl s_client on bob's host): a MESSAGE over TLS to alice
 #     that says it is from bob, with a certificate that is not his, is answered 403 and
-#     not stored; the same with bob's own certificate is taken (200).
+#     not stored; the same with bob's own certificate is taken (200), but an INVITE with
+#     bob's certificate whose offer names another certificate for the media gets 403.
 # G.711 (PCMU) so that tests/lib/tone_in_capture.py can decode what it captured.
 # Usage: dtls_call_test.sh LANLINE_BIN
 set -uo pipefail
@@ -222,5 +223,29 @@ genuine=$(send_as "$bob_identity/certificate.pem" "$bob_identity/key.pem" "genui
 echo "     the same with bob's certificate: $genuine"
 check "the same with bob's own certificate is taken (200)" sh -c "echo '$genuine' | grep -q '^SIP/2.0 200'"
 check "and stored" until_true 5 history_has alice sip:bob@198.18.4.2 "genuine-$secret_bob"
+# An INVITE from bob's URI with bob's certificate whose offer names another certificate
+# for the media: refused (the media must be keyed to the identity the SIP showed).
+forger_fp=$(openssl x509 -in "$lab_work/forger.pem" -noout -fingerprint -sha256 | cut -d= -f2)
+python3 - "$forger_fp" >"$lab_work/invite.txt" <<'PY'
+import random, sys
+sdp = "\r\n".join(["v=0", "o=- 1 1 IN IP4 198.18.4.2", "s=-", "c=IN IP4 198.18.4.2", "t=0 0",
+                    "m=audio 40000 UDP/TLS/RTP/SAVPF 0", "a=rtpmap:0 PCMU/8000", "a=setup:actpass",
+                    "a=fingerprint:sha-256 " + sys.argv[1], "a=rtcp-mux"]) + "\r\n"
+n = random.randrange(1 << 30)
+sys.stdout.write("\r\n".join([
+    "INVITE sip:alice@198.18.4.1:5060 SIP/2.0",
+    f"Via: SIP/2.0/TLS 198.18.4.2:5061;branch=z9hG4bKinv{n};rport", "Max-Forwards: 70",
+    f"From: <sip:bob@198.18.4.2:5060>;tag={n}", "To: <sip:alice@198.18.4.1:5060>",
+    f"Call-ID: inv{n}@198.18.4.2", "CSeq: 1 INVITE",
+    "Contact: <sip:bob@198.18.4.2:5061;transport=tls>", "Content-Type: application/sdp",
+    f"Content-Length: {len(sdp)}", "", ""]) + sdp)
+PY
+answer=$({ cat "$lab_work/invite.txt"; sleep 2; } |
+  lab_in 2 timeout 5 openssl s_client -connect 198.18.4.1:5061 -quiet \
+    -cert "$bob_identity/certificate.pem" -key "$bob_identity/key.pem" 2>/dev/null |
+  grep -m1 -E '^SIP/2.0 [2-6]')
+echo "     an INVITE from bob whose offer names the forger's certificate: $answer"
+check "an offer whose DTLS fingerprint is not the certificate of its SIP is refused (403)" \
+  sh -c "echo '$answer' | grep -q '^SIP/2.0 403'"
 
 lab_finish "DTLS call"
