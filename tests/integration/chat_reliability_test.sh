@@ -13,6 +13,8 @@
 set -uo pipefail
 bin=$(readlink -f "$1")
 messages=${2:-1000}
+# The bursts of the later phases: up to 300 and 200 (fewer when MESSAGES is small).
+kill_burst=$((messages < 300 ? messages : 300)) recv_burst=$((messages < 200 ? messages : 200))
 if [ "$(id -u)" != 0 ] || ! command -v iptables >/dev/null || ! ip netns list >/dev/null 2>&1; then
   echo "FAIL: needs root, iproute2 and iptables for network namespaces"; exit 1
 fi
@@ -158,9 +160,9 @@ dropped=$(ip netns exec "$ns_b" iptables -L INPUT -v -x -n | awk '/statistic/ {p
 echo "     (bob's side dropped $dropped datagrams)"
 
 echo "--- the sender killed in the middle of a burst"
-burst alice "$B" killsend 1 300
+burst alice "$B" killsend 1 "$kill_burst"
 # Killed while the burst is on its way: some delivered, some in flight, most waiting.
-until_true 20 sh -c "[ \$('$bin' ctl --profile bob history '$A' 10000 | grep -o killsend- | wc -l) -ge 30 ]"
+until_true 20 sh -c "[ \$('$bin' ctl --profile bob history '$A' 10000 | grep -o killsend- | wc -l) -ge $((kill_burst / 10)) ]"
 kill_node alice
 echo "     alice had accepted $(wc -l <"$work/killsend.accepted"); bob had $(ctl --profile bob history "$A" 10000 | grep -o killsend- | wc -l) when she was killed"
 start_node alice
@@ -174,9 +176,9 @@ contains_accepted bob "$A" killsend &&
   fail "bob holds every one she accepted, once, in order"
 
 echo "--- the receiver killed in the middle of a burst"
-burst alice "$B" killrecv 1 200 &
+burst alice "$B" killrecv 1 "$recv_burst" &
 burst_a=$!
-until_true 20 sh -c "[ \$('$bin' ctl --profile bob history '$A' 10000 | grep -o killrecv- | wc -l) -ge 50 ]"
+until_true 20 sh -c "[ \$('$bin' ctl --profile bob history '$A' 10000 | grep -o killrecv- | wc -l) -ge $((recv_burst / 4)) ]"
 kill_node bob
 sleep 2
 start_node bob
@@ -186,8 +188,8 @@ if until_true 300 all_delivered alice "$B" killrecv; then
 else
   fail "after bob's restart, every message was delivered"
 fi
-received_once_in_order bob "$A" killrecv 200 &&
-  pass "bob holds all 200, once, in order" || fail "bob holds all 200, once, in order"
+received_once_in_order bob "$A" killrecv "$recv_burst" &&
+  pass "bob holds all $recv_burst, once, in order" || fail "bob holds all $recv_burst, once, in order"
 
 echo "--- offline: 50 messages to a node that is not running"
 stop_node bob
