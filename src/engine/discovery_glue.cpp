@@ -474,27 +474,28 @@ std::optional<DiscoveryGlue::Target> DiscoveryGlue::call_target(const std::strin
   return out;
 }
 
-}  // namespace lanline::engine
-
-namespace lanline::engine {
-
 std::optional<DiscoveryGlue::Target> DiscoveryGlue::secure_target_for_uri(
     const std::string& uri) const {
   auto wanted = sip::parse_uri(uri);
   if (!wanted || !tls_) return std::nullopt;
+  const core::Peer* peer = tls_peer_with_uri(*wanted);
+  if (!peer) return std::nullopt;
+  std::string error;
+  auto target = call_target(peer->instance_id.empty() ? peer->key : peer->instance_id, error);
+  if (!target || target->endpoint.transport != sip::TransportKind::kTls) return std::nullopt;
+  target->uri = uri;
+  return target;
+}
+
+const core::Peer* DiscoveryGlue::tls_peer_with_uri(const sip::Uri& uri) const {
   for (const auto& [key, peer] : directory_.peers()) {
     if (peer.fp.empty() || !has_cap(peer.caps, "tls")) continue;
     for (const std::string& text : peer.uris) {
       auto theirs = sip::parse_uri(text);
-      if (!theirs || !sip::uri_equivalent(*wanted, *theirs)) continue;
-      std::string error;
-      auto target = call_target(peer.instance_id.empty() ? peer.key : peer.instance_id, error);
-      if (!target || target->endpoint.transport != sip::TransportKind::kTls) return std::nullopt;
-      target->uri = uri;
-      return target;
+      if (theirs && sip::uri_equivalent(uri, *theirs)) return &peer;
     }
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 std::string DiscoveryGlue::check_tls_peer(const sip::Endpoint& to, bool we_connected,
@@ -532,20 +533,12 @@ std::string DiscoveryGlue::check_tls_peer(const sip::Endpoint& to, bool we_conne
 
 std::string DiscoveryGlue::check_claim(const sip::Uri& from, const std::string& fingerprint,
                                        bool* claimed) const {
-  if (claimed) *claimed = false;
-  for (const auto& [key, peer] : directory_.peers()) {
-    if (peer.fp.empty() || !has_cap(peer.caps, "tls")) continue;
-    for (const std::string& text : peer.uris) {
-      auto theirs = sip::parse_uri(text);
-      if (!theirs || !sip::uri_equivalent(from, *theirs)) continue;
-      if (claimed) *claimed = true;
-      if (peer.fp == fingerprint) return {};
-      return "the request says it is from '" + peer.name + "' (" + std::string(from.text) +
-             ") but its TLS certificate (" + (fingerprint.empty() ? "none" : fingerprint) +
-             ") is not the one that peer announces";
-    }
-  }
-  return {};
+  const core::Peer* peer = tls_peer_with_uri(from);
+  if (claimed) *claimed = peer != nullptr;
+  if (!peer || peer->fp == fingerprint) return {};
+  return "the request says it is from '" + peer->name + "' (" + std::string(from.text) +
+         ") but its TLS certificate (" + (fingerprint.empty() ? "none" : fingerprint) +
+         ") is not the one that peer announces";
 }
 
 }  // namespace lanline::engine

@@ -116,6 +116,8 @@ class DiscoveryGlue : private discovery::DiscoveryListener {
   void end_round(const std::string& key, Probing& probing);
   std::vector<sip::Endpoint> endpoints(const core::Peer& peer) const;
   std::vector<sip::Endpoint> probe_paths(const core::Peer& peer) const;
+  // The discovered Lanline peer that takes TLS and has `uri` among its own, if any.
+  const core::Peer* tls_peer_with_uri(const sip::Uri& uri) const;
   const core::Peer* one_peer(const std::string& target, const char* verb, std::string& error) const;
   void check_identity(const core::Peer& peer);
   nlohmann::json with_identity(const core::Peer& peer) const;

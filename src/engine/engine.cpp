@@ -592,17 +592,18 @@ struct Engine::Impl : core::UserAgentListener {
   // as a refusal; empty when there is none.
   static std::string other_fingerprint_in(std::string_view body, const std::string& certificate) {
     constexpr std::string_view kAttribute = "a=fingerprint:";
+    auto upper = [](std::string_view text) {
+      std::string out(text);
+      for (char& c : out)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return out;
+    };
+    const std::string ours = upper(certificate);
     for (std::size_t at = body.find(kAttribute); at != std::string_view::npos;
          at = body.find(kAttribute, at + 1)) {
       std::string_view value = body.substr(at + kAttribute.size());
       value = value.substr(0, value.find_first_of("\r\n"));
-      std::string upper(value);
-      for (char& c : upper)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      std::string ours = certificate;
-      for (char& c : ours)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (upper != ours) {
+      if (upper(value) != ours) {
         return "the offer's DTLS fingerprint (" + std::string(value) +
                ") is not the certificate its SIP came with (" + certificate + ")";
       }
