@@ -22,25 +22,16 @@ command -v jq >/dev/null || { echo "FAIL: needs jq"; exit 1; }
 here=$(dirname "$(readlink -f "$0")")
 source "$here/../lib/harness.sh"
 source "$here/../lib/sanitizer_check.sh"
+source "$here/../lib/netns_pair.sh"
 harness_start /tmp/lanline-chat.XXXXXX
 tag=$$
 ns_a=lnc-a-$tag ns_b=lnc-b-$tag
-harness_cleanup_hook() {
-  ip netns del "$ns_a" 2>/dev/null
-  ip netns del "$ns_b" 2>/dev/null
-}
-ip netns add "$ns_a" && ip netns add "$ns_b" || { echo "FAIL: cannot create namespaces"; exit 1; }
-ip link add "ca$tag" type veth peer name "cb$tag"
-ip link set "ca$tag" netns "$ns_a"
-ip link set "cb$tag" netns "$ns_b"
-ip -n "$ns_a" addr add 198.18.7.1/24 dev "ca$tag"
-ip -n "$ns_b" addr add 198.18.7.2/24 dev "cb$tag"
+harness_cleanup_hook() { netns_cleanup "$ns_a" "$ns_b"; }
+netns_pair "$ns_a" "ca$tag" 198.18.7.1/24 "$ns_b" "cb$tag" 198.18.7.2/24 ||
+  { echo "FAIL: cannot create namespaces"; exit 1; }
 for ns in "$ns_a" "$ns_b"; do
-  ip -n "$ns" link set lo up
   ip netns exec "$ns" iptables -A INPUT -p udp -m statistic --mode random --probability 0.3 -j DROP
 done
-ip -n "$ns_a" link set "ca$tag" up
-ip -n "$ns_b" link set "cb$tag" up
 A=sip:alice@198.18.7.1 B=sip:bob@198.18.7.2
 
 ctl() { "$bin" ctl "$@"; }
