@@ -58,7 +58,7 @@ all_see() {
 }
 until_true 10 all_see
 seen=$(($(now_ms) - start))
-check "three nodes see each other, reachable, in ${seen} ms (< 2000)" [ "$seen" -lt 2000 ]
+lab_judge "three nodes see each other, reachable, in ${seen} ms (< 2000)" [ "$seen" -lt 2000 ]
 check "a node does not list itself" has_not alice '.instance_id == "'"$alice_id"'"'
 check "the same display name on two hosts: two distinct peers" \
   has alice '.name == "Bob" and (.instance_id == "'"$bob_id"'" or .instance_id == "'"$carol_id"'")' 2
@@ -232,7 +232,7 @@ unset "lab_node[bob]"
 lab_avahi_stop 2 KILL
 until_true 12 has alice '.instance_id == "'"$bob_id"'" and (.reachable | not)'
 gone=$(($(now_ms) - killed))
-check "a node killed without a goodbye is unreachable in ${gone} ms (< 10000)" [ "$gone" -lt 10000 ] ||
+lab_judge "a node killed without a goodbye is unreachable in ${gone} ms (< 10000)" [ "$gone" -lt 10000 ] ||
   lab_peers alice | jq -c 'select(.instance_id == "'"$bob_id"'")'
 check "and cannot be called by name" sh -c \
   "'$LAB_BIN' ctl --profile alice call '$bob_id' | grep -q 'not answering'"

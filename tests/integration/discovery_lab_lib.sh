@@ -195,6 +195,17 @@ lab_check() {
   if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; lab_failures=$((lab_failures + 1)); fi
 }
 
+# lab_judge WHAT COMMAND...: a timing or memory check, judged in the release build and
+# printed under a sanitizer (scripts/test.sh runs each lab test in both): under ASan the
+# allocator's quarantine keeps freed memory and everything runs several times slower.
+lab_judge() {
+  if ldd "$LAB_BIN" 2>/dev/null | grep -q libasan; then
+    echo "     (sanitizer build: not judged here, the release build judges it) $1"
+  else
+    lab_check "$@"
+  fi
+}
+
 # quietly COMMAND...: the command without its output (for a check whose own line must
 # still show; `check ... >/dev/null` would hide it).
 quietly() { "$@" >/dev/null; }
