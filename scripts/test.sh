@@ -59,7 +59,8 @@ skipped_tests=()
 failed_tests=()
 start_time=$SECONDS
 
-log() { printf '\n[test] %s\n' "$*"; }
+# Each line says how long the run has taken so far, so that a slow stage shows.
+log() { printf '\n[test] %dm%02ds %s\n' $(((SECONDS - start_time) / 60)) $(((SECONDS - start_time) % 60)) "$*"; }
 
 record_failure() {  # STAGE — a build/configure step that failed counts as one failure
   total_failed=$((total_failed + 1))
