@@ -70,6 +70,19 @@ struct IncomingMessage {
 enum class StoreVerdict { kNew, kDuplicate, kFailed };
 using MessageStore = std::function<StoreVerdict(const IncomingMessage& message)>;
 
+// An account's binding at its registrar (registration.hpp), as its users see it.
+enum class RegistrationState { kOff, kRegistering, kRegistered, kFailed };
+std::string_view to_string(RegistrationState state);
+
+struct RegistrationInfo {
+  std::size_t account = 0;  // its index, in the order the accounts were added
+  std::string aor;
+  RegistrationState state = RegistrationState::kOff;
+  std::uint32_t expires = 0;  // seconds the registrar granted, while registered
+  std::string last_error;     // what a person should read; empty when all went well
+  int last_code = 0;          // the SIP status of the last failure, 0 for none
+};
+
 class UserAgentListener {
  public:
   virtual ~UserAgentListener() = default;
@@ -83,6 +96,8 @@ class UserAgentListener {
     (void)probe_id;
     (void)code;
   }
+  // After every change of an account's registration.
+  virtual void on_registration(const RegistrationInfo& info) { (void)info; }
 };
 
 struct UserAgentConfig {

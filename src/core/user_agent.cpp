@@ -117,6 +117,8 @@ void UserAgent::advance(sip::TimePoint now) {
   core_.set_now(now);
   core_.layer().advance(now);
   prober_.advance(now);
+  for (auto& registration : registrations_)
+    registration->advance(now);
   while (!timers_.empty() && timers_.begin()->first <= now) {
     auto [id, kind] = timers_.begin()->second;
     timers_.erase(timers_.begin());
@@ -132,6 +134,9 @@ std::optional<sip::TimePoint> UserAgent::next_timer() const {
   std::optional<sip::TimePoint> next = core_.layer().next_timer();
   if (!timers_.empty() && (!next || timers_.begin()->first < *next)) next = timers_.begin()->first;
   if (auto probe = prober_.next_timer(); probe && (!next || *probe < *next)) next = probe;
+  for (const auto& registration : registrations_) {
+    if (auto at = registration->next_timer(); at && (!next || *at < *next)) next = at;
+  }
   return next;
 }
 
@@ -223,6 +228,38 @@ Outcome UserAgent::message_in_call(CallId id, const std::string& text, sip::Time
     return {0, "no call " + std::to_string(id) + " to send the message in"};
   }
   return pager_.send_in_dialog(*session->dialog(), session->peer(), text);
+}
+
+std::size_t UserAgent::add_account(AccountConfig config, sip::TimePoint now) {
+  core_.set_now(now);
+  std::size_t index = registrations_.size();
+  registrations_.push_back(std::make_unique<Registration>(core_, index, std::move(config)));
+  registrations_.back()->start();
+  return index;
+}
+
+bool UserAgent::unregister_accounts(sip::TimePoint now) {
+  core_.set_now(now);
+  bool waiting = false;
+  for (auto& registration : registrations_)
+    waiting = registration->stop() || waiting;
+  return waiting;
+}
+
+bool UserAgent::unregistering() const {
+  return std::any_of(registrations_.begin(), registrations_.end(),
+                     [](const auto& registration) { return registration->stopping(); });
+}
+
+std::vector<RegistrationInfo> UserAgent::accounts() const {
+  std::vector<RegistrationInfo> out;
+  for (const auto& registration : registrations_)
+    out.push_back(registration->info());
+  return out;
+}
+
+const AccountConfig* UserAgent::account(std::size_t index) const {
+  return index < registrations_.size() ? &registrations_[index]->config() : nullptr;
 }
 
 Outcome UserAgent::probe(const sip::Uri& target, const sip::Endpoint& destination,
@@ -457,11 +494,17 @@ void UserAgent::incoming_cancel(TransactionId server, const Message& request) {
 
 void UserAgent::on_response(TransactionId client, const Message& response, const sip::Endpoint&) {
   if (prober_.on_response(client, response) || pager_.on_response(client, response)) return;
+  for (auto& registration : registrations_) {
+    if (registration->on_response(client, response)) return;
+  }
   if (InviteSession* session = call_by_transaction(client)) session->on_response(client, response);
 }
 
 void UserAgent::on_failure(TransactionId id, sip::TransactionFailure failure) {
   if (prober_.on_failure(id, failure) || pager_.on_failure(id, failure)) return;
+  for (auto& registration : registrations_) {
+    if (registration->on_failure(id, failure)) return;
+  }
   if (InviteSession* session = call_by_transaction(id)) session->on_failure(id, failure);
 }
 

@@ -21,6 +21,7 @@
 #include "core/invite_session.hpp"
 #include "core/pager.hpp"
 #include "core/prober.hpp"
+#include "core/registration.hpp"
 #include "core/ua_core.hpp"
 #include "core/ua_types.hpp"
 #include "sip/transaction_layer.hpp"
@@ -84,6 +85,15 @@ class UserAgent : private sip::TransactionUser, private SessionHost {
   // UserAgentConfig::max_calls calls were up.
   std::uint64_t calls_refused_busy() const { return refused_busy_; }
 
+  // An account (issue 16): registered now and kept so (registration.hpp); its index.
+  std::size_t add_account(AccountConfig config, sip::TimePoint now);
+  // Every account un-registers; true while one of those REGISTERs is still out, so that
+  // a node quitting can wait for them (a little).
+  bool unregister_accounts(sip::TimePoint now);
+  bool unregistering() const;
+  std::vector<RegistrationInfo> accounts() const;
+  const AccountConfig* account(std::size_t index) const;
+
   std::vector<CallInfo> calls() const;
   std::optional<CallInfo> find_call(CallId id) const;
   const UserAgentConfig& config() const { return core_.config(); }
@@ -130,6 +140,7 @@ class UserAgent : private sip::TransactionUser, private SessionHost {
   UaCore core_;  // the transaction layer below, the clock, what every usage sends through
   Pager pager_;
   Prober prober_;
+  std::vector<std::unique_ptr<Registration>> registrations_;
   CallId next_call_ = 1;
   std::map<CallId, CallEntry> calls_;
   std::unordered_map<sip::TransactionId, CallId> by_transaction_;
