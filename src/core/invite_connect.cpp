@@ -31,17 +31,27 @@ std::string describe_failure(int code, std::string_view reason) {
   }
 }
 
+// The URI inside a Route value, "<sip:p.example.org;lr>" -> "sip:p.example.org;lr".
+std::string route_uri(const std::string& route) {
+  std::size_t open = route.find('<');
+  std::size_t close = route.find('>', open);
+  if (open == std::string::npos || close == std::string::npos) return route;
+  return route.substr(open + 1, close - open - 1);
+}
+
 }  // namespace
 
 std::unique_ptr<InviteSession> InviteSession::outgoing(CallId id, SessionHost& host,
                                                        const sip::Uri& target,
                                                        const sip::Endpoint& destination,
-                                                       const std::string& peer_fingerprint) {
+                                                       const std::string& peer_fingerprint,
+                                                       const AccountRoute* account) {
   auto session =
       std::make_unique<InviteSession>(id, CallDirection::kOutgoing, host, destination,
                                       peer_fingerprint, target.scheme == sip::UriScheme::kSips);
   session->target_ = std::string(target.text);
   session->info_.remote_uri = session->target_;
+  if (account) session->account_ = *account;
   return session;
 }
 
@@ -64,7 +74,9 @@ Outcome InviteSession::connect() {
 }
 
 std::string InviteSession::send_invite() {
-  sip::RequestSpec spec = core_.new_request("INVITE", target_, peer_, core_.config().display_name);
+  sip::RequestSpec spec =
+      account_ ? core_.new_request_through("INVITE", target_, *account_)
+               : core_.new_request("INVITE", target_, peer_, core_.config().display_name);
   spec.headers = {{"Allow", std::string(kAllow)}};
   spec.content_type = "application/sdp";
   spec.body = media_.offer(sdp::Direction::kSendRecv);
@@ -76,8 +88,19 @@ std::string InviteSession::send_invite() {
     return "could not send to " + sip::to_string(peer_) + ": is the address right?";
   }
   host_.track(info_.id, invite_tx_);
+  if (account_) invite_spec_ = std::move(spec);
   state_ = SessionState::kCalling;
   return {};
+}
+
+// A proxy's 401 or 407 to our INVITE through an account (RFC 3261 22.2): the same INVITE,
+// the same offer, with the answer and the next CSeq. False when it cannot be answered.
+bool InviteSession::answer_invite_challenge(const sip::Message& response) {
+  if (!account_ || !answer_challenge(invite_spec_, response, *account_, answered_)) return false;
+  invite_tx_ = core_.send_request(invite_spec_, peer_, !invite_over_udp_);
+  if (invite_tx_ == 0) return false;
+  host_.track(info_.id, invite_tx_);
+  return true;
 }
 
 void InviteSession::on_invite_response(const sip::Message& response) {
@@ -95,7 +118,12 @@ void InviteSession::on_invite_response(const sip::Message& response) {
     return;
   }
   bool cancelled = state_ == SessionState::kCancelPending || state_ == SessionState::kCancelling;
+  if ((code == 401 || code == 407) && !cancelled && answer_invite_challenge(response)) return;
   if (code >= 300) {
+    if ((code == 401 || code == 407) && answered_ > 0) {
+      finish(code, "the account's password was refused");
+      return;
+    }
     finish(code,
            cancelled && code == 487 ? "cancelled" : describe_failure(code, response.reason()));
     return;
@@ -109,7 +137,11 @@ void InviteSession::on_invite_response(const sip::Message& response) {
   if (!invite) return;
   dialog_ = sip::Dialog::as_uac(*invite, response);
   host_.track_dialog(info_.id, *dialog_);
-  if (auto target = sip::parse_uri(dialog_->remote_target); target) {
+  // In-dialog requests go to the first Record-Route hop when there is one (a proxy that
+  // stays in the path, 12.2.1.1 with loose routing), else to the peer's Contact.
+  const std::string next_hop =
+      dialog_->route_set.empty() ? dialog_->remote_target : route_uri(dialog_->route_set.front());
+  if (auto target = sip::parse_uri(next_hop); target) {
     if (auto endpoint = sip::endpoint_for(*target); endpoint && !peer_.reliable()) {
       endpoint->address = with_zone_of(endpoint->address, peer_.address);
       peer_ = *endpoint;

@@ -74,7 +74,8 @@ class InviteSession {
   static std::unique_ptr<InviteSession> outgoing(CallId id, SessionHost& host,
                                                  const sip::Uri& target,
                                                  const sip::Endpoint& destination,
-                                                 const std::string& peer_fingerprint = {});
+                                                 const std::string& peer_fingerprint = {},
+                                                 const AccountRoute* account = nullptr);
   // invite_accept.cpp: a call for us, or nothing when its offer cannot be answered (the
   // 488 or 400 is sent already). ring() once the UserAgent has it.
   static std::unique_ptr<InviteSession> incoming(CallId id, SessionHost& host,
@@ -141,6 +142,7 @@ class InviteSession {
 
   // invite_connect.cpp
   std::string send_invite();  // what went wrong, if anything
+  bool answer_invite_challenge(const sip::Message& response);
   void on_invite_response(const sip::Message& response);
   void on_invite_failure(sip::TransactionFailure failure);
   void send_cancel();
@@ -189,6 +191,11 @@ class InviteSession {
   std::optional<sip::Dialog> dialog_;
   SessionMedia media_;
   std::string target_;  // caller: the Request-URI of the INVITE
+  // Caller through an account (issue 16): its From and Route, and the INVITE kept to be
+  // sent again with the answer to the proxy's challenge.
+  std::optional<AccountRoute> account_;
+  sip::RequestSpec invite_spec_;
+  int answered_ = 0;
   // The local hold the user wants, an independent fact: it outlives a glare and its
   // retry, while info_.local_hold says what the last completed exchange agreed.
   bool want_hold_ = false;

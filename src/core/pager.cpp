@@ -59,19 +59,20 @@ void add_meta(sip::RequestSpec& spec, const MessageMeta& meta) {
 }  // namespace
 
 Outcome Pager::send(const sip::Uri& target, const sip::Endpoint& destination,
-                    const std::string& text, const MessageMeta& meta) {
+                    const std::string& text, const MessageMeta& meta, const AccountRoute* account) {
   if (!target.is_sip()) return {0, "can only send messages to sip: or sips: addresses"};
   if (text.size() > kLargestText) {
     return {0, "the message is " + std::to_string(text.size()) + " bytes; at most " +
                    std::to_string(kLargestText) + " go in one message"};
   }
-  sip::RequestSpec spec = core_.new_request("MESSAGE", target.text, destination);
+  sip::RequestSpec spec = account ? core_.new_request_through("MESSAGE", target.text, *account)
+                                  : core_.new_request("MESSAGE", target.text, destination);
   spec.contact = false;
   spec.content_type = kTextPlain;
   spec.body = text;
   add_meta(spec, meta);
   sip::Endpoint to = destination;
-  std::uint64_t id = send(spec, to);
+  std::uint64_t id = send(spec, to, account);
   if (id == 0) return {0, "could not send to " + sip::to_string(to)};
   return {id, {}};
 }
@@ -87,10 +88,17 @@ Outcome Pager::send_in_dialog(sip::Dialog& dialog, const sip::Endpoint& peer,
   return {id, {}};
 }
 
-std::uint64_t Pager::send(const sip::RequestSpec& spec, sip::Endpoint& to) {
+std::uint64_t Pager::send(const sip::RequestSpec& spec, sip::Endpoint& to,
+                          const AccountRoute* account) {
   sip::TransactionId tx = core_.send_request(spec, to);
   if (tx == 0) return 0;
-  sent_[tx] = next_id_;
+  Sent& sent = sent_[tx];
+  sent.id = next_id_;
+  if (account) {
+    sent.account = *account;
+    sent.spec = spec;
+    sent.to = to;
+  }
   return next_id_++;
 }
 
@@ -125,8 +133,24 @@ void Pager::receive(sip::TransactionId server, const sip::Message& request, Call
 bool Pager::on_response(sip::TransactionId client, const sip::Message& response) {
   auto it = sent_.find(client);
   if (it == sent_.end()) return false;
-  if (response.status_code() >= 200) {
-    std::uint64_t id = it->second;
+  int code = response.status_code();
+  if ((code == 401 || code == 407) && it->second.account) {
+    // Challenged by the account's proxy: the same MESSAGE again, with the answer.
+    Sent again = std::move(it->second);
+    sent_.erase(it);
+    if (answer_challenge(again.spec, response, *again.account, again.answered)) {
+      if (sip::TransactionId tx = core_.send_request(again.spec, again.to); tx != 0) {
+        sent_[tx] = std::move(again);
+        return true;
+      }
+    }
+    core_.listener().on_message_result(
+        again.id, code,
+        again.answered > 0 ? "the account's password was refused" : std::string(response.reason()));
+    return true;
+  }
+  if (code >= 200) {
+    std::uint64_t id = it->second.id;
     sent_.erase(it);
     core_.listener().on_message_result(id, response.status_code(), std::string(response.reason()));
   }
@@ -136,7 +160,7 @@ bool Pager::on_response(sip::TransactionId client, const sip::Message& response)
 bool Pager::on_failure(sip::TransactionId id, sip::TransactionFailure failure) {
   auto it = sent_.find(id);
   if (it == sent_.end()) return false;
-  std::uint64_t message_id = it->second;
+  std::uint64_t message_id = it->second.id;
   sent_.erase(it);
   bool timeout = failure == sip::TransactionFailure::kTimeout;
   core_.listener().on_message_result(message_id, timeout ? 408 : 503,

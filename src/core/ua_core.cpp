@@ -56,6 +56,37 @@ sip::RequestSpec UaCore::new_request(std::string method, std::string_view target
   return spec;
 }
 
+sip::RequestSpec UaCore::new_request_through(std::string method, std::string_view target,
+                                             const AccountRoute& account) const {
+  sip::RequestSpec spec;
+  spec.method = std::move(method);
+  spec.request_uri = std::string(target);
+  std::string from = "<" + account.aor + ">";
+  if (!account.display_name.empty()) from = "\"" + account.display_name + "\" " + from;
+  spec.from = from + ";tag=" + sip::random_token(6);
+  spec.to = "<" + std::string(target) + ">";
+  spec.call_id = sip::random_token(10) + "@lanline";
+  spec.routes = account.routes;
+  return spec;
+}
+
+bool answer_challenge(sip::RequestSpec& spec, const sip::Message& response,
+                      const AccountRoute& account, int& answered) {
+  auto challenge = sip::choose_challenge(response);
+  if (!challenge || account.credentials.user.empty()) return false;
+  if (answered > 0 && !challenge->stale) return false;  // the answer was refused
+  if (answered >= 3) return false;
+  ++answered;
+  std::string name(sip::authorization_header(*challenge));
+  std::erase_if(spec.headers, [&](const auto& header) { return header.first == name; });
+  spec.headers.emplace_back(name,
+                            sip::digest_authorization(*challenge, account.credentials, spec.method,
+                                                      spec.request_uri, sip::random_token(8), 1));
+  ++spec.cseq;
+  spec.branch.clear();
+  return true;
+}
+
 // RFC 3261 18.1.1: a request within 200 bytes of the path MTU (1500 on a LAN), or over
 // 1300 bytes when the MTU is unknown, goes over TCP instead of UDP.
 sip::Result<sip::Message> UaCore::build_for(const sip::RequestSpec& spec, sip::Endpoint& to,

@@ -22,6 +22,13 @@ inline constexpr std::string_view kAllow = "INVITE, ACK, CANCEL, BYE, OPTIONS, M
 // SDP session ids and glare waits; nothing secret.
 std::mt19937_64& random_engine();
 
+// A 401 or 407 to `spec`, sent through `account`: true when `spec` now carries the answer
+// (the next CSeq, a new branch, the Authorization) and should go again; false when it
+// should fail, as it does when a fresh answer was refused (`answered` counts the answers
+// sent, so each request answers at most once, or again for a stale nonce).
+bool answer_challenge(sip::RequestSpec& spec, const sip::Message& response,
+                      const AccountRoute& account, int& answered);
+
 class UaCore {
  public:
   UaCore(sip::TransportSender& transport, sip::TransactionUser& user, UserAgentListener& listener,
@@ -47,6 +54,9 @@ class UaCore {
   // tag. `display_name` goes in From when given.
   sip::RequestSpec new_request(std::string method, std::string_view target, const sip::Endpoint& to,
                                std::string_view display_name = {}) const;
+  // The same, through an account: From its address of record, Route its outbound proxy.
+  sip::RequestSpec new_request_through(std::string method, std::string_view target,
+                                       const AccountRoute& account) const;
   // Builds the request and sends it in a new client transaction. `to` turns to TCP for a
   // request too large for UDP (RFC 3261 18.1.1), unless `size_may_move` is false (a
   // retry over UDP after the peer refused TCP). 0 if it could not be built or sent.

@@ -13,6 +13,7 @@
 #include "core/call_media.hpp"
 #include "sdp/codecs.hpp"
 #include "sip/dialog.hpp"
+#include "sip/digest.hpp"
 #include "sip/timers.hpp"
 
 namespace lanline::core {
@@ -69,6 +70,16 @@ struct IncomingMessage {
 // again later.
 enum class StoreVerdict { kNew, kDuplicate, kFailed };
 using MessageStore = std::function<StoreVerdict(const IncomingMessage& message)>;
+
+// A request sent through an account (issue 16) rather than straight to a peer: From is
+// the address of record, Route the outbound proxy (RFC 3261 8.1.2), and a 401 or 407 is
+// answered once with the account's credentials.
+struct AccountRoute {
+  std::string aor;
+  std::string display_name;
+  std::vector<std::string> routes;
+  sip::DigestCredentials credentials;
+};
 
 // An account's binding at its registrar (registration.hpp), as its users see it.
 enum class RegistrationState { kOff, kRegistering, kRegistered, kFailed };

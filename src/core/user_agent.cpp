@@ -147,14 +147,16 @@ void UserAgent::schedule(CallId call, CallTimer kind, sip::TimePoint at) {
 // ---- Commands ----
 
 Outcome UserAgent::call(const sip::Uri& target, const sip::Endpoint& destination,
-                        sip::TimePoint now, const std::string& peer_fingerprint) {
+                        sip::TimePoint now, const std::string& peer_fingerprint,
+                        const AccountRoute* account) {
   core_.set_now(now);
   if (!target.is_sip()) return {0, "can only call sip: or sips: addresses"};
   CallId id = next_call_++;
   if (core_.capabilities().codecs.empty()) return {0, "no audio codec is enabled"};
   // In the map before it sends, so that its transaction is indexed.
   CallEntry& entry = calls_[id];
-  entry.session = InviteSession::outgoing(id, *this, target, destination, peer_fingerprint);
+  entry.session =
+      InviteSession::outgoing(id, *this, target, destination, peer_fingerprint, account);
   Outcome outcome = entry.session->connect();
   if (!outcome.ok()) forget(id);  // never told anyone: no call to report
   return outcome;
@@ -216,9 +218,10 @@ Outcome UserAgent::resume(CallId id, sip::TimePoint now) {
 }
 
 Outcome UserAgent::message(const sip::Uri& target, const sip::Endpoint& destination,
-                           const std::string& text, sip::TimePoint now, const MessageMeta& meta) {
+                           const std::string& text, sip::TimePoint now, const MessageMeta& meta,
+                           const AccountRoute* account) {
   core_.set_now(now);
-  return pager_.send(target, destination, text, meta);
+  return pager_.send(target, destination, text, meta, account);
 }
 
 Outcome UserAgent::message_in_call(CallId id, const std::string& text, sip::TimePoint now) {
@@ -260,6 +263,12 @@ std::vector<RegistrationInfo> UserAgent::accounts() const {
 
 const AccountConfig* UserAgent::account(std::size_t index) const {
   return index < registrations_.size() ? &registrations_[index]->config() : nullptr;
+}
+
+std::optional<AccountRoute> UserAgent::route_through(std::size_t index) const {
+  const AccountConfig* config = account(index);
+  if (!config) return std::nullopt;
+  return AccountRoute{config->aor, config->display_name, config->routes, config->credentials};
 }
 
 Outcome UserAgent::probe(const sip::Uri& target, const sip::Endpoint& destination,

@@ -40,8 +40,9 @@ class UserAgent : private sip::TransactionUser, private SessionHost {
 
   // Places a call to `target`, sending to `destination`.
   // `peer_fingerprint`: a Lanline peer's announced certificate fingerprint, for DTLS-SRTP.
+  // `account`: through that account, `destination` being its proxy (issue 16).
   Outcome call(const sip::Uri& target, const sip::Endpoint& destination, sip::TimePoint now,
-               const std::string& peer_fingerprint = {});
+               const std::string& peer_fingerprint = {}, const AccountRoute* account = nullptr);
   // Our certificate's fingerprint (engine/node_identity.hpp): DTLS-SRTP offers are taken.
   void set_dtls_fingerprint(std::string fingerprint) {
     core_.set_dtls_fingerprint(std::move(fingerprint));
@@ -58,7 +59,8 @@ class UserAgent : private sip::TransactionUser, private SessionHost {
   Outcome set_stream(CallId id, StreamKind kind, ContentRole content, bool on, sip::TimePoint now);
   // A text message: inside the call's dialog when `call` is set, else on its own.
   Outcome message(const sip::Uri& target, const sip::Endpoint& destination, const std::string& text,
-                  sip::TimePoint now, const MessageMeta& meta = {});
+                  sip::TimePoint now, const MessageMeta& meta = {},
+                  const AccountRoute* account = nullptr);
   // Received messages are stored here before they are answered; none: answered at once.
   void set_message_store(MessageStore store) { pager_.set_store(std::move(store)); }
   Outcome message_in_call(CallId id, const std::string& text, sip::TimePoint now);
@@ -93,6 +95,8 @@ class UserAgent : private sip::TransactionUser, private SessionHost {
   bool unregistering() const;
   std::vector<RegistrationInfo> accounts() const;
   const AccountConfig* account(std::size_t index) const;
+  // How requests go through account `index` (its From, Route and credentials).
+  std::optional<AccountRoute> route_through(std::size_t index) const;
 
   std::vector<CallInfo> calls() const;
   std::optional<CallInfo> find_call(CallId id) const;
