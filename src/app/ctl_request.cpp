@@ -38,6 +38,7 @@ constexpr auto kCommands = std::to_array<CommandSyntax>({
     {"video", "on|off"},
     {"snapshot", "remote|local|screen PATH.png"},
     {"presence", "available|away|busy [NOTE...]"},
+    {"accounts", ""},
     {"events", ""},
     {"quit", ""},
 });
@@ -99,7 +100,8 @@ std::optional<nlohmann::json> build_ctl_request(std::span<const std::string> arg
   };
 
   nlohmann::json request = {{"cmd", name}};
-  if (one_of(name, {"status", "peers", "mute", "unmute", "calls", "devices", "events", "quit"})) {
+  if (one_of(name, {"status", "peers", "mute", "unmute", "calls", "devices", "accounts", "events",
+                    "quit"})) {
     if (!rest.empty()) return usage("takes no arguments");
   } else if (name == "call") {
     if (!count_between(1, 1) || rest[0].empty()) return usage("give one TARGET");

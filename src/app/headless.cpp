@@ -47,16 +47,29 @@ class ThreadDefault {
   GMainContext* context_;
 };
 
+struct Stopping {
+  GMainLoop* loop;
+  Node* node;
+  bool asked = false;
+};
+
+// The first signal un-registers the accounts, then stops; a second one stops at once.
 gboolean on_stop_signal(gpointer data) {
+  auto* stopping = static_cast<Stopping*>(data);
+  if (stopping->asked) {
+    g_main_loop_quit(stopping->loop);
+    return G_SOURCE_CONTINUE;
+  }
   spdlog::info("stopping on a signal");
-  g_main_loop_quit(static_cast<GMainLoop*>(data));
+  stopping->asked = true;
+  stopping->node->leave([loop = stopping->loop] { g_main_loop_quit(loop); });
   return G_SOURCE_CONTINUE;
 }
 
-SourcePtr watch_signal(int signal_number, GMainContext* context, GMainLoop* loop) {
+SourcePtr watch_signal(int signal_number, GMainContext* context, Stopping& stopping) {
   // g_unix_signal_add() would attach to the global default context, not ours.
   GSource* source = g_unix_signal_source_new(signal_number);
-  g_source_set_callback(source, &on_stop_signal, loop, nullptr);
+  g_source_set_callback(source, &on_stop_signal, &stopping, nullptr);
   g_source_attach(source, context);
   return SourcePtr(source);
 }
@@ -95,8 +108,9 @@ int run_headless(const Profile& profile, const NodeOptions& options) {
     spdlog::info("stopping: a client asked to quit");
     g_main_loop_quit(loop);
   });
-  SourcePtr on_sigint = watch_signal(SIGINT, context.get(), loop.get());
-  SourcePtr on_sigterm = watch_signal(SIGTERM, context.get(), loop.get());
+  Stopping stopping{loop.get(), node.get()};
+  SourcePtr on_sigint = watch_signal(SIGINT, context.get(), stopping);
+  SourcePtr on_sigterm = watch_signal(SIGTERM, context.get(), stopping);
 
   fmt::print("lanline: {}\n", node->ready_line());
   std::fflush(stdout);

@@ -21,6 +21,8 @@ namespace {
 using lanline::app::NodeOptions;
 
 constexpr const char* kNodeGroup = "Node options (each also a key of the profile's config file)";
+constexpr const char* kAccountGroup =
+    "Account options (none by default; each also a config key; the password only in its file)";
 
 struct OptionHelp {
   const char* key;
@@ -53,6 +55,16 @@ const OptionHelp kOptionHelp[] = {
      "window (the desktop app's; a headless node opens a window per picture) | null (decoded "
      "for snapshots, not shown; the headless default)",
      kNodeGroup},
+    {"account", "sip:USER@DOMAIN", "A SIP account beyond the LAN: its address of record",
+     kAccountGroup},
+    {"registrar", "HOST[:PORT]", "Where REGISTER goes when DOMAIN itself is not the registrar",
+     kAccountGroup},
+    {"outbound-proxy", "URI", "Proxy every request of the account goes through (RFC 3261 8.1.2)",
+     kAccountGroup},
+    {"account-transport", "T", "udp | tcp | tls (default udp)", kAccountGroup},
+    {"password-file", "PATH", "The account's password, alone in a file of mode 0600",
+     kAccountGroup},
+    {"account-expires", "SECONDS", "Registration asked for (default 600)", kAccountGroup},
 };
 
 // The node's options on the command line; applied over the config file after parsing.

@@ -2,6 +2,11 @@
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 
 #include "control_server.hpp"
 #include "engine/audio_devices.hpp"
@@ -10,6 +15,32 @@
 #include "local_address.hpp"
 
 namespace lanline::app {
+namespace {
+
+// The account's password (--password-file): the file's first line. A file others may read
+// is refused, as ssh refuses such a key: the password would not be the user's alone.
+bool read_password_file(const std::string& path, std::string& password, std::string& error) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    error = fmt::format("cannot read the password file {}: {}", path, std::strerror(errno));
+    return false;
+  }
+  if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    error =
+        fmt::format("the password file {} can be read by others (mode {:o}): run `chmod 600 {}`",
+                    path, info.st_mode & 0777, path);
+    return false;
+  }
+  std::ifstream in(path);
+  if (!in || !std::getline(in, password)) {
+    error = fmt::format("cannot read a password from {}: the file is empty", path);
+    return false;
+  }
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return true;
+}
+
+}  // namespace
 
 // Members in the order they must be built; they are destroyed in reverse: the server
 // first (it unsubscribes from the handler), then the handler (from the engine).
@@ -86,6 +117,18 @@ std::unique_ptr<Node> Node::create(GMainContext* context, const Profile& profile
   engine_options.discovery = !options.no_discovery;
   engine_options.stun = options.stun;
   engine_options.turn = options.turn;
+  if (!options.account.empty()) {
+    engine::AccountOptions account;
+    account.aor = options.account;
+    account.registrar = options.registrar;
+    account.outbound_proxy = options.outbound_proxy;
+    account.transport = options.account_transport;
+    account.expires = options.account_expires;
+    if (!options.password_file.empty() &&
+        !read_password_file(options.password_file, account.password, error))
+      return nullptr;
+    engine_options.account = std::move(account);
+  }
   engine_options.data_dir = profile.data_file().parent_path();
   engine_options.database = profile.data_file();
   impl.engine = engine::Engine::create(context, engine_options, error);
@@ -137,6 +180,10 @@ std::shared_ptr<media::FrameBoard> Node::video_frames() const {
 
 engine::CommandHandler& Node::handler() {
   return *impl_->history;
+}
+
+void Node::leave(std::function<void()> done) {
+  impl_->engine->leave(std::move(done));
 }
 
 void Node::on_quit(std::function<void()> callback) {

@@ -36,8 +36,10 @@ class Node {
   engine::CommandHandler& handler();
   // The calls' newest video frames, for the window.
   std::shared_ptr<media::FrameBoard> video_frames() const;
-  // Called when a client sends "quit".
+  // Called when a client sends "quit" (once the accounts un-registered).
   void on_quit(std::function<void()> callback);
+  // Un-registers the accounts, then `done`: how a node stopping on a signal leaves.
+  void leave(std::function<void()> done);
   // "NAME ready on sip:USER@ADDRESS:PORT, control socket PATH"
   std::string ready_line() const;
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/codec_table.hpp"
+#include "sip/uri.hpp"
 
 namespace lanline::app {
 namespace {
@@ -31,6 +32,12 @@ constexpr auto kKeys = std::to_array<std::string_view>({
     "video-sink",
     "stun",
     "turn",
+    "account",
+    "registrar",
+    "outbound-proxy",
+    "account-transport",
+    "password-file",
+    "account-expires",
 });
 
 std::string known_keys() {
@@ -160,6 +167,26 @@ std::string check_stun(std::string_view value) {
   return "";
 }
 
+// HOST or HOST:PORT.
+std::string check_host(std::string_view value) {
+  if (value.empty()) return "the host is empty";
+  if (value.find(':') == std::string_view::npos || value.front() == '[') {
+    if (value.front() == '[' && value.find(']') == std::string_view::npos)
+      return fmt::format("'{}' is not HOST[:PORT]", value);
+    if (value.front() != '[' || value.back() == ']') return "";
+  }
+  return check_stun(value).empty() ? "" : fmt::format("'{}' is not HOST[:PORT]", value);
+}
+
+// A sip: or sips: URI with a user and a host: an address of record.
+std::string check_aor(std::string_view value) {
+  auto uri = sip::parse_uri(value);
+  if (!uri || !uri->is_sip() || !uri->has_user || uri->host.empty()) {
+    return fmt::format("'{}' is not an address of record like sip:alice@example.org", value);
+  }
+  return "";
+}
+
 }  // namespace
 
 std::span<const std::string_view> option_keys() {
@@ -257,6 +284,34 @@ std::string set_option(NodeOptions& options, std::string_view key, std::string_v
         !problem.empty())
       return problem;
     options.turn = value;
+  } else if (key == "account") {
+    if (std::string problem = value.empty() ? "" : check_aor(value); !problem.empty())
+      return problem;
+    options.account = value;
+  } else if (key == "registrar") {
+    if (std::string problem = value.empty() ? "" : check_host(value); !problem.empty())
+      return problem;
+    options.registrar = value;
+  } else if (key == "outbound-proxy") {
+    auto uri = sip::parse_uri(value);
+    if (!value.empty() && (!uri || !uri->is_sip() || uri->host.empty()))
+      return fmt::format("'{}' is not a SIP URI like sip:proxy.example.org", value);
+    options.outbound_proxy = value;
+  } else if (key == "account-transport") {
+    if (std::string problem = check_choice(value, {"udp", "tcp", "tls"}, {}, "udp, tcp, tls");
+        !problem.empty())
+      return problem;
+    options.account_transport = value;
+  } else if (key == "password-file") {
+    if (value.empty()) return "the password file's path is empty";
+    options.password_file = value;
+  } else if (key == "account-expires") {
+    std::uint32_t seconds = 0;
+    auto [end, code] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (code != std::errc() || end != value.data() + value.size() || seconds < 20 ||
+        seconds > 86400)
+      return fmt::format("'{}' is not a number of seconds from 20 to 86400", value);
+    options.account_expires = seconds;
   } else {
     return fmt::format("unknown option '{}' (the options are {})", key, known_keys());
   }

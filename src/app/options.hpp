@@ -31,6 +31,13 @@ struct NodeOptions {
   std::string video_sink;                 // window | null
   std::string stun;                       // HOST:PORT
   std::string turn;                       // turn:... or turns:... URI
+  // An account beyond the LAN (issue 16); none when `account` is empty.
+  std::string account;                  // the address of record, sip:USER@DOMAIN
+  std::string registrar;                // HOST[:PORT] where REGISTER goes; "": DOMAIN itself
+  std::string outbound_proxy;           // a sip: URI every request of the account goes through
+  std::string account_transport;        // udp | tcp | tls; "": udp (tls for a sips: account)
+  std::string password_file;            // the password, alone in a file of mode 0600
+  std::uint32_t account_expires = 600;  // the registration asked for, in seconds (20-86400)
 };
 
 // Every key, in the order --help and error messages list them.

@@ -53,7 +53,7 @@ class Registration {
 
   // A refresh no sooner than this after the last one, whatever the registrar granted:
   // a registrar granting 1 s must not make us send a REGISTER a second.
-  static constexpr std::uint32_t kShortestRefresh = 20;
+  static constexpr std::uint32_t kShortestRefresh = 10;
 
  private:
   void send(std::uint32_t expires, bool answering);

@@ -314,6 +314,11 @@ struct Engine::Impl : core::UserAgentListener {
     }
     if (auto peer = discovery->secure_target_for_uri(text))
       return place_call(*peer);  // a Lanline peer's own address: as protected as its name
+    if (auto through = route_for(*uri)) {
+      core::Outcome outcome = ua->call(*uri, account_next_hop, now(), {}, &*through);
+      if (!outcome.ok()) return failure(outcome.error);
+      return json{{"ok", true}, {"call", outcome.id}, {"account", through->aor}};
+    }
     auto to = destination(*uri, lookup, error);
     if (!to) return lookup.host.empty() ? failure(error) : json();
     if (scoped) to->address += "%" + scoped->zone;
@@ -376,6 +381,11 @@ struct Engine::Impl : core::UserAgentListener {
     if (scoped) uri_text = scoped->uri;
     auto uri = sip::parse_uri(uri_text);
     if (!uri) return failure("'" + target + "' is not a SIP address: " + uri.error().reason);
+    if (auto through = route_for(*uri)) {
+      core::Outcome outcome = ua->message(*uri, account_next_hop, text, now(), meta, &*through);
+      if (!outcome.ok()) return failure(outcome.error);
+      return json{{"ok", true}, {"message", outcome.id}, {"account", through->aor}};
+    }
     std::string error;
     auto to = destination(*uri, lookup, error);
     if (!to) return lookup.host.empty() ? failure(error) : json();
@@ -407,6 +417,7 @@ struct Engine::Impl : core::UserAgentListener {
       if (!outcome.ok()) return failure(outcome.error);
       return json{{"ok", true}, {"call", *id}};
     };
+    if (cmd == "accounts") return json{{"ok", true}, {"accounts", accounts_json()}};
     if (cmd == "status") {
       const auto& local = ua->config().local;
       json status{{"ok", true},
@@ -683,25 +694,167 @@ struct Engine::Impl : core::UserAgentListener {
   }
 
   // `use` gets `host` as an IP address: at once for a literal, after a lookup for a name.
-  void resolve(const std::string& host, std::function<void(const std::string&)> use) {
+  // `what` names the server in the log ("ICE server", "registrar"); `missing` says what
+  // its absence costs.
+  void resolve(const std::string& host, std::function<void(const std::string&)> use,
+               std::string what = "ICE server", std::string missing = "calls go on without it") {
     if (ice::is_ip_literal(host)) {
       use(host);
       return;
     }
-    names->lookup(host, [host, use = std::move(use)](std::optional<std::string> found,
-                                                     const std::string& error) {
+    names->lookup(host, [host, what, missing, use = std::move(use)](
+                            std::optional<std::string> found, const std::string& error) {
       if (!found) {
-        spdlog::warn("cannot look up ICE server '{}': {}; calls go on without it", host, error);
+        spdlog::warn("cannot look up {} '{}': {}; {}", what, host, error, missing);
         return;
       }
-      spdlog::info("ICE server {} is {}", host, *found);
+      spdlog::info("{} {} is {}", what, host, *found);
       use(*found);
     });
   }
 
+  // ---- The account (issue 16) ----
+  // Its address of record's domain, and where its requests go (the outbound proxy, else
+  // the registrar) once looked up; calls and messages to sip:X@DOMAIN take that way.
+  std::optional<std::size_t> account;
+  std::string account_domain;
+  sip::Endpoint account_next_hop;
+
+  void start_account() {
+    if (!options.account) return;
+    const AccountOptions& wanted = *options.account;
+    auto aor = sip::parse_uri(wanted.aor);
+    if (!aor || !aor->has_user) {
+      spdlog::error("account {} is not an address of record; no registration", wanted.aor);
+      return;
+    }
+    account_domain = std::string(aor->host_address());
+    std::string host = account_domain;
+    int port = -1;
+    sip::TransportKind kind =
+        aor->scheme == sip::UriScheme::kSips ? sip::TransportKind::kTls : sip::TransportKind::kUdp;
+    core::AccountConfig config;
+    if (!wanted.outbound_proxy.empty()) {
+      auto proxy = sip::parse_uri(wanted.outbound_proxy);
+      if (!proxy) return;
+      host = std::string(proxy->host_address());
+      port = proxy->port;
+      if (proxy->params.has("transport")) kind = sip::transport_for(*proxy);
+      std::string route = wanted.outbound_proxy;
+      if (!proxy->params.has("lr")) route += ";lr";  // a loose router (RFC 3261 16.12)
+      config.routes = {"<" + route + ">"};
+    } else if (!wanted.registrar.empty()) {
+      // HOST, HOST:PORT, [V6] or [V6]:PORT (checked by the options).
+      host = wanted.registrar;
+      std::size_t colon = host.rfind(':');
+      std::size_t bracket = host.rfind(']');
+      bool has_port = colon != std::string::npos &&
+                      (host.front() == '[' ? bracket != std::string::npos && colon > bracket
+                                           : host.find(':') == colon);
+      if (has_port) {
+        port = std::stoi(host.substr(colon + 1));
+        host = host.substr(0, colon);
+      }
+      if (host.front() == '[') host = host.substr(1, host.size() - 2);
+    }
+    if (auto named = sip::transport_named(wanted.transport)) kind = *named;
+    if (port < 0) port = kind == sip::TransportKind::kTls ? 5061 : 5060;
+    config.aor = wanted.aor;
+    config.registrar_uri = std::string(aor->scheme == sip::UriScheme::kSips ? "sips:" : "sip:") +
+                           std::string(aor->host);
+    config.credentials = {std::string(aor->user), wanted.password};
+    config.expires = wanted.expires;
+    config.display_name = ua->config().display_name;
+    if (identity) config.instance_urn = "urn:uuid:" + identity->instance_id;
+    spdlog::info("account {}: registering at {}:{} over {}", wanted.aor, host, port,
+                 sip::transport_name(kind));
+    resolve(
+        host,
+        [this, config = std::move(config), port, kind](const std::string& found) mutable {
+          config.registrar = sip::Endpoint{found, static_cast<std::uint16_t>(port), kind, 0};
+          account_next_hop = config.registrar;
+          account = ua->add_account(std::move(config), now());
+          rearm();
+        },
+        "registrar", "the account stays unregistered; calls on the LAN still work");
+  }
+
+  // A call or message to sip:X@DOMAIN of the account goes through it.
+  std::optional<core::AccountRoute> route_for(const sip::Uri& uri) const {
+    const std::string host(uri.host_address());
+    if (!account || g_ascii_strcasecmp(host.c_str(), account_domain.c_str()) != 0)
+      return std::nullopt;
+    return ua->route_through(*account);
+  }
+
+  void on_registration(const core::RegistrationInfo& info) override {
+    if (info.state == core::RegistrationState::kFailed) {
+      spdlog::warn("account {}: {}", info.aor, info.last_error);
+    } else if (info.state == core::RegistrationState::kRegistered) {
+      spdlog::info("account {}: registered for {} s{}", info.aor, info.expires,
+                   info.last_error.empty() ? "" : " (" + info.last_error + ")");
+    } else {
+      spdlog::info("account {}: {}", info.aor, core::to_string(info.state));
+    }
+    emit(json{{"event", "account.state"},
+              {"aor", info.aor},
+              {"state", std::string(core::to_string(info.state))},
+              {"expires", info.expires},
+              {"error", info.last_error}});
+  }
+
+  json accounts_json() const {
+    json list = json::array();
+    for (const core::RegistrationInfo& info : ua->accounts()) {
+      const core::AccountConfig* config = ua->account(info.account);
+      list.push_back(json{{"aor", info.aor},
+                          {"state", std::string(core::to_string(info.state))},
+                          {"expires", info.expires},
+                          {"error", info.last_error},
+                          {"code", info.last_code},
+                          {"registrar", config ? sip::to_string(config->registrar) : ""}});
+    }
+    // An account whose registrar is still being looked up is not in the UA yet.
+    if (options.account && !account) {
+      list.push_back(json{{"aor", options.account->aor},
+                          {"state", "registering"},
+                          {"expires", 0},
+                          {"error", ""},
+                          {"code", 0},
+                          {"registrar", ""}});
+    }
+    return list;
+  }
+
+  // Un-registers, then `done` once every answer came or after kLeaveBound.
+  static constexpr auto kLeaveBound = std::chrono::seconds(3);
+  std::function<void()> leave_done;
+  sip::TimePoint leave_deadline{};
+  void leave(std::function<void()> done) {
+    if (!ua->unregister_accounts(now())) {
+      done();
+      return;
+    }
+    rearm();
+    leave_done = std::move(done);
+    leave_deadline = now() + kLeaveBound;
+    GSource* poll = g_timeout_source_new(50);
+    g_source_set_callback(poll, &Impl::on_leave_poll, this, nullptr);
+    g_source_attach(poll, context);
+    g_source_unref(poll);
+  }
+  static gboolean on_leave_poll(gpointer self) {
+    auto* impl = static_cast<Impl*>(self);
+    if (impl->ua->unregistering() && now() < impl->leave_deadline) return G_SOURCE_CONTINUE;
+    if (auto done = std::move(impl->leave_done)) done();
+    return G_SOURCE_REMOVE;
+  }
+
   static gboolean on_quit_idle(gpointer self) {
     auto* impl = static_cast<Impl*>(self);
-    if (impl->quit) impl->quit();
+    impl->leave([impl] {
+      if (impl->quit) impl->quit();
+    });
     return G_SOURCE_REMOVE;
   }
 };
@@ -779,6 +932,7 @@ std::unique_ptr<Engine> Engine::create(GMainContext* context, const EngineOption
   config.send_video = impl.media->video_enabled();
   impl.ua = std::make_unique<core::UserAgent>(*impl.transport, impl, config);
   impl.start_discovery(config);
+  impl.start_account();
   GSource* trim = g_timeout_source_new_seconds(10);
   g_source_set_callback(trim, &Impl::on_trim, &impl, nullptr);
   g_source_attach(trim, context);
@@ -838,6 +992,10 @@ void Engine::unsubscribe(std::uint64_t token) {
 
 void Engine::on_quit(std::function<void()> callback) {
   impl_->quit = std::move(callback);
+}
+
+void Engine::leave(std::function<void()> done) {
+  impl_->leave(std::move(done));
 }
 
 void Engine::set_message_store(core::MessageStore store) {

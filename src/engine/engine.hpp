@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,16 @@ class FrameBoard;
 }
 
 namespace lanline::engine {
+
+// A SIP account beyond the LAN (issue 16), as the options give it (app/options.hpp).
+struct AccountOptions {
+  std::string aor;             // sip:USER@DOMAIN
+  std::string registrar;       // HOST[:PORT]; "": DOMAIN
+  std::string outbound_proxy;  // a sip: URI; "": none
+  std::string transport;       // udp | tcp | tls; "": udp, or tls for a sips: account
+  std::string password;        // read from its file; "" when there is none
+  std::uint32_t expires = 600;
+};
 
 struct EngineOptions {
   std::string profile = "default";
@@ -35,6 +46,7 @@ struct EngineOptions {
   bool discovery = true;                  // publish and browse DNS-SD (--no-discovery turns it off)
   std::string stun;                       // --stun HOST:PORT; "" for none
   std::string turn;                       // --turn turn:USER:PASS@HOST:PORT?transport=...
+  std::optional<AccountOptions> account;  // --account and its options; none by default
   // Where the profile keeps its data; the node's identity (instance id, certificate) is
   // kept in its "identity" folder. Empty: an identity for this run only.
   std::filesystem::path data_dir;
@@ -55,8 +67,12 @@ class Engine : public CommandHandler {
   std::uint64_t subscribe(EventSink sink) override;
   void unsubscribe(std::uint64_t token) override;
 
-  // Called when a client sends "quit".
+  // Called when a client sends "quit" (after the accounts un-registered, a few seconds
+  // at most).
   void on_quit(std::function<void()> callback);
+  // Un-registers the accounts, then calls `done` (at once when there are none): a node
+  // stopping on a signal leaves its registrar no stale binding.
+  void leave(std::function<void()> done);
   std::uint16_t sip_port() const;
   // The calls' newest video frames, for the window (media::FrameBoard).
   std::shared_ptr<media::FrameBoard> video_frames() const;

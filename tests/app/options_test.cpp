@@ -51,9 +51,33 @@ TEST(Options, EveryKeyIsSettable) {
   EXPECT_EQ(o.turn, "turn:turn.example.org:3478?transport=udp");
   EXPECT_EQ(o.audio_codecs, std::vector<std::string>{"pcmu"});
   EXPECT_EQ(o.video_codecs, (std::vector<std::string>{"h264", "vp8"}));
-  EXPECT_EQ(option_keys().size(), 15u);
+  EXPECT_EQ(option_keys().size(), 21u);
   for (std::string_view key : option_keys())
     EXPECT_EQ(set(o, key, "\x01"), "the value holds a control character") << key;
+}
+
+TEST(Options, AnAccount) {
+  NodeOptions o;
+  EXPECT_EQ(set(o, "account", "sip:alice@example.org"), "");
+  EXPECT_EQ(o.account, "sip:alice@example.org");
+  EXPECT_EQ(set(o, "registrar", "registrar.example.org"), "");
+  EXPECT_EQ(set(o, "registrar", "192.0.2.1:5070"), "");
+  EXPECT_EQ(set(o, "registrar", "[2001:db8::1]"), "");
+  EXPECT_EQ(set(o, "registrar", "[2001:db8::1]:5070"), "");
+  EXPECT_EQ(set(o, "outbound-proxy", "sip:proxy.example.org;lr"), "");
+  EXPECT_EQ(set(o, "account-transport", "tls"), "");
+  EXPECT_EQ(set(o, "password-file", "/home/alice/.sip-password"), "");
+  EXPECT_EQ(set(o, "account-expires", "3600"), "");
+  EXPECT_EQ(o.account_expires, 3600u);
+  EXPECT_EQ(set(o, "account", "alice@example.org"),
+            "'alice@example.org' is not an address of record like sip:alice@example.org");
+  EXPECT_EQ(set(o, "account", "sip:example.org"),
+            "'sip:example.org' is not an address of record like sip:alice@example.org");
+  EXPECT_EQ(set(o, "registrar", "host:port"), "'host:port' is not HOST[:PORT]");
+  EXPECT_EQ(set(o, "outbound-proxy", "http://proxy"),
+            "'http://proxy' is not a SIP URI like sip:proxy.example.org");
+  EXPECT_EQ(set(o, "account-transport", "sctp"), "'sctp' is not one of udp, tcp, tls");
+  EXPECT_EQ(set(o, "account-expires", "5"), "'5' is not a number of seconds from 20 to 86400");
 }
 
 TEST(Options, GoodValuesOfEachKind) {
