@@ -65,6 +65,7 @@ class Registration {
   UaCore& core_;
   AccountConfig config_;
   RegistrationInfo info_;
+  std::optional<RegistrationInfo> reported_;  // what the listener heard last
   std::string call_id_;  // one Call-ID for every REGISTER of this binding (10.2.4)
   std::string from_tag_;
   std::uint32_t cseq_ = 0;

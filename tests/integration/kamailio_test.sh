@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Accounts beyond the LAN (issue 16) against a real Kamailio (tests/kamailio/kamailio.cfg):
+# three namespaces on one bridge, Kamailio on 198.18.71.1 as registrar and proxy of the
+# domain lanline.test, alice and bob in their own namespaces, each with an account there.
+#   1. both register with digest authentication (over UDP), shown by `ctl accounts`
+#   2. alice calls sip:bob@lanline.test through the proxy (its 407 answered), audio both
+#      ways (a 440 Hz and a 660 Hz tone, each checked in the other's recording)
+#   3. chat both ways through the proxy (its 407 answered)
+#   4. a wrong password: refused, reported once, not retried
+#   5. Kamailio restarts and forgets every binding: alice registers again at her next
+#      refresh, and bob calls her again
+#   6. a node that quits, and one stopped by SIGTERM, un-register: a call to them is 404
+#
+# Usage: kamailio_test.sh LANLINE_BIN [ALGORITHM]   (ALGORITHM: MD5 (default) or SHA-256)
+set -uo pipefail
+bin=$1
+algorithm=${2:-MD5}
+for tool in kamailio jq sox gawk; do
+  command -v "$tool" >/dev/null || { echo "FAIL: needs $tool (Debian package: ${tool/sox/sox})"; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "FAIL: needs root for network namespaces"; exit 1; }
+here=$(dirname "$(readlink -f "$0")")
+source "$here/../lib/harness.sh"
+source "$here/../lib/sanitizer_check.sh"
+source "$here/../lib/audio_check.sh"
+source "$here/../lib/netns_pair.sh"
+harness_start /tmp/lanline-kamailio.XXXXXX
+
+tag=$$
+ns_srv=lnk-s-$tag ns_a=lnk-a-$tag ns_b=lnk-b-$tag
+harness_cleanup_hook() { netns_cleanup "$ns_srv" "$ns_a" "$ns_b"; }
+# One LAN: a bridge in the server's namespace, a veth from each host to it.
+ip netns add "$ns_srv" && ip -n "$ns_srv" link set lo up &&
+  ip -n "$ns_srv" link add br0 type bridge && ip -n "$ns_srv" link set br0 up &&
+  ip -n "$ns_srv" addr add 198.18.71.1/24 dev br0 || { echo "FAIL: cannot create namespaces"; exit 1; }
+n=2
+for ns in "$ns_a" "$ns_b"; do
+  ip netns add "$ns" && ip -n "$ns" link set lo up &&
+    ip link add "k$n-$tag" type veth peer name "kp$n-$tag" &&
+    ip link set "k$n-$tag" netns "$ns" && ip link set "kp$n-$tag" netns "$ns_srv" &&
+    ip -n "$ns_srv" link set "kp$n-$tag" master br0 && ip -n "$ns_srv" link set "kp$n-$tag" up &&
+    ip -n "$ns" addr add "198.18.71.$n/24" dev "k$n-$tag" && ip -n "$ns" link set "k$n-$tag" up ||
+    { echo "FAIL: cannot create namespaces"; exit 1; }
+  n=$((n + 1))
+done
+
+# ---- Kamailio: the subscriber table, the configuration, the daemon -----------------------
+db=$work/db
+mkdir -p "$db" "$work/kamailio-run"
+cat >"$db/version" <<'EOF'
+id(int,auto) table_name(string) table_version(int) 
+0:subscriber:7
+EOF
+cat >"$db/subscriber" <<'EOF'
+id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null) 
+1:alice:lanline.test:alice-secret::
+2:bob:lanline.test:bob-secret::
+3:carol:lanline.test:carol-secret::
+EOF
+sed -e "s|LISTEN_ADDRESS|198.18.71.1|g" -e "s|DB_DIR|$db|g" -e "s|DOMAIN|lanline.test|g" \
+  -e "s|AUTH_ALGORITHM|$algorithm|g" "$here/../kamailio/kamailio.cfg" >"$work/kamailio.cfg"
+kamailio_pid=
+start_kamailio() {
+  ip netns exec "$ns_srv" kamailio -f "$work/kamailio.cfg" -DD -E -Y "$work/kamailio-run" \
+    >>"$work/kamailio.out" 2>&1 &
+  kamailio_pid=$!
+  pids+=("$kamailio_pid")
+  wait_for 10 sh -c "ip netns exec $ns_srv ss -Hlun 'sport = :5060' | grep -q 5060" ||
+    { echo "FAIL: kamailio did not start"; tail -20 "$work/kamailio.out"; exit 1; }
+}
+stop_kamailio() {
+  kill -TERM "$kamailio_pid" 2>/dev/null
+  wait "$kamailio_pid" 2>/dev/null
+}
+start_kamailio
+kamailio -v | head -1
+
+ctl() { "$bin" ctl "$@"; }
+declare -A node_pid
+account_node() {  # PROFILE NAMESPACE PASSWORD OPTIONS...
+  local profile=$1 ns=$2 password=$3
+  shift 3
+  printf '%s\n' "$password" >"$work/$profile.password"
+  chmod 600 "$work/$profile.password"
+  ip netns exec "$ns" "$bin" --headless --profile "$profile" --user "$profile" --name "$profile" \
+    --no-discovery --account "sip:$profile@lanline.test" --registrar 198.18.71.1 \
+    --password-file "$work/$profile.password" --account-expires 20 "$@" \
+    >>"$work/$profile.log" 2>&1 &
+  node_pid[$profile]=$!
+  pids+=($!)
+  wait_for 10 ctl --profile "$profile" status >/dev/null 2>&1 ||
+    { echo "node $profile did not start"; tail -20 "$work/$profile.log"; exit 1; }
+}
+account_state() { ctl --profile "$1" accounts | jq -r '.accounts[0].state'; }
+is_registered() { [ "$(account_state "$1")" = registered ]; }
+call_state() { ctl --profile "$1" calls | jq -e --arg s "$2" '.calls | any(.state == $s)' >/dev/null; }
+no_calls() { ctl --profile "$1" calls | jq -e '.calls | all(.state == "terminated")' >/dev/null; }
+check() {  # WHAT COMMAND...
+  local what=$1
+  shift
+  if "$@"; then pass "$what"; else fail "$what"; fi
+}
+until_true() {  # SECONDS COMMAND...
+  local deadline=$((SECONDS + $1))
+  shift
+  while [ $SECONDS -lt $deadline ]; do "$@" && return 0; sleep 0.2; done
+  return 1
+}
+
+# ---- 1. Registration ------------------------------------------------------------------
+account_node alice "$ns_a" alice-secret --sip-trace --audio-source test:440 \
+  --audio-sink "record:$work/alice.wav"
+account_node bob "$ns_b" bob-secret --auto-answer --audio-source test:660 \
+  --audio-sink "record:$work/bob.wav"
+check "alice registers with digest authentication ($algorithm)" until_true 10 is_registered alice
+check "bob registers too" until_true 10 is_registered bob
+check "accounts shows the expiry granted (20 s)" sh -c \
+  "'$bin' ctl --profile alice accounts | jq -e '.accounts[0].expires == 20 and .accounts[0].error == \"\"' >/dev/null"
+check "the REGISTER was challenged, then answered with $algorithm" sh -c \
+  "grep -q 'WWW-Authenticate: Digest.*algorithm=$algorithm' '$work/alice.log' &&
+   grep -q 'Authorization: Digest username=\"alice\".*algorithm=$algorithm' '$work/alice.log'"
+
+# ---- 2. A call through the proxy ---------------------------------------------------------
+check "alice calls sip:bob@lanline.test through the account" sh -c \
+  "'$bin' ctl --profile alice call sip:bob@lanline.test | jq -e '.ok and .account == \"sip:alice@lanline.test\"' >/dev/null"
+check "the call is established on both sides" until_true 10 sh -c \
+  "$(declare -f call_state ctl); bin='$bin'; call_state alice established && call_state bob established"
+sleep 4
+ctl --profile alice hangup >/dev/null
+check "and ends on both sides" until_true 10 sh -c \
+  "$(declare -f no_calls ctl); bin='$bin'; no_calls alice && no_calls bob"
+check "the INVITE's 407 was answered with Proxy-Authorization" \
+  grep -q "Proxy-Authorization: Digest username=\"alice\"" "$work/alice.log"
+check "Kamailio relayed the INVITE to bob's registered contact" \
+  grep -q "INVITE from sip:alice@lanline.test relayed to sip:bob@198.18.71.3" "$work/kamailio.out"
+sleep 0.5
+check "bob heard alice's 440 Hz" audio_check_tone "$work/bob.wav" 440 15 300 2
+check "alice heard bob's 660 Hz" audio_check_tone "$work/alice.wav" 660 15 300 2
+
+# ---- 3. Chat through the proxy ----------------------------------------------------------------
+ctl --profile alice message sip:bob@lanline.test "hello bob, via kamailio" >/dev/null
+ctl --profile bob message sip:alice@lanline.test "hello alice, via kamailio" >/dev/null
+has_message() {  # PROFILE PEER TEXT
+  ctl --profile "$1" history "$2" | jq -e --arg t "$3" '.messages | any(.text == $t and .direction == "in")' >/dev/null
+}
+check "bob received alice's message through the proxy" until_true 10 has_message bob \
+  sip:alice@lanline.test "hello bob, via kamailio"
+check "alice received bob's" until_true 10 has_message alice sip:bob@lanline.test \
+  "hello alice, via kamailio"
+
+# ---- 4. A wrong password ------------------------------------------------------------------------
+account_node carol "$ns_a" not-carols-password --sip-port 5070
+check "a wrong password: the account fails" until_true 10 sh -c \
+  "[ \"\$('$bin' ctl --profile carol accounts | jq -r '.accounts[0].state')\" = failed ]"
+check "saying so, and what to do" sh -c \
+  "'$bin' ctl --profile carol accounts | jq -e '.accounts[0].error | test(\"refused user .carol. or its password\")' >/dev/null"
+sleep 12
+refusals=$(grep -c "refused user 'carol'" "$work/carol.log")
+check "reported once in the log ($refusals), and not retried in 12 s" [ "$refusals" = 1 ]
+ctl --profile carol quit >/dev/null
+wait "${node_pid[carol]}" 2>/dev/null
+
+# ---- 5. Kamailio restarts, forgetting every binding -------------------------------------------
+stop_kamailio
+mv "$work/kamailio.out" "$work/kamailio-before-restart.out"
+start_kamailio
+ctl --profile bob call sip:alice@lanline.test >/dev/null
+check "right after the restart Kamailio knows no alice (404)" until_true 10 grep -q \
+  "terminated sip:alice@lanline.test (not found" "$work/bob.log"
+check "alice registers again at her next refresh (within 15 s)" until_true 15 grep -q \
+  "REGISTER of sip:alice@lanline.test saved" "$work/kamailio.out"
+sleep 1
+check "and bob reaches her again" sh -c \
+  "'$bin' ctl --profile bob call sip:alice@lanline.test | jq -e .ok >/dev/null"
+check "the call connects" until_true 10 call_state alice incoming
+ctl --profile bob hangup >/dev/null 2>&1
+until_true 5 no_calls bob
+
+# ---- 6. Leaving un-registers ---------------------------------------------------------------------
+ctl --profile alice quit >/dev/null
+wait "${node_pid[alice]}" 2>/dev/null
+check "alice's quit un-registered her (Expires: 0 answered)" grep -q "account sip:alice@lanline.test: off" \
+  "$work/alice.log"
+kill -TERM "${node_pid[bob]}"
+wait "${node_pid[bob]}" 2>/dev/null
+check "bob's SIGTERM un-registered him" grep -q "account sip:bob@lanline.test: off" "$work/bob.log"
+for profile in alice bob; do
+  sanitizer_check "$work/$profile.log" || fail "$profile ended with a sanitizer report"
+done
+stop_kamailio
+harness_summary
