@@ -6,10 +6,12 @@
 #   2. alice calls sip:bob@lanline.test through the proxy (its 407 answered), audio both
 #      ways (a 440 Hz and a 660 Hz tone, each checked in the other's recording)
 #   3. chat both ways through the proxy (its 407 answered)
-#   4. a wrong password: refused, reported once, not retried
-#   5. Kamailio restarts and forgets every binding: alice registers again at her next
+#   4. baresip, registered on the same Kamailio, calls alice by address of record and is
+#      called by her (alice's tone checked in baresip's recording)
+#   5. a wrong password: refused, reported once, not retried
+#   6. Kamailio restarts and forgets every binding: alice registers again at her next
 #      refresh, and bob calls her again
-#   6. a node that quits, and one stopped by SIGTERM, un-register: a call to them is 404
+#   7. a node that quits, and one stopped by SIGTERM, un-register: a call to them is 404
 #
 # Usage: kamailio_test.sh LANLINE_BIN [ALGORITHM [TRANSPORT]]
 #   ALGORITHM: MD5 (default) or SHA-256; TRANSPORT: udp (default) or tls (the accounts'
@@ -18,7 +20,7 @@ set -uo pipefail
 bin=$1
 algorithm=${2:-MD5}
 transport=${3:-udp}
-for tool in kamailio jq sox gawk openssl; do
+for tool in kamailio baresip jq sox gawk openssl; do
   command -v "$tool" >/dev/null || { echo "FAIL: needs $tool (Debian package: ${tool/sox/sox})"; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "FAIL: needs root for network namespaces"; exit 1; }
@@ -27,6 +29,7 @@ source "$here/../lib/harness.sh"
 source "$here/../lib/sanitizer_check.sh"
 source "$here/../lib/audio_check.sh"
 source "$here/../lib/netns_pair.sh"
+source "$here/../lib/baresip_lab.sh"
 harness_start /tmp/lanline-kamailio.XXXXXX
 
 tag=$$
@@ -59,6 +62,7 @@ id(int,auto) username(string) domain(string) password(string) ha1(string,null) h
 1:alice:lanline.test:alice-secret::
 2:bob:lanline.test:bob-secret::
 3:carol:lanline.test:carol-secret::
+4:dave:lanline.test:dave-secret::
 EOF
 sed -e "s|LISTEN_ADDRESS|198.18.71.1|g" -e "s|DB_DIR|$db|g" -e "s|DOMAIN|lanline.test|g" \
   -e "s|AUTH_ALGORITHM|$algorithm|g" -e "s|TLS_CONFIG|$work/tls.cfg|g" \
@@ -184,7 +188,50 @@ check "bob received alice's message through the proxy" until_true 10 has_message
 check "alice received bob's" until_true 10 has_message alice sip:bob@lanline.test \
   "hello alice, via kamailio"
 
-# ---- 4. A wrong password ------------------------------------------------------------------------
+# ---- 4. baresip on the same Kamailio --------------------------------------------------------
+# In the UDP variant (the TLS one has the nodes over TLS; baresip 1.0 there fails every
+# request with "Function not implemented", not understood yet: see the issue's note).
+if [ "$transport" = udp ]; then
+# In bob's namespace on port 5080: an ordinary SIP phone with an account.
+sox -n -r 48000 -c 2 -b 16 "$work/dave-880.wav" synth 30 sine 880 vol 0.5
+baresip_lab_config "$work/dave" 198.18.71.3 5080 dave "opus/48000/2,PCMU" \
+  "aufile,$work/dave-880.wav" "" "$work/dave-rec"
+echo "<sip:dave@lanline.test;transport=udp>;auth_pass=dave-secret;outbound=\"sip:198.18.71.1;transport=udp\";regint=60;answermode=auto;audio_codecs=opus/48000/2,PCMU" \
+  >"$work/dave/accounts"
+start_dave() {  # BARESIP ARGS...: baresip in bob's namespace; sets dave_pid
+  rm -f "$work/dave.pid"
+  ip netns exec "$ns_b" bash -c "source '$here/../lib/baresip_lab.sh'
+    baresip_lab_start '$work/dave' $* && echo \$BARESIP_PID > '$work/dave.pid'; wait" &
+  pids+=($!)
+  until_true 10 test -s "$work/dave.pid"
+  dave_pid=$(cat "$work/dave.pid" 2>/dev/null)
+  pids+=("$dave_pid")
+}
+start_dave
+check "baresip registers on the same Kamailio" until_true 10 grep -q \
+  "REGISTER of sip:dave@lanline.test saved" "$work/kamailio.out"
+check "alice calls baresip by address of record" sh -c \
+  "'$bin' ctl --profile alice call sip:dave@lanline.test | jq -e .ok >/dev/null"
+check "baresip answers: established" until_true 10 call_state alice established
+sleep 3
+ctl --profile alice hangup >/dev/null
+until_true 5 no_calls alice
+sleep 0.5
+check "baresip heard alice's 440 Hz" audio_check_tone "$(baresip_lab_decoded "$work/dave-rec")" 440 15 300 1.5
+kill -TERM "$dave_pid" 2>/dev/null
+until_true 5 sh -c "! kill -0 $dave_pid 2>/dev/null"
+# baresip dials from its command line (-e): its console reads commands from a terminal.
+start_dave -e "'/dial sip:alice@lanline.test'"
+check "baresip calls alice by address of record (its 407 answered): she rings" until_true 10 \
+  call_state alice incoming
+ctl --profile alice answer >/dev/null
+check "she answers: established" until_true 10 call_state alice established
+ctl --profile alice hangup >/dev/null
+until_true 5 no_calls alice
+kill -TERM "$dave_pid" 2>/dev/null
+fi
+
+# ---- 5. A wrong password ------------------------------------------------------------------------
 account_node carol "$ns_a" not-carols-password --sip-port 5070
 check "a wrong password: the account fails" until_true 10 sh -c \
   "[ \"\$('$bin' ctl --profile carol accounts | jq -r '.accounts[0].state')\" = failed ]"
@@ -196,7 +243,7 @@ check "reported once in the log ($refusals), and not retried in 12 s" [ "$refusa
 ctl --profile carol quit >/dev/null
 wait "${node_pid[carol]}" 2>/dev/null
 
-# ---- 5. Kamailio restarts, forgetting every binding -------------------------------------------
+# ---- 6. Kamailio restarts, forgetting every binding -------------------------------------------
 stop_kamailio
 mv "$work/kamailio.out" "$work/kamailio-before-restart.out"
 start_kamailio
@@ -212,7 +259,7 @@ check "the call connects" until_true 10 call_state alice incoming
 ctl --profile bob hangup >/dev/null 2>&1
 until_true 5 no_calls bob
 
-# ---- 6. Leaving un-registers ---------------------------------------------------------------------
+# ---- 7. Leaving un-registers ---------------------------------------------------------------------
 ctl --profile alice quit >/dev/null
 wait "${node_pid[alice]}" 2>/dev/null
 check "alice's quit un-registered her (Expires: 0 answered)" grep -q "account sip:alice@lanline.test: off" \
