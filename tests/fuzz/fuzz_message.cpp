@@ -1,6 +1,7 @@
 // libFuzzer target: parse_message over arbitrary bytes, as a datagram and as a framed
 // stream message. An accepted message must print, parse again, and compare equal, and
 // printing the reparsed message must give the same bytes. A rejection must say why.
+// The same bytes are read as a digest challenge too (check_challenges).
 // Header fields the parser tolerates (header_errors()) must carry a reason and fail the same
 // way in the reparsed message. Any violation aborts, so libFuzzer saves the input.
 
@@ -11,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "sip/digest.hpp"
 #include "sip/message.hpp"
 #include "sip/parser.hpp"
 #include "sip/printer.hpp"
@@ -117,9 +119,34 @@ void check(std::string_view input, Framing framing) {
 
 }  // namespace
 
+// A registrar's or proxy's challenge (issue 16) is read from a response the network
+// sent: every WWW-Authenticate and Proxy-Authenticate value, read as a challenge and,
+// when accepted, answered. An accepted challenge must hold a realm and a nonce within
+// the bounds; a refused one must say why.
+void check_challenges(std::string_view input) {
+  for (bool proxy : {false, true}) {
+    auto challenge = lanline::sip::parse_challenge(input, proxy);
+    if (!challenge) {
+      if (challenge.error().reason.empty())
+        fail("a refused challenge without a reason", Framing::kDatagram, std::string(input));
+      continue;
+    }
+    if (challenge->nonce.empty() || challenge->nonce.size() > lanline::sip::kLongestDigestValue ||
+        challenge->realm.size() > lanline::sip::kLongestDigestValue)
+      fail("an accepted challenge out of bounds", Framing::kDatagram, std::string(input));
+    std::string answer = lanline::sip::digest_authorization(*challenge, {"user", "password"},
+                                                            "REGISTER", "sip:example.org", "c", 1);
+    if (answer.rfind("Digest username=\"user\"", 0) != 0)
+      fail("an answer that does not start as one", Framing::kDatagram, answer);
+  }
+  auto message = lanline::sip::parse_message(input);
+  if (message && message->is_response()) (void)lanline::sip::choose_challenge(*message);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   check(input, Framing::kDatagram);
   check(input, Framing::kStream);
+  check_challenges(input);
   return 0;
 }
