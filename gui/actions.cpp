@@ -22,6 +22,10 @@ void Actions::refresh_status() {
   send({{"cmd", "status"}}, [this](const json& reply) { model_.apply_status(reply); });
 }
 
+void Actions::refresh_accounts() {
+  link_.post({{"cmd", "accounts"}}, [this](const json& reply) { model_.apply_accounts(reply); });
+}
+
 void Actions::refresh_peers() {
   // Until discovery lands the engine answers with an empty list; that is no error.
   link_.post({{"cmd", "peers"}}, [this](const json& reply) { model_.apply_peers(reply); });

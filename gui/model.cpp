@@ -91,6 +91,25 @@ void Model::apply_status(const json& reply) {
   if (reply.contains("note")) me.note = text(reply, "note");
 }
 
+void Model::apply_accounts(const json& reply) {
+  if (!reply.value("ok", false) || !reply.contains("accounts")) return;
+  accounts.clear();
+  for (const json& entry : reply["accounts"])
+    on_account(entry);
+}
+
+void Model::on_account(const json& event) {
+  Account account{text(event, "aor"), text(event, "state"), event.value("expires", 0),
+                  text(event, "error")};
+  for (Account& known : accounts) {
+    if (known.aor == account.aor) {
+      known = std::move(account);
+      return;
+    }
+  }
+  accounts.push_back(std::move(account));
+}
+
 void Model::apply_peers(const json& reply) {
   if (!reply.value("ok", false) || !reply.contains("peers")) return;
   for (auto& [key, peer] : peers)
@@ -261,6 +280,8 @@ void Model::apply_event(const json& event) {
     on_peer(event.contains("peer") && event["peer"].is_object() ? event["peer"] : event, false);
   } else if (kind == "peer.removed") {
     on_peer(event.contains("peer") && event["peer"].is_object() ? event["peer"] : event, true);
+  } else if (kind == "account.state") {
+    on_account(event);
   } else if (kind == "call.stats" || kind == "call.media") {
     if (auto it = calls.find(number(event, "id")); it != calls.end()) it->second.stats = event;
   }

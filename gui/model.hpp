@@ -94,6 +94,14 @@ struct Device {
   std::string name, api;
 };
 
+// An account beyond the LAN (issue 16), as `accounts` and account.state events tell it.
+struct Account {
+  std::string aor;
+  std::string state;  // registered | registering | failed | off
+  int expires = 0;
+  std::string error;
+};
+
 struct Me {
   std::string name, uri, profile;
   int sip_port = 0;
@@ -111,6 +119,7 @@ class Model {
   void apply_history(const std::string& key, const nlohmann::json& reply);
   void apply_call_log(const nlohmann::json& reply);
   void apply_devices(const nlohmann::json& reply);
+  void apply_accounts(const nlohmann::json& reply);
 
   // A conversation for `uri_or_key`, made if new.
   Conversation& conversation(const std::string& key, const std::string& name,
@@ -124,6 +133,7 @@ class Model {
   Peer* find_peer(const std::string& key);
 
   Me me;
+  std::vector<Account> accounts;
   std::map<std::string, Peer> peers;  // by key
   std::map<std::string, Conversation> conversations;
   std::map<std::uint64_t, Call> calls;
@@ -150,6 +160,7 @@ class Model {
   void on_message(const nlohmann::json& event, bool outgoing);
   void on_message_status(const nlohmann::json& event);
   void on_peer(const nlohmann::json& event, bool removed);
+  void on_account(const nlohmann::json& event);
 };
 
 // The peer key of an address, as the engine's history files it ("user@host").

@@ -19,6 +19,23 @@ void my_card(Model& model, UiState& ui, Actions& actions) {
   ImGui::PopFont();
   ImGui::PushFont(ui.fonts.small);
   ImGui::TextColored(colours::kDim, "%s", model.me.uri.c_str());
+  // Each account beyond the LAN: its address and how its registration stands.
+  for (const Account& account : model.accounts) {
+    const bool good = account.state == "registered";
+    const bool bad = account.state == "failed";
+    ImGui::TextColored(good  ? colours::kGoodHover
+                       : bad ? colours::kDanger
+                             : colours::kDim,
+                       "%s  %s", account.aor.c_str(),
+                       good  ? "registered"
+                       : bad ? "not registered"
+                             : account.state.c_str());
+    if (bad && !account.error.empty()) {
+      ImGui::PushTextWrapPos(0);
+      ImGui::TextColored(colours::kDanger, "%s", account.error.c_str());
+      ImGui::PopTextWrapPos();
+    }
+  }
   ImGui::PopFont();
 
   // Presence and note: published by discovery (the `presence` command).

@@ -108,6 +108,36 @@ void draw_settings(Model& model, UiState& ui, Actions& actions) {
   s.sip_port = std::clamp(s.sip_port, 0, 65535);
 
   ImGui::Spacing();
+  ImGui::PushFont(ui.fonts.bold);
+  ImGui::TextUnformatted("Account beyond the LAN");
+  ImGui::PopFont();
+  ImGui::PushFont(ui.fonts.small);
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextColored(colours::kDim,
+                     "A SIP account on your provider's or office's server (optional): calls "
+                     "to sip:someone@DOMAIN go through it. Peers on this LAN need none.");
+  ImGui::PopTextWrapPos();
+  ImGui::PopFont();
+  text_field("Address", "sip:you@example.org", s.account, ui);
+  text_field("Registrar", "host[:port] (empty: the address's domain)", s.registrar, ui);
+  ImGui::TextColored(colours::kDim, "Transport");
+  static const char* const kTransports[] = {"udp", "tcp", "tls"};
+  for (int i = 0; i < 3; ++i) {
+    if (i) ImGui::SameLine();
+    if (ImGui::RadioButton(kTransports[i], s.account_transport == kTransports[i]))
+      s.account_transport = kTransports[i];
+  }
+  {
+    char buffer[256];
+    std::snprintf(buffer, sizeof buffer, "%s", s.password.c_str());
+    ImGui::TextColored(colours::kDim, "Password");
+    ImGui::SetNextItemWidth(-1);
+    if (ImGui::InputTextWithHint("##account_password", "kept in a file only you can read", buffer,
+                                 sizeof buffer, ImGuiInputTextFlags_Password))
+      s.password = buffer;
+  }
+
+  ImGui::Spacing();
   ImGui::Separator();
   if (!ui.settings_status.empty()) {
     ImGui::PushTextWrapPos(0);
@@ -119,7 +149,8 @@ void draw_settings(Model& model, UiState& ui, Actions& actions) {
   if (coloured_button("Save", colours::kAccent, colours::kAccentHover, ImVec2(120 * ui.scale, 0))) {
     std::string error = ui.save_settings ? ui.save_settings(s) : "saving is not available";
     ui.settings_status =
-        error.empty() ? "Saved. Name, audio, network and port apply at the next start." : error;
+        error.empty() ? "Saved. Name, audio, network, port and account apply at the next start."
+                      : error;
   }
   note_layout(ui, "settings_save");
   ImGui::SameLine();

@@ -25,6 +25,12 @@ struct Settings {
   std::string stun;
   std::string turn;
   int sip_port = 5060;
+  // The account beyond the LAN (issue 16): none when `account` is empty. The password is
+  // written to a file of its own (mode 0600), never to the config.
+  std::string account;    // sip:USER@DOMAIN
+  std::string registrar;  // HOST[:PORT], "" for DOMAIN
+  std::string account_transport = "udp";
+  std::string password;  // typed in the panel; "" keeps the saved one
 };
 // Returns "" when saved, else what went wrong.
 using SaveSettings = std::function<std::string(const Settings&)>;
@@ -64,6 +70,7 @@ class Actions {
   Actions(EngineLink& link, Model& model) : link_(link), model_(model) {}
   void refresh_status();
   void refresh_peers();
+  void refresh_accounts();
   void refresh_calls();
   void refresh_call_log();
   void refresh_devices();

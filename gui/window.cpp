@@ -392,6 +392,7 @@ void Window::run(EngineLink& link) {
   Model& model = impl.model;
   Actions actions(link, model);
   actions.refresh_status();
+  actions.refresh_accounts();
   actions.refresh_peers();
   actions.refresh_calls();
 

@@ -4,8 +4,14 @@
 #include <glib.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -42,7 +48,33 @@ gui::Settings settings_from(const NodeOptions& options) {
   settings.stun = options.stun;
   settings.turn = options.turn;
   settings.sip_port = options.sip_port;
+  settings.account = options.account;
+  settings.registrar = options.registrar;
+  if (!options.account_transport.empty()) settings.account_transport = options.account_transport;
   return settings;
+}
+
+// The account's password, typed in Settings: a file of its own under the profile's data
+// directory, made with mode 0600 before a byte is written. Returns its path, or "" with
+// `error` set.
+std::string save_password(const Profile& profile, const std::string& password, std::string& error) {
+  std::filesystem::path path = profile.data_file().parent_path() / "account-password";
+  std::error_code code;
+  std::filesystem::create_directories(path.parent_path(), code);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0 || ::fchmod(fd, 0600) != 0) {
+    error = "cannot write " + path.native() + ": " + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return "";
+  }
+  std::string line = password + "\n";
+  bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!written) {
+    error = "cannot write " + path.native();
+    return "";
+  }
+  return path.native();
 }
 
 // The settings panel's Save: the profile's config file, keeping its comments. A STUN
@@ -55,10 +87,30 @@ std::string save_settings(const Profile& profile, const gui::Settings& settings)
   if (!settings.turn.empty()) {
     if (auto turn = ice::parse_turn_uri(settings.turn); !turn) return "Not saved: " + turn.error();
   }
+  // The account's fields are checked as the options check them (a clear message each).
+  NodeOptions checked;
+  for (const auto& [key, value] : {std::pair<std::string, std::string>{"account", settings.account},
+                                   {"registrar", settings.registrar},
+                                   {"account-transport", settings.account_transport}}) {
+    if (value.empty()) continue;
+    if (std::string problem = set_option(checked, key, value); !problem.empty())
+      return "Not saved: " + problem;
+  }
   std::vector<std::pair<std::string, std::string>> values = {
       {"name", settings.name},
       {"sip-port", std::to_string(settings.sip_port)},
   };
+  // Written even when empty: "" is no account, so clearing the field removes it.
+  values.emplace_back("account", settings.account);
+  values.emplace_back("registrar", settings.registrar);
+  if (!settings.account.empty())
+    values.emplace_back("account-transport", settings.account_transport);
+  if (!settings.account.empty() && !settings.password.empty()) {
+    std::string error;
+    std::string path = save_password(profile, settings.password, error);
+    if (path.empty()) return "Not saved: " + error;
+    values.emplace_back("password-file", path);
+  }
   if (!settings.audio_source.empty()) values.emplace_back("audio-source", settings.audio_source);
   if (!settings.audio_sink.empty()) values.emplace_back("audio-sink", settings.audio_sink);
   values.emplace_back("stun", settings.stun);

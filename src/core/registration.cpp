@@ -264,7 +264,12 @@ void Registration::advance(sip::TimePoint now) {
   send(asking_, false);
 }
 
+// Only changes: a refresh that keeps the same binding is no news.
 void Registration::report() {
+  if (reported_ && reported_->state == info_.state && reported_->expires == info_.expires &&
+      reported_->last_error == info_.last_error)
+    return;
+  reported_ = info_;
   core_.listener().on_registration(info_);
 }
 

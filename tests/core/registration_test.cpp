@@ -156,6 +156,8 @@ TEST_F(RegistrationTest, RegistersAnsweringTheChallenge) {
   EXPECT_EQ(state().state, RegistrationState::kRegistered);
   EXPECT_EQ(state().expires, 600u);
   EXPECT_EQ(state().last_error, "");
+  ASSERT_EQ(phone.reports.size(), 2u);  // registering, registered: the challenge is no news
+  EXPECT_EQ(phone.reports[0].state, RegistrationState::kRegistering);
 }
 
 TEST_F(RegistrationTest, RefreshesAMinuteBeforeExpiry) {
@@ -170,9 +172,11 @@ TEST_F(RegistrationTest, RefreshesAMinuteBeforeExpiry) {
   EXPECT_EQ(waited, seconds(540));
   // The cached challenge goes with it (RFC 3261 22.3), nc counting on.
   EXPECT_NE(refresh.header("Authorization").value_or("").find("nc=00000002"), std::string::npos);
+  std::size_t reports = phone.reports.size();
   answer(refresh, registrar(refresh));
   EXPECT_EQ(state().state, RegistrationState::kRegistered);
   EXPECT_TRUE(phone.outbox.empty());
+  EXPECT_EQ(phone.reports.size(), reports) << "a refresh that changes nothing is no news";
 }
 
 TEST_F(RegistrationTest, AnExpiredNonceIsAnsweredAgain) {

@@ -140,6 +140,25 @@ TEST(Model, CallsRingThenLastThenEnd) {
   EXPECT_EQ(model.last_error, "Bob: busy");
 }
 
+TEST(Model, AccountsFromTheirReplyAndTheirEvents) {
+  Model model;
+  model.apply_accounts(json::parse(R"({"ok":true,"accounts":[
+      {"aor":"sip:alice@example.org","state":"registering","expires":0,"error":""}]})"));
+  ASSERT_EQ(model.accounts.size(), 1u);
+  EXPECT_EQ(model.accounts[0].state, "registering");
+  model.apply_event({{"event", "account.state"}, {"aor", "sip:alice@example.org"},
+                     {"state", "failed"}, {"expires", 0},
+                     {"error", "the registrar refused user 'alice' or its password"}});
+  ASSERT_EQ(model.accounts.size(), 1u);  // the same account, changed
+  EXPECT_EQ(model.accounts[0].state, "failed");
+  EXPECT_NE(model.accounts[0].error.find("refused"), std::string::npos);
+  model.apply_event({{"event", "account.state"}, {"aor", "sip:alice@example.org"},
+                     {"state", "registered"}, {"expires", 600}, {"error", ""}});
+  EXPECT_EQ(model.accounts[0].expires, 600);
+  model.apply_accounts(json::parse(R"({"ok":false,"error":"x"})"));
+  EXPECT_EQ(model.accounts.size(), 1u);  // a failed reply changes nothing
+}
+
 TEST(Model, StatusAndCallLog) {
   Model model;
   model.apply_status({{"ok", true},
