@@ -25,6 +25,12 @@
 #   vanish   the callee stops (SIGSTOP: no BYE, no    the caller ends the call within
 #            ICMP, as a peer that left the network)   30 s, with a reason naming
 #                                                     consent (RFC 7675)
+#   sites    two sites, each behind its own symmetric   relay on both sides; the call
+#            NAT, Kamailio (registrar and proxy, with  goes by address of record
+#            nathelper) and coturn on the outer        through Kamailio, where
+#            network; each node has an account there   nothing else reaches (issue 16;
+#            and no port forward: the only way in is   not in the default list: its
+#            through the proxy                         own meson test)
 #   ipv6ll   IPv6 only, link-local addresses only     host -> host, fe80:: (the Contact
 #            (each veth has its own fe80:: besides    names no interface: the node must
 #            the one dialled)                         keep the one the call came by)
@@ -107,6 +113,11 @@ clear_topology() {
 node() {
   local ns=$1 profile=$2 user=$3 hz=$4
   shift 4
+  if declare -F node_options > /dev/null; then
+    local extra
+    mapfile -t extra < <(node_options "$user")
+    set -- "$@" "${extra[@]}"
+  fi
   ip netns exec "$(nsname "$ns")" "$bin" --headless --profile "$profile" --user "$user" \
     --sip-port 5060 --no-discovery --auto-answer --audio-source "test:$hz" \
     --audio-sink "record:$work/$profile.wav" "$@" > "$work/$profile.log" 2>&1 &
@@ -136,6 +147,7 @@ call() {
   local pa=$label-caller pb=$label-callee
   node b "$pb" callee 620 "$@" || { fail "$label: the callee did not start"; return; }
   node a "$pa" caller 440 "$@" || { fail "$label: the caller did not start"; return; }
+  if declare -F before_call > /dev/null; then before_call "$pa" "$pb" || return; fi
   local start
   start=$(ms_now)
   ctl "$pa" call "$target" > /dev/null
@@ -194,9 +206,9 @@ nat() {
     '^nat host prflx 198\.18\.44\.1$'
 }
 
-relay() {
-  # outer: a bridge with coturn on it; a and b each behind a symmetric NAT on it; SIP to
-  # the callee through a port forward on its NAT (what an office router or a proxy does).
+# two_nats: the outer network (a bridge in `o`, 198.18.50.3, coturn's place) and a and b,
+# each behind a symmetric NAT on it (na 198.18.50.11, nb 198.18.50.12).
+two_nats() {
   ns o && ns na && ns nb && ns a && ns b || return 1
   local o
   o=$(nsname o)
@@ -218,6 +230,21 @@ relay() {
     ip -n "$o" neigh add 198.18.59.2 lladdr 02:00:00:00:00:01 dev voida$tag &&
     ip -n "$o" route add default via 198.18.59.2 || return 1
   masquerade na nao random && masquerade nb nbo random
+}
+
+start_turnserver() {
+  ip netns exec "$(nsname o)" turnserver -n --no-cli --no-tls --no-dtls --listening-ip=198.18.50.3 \
+    --relay-ip=198.18.50.3 --listening-port=3478 --min-port=49152 --max-port=49999 \
+    --lt-cred-mech --user=alice:secret --realm=lanline.test --fingerprint \
+    --pidfile="$work/turnserver.pid" --db="$work/turndb" --log-file=stdout --simple-log \
+    > "$work/turnserver.out" 2>&1 &
+  pids+=($!)
+  wait_for 5 ip netns exec "$(nsname o)" ss -lun sport = :3478 | grep -q 3478
+}
+
+relay() {
+  # SIP to the callee through a port forward on its NAT (what an office router does).
+  two_nats || return 1
   # TCP too: an INVITE with server-reflexive and relayed candidates is over 1300 bytes,
   # and goes by TCP (RFC 3261 18.1.1).
   local proto
@@ -225,15 +252,54 @@ relay() {
     ip netns exec "$(nsname nb)" iptables -t nat -A PREROUTING -i nbo$tag -p $proto \
       --dport 5060 -j DNAT --to-destination 198.18.52.2:5060
   done
-  ip netns exec "$o" turnserver -n --no-cli --no-tls --no-dtls --listening-ip=198.18.50.3 \
-    --relay-ip=198.18.50.3 --listening-port=3478 --min-port=49152 --max-port=49999 \
-    --lt-cred-mech --user=alice:secret --realm=lanline.test --fingerprint \
-    --pidfile="$work/turnserver.pid" --db="$work/turndb" --log-file=stdout --simple-log \
-    > "$work/turnserver.out" 2>&1 &
-  pids+=($!)
-  wait_for 5 ip netns exec "$o" ss -lun sport = :3478 | grep -q 3478
+  start_turnserver
   call relay sip:callee@198.18.50.12 '^relay ' '^relay ' --stun 198.18.50.3:3478 \
     --turn 'turn:alice:secret@198.18.50.3:3478?transport=udp'
+}
+
+sites() {
+  command -v kamailio > /dev/null || { fail "sites: needs kamailio (Debian package kamailio)"; return 0; }
+  two_nats || return 1
+  start_turnserver
+  # Kamailio beside coturn: the domain lanline.test, a user per node.
+  local db=$work/kamailio-db
+  mkdir -p "$db" "$work/kamailio-run"
+  printf 'id(int,auto) table_name(string) table_version(int) \n0:subscriber:7\n' > "$db/version"
+  printf '%s\n' 'id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null) ' \
+    '1:caller:lanline.test:caller-secret::' '2:callee:lanline.test:callee-secret::' > "$db/subscriber"
+  sed -e "s|LISTEN_ADDRESS|198.18.50.3|g" -e "s|DB_DIR|$db|g" -e "s|DOMAIN|lanline.test|g" \
+    -e "s|AUTH_ALGORITHM|MD5|g" -e "s|TLS_CONFIG|none|g" "$repo/tests/kamailio/kamailio.cfg" \
+    > "$work/kamailio.cfg"
+  ip netns exec "$(nsname o)" kamailio -f "$work/kamailio.cfg" -A WITH_NAT -DD -E \
+    -Y "$work/kamailio-run" > "$work/kamailio.out" 2>&1 &
+  pids+=($!)
+  wait_for 10 sh -c "ip netns exec $(nsname o) ss -Hlun 'sport = :5060' | grep -q 5060" ||
+    { fail "sites: kamailio did not start"; return 0; }
+  for user in caller callee; do
+    printf '%s-secret\n' "$user" > "$work/$user.password"
+    chmod 600 "$work/$user.password"
+  done
+  # Each node's account (node() adds what this prints for its user).
+  node_options() {
+    printf '%s\n' --account "sip:$1@lanline.test" --registrar 198.18.50.3 \
+      --password-file "$work/$1.password" --account-expires 20
+  }
+  registered() { ctl "$1" accounts | grep -q '"state":"registered"'; }
+  before_call() {
+    if wait_for 10 registered "$1" && wait_for 10 registered "$2"; then
+      pass "sites: both nodes registered from behind their NATs"
+    else
+      fail "sites: the nodes did not register"
+      return 1
+    fi
+  }
+  call sites sip:callee@lanline.test '^relay ' '^relay ' --stun 198.18.50.3:3478 \
+    --turn 'turn:alice:secret@198.18.50.3:3478?transport=udp'
+  unset -f before_call
+  if grep -q "INVITE from sip:caller@lanline.test relayed to sip:callee@" "$work/kamailio.out"; then
+    pass "sites: the INVITE went through Kamailio, by address of record"
+  else fail "sites: Kamailio did not relay the INVITE"; fi
+  unset -f node_options
 }
 
 deadif() {
