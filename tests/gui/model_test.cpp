@@ -146,14 +146,19 @@ TEST(Model, AccountsFromTheirReplyAndTheirEvents) {
       {"aor":"sip:alice@example.org","state":"registering","expires":0,"error":""}]})"));
   ASSERT_EQ(model.accounts.size(), 1u);
   EXPECT_EQ(model.accounts[0].state, "registering");
-  model.apply_event({{"event", "account.state"}, {"aor", "sip:alice@example.org"},
-                     {"state", "failed"}, {"expires", 0},
+  model.apply_event({{"event", "account.state"},
+                     {"aor", "sip:alice@example.org"},
+                     {"state", "failed"},
+                     {"expires", 0},
                      {"error", "the registrar refused user 'alice' or its password"}});
   ASSERT_EQ(model.accounts.size(), 1u);  // the same account, changed
   EXPECT_EQ(model.accounts[0].state, "failed");
   EXPECT_NE(model.accounts[0].error.find("refused"), std::string::npos);
-  model.apply_event({{"event", "account.state"}, {"aor", "sip:alice@example.org"},
-                     {"state", "registered"}, {"expires", 600}, {"error", ""}});
+  model.apply_event({{"event", "account.state"},
+                     {"aor", "sip:alice@example.org"},
+                     {"state", "registered"},
+                     {"expires", 600},
+                     {"error", ""}});
   EXPECT_EQ(model.accounts[0].expires, 600);
   model.apply_accounts(json::parse(R"({"ok":false,"error":"x"})"));
   EXPECT_EQ(model.accounts.size(), 1u);  // a failed reply changes nothing
