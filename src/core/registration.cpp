@@ -127,6 +127,17 @@ bool Registration::on_response(sip::TransactionId client, const sip::Message& re
   if (code < 200) return true;
   pending_ = 0;
   if (stopping_) {
+    // A challenge to the un-REGISTER (the cached answer's nonce expired) is answered once,
+    // so that the binding goes now rather than at its expiry.
+    if ((code == 401 || code == 407) && answered_ == 0) {
+      if (auto challenge = sip::choose_challenge(response)) {
+        challenge_ = std::move(challenge).value();
+        nonce_count_ = 0;
+        ++answered_;
+        send(0, true);
+        if (pending_ != 0) return true;
+      }
+    }
     // Whatever the answer, we are leaving: a binding the registrar kept expires there.
     info_.state = RegistrationState::kOff;
     info_.expires = 0;

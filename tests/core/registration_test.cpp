@@ -312,6 +312,25 @@ TEST_F(RegistrationTest, UnregistersOnStop) {
   EXPECT_TRUE(phone.outbox.empty());
 }
 
+TEST_F(RegistrationTest, AChallengedUnregisterIsAnsweredOnce) {
+  ua->add_account(account, now);
+  for (int i = 0; i < 2; ++i) {
+    sip::Message request = take();
+    answer(request, registrar(request));
+  }
+  nonce = "n0nce-3";  // the cached answer is stale by the time the node quits
+  EXPECT_TRUE(ua->unregister_accounts(now));
+  sip::Message bye = take();
+  answer(bye, registrar(bye));  // 401, stale
+  EXPECT_TRUE(ua->unregistering());
+  sip::Message again = take();
+  EXPECT_EQ(again.expires(), 0u);
+  EXPECT_NE(again.header("Authorization").value_or("").find("n0nce-3"), std::string::npos);
+  answer(again, registrar(again));
+  EXPECT_FALSE(ua->unregistering());
+  EXPECT_EQ(state().state, RegistrationState::kOff);
+}
+
 TEST_F(RegistrationTest, AnUnanswerableChallengeSaysWhy) {
   ua->add_account(account, now);
   sip::Message request = take();

@@ -159,11 +159,12 @@ until_true 5 no_calls bob
 # ---- 7. Leaving un-registers ---------------------------------------------------------------------
 ctl --profile alice quit >/dev/null
 wait "${node_pid[alice]}" 2>/dev/null
-check "alice's quit un-registered her (Expires: 0 answered)" grep -q "account sip:alice@lanline.test: off" \
-  "$work/alice.log"
+check "alice's quit un-registered her (Kamailio saved her Expires: 0)" grep -q \
+  "REGISTER of sip:alice@lanline.test saved (Expires 0)" "$work/kamailio.out"
 kill -TERM "${node_pid[bob]}"
 wait "${node_pid[bob]}" 2>/dev/null
-check "bob's SIGTERM un-registered him" grep -q "account sip:bob@lanline.test: off" "$work/bob.log"
+check "bob's SIGTERM un-registered him" grep -q \
+  "REGISTER of sip:bob@lanline.test saved (Expires 0)" "$work/kamailio.out"
 for profile in alice bob; do
   sanitizer_check "$work/$profile.log" || fail "$profile ended with a sanitizer report"
 done
