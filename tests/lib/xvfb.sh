@@ -5,11 +5,21 @@
 # why, when it does not come up within 10 s; ending it (by xvfb_pid) is the caller's.
 start_xvfb() {
   local dir=$1 size=${2:-1100x720} display=""
-  exec 3<> <(:)
-  Xvfb -displayfd 3 -screen 0 "${size}x24" -nolisten tcp > "$dir/xvfb.log" 2>&1 &
+  # Xvfb writes the display it chose to fd 3, here a file: a process substitution's pipe
+  # (as this read before) can be closed by bash once its child exits, before Xvfb starts,
+  # and Xvfb then quits at once on the bad fd (seen in CI: "Xvfb did not start" in 0.2 s).
+  rm -f "$dir/xvfb.display"
+  Xvfb -displayfd 3 -screen 0 "${size}x24" -nolisten tcp 3> "$dir/xvfb.display" \
+    > "$dir/xvfb.log" 2>&1 &
   xvfb_pid=$!
-  for _ in $(seq 50); do read -r -t 0.2 display <&3 && break; done
-  exec 3>&-
+  for _ in $(seq 100); do
+    # The number and its newline: a whole line, not a write half seen.
+    if [[ $(wc -l < "$dir/xvfb.display" 2> /dev/null) -ge 1 ]]; then
+      display=$(tr -dc '0-9' < "$dir/xvfb.display")
+      break
+    fi
+    sleep 0.1
+  done
   if [[ -z $display ]]; then
     echo "Xvfb did not start:" >&2
     cat "$dir/xvfb.log" >&2
