@@ -315,7 +315,7 @@ struct Engine::Impl : core::UserAgentListener {
     if (auto peer = discovery->secure_target_for_uri(text))
       return place_call(*peer);  // a Lanline peer's own address: as protected as its name
     if (auto through = route_for(*uri)) {
-      core::Outcome outcome = ua->call(*uri, account_next_hop, now(), {}, &*through);
+      core::Outcome outcome = ua->call(*uri, account_next_hop(), now(), {}, &*through);
       if (!outcome.ok()) return failure(outcome.error);
       return json{{"ok", true}, {"call", outcome.id}, {"account", through->aor}};
     }
@@ -382,7 +382,7 @@ struct Engine::Impl : core::UserAgentListener {
     auto uri = sip::parse_uri(uri_text);
     if (!uri) return failure("'" + target + "' is not a SIP address: " + uri.error().reason);
     if (auto through = route_for(*uri)) {
-      core::Outcome outcome = ua->message(*uri, account_next_hop, text, now(), meta, &*through);
+      core::Outcome outcome = ua->message(*uri, account_next_hop(), text, now(), meta, &*through);
       if (!outcome.ok()) return failure(outcome.error);
       return json{{"ok", true}, {"message", outcome.id}, {"account", through->aor}};
     }
@@ -714,11 +714,12 @@ struct Engine::Impl : core::UserAgentListener {
   }
 
   // ---- The account (issue 16) ----
-  // Its address of record's domain, and where its requests go (the outbound proxy, else
-  // the registrar) once looked up; calls and messages to sip:X@DOMAIN take that way.
+  // Its index in the UA once its registrar is looked up, and its address of record's
+  // domain: calls and messages to sip:X@DOMAIN go through it.
   std::optional<std::size_t> account;
   std::string account_domain;
-  sip::Endpoint account_next_hop;
+  // Where its requests go: the outbound proxy, else the registrar (REGISTER's endpoint).
+  const sip::Endpoint& account_next_hop() const { return ua->account(*account)->registrar; }
 
   void start_account() {
     if (!options.account) return;
@@ -772,7 +773,6 @@ struct Engine::Impl : core::UserAgentListener {
         host,
         [this, config = std::move(config), port, kind](const std::string& found) mutable {
           config.registrar = sip::Endpoint{found, static_cast<std::uint16_t>(port), kind, 0};
-          account_next_hop = config.registrar;
           account = ua->add_account(std::move(config), now());
           rearm();
         },

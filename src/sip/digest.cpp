@@ -3,31 +3,16 @@
 #include <openssl/evp.h>
 
 #include <array>
-#include <cctype>
 #include <cstdio>
 #include <optional>
+
+#include "charset.hpp"
 
 namespace lanline::sip {
 namespace {
 
-bool same_text(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 bool is_lws(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-// RFC 3261 25.1 token characters.
-bool is_token_char(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c))) return true;
-  return std::string_view("-.!%*_+`'~").find(c) != std::string_view::npos;
 }
 
 // A reader of one header value: `scheme auth-param *(COMMA auth-param)`, where a value
@@ -47,7 +32,7 @@ class ChallengeReader {
   std::string_view token() {
     skip_lws();
     std::size_t start = pos_;
-    while (pos_ < text_.size() && is_token_char(text_[pos_]))
+    while (pos_ < text_.size() && charset::is_token(text_[pos_]))
       ++pos_;
     return text_.substr(start, pos_ - start);
   }
@@ -94,10 +79,10 @@ class ChallengeReader {
 };
 
 std::optional<DigestAlgorithm> algorithm_named(std::string_view name) {
-  if (same_text(name, "MD5")) return DigestAlgorithm::kMd5;
-  if (same_text(name, "MD5-sess")) return DigestAlgorithm::kMd5Sess;
-  if (same_text(name, "SHA-256")) return DigestAlgorithm::kSha256;
-  if (same_text(name, "SHA-256-sess")) return DigestAlgorithm::kSha256Sess;
+  if (charset::iequals(name, "MD5")) return DigestAlgorithm::kMd5;
+  if (charset::iequals(name, "MD5-sess")) return DigestAlgorithm::kMd5Sess;
+  if (charset::iequals(name, "SHA-256")) return DigestAlgorithm::kSha256;
+  if (charset::iequals(name, "SHA-256-sess")) return DigestAlgorithm::kSha256Sess;
   return std::nullopt;
 }
 
@@ -121,20 +106,20 @@ Result<DigestChallenge> read_challenge(ChallengeReader& reader, bool proxy) {
       return refused("a challenge parameter without a value");
     auto value = reader.value();
     if (!value) return refused("an unterminated quoted string in a challenge");
-    if (same_text(name, "realm")) {
+    if (charset::iequals(name, "realm")) {
       challenge.realm = std::move(*value);
       has_realm = true;
-    } else if (same_text(name, "nonce")) {
+    } else if (charset::iequals(name, "nonce")) {
       challenge.nonce = std::move(*value);
       has_nonce = true;
-    } else if (same_text(name, "opaque")) {
+    } else if (charset::iequals(name, "opaque")) {
       challenge.opaque = std::move(*value);
       challenge.has_opaque = true;
-    } else if (same_text(name, "algorithm")) {
+    } else if (charset::iequals(name, "algorithm")) {
       algorithm_text = std::move(*value);
-    } else if (same_text(name, "stale")) {
-      challenge.stale = same_text(*value, "true");
-    } else if (same_text(name, "qop")) {
+    } else if (charset::iequals(name, "stale")) {
+      challenge.stale = charset::iequals(*value, "true");
+    } else if (charset::iequals(name, "qop")) {
       has_qop = true;
       // A comma-separated list inside the quotes: "auth,auth-int".
       std::string_view list = *value;
@@ -145,7 +130,7 @@ Result<DigestChallenge> read_challenge(ChallengeReader& reader, bool proxy) {
           item.remove_prefix(1);
         while (!item.empty() && is_lws(item.back()))
           item.remove_suffix(1);
-        if (same_text(item, "auth")) challenge.qop_auth = true;
+        if (charset::iequals(item, "auth")) challenge.qop_auth = true;
         if (comma == std::string_view::npos) break;
         list.remove_prefix(comma + 1);
       }
@@ -153,7 +138,7 @@ Result<DigestChallenge> read_challenge(ChallengeReader& reader, bool proxy) {
     if (!reader.consume(',')) break;
     if (reader.next_is_scheme()) break;
   }
-  if (!same_text(scheme, "Digest")) {
+  if (!charset::iequals(scheme, "Digest")) {
     return refused("the server asks for " + std::string(scheme) +
                    " authentication; SIP uses Digest (RFC 3261 22.1)");
   }

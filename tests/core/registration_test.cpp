@@ -122,6 +122,15 @@ class RegistrationTest : public ::testing::Test {
     phone.outbox.clear();
     return request;
   }
+  // Adds the account and plays the registrar through its challenge and the answer
+  // (registered, unless the test gave the registrar another password).
+  void register_now() {
+    ua->add_account(account, now);
+    for (int i = 0; i < 2; ++i) {
+      sip::Message request = take();
+      answer(request, registrar(request));
+    }
+  }
   RegistrationInfo state() const { return ua->accounts().at(0); }
 
   Phone phone;
@@ -161,11 +170,7 @@ TEST_F(RegistrationTest, RegistersAnsweringTheChallenge) {
 }
 
 TEST_F(RegistrationTest, RefreshesAMinuteBeforeExpiry) {
-  ua->add_account(account, now);
-  for (int i = 0; i < 2; ++i) {
-    sip::Message request = take();
-    answer(request, registrar(request));
-  }
+  register_now();
   ASSERT_EQ(state().state, RegistrationState::kRegistered);
   milliseconds waited{};
   sip::Message refresh = next_request(seconds(600), &waited);
@@ -180,11 +185,7 @@ TEST_F(RegistrationTest, RefreshesAMinuteBeforeExpiry) {
 }
 
 TEST_F(RegistrationTest, AnExpiredNonceIsAnsweredAgain) {
-  ua->add_account(account, now);
-  for (int i = 0; i < 2; ++i) {
-    sip::Message request = take();
-    answer(request, registrar(request));
-  }
+  register_now();
   nonce = "n0nce-2";  // the registrar's nonce moved on: it answers stale=true
   sip::Message refresh = next_request(seconds(600));
   answer(refresh, registrar(refresh));
@@ -196,11 +197,7 @@ TEST_F(RegistrationTest, AnExpiredNonceIsAnsweredAgain) {
 
 TEST_F(RegistrationTest, AWrongPasswordIsReportedOnceAndNotRetried) {
   password = "another";
-  ua->add_account(account, now);
-  for (int i = 0; i < 2; ++i) {
-    sip::Message request = take();
-    answer(request, registrar(request));
-  }
+  register_now();
   EXPECT_EQ(state().state, RegistrationState::kFailed);
   EXPECT_EQ(state().last_code, 401);
   EXPECT_NE(state().last_error.find("refused user 'alice' or its password"), std::string::npos);
@@ -295,11 +292,7 @@ TEST_F(RegistrationTest, ATinyGrantIsRefreshedNoOftenerThanTheFloor) {
 }
 
 TEST_F(RegistrationTest, UnregistersOnStop) {
-  ua->add_account(account, now);
-  for (int i = 0; i < 2; ++i) {
-    sip::Message request = take();
-    answer(request, registrar(request));
-  }
+  register_now();
   EXPECT_TRUE(ua->unregister_accounts(now));
   EXPECT_TRUE(ua->unregistering());
   sip::Message bye = take();
@@ -313,11 +306,7 @@ TEST_F(RegistrationTest, UnregistersOnStop) {
 }
 
 TEST_F(RegistrationTest, AChallengedUnregisterIsAnsweredOnce) {
-  ua->add_account(account, now);
-  for (int i = 0; i < 2; ++i) {
-    sip::Message request = take();
-    answer(request, registrar(request));
-  }
+  register_now();
   nonce = "n0nce-3";  // the cached answer is stale by the time the node quits
   EXPECT_TRUE(ua->unregister_accounts(now));
   sip::Message bye = take();
